@@ -1,0 +1,40 @@
+# Kosmos developer entry points. `make run` and `make test` are the README's quick start.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup system-deps run test test-unit lock bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+# Services the integration tests use for real (PowerDNS); a no-op when present.
+system-deps:
+	bash scripts/install-system-deps.sh
+
+run: setup
+	$(BIN)/python local/runner.py
+
+test: setup system-deps
+	$(BIN)/python -m pytest
+
+test-unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+# Re-pin every dependency after changing pyproject.toml.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install -q --upgrade pip
+	.lockenv/bin/pip install -q -e '.[test]'
+	.lockenv/bin/pip freeze --exclude-editable > constraints.txt
+	rm -rf .lockenv
+
+bench: setup
+	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache kosmos.sqlite3

@@ -1,0 +1,1 @@
+"""The edges of Kosmos: database, conductor client, publishers, OpenStack."""

@@ -1,0 +1,88 @@
+"""The only way the api, checker and engine reach the conductor.
+
+``ConductorClient.call(op, args, context)`` sends the envelope of
+``kosmos.contracts.conductor`` through a transport and returns the JSON
+``result``, or raises the ``KosmosError`` subclass the conductor raised.
+
+Transports:
+- ``HttpTransport``: production; POST to the conductor function's URL.
+  Connection errors, timeouts and 5xx without a Kosmos body become
+  ``Unavailable`` (retryable).
+- ``InProcessTransport``: calls a handler ``(envelope: dict) -> (status, body)``
+  directly; tests and benchmarks use it with the real conductor service.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any, Callable, Protocol
+
+import requests
+
+from kosmos.contracts.conductor import CONDUCTOR_PATH, CallContext
+from kosmos.errors import KosmosError, Unavailable, from_wire
+
+Handler = Callable[[dict[str, Any]], "tuple[int, dict[str, Any]]"]
+
+
+class Transport(Protocol):
+    def send(self, envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Deliver one envelope; return (HTTP status, decoded JSON body)."""
+
+
+class HttpTransport:
+    def __init__(self, url: str, timeout: float = 10.0, token: str | None = None,
+                 session: requests.Session | None = None):
+        self.url = url.rstrip("/") + CONDUCTOR_PATH
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["X-Kosmos-Conductor-Token"] = token
+
+    def send(self, envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        try:
+            resp = self.session.post(self.url, json=envelope, headers=self.headers,
+                                     timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise Unavailable(f"conductor unreachable: {exc.__class__.__name__}",
+                              retry_after=1.0) from exc
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or ("result" not in body and "error" not in body):
+            raise Unavailable(f"conductor answered HTTP {resp.status_code} without a Kosmos body",
+                              retry_after=1.0)
+        return resp.status_code, body
+
+
+class InProcessTransport:
+    def __init__(self, handler: Handler):
+        self.handler = handler
+
+    def send(self, envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return self.handler(envelope)
+
+
+class ConductorClient:
+    def __init__(self, transport: Transport):
+        self.transport = transport
+
+    def call(self, op: str, args: dict[str, Any] | None = None,
+             context: CallContext | None = None) -> Any:
+        args = dict(args or {})
+        if op.endswith(".create"):
+            # A retried create carries the same id, so it cannot duplicate the row.
+            args.setdefault("id", str(uuid.uuid4()))
+        envelope = {
+            "schema_version": 1,
+            "op": op,
+            "context": (context or CallContext.system()).model_dump(mode="json"),
+            "args": args,
+        }
+        status, body = self.transport.send(envelope)
+        if "error" in body:
+            raise from_wire(body)
+        if status >= 400:
+            raise KosmosError(f"conductor answered HTTP {status}")
+        return body.get("result")

@@ -1,0 +1,88 @@
+"""Deployment settings: environment variables prefixed ``KOSMOS_``.
+
+One flat model, read once per warm function instance by ``get_settings``.
+Every setting a function reads is declared here (the Terraform tests check the
+functions' environments against these names). Add a field with a default and
+a description; never read ``os.environ`` elsewhere for Kosmos settings.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KOSMOS_", extra="ignore")
+
+    # --- conductor ---------------------------------------------------------
+    database_url: str = Field(
+        "sqlite:///kosmos.sqlite3",
+        description="SQLAlchemy URL; postgresql+pg8000://user:pw@host/db in production.")
+    database_pool_size: int = Field(5, ge=1, le=100, description="Connections kept per warm conductor.")
+    conductor_url: str = Field(
+        "http://127.0.0.1:8081/", description="Where the api, checker and engine reach the conductor.")
+    conductor_timeout: float = Field(10.0, gt=0, description="Seconds per conductor call.")
+    conductor_token: str | None = Field(
+        None, description="Shared secret the conductor requires in X-Kosmos-Conductor-Token, if set.")
+
+    # --- api ---------------------------------------------------------------
+    auth_strategy: Literal["keystone", "noauth"] = Field(
+        "keystone", description="keystone validates X-Auth-Token; noauth trusts X-Project-Id/X-Roles.")
+    keystone_auth_url: str | None = Field(None, description="Keystone v3 URL used to validate tokens.")
+    cloud: str | None = Field(None, description="clouds.yaml entry with the service's own credentials.")
+    policy_file: str | None = Field(None, description="Optional YAML/JSON file overriding policy rules.")
+    api_public_url: str | None = Field(None, description="Base URL used in links; default from the request.")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
+
+    # --- events ------------------------------------------------------------
+    publisher: Literal["http", "local", "zaqar"] = Field(
+        "http", description="How events leave a function: http (CloudEvents sink), local, zaqar.")
+    broker_url: str | None = Field(None, description="CloudEvents sink / Knative broker URL for http.")
+    zaqar_queue: str = Field("kosmos", description="Zaqar queue name when publisher=zaqar.")
+
+    # --- checker -----------------------------------------------------------
+    region: str = Field("RegionOne", description="The region this checker instance probes from.")
+    checker_id: str | None = Field(None, description="Identity of this checker; default host+pid.")
+    tick_period: float = Field(60.0, gt=0, description="Seconds covered by one kosmos.check.tick.")
+    batch_size: int = Field(2000, ge=1, description="Most checks in one kosmos.check.batch.")
+    max_concurrency: int = Field(2000, ge=1, description="Most probes in flight at once per batch.")
+    allow_loopback: bool = Field(False, description="Let probes target loopback addresses.")
+    allow_link_local: bool = Field(False, description="Let probes target link-local addresses.")
+    deny_cidrs: list[str] = Field(default_factory=list, description="Extra ranges probes may never target.")
+
+    # --- engine ------------------------------------------------------------
+    regions: list[str] = Field(
+        default_factory=lambda: ["RegionOne"], description="All checker regions (for quorum).")
+    quorum: float = Field(0.5, ge=0, lt=1, description="Down when more than this share of fresh regions say so.")
+    stale_intervals: float = Field(3.0, gt=0, description="A region's verdict expires after this many delays.")
+    circuit_breaker_gslbs: int = Field(
+        3, ge=1, description="Hold a cycle that would pull most endpoints of at least this many GSLBs.")
+    circuit_breaker_fraction: float = Field(
+        0.5, gt=0, le=1, description="Share of a GSLB's served endpoints that counts as 'most'.")
+    appliance: str = Field("designate", description="Default GSLB appliance driver (entry point name).")
+
+    # --- appliances --------------------------------------------------------
+    designate_cloud: str | None = Field(None, description="clouds.yaml entry for Designate, if not `cloud`.")
+    powerdns_api_url: str = Field("http://127.0.0.1:8081", description="PowerDNS Authoritative API URL.")
+    powerdns_api_key: str | None = Field(None, description="PowerDNS X-API-Key.")
+    powerdns_server_id: str = Field("localhost", description="PowerDNS server id.")
+    local_dns_url: str | None = Field(
+        None, description="Control URL of the local runner's embedded DNS (local appliance).")
+
+    # --- logging -----------------------------------------------------------
+    log_level: str = Field("INFO", description="Python log level.")
+    log_format: Literal["json", "text"] = Field("json", description="json lines, or text for humans.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this warm instance (read from the environment once)."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local runner change the environment)."""
+    get_settings.cache_clear()

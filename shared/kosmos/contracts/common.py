@@ -1,0 +1,70 @@
+"""Field types and base models shared by the contracts."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_aware)]
+Name = Annotated[str, Field(max_length=255)]
+Description = Annotated[str, Field(max_length=1024)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Region = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class ProvisioningStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    PENDING_CREATE = "PENDING_CREATE"
+    PENDING_UPDATE = "PENDING_UPDATE"
+    PENDING_DELETE = "PENDING_DELETE"
+    ERROR = "ERROR"
+
+
+class OperatingStatus(str, enum.Enum):
+    ONLINE = "ONLINE"
+    DEGRADED = "DEGRADED"
+    OFFLINE = "OFFLINE"
+    NO_MONITOR = "NO_MONITOR"
+    ERROR = "ERROR"
+
+
+class StrictModel(BaseModel):
+    """Input models: unknown fields are an error, naming the field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class RecordModel(BaseModel):
+    """Output models: tolerant of extra fields so old readers survive new writers."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+
+
+class RecordBase(RecordModel):
+    """Fields every stored resource has."""
+
+    id: str
+    project_id: str
+    name: str = ""
+    description: str = ""
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    version: int = 1
+    provisioning_status: ProvisioningStatus = ProvisioningStatus.ACTIVE
+    operating_status: OperatingStatus = OperatingStatus.NO_MONITOR
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """JSON-ready dict of a model (datetimes as ISO 8601 strings)."""
+    return model.model_dump(mode="json")

@@ -1,0 +1,120 @@
+"""CloudEvents between the functions: types, sources and ``data`` models.
+
+Every ``data`` carries ``schema_version``; a reader rejects versions it does
+not know (so a rolling upgrade fails loudly, not silently). Delivery is
+at-least-once and unordered: handlers are idempotent, results carry their
+check time, stale or duplicate results change nothing.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from kosmos.contracts.common import StrictModel, UtcDatetime
+
+CHECK_TICK = "kosmos.check.tick"
+CHECK_BATCH = "kosmos.check.batch"
+CHECK_RESULTS = "kosmos.check.results"
+ENGINE_RECONCILE = "kosmos.engine.reconcile"
+EVENT_TYPES = (CHECK_TICK, CHECK_BATCH, CHECK_RESULTS, ENGINE_RECONCILE)
+
+
+class EventData(StrictModel):
+    schema_version: Literal[1] = 1
+
+
+class CheckTick(EventData):
+    """Cron → checker: probe region ``region`` over [scheduled_at, scheduled_at + period)."""
+
+    region: str
+    scheduled_at: UtcDatetime
+    period: float = Field(60.0, gt=0, le=3600, description="Seconds this tick covers")
+
+
+class MonitorSpec(StrictModel):
+    """A snapshot of a monitor's settings, taken when the batch was built."""
+
+    id: str
+    type: str
+    delay: int
+    timeout: float
+    max_retries: int
+    max_retries_down: int
+    port: int | None = None
+    http_method: str = "GET"
+    url_path: str = "/"
+    expected_codes: list[int | str] = Field(default_factory=lambda: [200])
+    receive_string: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    payload: dict[str, Any] | None = None
+    ca_cert: str | None = None
+    insecure: bool = False
+
+
+class CheckSpec(StrictModel):
+    """One thing to probe: a member under a monitor, from the batch's region."""
+
+    member_id: str
+    pool_id: str
+    project_id: str
+    member_type: str = "IP"
+    address: str | None = Field(None, description="Address probed (first endpoint); None if unresolved")
+    endpoints: list[str] = Field(default_factory=list)
+    port: int
+    member_region: str | None = None
+    neutron_id: str | None = None
+    monitor: MonitorSpec
+
+
+class CheckBatch(EventData):
+    """Checker → queue → checker: run these checks every ``monitor.delay`` until ``deadline``."""
+
+    region: str
+    batch_id: str = Field(..., description="tick-scoped id: region/scheduled_at/shard")
+    window_start: UtcDatetime
+    deadline: UtcDatetime
+    checks: list[CheckSpec]
+
+
+class CheckResult(StrictModel):
+    member_id: str
+    monitor_id: str
+    address: str | None = None
+    ok: bool
+    latency_ms: float | None = None
+    reason: str = Field(..., max_length=1024, description="Human reason: 'HTTP 503 not in [200]'")
+    checked_at: UtcDatetime
+
+
+class EndpointUpdate(StrictModel):
+    """Addresses discovered for a neutron member this window (reaches the engine like health)."""
+
+    member_id: str
+    endpoints: list[str]
+    status: Literal["OK", "STALE", "ERROR"] = "OK"
+    reason: str | None = None
+    observed_at: UtcDatetime
+
+
+class CheckResults(EventData):
+    """Checker → engine."""
+
+    region: str
+    checker_id: str
+    batch_id: str | None = None
+    results: list[CheckResult] = Field(default_factory=list)
+    endpoints: list[EndpointUpdate] = Field(default_factory=list)
+
+
+class EngineReconcile(EventData):
+    """Cron → engine: compare desired and served answers and repair drift."""
+
+    scope: Literal["all", "gslb"] = "all"
+    gslb_id: str | None = None
+    scheduled_at: UtcDatetime | None = None
+
+
+DATA_MODELS: dict[str, type[EventData]] = {
+    CHECK_TICK: CheckTick, CHECK_BATCH: CheckBatch,
+    CHECK_RESULTS: CheckResults, ENGINE_RECONCILE: EngineReconcile}

@@ -1,0 +1,70 @@
+"""Health state per (member, monitor, region) and the status trees built on it."""
+from __future__ import annotations
+
+import enum
+
+from pydantic import Field
+
+from kosmos.contracts.common import RecordModel, StrictModel, UtcDatetime
+
+
+class Verdict(str, enum.Enum):
+    UP = "UP"
+    DOWN = "DOWN"
+    UNKNOWN = "UNKNOWN"   # new member, or no verdict yet (NO_MONITOR in operating_status)
+
+
+class HealthState(RecordModel):
+    """What one region's checker has concluded about one member under one monitor.
+
+    Counts are consecutive and capped at the threshold that matters, so a steady
+    stream of identical results leaves the row unchanged (no write).
+    ``last_checked_at`` is the check time of the newest result applied; results
+    checked at or before it are stale or duplicates and change nothing.
+    """
+
+    member_id: str
+    monitor_id: str
+    region: str
+    project_id: str
+    verdict: Verdict = Verdict.UNKNOWN
+    consecutive_ok: int = 0
+    consecutive_fail: int = 0
+    last_ok: bool | None = None
+    last_reason: str | None = None
+    last_latency_ms: float | None = None
+    last_checked_at: UtcDatetime | None = None
+    verdict_changed_at: UtcDatetime | None = None
+    version: int = 1
+
+
+class HealthWrite(StrictModel):
+    """One row of a bulk health write: insert or compare-and-set on ``expected_version``.
+
+    ``expected_version`` None means "insert; the row must not exist yet".
+    """
+
+    state: HealthState
+    expected_version: int | None = None
+
+
+class MemberStatusChange(StrictModel):
+    """The engine's new cross-region verdict for a member (operating_status)."""
+
+    member_id: str
+    operating_status: str
+    status_reason: str
+    expected_version: int | None = Field(None, description="Member version the engine read")
+
+
+class RegionStatus(RecordModel):
+    region: str
+    monitor_id: str
+    verdict: Verdict
+    fresh: bool = True
+    last_ok: bool | None = None
+    last_reason: str | None = None
+    last_latency_ms: float | None = None
+    last_checked_at: UtcDatetime | None = None
+    consecutive_ok: int = 0
+    consecutive_fail: int = 0

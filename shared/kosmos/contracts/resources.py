@@ -1,0 +1,410 @@
+"""The four resources of API v1, split by verb (Octavia style).
+
+``XCreate`` validates a full new resource with defaults; ``XUpdate`` is a
+partial update (only fields sent change; ``version`` optional for optimistic
+concurrency); ``X`` is the stored record as the conductor returns it. The
+conductor re-validates an update merged onto the stored record with
+``XCreate`` so cross-field rules (timeout < delay) hold after every change.
+"""
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from kosmos.contracts.common import (Description, Name, OperatingStatus, Port, RecordBase,
+                                     RecordModel, Region, StrictModel, UtcDatetime)
+from kosmos.domain.dnsnames import is_within_zone, normalize_fqdn
+
+# --------------------------------------------------------------------------- monitors
+
+BUILTIN_CHECKS = ("HTTP", "HTTPS", "TCP", "PING")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "OPTIONS")
+_CODE_RANGE = re.compile(r"^\s*(\d{3})\s*(?:-\s*(\d{3}))?\s*$")
+
+
+def _check_codes(codes: list[Any]) -> list[int | str]:
+    if not codes:
+        raise ValueError("expected_codes needs at least one code")
+    out: list[int | str] = []
+    for c in codes:
+        if isinstance(c, bool):
+            raise ValueError(f"invalid status code {c!r}")
+        if isinstance(c, int):
+            if not 100 <= c <= 599:
+                raise ValueError(f"status code {c} is not within 100..599")
+            out.append(c)
+            continue
+        m = _CODE_RANGE.match(str(c))
+        if not m:
+            raise ValueError(f"invalid status code or range {c!r} (use 200 or '200-299')")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if not (100 <= lo <= hi <= 599):
+            raise ValueError(f"invalid status code range {c!r}")
+        out.append(lo if lo == hi else f"{lo}-{hi}")
+    return out
+
+
+def expand_codes(codes: list[int | str]) -> set[int]:
+    """All status codes a monitor's ``expected_codes`` accepts."""
+    result: set[int] = set()
+    for c in codes:
+        if isinstance(c, int):
+            result.add(c)
+        else:
+            lo, _, hi = str(c).partition("-")
+            result.update(range(int(lo), int(hi or lo) + 1))
+    return result
+
+
+class Payload(StrictModel):
+    content_type: str = Field("application/json", max_length=255)
+    content: str = Field("", max_length=65536)
+
+
+class MonitorFields(StrictModel):
+    name: Name = ""
+    description: Description = ""
+    type: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
+                      description="HTTP, HTTPS, TCP, PING, or an installed check plugin's name")
+    delay: int = Field(10, ge=1, le=3600, description="Whole seconds between checks")
+    timeout: float | None = Field(None, gt=0, description="Seconds; < delay; default min(5, delay/2)")
+    max_retries: int = Field(3, ge=1, le=10, description="Consecutive successes to go up")
+    max_retries_down: int = Field(3, ge=1, le=10, description="Consecutive failures to go down")
+    port: Port | None = Field(None, description="Overrides the member's port")
+    http_method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] = "GET"
+    url_path: str = Field("/", max_length=2048)
+    expected_codes: list[int | str] = Field(default_factory=lambda: [200], max_length=100)
+    receive_string: str | None = Field(None, max_length=4096)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    payload: Payload | None = None
+    ca_cert: str | None = Field(None, max_length=65536, description="PEM bundle to trust (HTTPS)")
+    insecure: bool = False
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str) -> str:
+        return v.upper() if v.upper() in BUILTIN_CHECKS else v
+
+    @field_validator("url_path")
+    @classmethod
+    def _url_path(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("url_path must start with '/'")
+        if any(ch.isspace() or ord(ch) < 32 for ch in v):
+            raise ValueError("url_path must not contain spaces or control characters")
+        return v
+
+    @field_validator("expected_codes")
+    @classmethod
+    def _codes(cls, v: list[Any]) -> list[int | str]:
+        return _check_codes(v)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        for k, val in v.items():
+            if not re.match(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$", k):
+                raise ValueError(f"invalid header name {k!r}")
+            if "\r" in val or "\n" in val or len(val) > 4096:
+                raise ValueError(f"invalid value for header {k!r}")
+        return v
+
+    @field_validator("ca_cert")
+    @classmethod
+    def _ca(cls, v: str | None) -> str | None:
+        if v is not None and "-----BEGIN CERTIFICATE-----" not in v:
+            raise ValueError("ca_cert must be a PEM bundle")
+        return v
+
+
+class MonitorCreate(MonitorFields):
+    @model_validator(mode="after")
+    def _timeout(self) -> "MonitorCreate":
+        if self.timeout is None:
+            self.timeout = min(5.0, self.delay / 2)
+        if self.timeout >= self.delay:
+            raise ValueError("timeout must be smaller than delay")
+        return self
+
+
+class MonitorUpdate(StrictModel):
+    name: Name | None = None
+    description: Description | None = None
+    delay: int | None = Field(None, ge=1, le=3600)
+    timeout: float | None = Field(None, gt=0)
+    max_retries: int | None = Field(None, ge=1, le=10)
+    max_retries_down: int | None = Field(None, ge=1, le=10)
+    port: Port | None = None
+    http_method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] | None = None
+    url_path: str | None = None
+    expected_codes: list[int | str] | None = None
+    receive_string: str | None = None
+    headers: dict[str, str] | None = None
+    payload: Payload | None = None
+    ca_cert: str | None = None
+    insecure: bool | None = None
+    version: int | None = Field(None, ge=1, description="409 if the stored version differs")
+
+
+class Monitor(RecordBase):
+    type: str
+    delay: int
+    timeout: float
+    max_retries: int
+    max_retries_down: int
+    port: int | None = None
+    http_method: str = "GET"
+    url_path: str = "/"
+    expected_codes: list[int | str] = Field(default_factory=lambda: [200])
+    receive_string: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    payload: Payload | None = None
+    ca_cert: str | None = None
+    insecure: bool = False
+
+
+# --------------------------------------------------------------------------- pools
+
+class PoolCreate(StrictModel):
+    name: Name = ""
+    description: Description = ""
+    monitor_ids: list[str] = Field(default_factory=list, max_length=10)
+    regions: list[Region] | None = Field(None, description="Checker regions probing this pool; null = all")
+
+    @field_validator("monitor_ids")
+    @classmethod
+    def _ids(cls, v: list[str]) -> list[str]:
+        return _unique_uuids(v, "monitor_ids")
+
+
+class PoolUpdate(StrictModel):
+    name: Name | None = None
+    description: Description | None = None
+    monitor_ids: list[str] | None = Field(None, max_length=10)
+    regions: list[Region] | None = None
+    version: int | None = Field(None, ge=1)
+
+    @field_validator("monitor_ids")
+    @classmethod
+    def _ids(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _unique_uuids(v, "monitor_ids")
+
+
+class Pool(RecordBase):
+    monitor_ids: list[str] = Field(default_factory=list)
+    regions: list[str] | None = None
+
+
+# --------------------------------------------------------------------------- members
+
+class MemberType(str, enum.Enum):
+    IP = "IP"
+    NEUTRON_PORT = "neutron_port"
+    NEUTRON_LBAAS_V2 = "neutron_lbaas_v2"
+
+
+class MemberFields(StrictModel):
+    name: Name = ""
+    description: Description = ""
+    type: MemberType = MemberType.IP
+    address: str | None = Field(None, description="IP members: the IPv4/IPv6 address served")
+    port: Port = Field(80, description="Port probed unless the monitor sets one")
+    region: Region | None = Field(None, description="Required for neutron_port and neutron_lbaas_v2")
+    neutron_id: str | None = Field(None, description="Port or load balancer id for neutron types")
+    weight: int = Field(1, ge=0, le=256, description="0 = drain: checked, never served")
+    admin_state_up: bool = True
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            return str(ipaddress.ip_address(v.strip()))
+        except ValueError:
+            raise ValueError(f"{v!r} is not an IPv4 or IPv6 address") from None
+
+    @field_validator("neutron_id")
+    @classmethod
+    def _nid(cls, v: str | None) -> str | None:
+        return None if v is None else _uuid(v, "neutron_id")
+
+
+class MemberCreate(MemberFields):
+    @model_validator(mode="after")
+    def _by_type(self) -> "MemberCreate":
+        if self.type == MemberType.IP:
+            if not self.address:
+                raise ValueError("address is required for type IP")
+            if self.neutron_id:
+                raise ValueError("neutron_id is only for neutron_port and neutron_lbaas_v2")
+        else:
+            if not self.region:
+                raise ValueError(f"region is required for type {self.type.value}")
+            if not self.neutron_id:
+                raise ValueError(f"neutron_id is required for type {self.type.value}")
+        return self
+
+
+class MemberUpdate(StrictModel):
+    name: Name | None = None
+    description: Description | None = None
+    address: str | None = None
+    port: Port | None = None
+    region: Region | None = None
+    neutron_id: str | None = None
+    weight: int | None = Field(None, ge=0, le=256)
+    admin_state_up: bool | None = None
+    version: int | None = Field(None, ge=1)
+
+
+class EndpointsStatus(str, enum.Enum):
+    OK = "OK"                  # resolved from the region just now
+    STALE = "STALE"            # region unreachable: last known addresses kept
+    PENDING = "PENDING"        # not resolved yet
+    ERROR = "ERROR"            # the port / load balancer does not exist
+
+
+class Member(RecordBase):
+    pool_id: str
+    type: MemberType
+    address: str | None = None
+    port: int
+    region: str | None = None
+    neutron_id: str | None = None
+    weight: int = 1
+    admin_state_up: bool = True
+    endpoints: list[str] = Field(default_factory=list, description="Addresses served for this member")
+    endpoints_status: EndpointsStatus = EndpointsStatus.OK
+    endpoints_reason: str | None = None
+    endpoints_updated_at: UtcDatetime | None = None
+    status_reason: str | None = Field(None, description="Why operating_status is what it is")
+    status_changed_at: UtcDatetime | None = None
+
+
+# --------------------------------------------------------------------------- gslbs
+
+class AllDownPolicy(str, enum.Enum):
+    ALL = "ALL"                # fail open: publish every enabled member
+    LAST_KNOWN = "LAST_KNOWN"  # keep the last published answer
+    NONE = "NONE"              # publish nothing
+
+
+class GslbPoolRef(StrictModel):
+    pool_id: str
+    priority: int = Field(1, ge=0, le=1000, description="Lower first")
+
+    @field_validator("pool_id")
+    @classmethod
+    def _pid(cls, v: str) -> str:
+        return _uuid(v, "pool_id")
+
+
+class GslbFields(StrictModel):
+    name: Name = ""
+    description: Description = ""
+    fqdn: str
+    zone_name: str
+    ttl: int = Field(30, ge=1, le=86400)
+    pools: list[GslbPoolRef] = Field(default_factory=list, max_length=32)
+    all_down: AllDownPolicy = AllDownPolicy.ALL
+    appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+
+    @field_validator("fqdn")
+    @classmethod
+    def _fqdn(cls, v: str) -> str:
+        return normalize_fqdn(v, "fqdn")
+
+    @field_validator("zone_name")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return normalize_fqdn(v, "zone_name")
+
+    @field_validator("pools")
+    @classmethod
+    def _pools(cls, v: list[GslbPoolRef]) -> list[GslbPoolRef]:
+        seen = set()
+        for ref in v:
+            if ref.pool_id in seen:
+                raise ValueError(f"pool {ref.pool_id} is listed twice")
+            seen.add(ref.pool_id)
+        return v
+
+
+class GslbCreate(GslbFields):
+    @model_validator(mode="after")
+    def _inside_zone(self) -> "GslbCreate":
+        if not is_within_zone(self.fqdn, self.zone_name):
+            raise ValueError(f"fqdn {self.fqdn} is not inside zone {self.zone_name}")
+        return self
+
+
+class GslbUpdate(StrictModel):
+    name: Name | None = None
+    description: Description | None = None
+    fqdn: str | None = None
+    zone_name: str | None = None
+    ttl: int | None = Field(None, ge=1, le=86400)
+    pools: list[GslbPoolRef] | None = Field(None, max_length=32)
+    all_down: AllDownPolicy | None = None
+    appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    version: int | None = Field(None, ge=1)
+
+
+class PublishStatus(str, enum.Enum):
+    PENDING = "PENDING"   # desired answer not yet confirmed on the appliance
+    SYNCED = "SYNCED"     # appliance serves the desired answer
+    ERROR = "ERROR"       # last push failed; reconcile retries
+    HELD = "HELD"         # circuit breaker held the change
+
+
+class GslbPoolLink(RecordModel):
+    pool_id: str
+    priority: int
+
+
+class Gslb(RecordBase):
+    fqdn: str
+    zone_name: str
+    ttl: int = 30
+    pools: list[GslbPoolLink] = Field(default_factory=list)
+    all_down: AllDownPolicy = AllDownPolicy.ALL
+    appliance: str | None = None
+    answers: list[str] = Field(default_factory=list, description="Addresses currently published")
+    answers_changed_at: UtcDatetime | None = None
+    answer_reason: str | None = None
+    publish_status: PublishStatus = PublishStatus.PENDING
+    publish_reason: str | None = None
+    published_at: UtcDatetime | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+def _uuid(v: str, what: str) -> str:
+    if not isinstance(v, str) or not _UUID.match(v):
+        raise ValueError(f"{what} must be a UUID")
+    import uuid as _u
+    return str(_u.UUID(v))
+
+
+def _unique_uuids(values: list[str], what: str) -> list[str]:
+    out = [_uuid(v, what) for v in values]
+    if len(set(out)) != len(out):
+        raise ValueError(f"{what} has duplicates")
+    return out
+
+
+CREATE_MODELS: dict[str, type[BaseModel]] = {
+    "monitor": MonitorCreate, "pool": PoolCreate, "member": MemberCreate, "gslb": GslbCreate}
+UPDATE_MODELS: dict[str, type[BaseModel]] = {
+    "monitor": MonitorUpdate, "pool": PoolUpdate, "member": MemberUpdate, "gslb": GslbUpdate}
+RECORD_MODELS: dict[str, type[BaseModel]] = {
+    "monitor": Monitor, "pool": Pool, "member": Member, "gslb": Gslb}
+OPERATING = OperatingStatus

@@ -1,0 +1,1 @@
+"""Pure types and rules of Kosmos: no I/O, no frameworks beyond pydantic types."""

@@ -1,0 +1,57 @@
+import pytest
+from pydantic import ValidationError as PydanticError
+
+from kosmos.contracts.resources import (GslbCreate, MemberCreate, MonitorCreate,
+                                        expand_codes)
+from kosmos.errors import ValidationError, from_pydantic, from_wire, StaleVersion
+
+
+def test_monitor_defaults_timeout_to_half_delay_capped_at_five():
+    assert MonitorCreate(type="http", delay=4).timeout == 2.0
+    assert MonitorCreate(type="TCP", delay=60).timeout == 5.0
+
+
+def test_monitor_rejects_timeout_not_below_delay():
+    with pytest.raises(PydanticError, match="timeout must be smaller than delay"):
+        MonitorCreate(type="HTTP", delay=2, timeout=2)
+
+
+@pytest.mark.parametrize("codes,expected", [
+    ([200], {200}), (["200-202", 404], {200, 201, 202, 404})])
+def test_expected_codes_ranges(codes, expected):
+    assert expand_codes(MonitorCreate(type="HTTP", expected_codes=codes).expected_codes) == expected
+
+
+@pytest.mark.parametrize("codes", [[], ["abc"], [99], ["300-200"], [True]])
+def test_expected_codes_invalid(codes):
+    with pytest.raises(PydanticError):
+        MonitorCreate(type="HTTP", expected_codes=codes)
+
+
+def test_gslb_fqdn_must_be_inside_zone_and_is_lowercased():
+    g = GslbCreate(fqdn="WWW.Example.com.", zone_name="example.com.")
+    assert g.fqdn == "www.example.com."
+    with pytest.raises(PydanticError, match="not inside zone"):
+        GslbCreate(fqdn="www.example.org.", zone_name="example.com.")
+    with pytest.raises(PydanticError, match="trailing dot"):
+        GslbCreate(fqdn="www.example.com", zone_name="example.com.")
+
+
+def test_member_types_require_their_fields():
+    assert MemberCreate(address="2001:db8::1").address == "2001:db8::1"
+    with pytest.raises(PydanticError, match="address is required"):
+        MemberCreate(type="IP")
+    with pytest.raises(PydanticError, match="region is required"):
+        MemberCreate(type="neutron_port", neutron_id="8f1e8a1e-1111-4111-8111-111111111111")
+
+
+def test_pydantic_error_names_the_field():
+    with pytest.raises(PydanticError) as info:
+        MonitorCreate(type="HTTP", delay=0)
+    err = from_pydantic(info.value)
+    assert isinstance(err, ValidationError) and err.field == "delay" and "delay" in err.message
+
+
+def test_errors_round_trip_over_the_wire():
+    err = from_wire(StaleVersion("changed", field="version").to_wire())
+    assert isinstance(err, StaleVersion) and err.code == 409 and err.field == "version"
