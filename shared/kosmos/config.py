@@ -22,6 +22,9 @@ class Settings(BaseSettings):
         "sqlite:///kosmos.sqlite3",
         description="SQLAlchemy URL; postgresql+pg8000://user:pw@host/db in production.")
     database_pool_size: int = Field(5, ge=1, le=100, description="Connections kept per warm conductor.")
+    database_auto_migrate: bool = Field(
+        True, description="Upgrade the schema on the conductor's first call; production sets false and "
+        "runs `python -m kosmos.conductor.migrate upgrade` as a Job before rolling the conductor.")
     conductor_url: str = Field(
         "http://127.0.0.1:8081/", description="Where the api, checker and engine reach the conductor.")
     conductor_timeout: float = Field(10.0, gt=0, description="Seconds per conductor call.")
