@@ -1,0 +1,105 @@
+"""The HTTP gateway: routes ``/_runner/...`` to the runner's admin API and
+everything else to the api function, as the platform's ingress would.
+
+Admin API (JSON):
+  GET  /_runner/regions                 → {"regions": {"RegionOne": "ok", ...}}
+  POST /_runner/regions/{name}          {"mode": "ok"|"fail"|"cut"} → {"region", "mode"}
+  GET  /_runner/queue                   → {"pending", "delivered", "retried", "dead_letters": [...]}
+  POST /_runner/tick                    → fire one cron round now
+"""
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Callable
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from kosmos.errors import KosmosError, ValidationError
+from kosmos.local.queue import EventQueue
+from kosmos.local.regions import RegionModes
+
+ADMIN_PREFIX = "/_runner"
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, default=str), status=status, mimetype="application/json")
+
+
+class AdminApp:
+    """The runner's own endpoints (region simulation, queue inspection)."""
+
+    def __init__(self, regions: RegionModes, queue: EventQueue | None = None,
+                 tick: Callable[[], Any] | None = None):
+        self.regions = regions
+        self.queue = queue
+        self.tick = tick
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        request = Request(environ)
+        try:
+            response = self.route(request)
+        except KosmosError as exc:
+            response = _json(exc.to_wire(), exc.code)
+        return response(environ, start_response)
+
+    def route(self, request: Request) -> Response:
+        parts = [p for p in request.path[len(ADMIN_PREFIX):].split("/") if p]
+        if parts == ["regions"] and request.method == "GET":
+            return _json({"regions": self.regions.snapshot()})
+        if len(parts) == 2 and parts[0] == "regions" and request.method in ("POST", "PUT"):
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict) or not isinstance(body.get("mode"), str):
+                raise ValidationError('mode: send {"mode": "ok"|"fail"|"cut"}', field="mode")
+            self.regions.set(parts[1], body["mode"])
+            return _json({"region": parts[1], "mode": body["mode"]})
+        if parts == ["queue"] and request.method == "GET" and self.queue is not None:
+            q = self.queue
+            return _json({"pending": q.pending(), "delivered": q.delivered, "retried": q.retried,
+                          "dead_letters": [{"subscriber": d.subscriber, "type": d.envelope.type,
+                                            "id": d.envelope.id, "attempts": d.attempts,
+                                            "error": d.error} for d in q.dead_letters]})
+        if parts == ["tick"] and request.method == "POST" and self.tick is not None:
+            self.tick()
+            return _json({"ticked": True})
+        return _json({"error": {"code": 404, "type": "NotFound",
+                                "message": f"no runner endpoint {request.method} {request.path}",
+                                "details": []}}, 404)
+
+
+class Gateway:
+    """WSGI dispatcher: admin prefix to ``admin``, the rest to ``api``."""
+
+    def __init__(self, api: Callable, admin: Callable):
+        self.api = api
+        self.admin = admin
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+            return self.admin(environ, start_response)
+        return self.api(environ, start_response)
+
+
+class Server:
+    """A threaded WSGI server on its own thread (gateway and conductor)."""
+
+    def __init__(self, host: str, port: int, app: Callable, name: str):
+        self.name = name
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self.host = host
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def start(self) -> "Server":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

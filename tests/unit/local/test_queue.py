@@ -1,0 +1,90 @@
+"""The in-process queue: delivery, retries with backoff, dead letters, isolation."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from kosmos.local.events import Envelope
+from kosmos.local.queue import EventQueue
+
+
+@pytest.fixture
+def queue():
+    q = EventQueue(max_attempts=3, backoff=0.01, max_backoff=0.05)
+    yield q
+    q.stop()
+
+
+def test_delivers_each_envelope_to_its_subscriber(queue):
+    got: dict[str, list[str]] = {"a": [], "b": []}
+    queue.subscribe("a", lambda e: got["a"].append(e.id))
+    queue.subscribe("b", lambda e: got["b"].append(e.id))
+    queue.start()
+    e1, e2 = Envelope(type="t", data={}), Envelope(type="t", data={})
+    queue.put("a", e1)
+    queue.put("b", e2)
+    assert queue.wait_idle(2)
+    assert got == {"a": [e1.id], "b": [e2.id]}
+    assert queue.delivered == 2 and not queue.dead_letters
+
+
+def test_retries_until_success(queue):
+    attempts = []
+
+    def flaky(env):
+        attempts.append(time.monotonic())
+        if len(attempts) < 3:
+            raise RuntimeError("down")
+
+    queue.subscribe("f", flaky)
+    queue.start()
+    queue.put("f", Envelope(type="t", data={}))
+    assert queue.wait_idle(2)
+    assert len(attempts) == 3
+    assert queue.retried == 2 and queue.delivered == 1 and not queue.dead_letters
+    assert attempts[2] - attempts[1] >= attempts[1] - attempts[0] >= 0.009  # backoff grows
+
+
+def test_gives_up_into_dead_letters(queue):
+    queue.subscribe("x", lambda e: (_ for _ in ()).throw(ValueError("broken")))
+    queue.start()
+    env = Envelope(type="kosmos.check.results", data={"region": "R"})
+    queue.put("x", env)
+    assert queue.wait_idle(2)
+    assert len(queue.dead_letters) == 1
+    dl = queue.dead_letters[0]
+    assert dl.envelope.id == env.id and dl.attempts == 3 and "broken" in dl.error
+
+
+def test_slow_subscriber_does_not_block_another(queue):
+    release = threading.Event()
+    fast: list[float] = []
+    queue.subscribe("slow", lambda e: release.wait(2), workers=1)
+    queue.subscribe("fast", lambda e: fast.append(time.monotonic()))
+    queue.start()
+    queue.put("slow", Envelope(type="t", data={}))
+    queue.put("slow", Envelope(type="t", data={}))
+    t0 = time.monotonic()
+    queue.put("fast", Envelope(type="t", data={}))
+    deadline = time.monotonic() + 1
+    while not fast and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    assert fast and fast[0] - t0 < 0.5
+
+
+def test_unknown_subscriber_is_an_error(queue):
+    with pytest.raises(KeyError):
+        queue.put("nobody", Envelope(type="t", data={}))
+
+
+def test_delayed_put_waits(queue):
+    seen: list[float] = []
+    queue.subscribe("d", lambda e: seen.append(time.monotonic()))
+    queue.start()
+    t0 = time.monotonic()
+    queue.put("d", Envelope(type="t", data={}), delay=0.2)
+    assert queue.wait_idle(2)
+    assert seen[0] - t0 >= 0.19
