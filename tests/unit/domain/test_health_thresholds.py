@@ -1,0 +1,91 @@
+"""Rise/fall thresholds per (member, monitor, region), duplicates and late results."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kosmos.contracts.events import CheckResult
+from kosmos.contracts.health import Verdict
+from kosmos.domain.health import apply_results, heartbeat_due, needs_write, new_state
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def results(pattern: str, start: int = 1) -> list[CheckResult]:
+    """'++-' → ok, ok, fail at T0+start, +start+1, ... seconds."""
+    return [CheckResult(member_id="m", monitor_id="mon", ok=c == "+", reason="ok" if c == "+" else "refused",
+                        checked_at=T0 + timedelta(seconds=start + i)) for i, c in enumerate(pattern)]
+
+
+@pytest.mark.parametrize("pattern, rise, fall, verdict, ok, fail", [
+    ("", 3, 3, Verdict.UNKNOWN, 0, 0),
+    ("++", 3, 3, Verdict.UNKNOWN, 2, 0),
+    ("+++", 3, 3, Verdict.UP, 3, 0),
+    ("+++++++", 3, 3, Verdict.UP, 3, 0),          # capped
+    ("--", 3, 3, Verdict.UNKNOWN, 0, 2),
+    ("---", 3, 3, Verdict.DOWN, 0, 3),
+    ("+++--", 3, 3, Verdict.UP, 0, 2),            # not yet down
+    ("+++---", 3, 3, Verdict.DOWN, 0, 3),
+    ("+++-+-+-", 3, 3, Verdict.UP, 0, 1),          # flapping results do not flap the verdict
+    ("---++", 3, 2, Verdict.DOWN, 2, 0),
+    ("---+++", 3, 2, Verdict.UP, 3, 0),
+    ("-", 1, 1, Verdict.DOWN, 0, 1),
+    ("-+", 1, 1, Verdict.UP, 1, 0),
+    ("+-", 2, 1, Verdict.DOWN, 0, 1),
+])
+def test_thresholds(pattern, rise, fall, verdict, ok, fail):
+    st, _ = apply_results(new_state("m", "mon", "r1", "p"), results(pattern), rise, fall)
+    assert (st.verdict, st.consecutive_ok, st.consecutive_fail) == (verdict, ok, fail)
+
+
+def test_order_within_batch_is_by_checked_at():
+    rs = results("---+++")
+    st, changes = apply_results(new_state("m", "mon", "r1", "p"), list(reversed(rs)), 3, 3)
+    assert st.verdict == Verdict.UP
+    assert [(c.from_verdict, c.to_verdict) for c in changes] == [
+        (Verdict.UNKNOWN, Verdict.DOWN), (Verdict.DOWN, Verdict.UP)]
+    assert changes[-1].result.checked_at == rs[-1].checked_at
+    assert st.last_checked_at == rs[-1].checked_at
+
+
+def test_duplicates_and_late_results_change_nothing():
+    st, _ = apply_results(new_state("m", "mon", "r1", "p"), results("+++"), 3, 3)
+    again, changes = apply_results(st, results("+++"), 3, 3)
+    assert again == st and changes == []
+    late, changes = apply_results(st, results("---", start=0), 3, 3)   # all at or before last
+    assert late == st and changes == []
+
+
+def test_steady_state_needs_no_write_but_heartbeats():
+    window = timedelta(seconds=30)
+    st, _ = apply_results(new_state("m", "mon", "r1", "p"), results("+++"), 3, 3)
+    st = st.model_copy(update={"version": 4})
+    nxt, _ = apply_results(st, results("+", start=10), 3, 3)
+    assert not needs_write(st, nxt, window)               # 7 s later: nothing to write
+    nxt, _ = apply_results(st, results("+", start=20), 3, 3)
+    assert needs_write(st, nxt, window)                   # 17 s ≥ 15 s: heartbeat
+    nxt, _ = apply_results(st, results("-", start=10), 3, 3)
+    assert needs_write(st, nxt, window)                   # material change
+    assert not needs_write(st, st, window)
+
+
+def test_new_row_is_written_once_it_saw_a_result():
+    fresh = new_state("m", "mon", "r1", "p")
+    st, _ = apply_results(fresh, results("+"), 3, 3)
+    assert needs_write(fresh, st, timedelta(seconds=30))
+    assert not needs_write(fresh, fresh, timedelta(seconds=30))
+
+
+def test_lowered_threshold_caps_stored_counts():
+    st, _ = apply_results(new_state("m", "mon", "r1", "p"), results("+++++"), 5, 5)
+    st2, ch = apply_results(st, results("-", start=10), 2, 1)
+    assert st2.verdict == Verdict.DOWN and st2.consecutive_fail == 1 and ch
+
+
+def test_heartbeat_due_uses_result_time():
+    w = timedelta(seconds=30)
+    assert heartbeat_due(None, T0, w)
+    assert not heartbeat_due(T0, None, w)
+    assert not heartbeat_due(T0, T0 + timedelta(seconds=14), w)
+    assert heartbeat_due(T0, T0 + timedelta(seconds=15), w)
