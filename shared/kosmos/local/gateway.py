@@ -3,7 +3,8 @@ everything else to the api function, as the platform's ingress would.
 
 Admin API (JSON):
   GET  /_runner/regions                 → {"regions": {"RegionOne": "ok", ...}}
-  POST /_runner/regions/{name}          {"mode": "ok"|"fail"|"cut"} → {"region", "mode"}
+  POST /_runner/regions/{name}          {"mode": "ok"|"fail"|"cut", "addresses"?: [...]}
+                                        → {"region", "mode", "addresses"}
   GET  /_runner/queue                   → {"pending", "delivered", "retried", "dead_letters": [...]}
   POST /_runner/tick                    → fire one cron round now
 """
@@ -47,13 +48,16 @@ class AdminApp:
     def route(self, request: Request) -> Response:
         parts = [p for p in request.path[len(ADMIN_PREFIX):].split("/") if p]
         if parts == ["regions"] and request.method == "GET":
-            return _json({"regions": self.regions.snapshot()})
+            return _json({"regions": self.regions.snapshot(), "addresses": self.regions.addresses()})
         if len(parts) == 2 and parts[0] == "regions" and request.method in ("POST", "PUT"):
             body = request.get_json(silent=True)
             if not isinstance(body, dict) or not isinstance(body.get("mode"), str):
                 raise ValidationError('mode: send {"mode": "ok"|"fail"|"cut"}', field="mode")
-            self.regions.set(parts[1], body["mode"])
-            return _json({"region": parts[1], "mode": body["mode"]})
+            addresses = body.get("addresses")
+            if addresses is not None and not isinstance(addresses, list):
+                raise ValidationError("addresses: must be a list", field="addresses")
+            self.regions.set(parts[1], body["mode"], addresses)
+            return _json({"region": parts[1], "mode": body["mode"], "addresses": addresses})
         if parts == ["queue"] and request.method == "GET" and self.queue is not None:
             q = self.queue
             return _json({"pending": q.pending(), "delivered": q.delivered, "retried": q.retried,
@@ -101,5 +105,7 @@ class Server:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        # shutdown() waits for serve_forever to notice, so only ask a running server.
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()

@@ -30,9 +30,11 @@ def test_api_paths_go_to_the_api_function():
 def test_region_mode_is_set_and_read_back():
     modes, _, client = make()
     r = client.post("/_runner/regions/RegionTwo", json={"mode": "cut"})
-    assert r.status_code == 200 and r.json == {"region": "RegionTwo", "mode": "cut"}
+    assert r.status_code == 200 and r.json == {"region": "RegionTwo", "mode": "cut", "addresses": None}
     assert modes.get("RegionTwo") == "cut"
-    assert client.get("/_runner/regions").json == {"regions": {"RegionOne": "ok", "RegionTwo": "cut"}}
+    client.post("/_runner/regions/RegionOne", json={"mode": "fail", "addresses": ["127.0.0.3"]})
+    assert client.get("/_runner/regions").json == {
+        "regions": {"RegionOne": "fail", "RegionTwo": "cut"}, "addresses": {"RegionOne": ["127.0.0.3"]}}
 
 
 def test_admin_errors_are_json_and_name_the_field():
@@ -42,6 +44,10 @@ def test_admin_errors_are_json_and_name_the_field():
     r = client.post("/_runner/regions/RegionOne", data="nope")
     assert r.status_code == 400
     assert client.post("/_runner/regions/Mars", json={"mode": "ok"}).status_code == 404
+    r = client.post("/_runner/regions/RegionOne", json={"mode": "cut", "addresses": ["1.2.3.4"]})
+    assert r.status_code == 400 and r.json["error"]["field"] == "addresses"
+    r = client.post("/_runner/regions/RegionOne", json={"mode": "fail", "addresses": "1.2.3.4"})
+    assert r.status_code == 400 and r.json["error"]["field"] == "addresses"
     assert client.get("/_runner/nothing").status_code == 404
 
 

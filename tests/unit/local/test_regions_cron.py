@@ -38,6 +38,18 @@ def test_failed_region_results_all_fail_and_stay_valid():
     assert modes.apply(results("B")).data["results"][0]["ok"] is True
 
 
+def test_partial_failure_fails_only_the_named_addresses():
+    modes = RegionModes(["A"])
+    env = results("A")
+    other = {**env.data["results"][0], "member_id": "m2", "address": "127.0.0.3"}
+    env = env.replace_data({**env.data, "results": [env.data["results"][0], other]})
+    modes.set("A", "fail", ["127.0.0.3"])
+    out = CheckResults.model_validate(modes.apply(env).data)
+    assert [(r.address, r.ok) for r in out.results] == [("127.0.0.2", True), ("127.0.0.3", False)]
+    modes.set("A", "ok")
+    assert modes.addresses() == {} and modes.apply(env) is env
+
+
 def test_cut_region_results_never_arrive():
     modes = RegionModes(["A"])
     modes.set("A", "cut")

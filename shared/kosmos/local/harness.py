@@ -1,0 +1,212 @@
+"""Drive ``local/runner.py`` from outside, as a user would (e2e tests and bench).
+
+- ``RunnerProcess``: the runner as a subprocess on free ports and its own database.
+- ``Endpoint``: a tiny HTTP server on a loopback address that can die and come back.
+- ``Api``: REST calls to the gateway in ``noauth`` mode.
+- ``dns_answer``: the A records the embedded DNS server answers, via dnspython.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import requests
+
+
+def free_port(host: str = "127.0.0.1", udp_too: bool = False) -> int:
+    """A port free on ``host`` for TCP (and UDP when asked) right now."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if not udp_too:
+            return port
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                u.bind((host, port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port")
+
+
+def common_free_port(hosts: list[str]) -> int:
+    """One TCP port free on every address of ``hosts``."""
+    for _ in range(50):
+        port = free_port(hosts[0])
+        try:
+            for h in hosts[1:]:
+                with socket.socket() as s:
+                    s.bind((h, port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no common free port")
+
+
+class _Ok(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        body = b"ok\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Endpoint:
+    """An HTTP endpoint on ``address:port`` answering 200; ``stop`` makes it refuse connections."""
+
+    def __init__(self, address: str, port: int):
+        self.address = address
+        self.port = port
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self) -> "Endpoint":
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer((self.address, self.port), _Ok)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def up(self) -> bool:
+        return self._server is not None
+
+
+def dns_answer(name: str, port: int, host: str = "127.0.0.1", timeout: float = 1.0) -> set[str] | None:
+    """A addresses served for ``name``; empty set for NOERROR/no data or NXDOMAIN; None if no reply."""
+    query = dns.message.make_query(name, dns.rdatatype.A)
+    try:
+        reply = dns.query.udp(query, host, port=port, timeout=timeout)
+    except (dns.exception.Timeout, OSError):
+        return None
+    if reply.rcode() not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        return None
+    return {rd.address for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A for rd in rrset}
+
+
+def wait_for(pred: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
+    """Poll ``pred`` until truthy; return its value, or raise TimeoutError."""
+    end = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+class Api:
+    """The REST API through the gateway, as project ``project`` with role member."""
+
+    def __init__(self, base_url: str, project: str = "e2e-project"):
+        self.base = base_url.rstrip("/")
+        self.headers = {"X-Project-Id": project, "X-Roles": "member"}
+        self.session = requests.Session()
+
+    def call(self, method: str, path: str, body: dict | None = None, expect: int | None = None) -> Any:
+        r = self.session.request(method, self.base + path, json=body, headers=self.headers, timeout=10)
+        if expect is not None and r.status_code != expect:
+            raise AssertionError(f"{method} {path}: HTTP {r.status_code} {r.text[:500]}")
+        return r.json() if r.content else None
+
+    def post(self, path: str, body: dict) -> Any:
+        return self.call("POST", path, body, expect=201)
+
+    def get(self, path: str) -> Any:
+        return self.call("GET", path, expect=200)
+
+    def region(self, name: str, mode: str, addresses: list[str] | None = None) -> Any:
+        body: dict[str, Any] = {"mode": mode}
+        if addresses is not None:
+            body["addresses"] = addresses
+        return self.call("POST", f"/_runner/regions/{name}", body, expect=200)
+
+
+class RunnerProcess:
+    """``python local/runner.py`` in a subprocess on free ports; its log kept in a file."""
+
+    def __init__(self, root: Path, workdir: Path, db_url: str, regions: list[str] | None = None,
+                 tick: float = 1.0, extra: list[str] | None = None, python: str = sys.executable):
+        self.root = root
+        self.workdir = workdir
+        self.db_url = db_url
+        self.regions = regions or ["RegionOne", "RegionTwo"]
+        self.tick = tick
+        self.extra = list(extra or [])
+        self.python = python
+        self.port = free_port()
+        self.dns_port = free_port(udp_too=True)
+        self.log_path = workdir / f"runner-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> "RunnerProcess":
+        cmd = [self.python, str(self.root / "local" / "runner.py"), "--port", str(self.port),
+               "--dns-port", str(self.dns_port), "--db", self.db_url,
+               "--regions", ",".join(self.regions), "--tick", str(self.tick), *self.extra]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KOSMOS_")}
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+        try:
+            wait_for(self._ready, timeout, interval=0.2)
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError(f"runner did not come up:\n{self.log_tail()}") from None
+        return self
+
+    def _ready(self) -> bool:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise RuntimeError(f"runner exited with {self.proc.returncode}:\n{self.log_tail()}")
+        try:
+            return requests.get(self.url + "/_runner/regions", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self, timeout: float = 20.0) -> int | None:
+        """SIGTERM, as a service manager would; return the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        code = self.proc.returncode
+        self.proc = None
+        return code
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"

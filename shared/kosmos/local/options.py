@@ -1,0 +1,68 @@
+"""The runner's options and the ``KOSMOS_`` environment they give the functions."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+APPLIANCES = ("local", "powerdns", "designate")
+AUTH = ("noauth", "keystone")
+DEFAULT_DB = "sqlite:///kosmos.sqlite3"
+
+
+@dataclass
+class RunnerOptions:
+    """What ``local/runner.py`` was asked to run (see its ``--help``)."""
+
+    functions_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    dns_port: int = 5353
+    regions: list[str] = field(default_factory=lambda: ["RegionOne", "RegionTwo"])
+    db: str = DEFAULT_DB
+    appliance: str = "local"
+    auth: str = "noauth"
+    tick: float = 1.0
+    reconcile_every: int = 5
+    conductor_port: int = 0
+    cut_regions: list[str] = field(default_factory=list)
+    fail_regions: list[str] = field(default_factory=list)
+    log_format: str = "text"
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if not self.regions or len(set(self.regions)) != len(self.regions):
+            raise ValueError("--regions: give one or more distinct region names")
+        for r in (*self.cut_regions, *self.fail_regions):
+            if r not in self.regions:
+                raise ValueError(f"--cut-region/--fail-region: {r!r} is not in --regions")
+        if self.appliance not in APPLIANCES:
+            raise ValueError(f"--appliance: one of {', '.join(APPLIANCES)}")
+        if self.auth not in AUTH:
+            raise ValueError(f"--auth: one of {', '.join(AUTH)}")
+        if not self.tick > 0:
+            raise ValueError("--tick: must be a positive number of seconds")
+
+
+def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | None) -> dict[str, str]:
+    """The ``KOSMOS_`` settings every function of this runner shares.
+
+    The checker's region is the one setting that differs per function
+    instance; the platform gives it to each region's checker separately.
+    """
+    env = {
+        "KOSMOS_DATABASE_URL": opts.db,
+        "KOSMOS_CONDUCTOR_URL": conductor_url,
+        "KOSMOS_AUTH_STRATEGY": opts.auth,
+        "KOSMOS_PUBLISHER": "local",
+        "KOSMOS_REGIONS": json.dumps(opts.regions),
+        "KOSMOS_REGION": opts.regions[0],
+        "KOSMOS_TICK_PERIOD": str(opts.tick),
+        "KOSMOS_ALLOW_LOOPBACK": "true",
+        "KOSMOS_APPLIANCE": opts.appliance,
+        "KOSMOS_LOG_FORMAT": opts.log_format,
+        "KOSMOS_LOG_LEVEL": opts.log_level,
+    }
+    if local_dns_url:
+        env["KOSMOS_LOCAL_DNS_URL"] = local_dns_url
+    return env

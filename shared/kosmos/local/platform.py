@@ -1,0 +1,174 @@
+"""The platform that runs the four functions on one machine.
+
+Wiring, as production has it:
+- the api function behind the gateway (``--host``/``--port``), with the
+  runner's admin endpoints under ``/_runner``;
+- the conductor function on an internal port, on the ``--db`` database;
+- one checker function instance per simulated region, each with its own
+  settings (its region) and a publisher into the in-process queue;
+- the engine function, fed ``kosmos.check.results`` through the region
+  simulation, and ``kosmos.engine.reconcile`` by cron;
+- the cron emulator; the embedded DNS responder for the ``local`` appliance.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from kosmos.config import Settings, reset_settings
+from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_RECONCILE
+from kosmos.local import hooks
+from kosmos.local.cron import Cron
+from kosmos.local.events import Envelope, post
+from kosmos.local.gateway import AdminApp, Gateway, Server
+from kosmos.local.loader import LoadedFunction, load_function
+from kosmos.local.options import RunnerOptions, function_env
+from kosmos.local.queue import EventQueue
+from kosmos.local.regions import RegionModes
+from kosmos.local.watch import AnswerWatch, ResultsLog
+from kosmos.logs import get_logger
+
+log = get_logger("kosmos.local.runner")
+
+# name → (target, signature type), as the deployment declares them.
+FUNCTIONS = {
+    "api": ("kosmos_api", "http"),
+    "conductor": ("kosmos_conductor", "http"),
+    "checker": ("kosmos_checker", "cloudevent"),
+    "engine": ("kosmos_engine", "cloudevent"),
+}
+ENGINE = "engine"
+
+
+def checker_name(region: str) -> str:
+    return f"checker-{region}"
+
+
+def subscriber_for(env: Envelope, regions: list[str]) -> str | None:
+    """Which function an event goes to (None: nobody subscribes to it)."""
+    if env.type in (CHECK_TICK, CHECK_BATCH):
+        return checker_name(env.region) if env.region in regions else None
+    if env.type in (CHECK_RESULTS, ENGINE_RECONCILE):
+        return ENGINE
+    return None
+
+
+class _Deferred:
+    """A WSGI app set after its server has bound its port."""
+
+    app: Any = None
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
+class Platform:
+    """Start and stop everything ``local/runner.py`` runs."""
+
+    def __init__(self, opts: RunnerOptions):
+        self.opts = opts
+        self.regions = RegionModes(opts.regions)
+        for r in opts.fail_regions:
+            self.regions.set(r, "fail")
+        for r in opts.cut_regions:
+            self.regions.set(r, "cut")
+        self.queue = EventQueue()
+        self.results_log = ResultsLog()
+        self.functions: dict[str, LoadedFunction] = {}
+        self.cron: Cron | None = None
+        self.gateway: Server | None = None
+        self.conductor: Server | None = None
+        self.dns: Any = None
+        self._watch: AnswerWatch | None = None
+        self._stop = threading.Event()
+        self._watch_thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ routing
+    def publish(self, env: Envelope) -> None:
+        """Route one event into the queue, through the region simulation."""
+        name = subscriber_for(env, self.opts.regions)
+        if name is None:
+            log.warning("no function subscribes to %s; dropped", env.type)
+            return
+        if name == ENGINE and env.type == CHECK_RESULTS:
+            mode = self.regions.get(env.region or "")
+            routed = self.regions.apply(env)
+            self.results_log.observe(routed or env, "" if mode == "ok" else f" [region {mode}]")
+            if routed is None:
+                return
+            env = routed
+        self.queue.put(name, env)
+
+    def _deliver_to(self, fn: LoadedFunction):
+        client = fn.test_client()
+        return lambda env: post(client, env)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        opts = self.opts
+        conductor_app = _Deferred()
+        self.conductor = Server(opts.host, opts.conductor_port, conductor_app, "conductor")
+        self.dns = hooks.start_dns(opts) if opts.appliance == "local" else None
+        env = function_env(opts, self.conductor.url, getattr(self.dns, "control_url", None))
+        os.environ.update(env)
+        reset_settings()
+        hooks.configure_logging(opts)
+
+        d = opts.functions_dir
+        for name in ("conductor", "api", "engine"):
+            target, sig = FUNCTIONS[name]
+            self.functions[name] = load_function(name, d / name / "main.py", target, sig)
+        for region in opts.regions:
+            target, sig = FUNCTIONS["checker"]
+            fn = load_function(checker_name(region), d / "checker" / "main.py", target, sig,
+                               env={"KOSMOS_REGION": region})
+            hooks.inject_checker(fn, Settings(region=region), self.publish)
+            self.functions[checker_name(region)] = fn
+        hooks.inject_engine(self.functions[ENGINE], Settings(), self.publish)
+        conductor_app.app = self.functions["conductor"].app
+        self.conductor.start()
+
+        self.queue.subscribe(ENGINE, self._deliver_to(self.functions[ENGINE]), workers=2)
+        for region in opts.regions:
+            fn = self.functions[checker_name(region)]
+            # A batch probes for the length of a tick; two workers let the next tick start.
+            self.queue.subscribe(checker_name(region), self._deliver_to(fn), workers=4)
+        self.queue.start()
+
+        admin = AdminApp(self.regions, self.queue, tick=lambda: self.cron and self.cron.fire())
+        self.gateway = Server(opts.host, opts.port, Gateway(self.functions["api"].app, admin),
+                              "gateway").start()
+        self.cron = Cron(opts.regions, opts.tick, self.publish, reconcile_every=opts.reconcile_every)
+        self.cron.start()
+        self._watch = AnswerWatch(hooks.conductor_call(Settings()))
+        self._watch_thread = threading.Thread(target=self._watch_loop, name="watch", daemon=True)
+        self._watch_thread.start()
+        log.info("Kosmos local runner: api on %s, conductor on %s, regions %s, appliance %s%s",
+                 self.gateway.url, self.conductor.url, ",".join(opts.regions), opts.appliance,
+                 f", DNS on {opts.host}:{opts.dns_port}" if self.dns else "")
+
+    def _watch_loop(self) -> None:
+        while not self._stop.wait(min(self.opts.tick, 1.0) / 2):
+            try:
+                self._watch.poll()  # type: ignore[union-attr]
+            except Exception as exc:  # the conductor may be briefly busy; say so and go on
+                log.debug("watch: %s", exc)
+
+    def stop(self) -> None:
+        """Stop taking work, then close servers; safe to call twice."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        log.info("stopping")
+        if self.cron:
+            self.cron.stop()
+        if self.gateway:
+            self.gateway.stop()
+        self.queue.stop()
+        if self.conductor:
+            self.conductor.stop()
+        if self.dns is not None:
+            hooks.stop_dns(self.dns)
+        logging.getLogger("kosmos").info("stopped")
