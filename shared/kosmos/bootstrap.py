@@ -14,3 +14,34 @@ def conductor_client(settings: Settings | None = None) -> ConductorClient:
     """A client for the conductor function at ``settings.conductor_url``."""
     s = settings or get_settings()
     return ConductorClient(HttpTransport(s.conductor_url, s.conductor_timeout, s.conductor_token))
+
+
+def api_app(settings: Settings | None = None, *, conductor: ConductorClient | None = None,
+            authenticator=None, policy=None):
+    """The api function's ApiApp: conductor client, auth strategy and policy from settings.
+
+    ``auth_strategy=keystone`` validates tokens with the service's own
+    credentials (the clouds.yaml entry ``settings.cloud``); ``noauth`` must be
+    chosen explicitly. Tests pass their own conductor/authenticator/policy.
+    """
+    from kosmos.api.app import ApiApp
+    from kosmos.api.auth import KeystoneAuth, NoAuth
+    from kosmos.api.policy import Policy
+
+    s = settings or get_settings()
+    if authenticator is None:
+        if s.auth_strategy == "noauth":
+            authenticator = NoAuth()
+        else:
+            from kosmos.adapters.keystone import KeystoneTokenValidator, session_from_cloud
+
+            if not s.cloud:
+                from kosmos.errors import Unavailable
+
+                raise Unavailable("auth_strategy=keystone needs KOSMOS_CLOUD (the service's "
+                                  "clouds.yaml entry)", retry_after=60.0)
+            validator = KeystoneTokenValidator(session_from_cloud(s.cloud), s.keystone_auth_url)
+            authenticator = KeystoneAuth(validator, s.keystone_auth_url)
+    return ApiApp(conductor or conductor_client(s), authenticator,
+                  policy or Policy.from_file(s.policy_file),
+                  max_body_bytes=s.max_body_bytes, public_url=s.api_public_url)

@@ -1,0 +1,36 @@
+"""What a handler gets: one authenticated, routed, decoded request."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from kosmos.adapters.conductor_client import ConductorClient
+from kosmos.api.auth import Principal
+from kosmos.api.policy import Policy
+from kosmos.contracts.conductor import CallContext
+
+
+@dataclass
+class ApiCall:
+    """One request as handlers see it; ``body`` is decoded JSON (POST/PUT only)."""
+
+    conductor: ConductorClient
+    policy: Policy
+    principal: Principal | None
+    request_id: str
+    base_url: str
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+    args: MultiDict[str, str] = field(default_factory=MultiDict)
+    body: Any = None
+
+    def context(self, all_projects: bool = False) -> CallContext:
+        """The conductor call context of this caller."""
+        p = self.principal
+        if p is None:
+            return CallContext(request_id=self.request_id)
+        return CallContext(project_id=p.project_id, roles=sorted(p.roles),
+                           is_admin=self.policy.is_admin(p.roles),
+                           all_projects=all_projects, request_id=self.request_id)

@@ -1,0 +1,102 @@
+"""CRUD handlers shared by the four resources: each is one conductor call
+(plus, for pool members, a read of the pool or member named in the path).
+
+A handler takes the resource spec and an ApiCall and returns a Response;
+errors are raised and turned into HTTP in ``kosmos.api.errors``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+from werkzeug.wrappers import Response
+
+from kosmos.api import render
+from kosmos.api.context import ApiCall
+from kosmos.api.errors import json_response
+from kosmos.api.queries import filters_of, list_query_model, parse_query
+from kosmos.api.resources import ResourceSpec
+from kosmos.errors import NotFound, ValidationError, from_pydantic
+
+
+def validate_body(model: type[BaseModel], body: Any) -> BaseModel:
+    """``body`` validated by ``model``; the 400 names the first bad field."""
+    if not isinstance(body, dict):
+        raise ValidationError("the request body must be a JSON object", field="body")
+    try:
+        return model.model_validate(body)
+    except PydanticError as exc:
+        err = from_pydantic(exc)
+    err.message = err.message.replace("Value error, ", "")
+    for d in err.details:
+        d["message"] = str(d.get("message", "")).replace("Value error, ", "")
+    if err.field is None:
+        # A rule across fields (timeout < delay): name the first field it mentions.
+        hits = [(m.start(), name) for name in model.model_fields
+                 if (m := re.search(rf"\b{re.escape(name)}\b", err.message))]
+        if hits:
+            err.field = min(hits)[1]
+            for d in err.details:
+                d["field"] = d.get("field") or err.field
+    raise err
+
+
+def member_in_path(call: ApiCall, spec: ResourceSpec) -> dict[str, Any] | None:
+    """For members, the stored member if it belongs to the pool in the path (else 404)."""
+    if spec.name != "member":
+        return None
+    member = call.conductor.call("member.get", {"id": call.params["id"]}, call.context())
+    if member.get("pool_id") != call.params["pool_id"]:
+        raise NotFound("pool member not found")
+    return member
+
+
+def list_(spec: ResourceSpec, call: ApiCall) -> Response:
+    query = parse_query(list_query_model(spec), call.args)
+    if query.all_projects:
+        call.policy.enforce(f"{spec.name}:get_all_global", call.principal.roles)
+    args: dict[str, Any] = {"filters": filters_of(spec, query), "limit": query.limit,
+                            "sort_key": query.sort_key, "sort_dir": query.sort_dir}
+    if query.marker:
+        args["marker"] = query.marker
+    ctx = call.context(all_projects=query.all_projects)
+    if spec.name == "member":
+        call.conductor.call("pool.get", {"id": call.params["pool_id"]}, ctx)  # 404 if absent
+        args["pool_id"] = call.params["pool_id"]
+    result = call.conductor.call(f"{spec.name}.list", args, ctx)
+    items = [render.record(spec, raw, call.base_url) for raw in result.get("items", [])]
+    nxt = render.next_link(call.base_url, call.path, dict(call.args.items()),
+                           result.get("next_marker"))
+    return json_response(render.page(spec.plural, items, nxt))
+
+
+def create(spec: ResourceSpec, call: ApiCall) -> Response:
+    values = validate_body(spec.create, call.body).model_dump(mode="json")
+    if spec.name == "member":
+        call.conductor.call("pool.get", {"id": call.params["pool_id"]}, call.context())
+        values["pool_id"] = call.params["pool_id"]
+    raw = call.conductor.call(f"{spec.name}.create", {"values": values}, call.context())
+    body = render.record(spec, raw, call.base_url)
+    return json_response(body, 201, {"Location": body["links"]["self"]})
+
+
+def get(spec: ResourceSpec, call: ApiCall) -> Response:
+    raw = member_in_path(call, spec) or call.conductor.call(
+        f"{spec.name}.get", {"id": call.params["id"]}, call.context())
+    return json_response(render.record(spec, raw, call.base_url))
+
+
+def update(spec: ResourceSpec, call: ApiCall) -> Response:
+    values = validate_body(spec.update, call.body).model_dump(mode="json", exclude_unset=True)
+    member_in_path(call, spec)
+    raw = call.conductor.call(f"{spec.name}.update", {"id": call.params["id"], "values": values},
+                              call.context())
+    return json_response(render.record(spec, raw, call.base_url))
+
+
+def delete(spec: ResourceSpec, call: ApiCall) -> Response:
+    member_in_path(call, spec)
+    call.conductor.call(f"{spec.name}.delete", {"id": call.params["id"]}, call.context())
+    return json_response(None, 204)

@@ -1,0 +1,144 @@
+"""The OpenAPI 3.1 document of API v1, generated from the route table and the
+same pydantic models that validate requests and shape responses."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from kosmos.api.queries import list_query_model
+from kosmos.api.routes import ROUTES, Route
+from kosmos.api.schemas import ErrorBody, VersionDocument
+
+_REF = "#/components/schemas/{model}"
+_ERRORS = {
+    "400": "Invalid request: malformed JSON, unknown or invalid field (named in the message)",
+    "401": "Missing, invalid or expired token",
+    "403": "The caller's roles do not allow this",
+    "404": "No such resource in the caller's project",
+    "405": "Method not allowed on this path",
+    "409": "Conflict: name or fqdn taken, resource in use, or stale version",
+    "413": "Request body too large",
+    "415": "Request body is not JSON",
+    "503": "A dependency is down; retry after the Retry-After header",
+}
+_PATH_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _openapi_path(rule: str) -> str:
+    return _PATH_PARAM.sub(r"{\1}", rule)
+
+
+def _query_model(route: Route) -> type[BaseModel] | None:
+    if route.query is not None:
+        return route.query
+    if route.kind == "list" and route.spec is not None:
+        return list_query_model(route.spec)
+    return None
+
+
+def _response_model(route: Route) -> tuple[str, type[BaseModel] | None]:
+    if route.kind == "versions":
+        return "200", VersionDocument
+    if route.kind == "list":
+        return "200", route.spec.list_response
+    if route.kind == "create":
+        return "201", route.spec.response
+    if route.kind in ("get", "update"):
+        return "200", route.spec.response
+    if route.kind == "delete":
+        return "204", None
+    return "200", route.response
+
+
+def _models() -> list[tuple[type[BaseModel], str]]:
+    out: list[tuple[type[BaseModel], str]] = [(ErrorBody, "serialization")]
+    for route in ROUTES:
+        if route.kind == "create":
+            out.append((route.spec.create, "validation"))
+        if route.kind == "update":
+            out.append((route.spec.update, "validation"))
+        status, model = _response_model(route)
+        if model is not None:
+            out.append((model, "serialization"))
+    seen, unique = set(), []
+    for pair in out:
+        if pair not in seen:
+            seen.add(pair)
+            unique.append(pair)
+    return unique
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": {"type": "string", "format": "uuid"}}
+              for name in _PATH_PARAM.findall(route.path)]
+    model = _query_model(route)
+    if model is not None:
+        schema = model.model_json_schema(ref_template=_REF)
+        for name, prop in schema.get("properties", {}).items():
+            prop = dict(prop)
+            desc = prop.pop("description", None)
+            prop.pop("title", None)
+            options = [o for o in prop.pop("anyOf", []) if o != {"type": "null"}]
+            if len(options) == 1:  # absent, not null, is how a query leaves a filter out
+                prop.update(options[0])
+            elif options:
+                prop["anyOf"] = options
+            if prop.get("default", 0) is None:
+                del prop["default"]
+            param = {"name": name, "in": "query", "required": False, "schema": prop}
+            if desc:
+                param["description"] = desc
+            params.append(param)
+    return params
+
+
+def _json(ref: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": ref}}}
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document (built once per process)."""
+    keys, defs = models_json_schema(_models(), ref_template=_REF)
+    error_ref = keys[(ErrorBody, "serialization")]
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        op: dict[str, Any] = {"operationId": route.op_id,
+                              "tags": [route.spec.title if route.spec else "Meta"],
+                              "parameters": _parameters(route)}
+        if route.public:
+            op["security"] = []
+        if route.has_body:
+            model = route.spec.create if route.kind == "create" else route.spec.update
+            op["requestBody"] = {"required": True, **_json(keys[(model, "validation")])}
+        status, model = _response_model(route)
+        responses: dict[str, Any] = {status: {"description": "Success"}}
+        if model is not None:
+            responses[status].update(_json(keys[(model, "serialization")]))
+        if route.kind == "create":
+            responses[status]["headers"] = {
+                "Location": {"schema": {"type": "string"}, "description": "URL of the new resource"}}
+        codes = ["400", "404", "405", "503"] if route.public else list(_ERRORS)
+        if not route.has_body:
+            codes = [c for c in codes if c not in ("413", "415")]
+        for code in codes:
+            responses[code] = {"description": _ERRORS[code], **_json(error_ref)}
+        op["responses"] = responses
+        paths.setdefault(_openapi_path(route.path), {})[route.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Kosmos GSLB API", "version": "1.0",
+                 "description": "Global server load balancing for OpenStack clouds."},
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {"keystone": {"type": "apiKey", "in": "header",
+                                             "name": "X-Auth-Token"}},
+        },
+        "security": [{"keystone": []}],
+    }

@@ -1,0 +1,91 @@
+"""The URL map of API v1: each path and method names a handler and the policy
+action that guards it. ``ROUTES`` is also what the OpenAPI document walks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
+
+from pydantic import BaseModel
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Response
+
+from kosmos.api import handlers, subresources
+from kosmos.api.context import ApiCall
+from kosmos.api.queries import EmptyQuery, HistoryQuery
+from kosmos.api.resources import GSLB, MEMBER, MONITOR, POOL, ResourceSpec
+from kosmos.api.schemas import GslbPoolList, HistoryList, MonitorList
+from kosmos.contracts.conductor import GslbStatusTree, MemberStatusTree, PoolStatusTree
+
+Handler = Callable[[ApiCall], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str                     # werkzeug rule: /v1/pools/<uuid:id>
+    handler: Handler | None       # None: served by the app itself (version, openapi)
+    action: str                   # policy rule name
+    op_id: str                    # OpenAPI operationId
+    spec: ResourceSpec | None = None
+    kind: str = ""                # list | create | get | update | delete | view
+    public: bool = False
+    response: type[BaseModel] | None = None   # views: the body model (CRUD: from spec)
+    query: type[BaseModel] | None = None      # views: the query model
+
+
+    @property
+    def has_body(self) -> bool:
+        return self.method in ("POST", "PUT")
+
+
+def _crud(spec: ResourceSpec, collection: str) -> list[Route]:
+    item = collection + "/<uuid:id>"
+    t = spec.title
+    return [
+        Route("GET", collection, partial(handlers.list_, spec), f"{spec.name}:get_all",
+              f"list{t}s", spec, "list"),
+        Route("POST", collection, partial(handlers.create, spec), f"{spec.name}:post",
+              f"create{t}", spec, "create"),
+        Route("GET", item, partial(handlers.get, spec), f"{spec.name}:get_one",
+              f"get{t}", spec, "get"),
+        Route("PUT", item, partial(handlers.update, spec), f"{spec.name}:put",
+              f"update{t}", spec, "update"),
+        Route("DELETE", item, partial(handlers.delete, spec), f"{spec.name}:delete",
+              f"delete{t}", spec, "delete"),
+    ]
+
+
+_MEMBERS = "/v1/pools/<uuid:pool_id>/pool_members"
+
+ROUTES: list[Route] = [
+    Route("GET", "/", None, "version:get", "getVersions", kind="versions", public=True),
+    Route("GET", "/v1/openapi.json", None, "openapi:get", "getOpenApi", kind="openapi",
+          public=True),
+    *_crud(MONITOR, "/v1/monitors"),
+    *_crud(POOL, "/v1/pools"),
+    Route("GET", "/v1/pools/<uuid:id>/monitors", subresources.pool_monitors, "pool:get_one",
+          "listPoolMonitors", MONITOR, "view", response=MonitorList, query=EmptyQuery),
+    Route("GET", "/v1/pools/<uuid:id>/status", subresources.pool_status, "pool:get_one",
+          "getPoolStatus", POOL, "view", response=PoolStatusTree, query=EmptyQuery),
+    *_crud(MEMBER, _MEMBERS),
+    Route("GET", _MEMBERS + "/<uuid:id>/status", subresources.member_status,
+          "member:get_one", "getPoolMemberStatus", MEMBER, "view",
+          response=MemberStatusTree, query=EmptyQuery),
+    Route("GET", _MEMBERS + "/<uuid:id>/monitors", subresources.member_monitors,
+          "member:get_one", "listPoolMemberMonitors", MONITOR, "view",
+          response=MonitorList, query=EmptyQuery),
+    *_crud(GSLB, "/v1/gslbs"),
+    Route("GET", "/v1/gslbs/<uuid:id>/pools", subresources.gslb_pools, "gslb:get_one",
+          "listGslbPools", POOL, "view", response=GslbPoolList, query=EmptyQuery),
+    Route("GET", "/v1/gslbs/<uuid:id>/status", subresources.gslb_status, "gslb:get_one",
+          "getGslbStatus", GSLB, "view", response=GslbStatusTree, query=EmptyQuery),
+    Route("GET", "/v1/gslbs/<uuid:id>/history", subresources.gslb_history, "gslb:get_one",
+          "listGslbHistory", GSLB, "view", response=HistoryList, query=HistoryQuery),
+]
+
+
+def url_map() -> Map:
+    """A werkzeug Map whose endpoints index ``ROUTES``; a trailing slash is tolerated."""
+    return Map([Rule(r.path, endpoint=i, methods=[r.method])
+                for i, r in enumerate(ROUTES)], strict_slashes=False, merge_slashes=False)

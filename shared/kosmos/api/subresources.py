@@ -1,0 +1,79 @@
+"""Read-only views below a resource: status trees, monitors, a GSLB's pools, history."""
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from kosmos.api import render
+from kosmos.api.context import ApiCall
+from kosmos.api.errors import json_response
+from kosmos.api.handlers import member_in_path
+from kosmos.api.queries import EmptyQuery, HistoryQuery, parse_query
+from kosmos.api.resources import MEMBER, MONITOR, POOL
+from kosmos.contracts.conductor import GslbStatusTree, MemberStatusTree, PoolStatusTree
+
+
+def _no_query(call: ApiCall) -> None:
+    parse_query(EmptyQuery, call.args)
+
+
+def pool_status(call: ApiCall) -> Response:
+    _no_query(call)
+    raw = call.conductor.call("pool.status", {"id": call.params["id"]}, call.context())
+    return json_response(PoolStatusTree.model_validate(raw).model_dump(mode="json"))
+
+
+def pool_monitors(call: ApiCall) -> Response:
+    _no_query(call)
+    raw = call.conductor.call("pool.monitors", {"id": call.params["id"]}, call.context())
+    items = [render.record(MONITOR, m, call.base_url) for m in raw]
+    return json_response(render.page(MONITOR.plural, items, None))
+
+
+def member_status(call: ApiCall) -> Response:
+    _no_query(call)
+    member_in_path(call, MEMBER)
+    raw = call.conductor.call("member.status", {"id": call.params["id"]}, call.context())
+    return json_response(MemberStatusTree.model_validate(raw).model_dump(mode="json"))
+
+
+def member_monitors(call: ApiCall) -> Response:
+    _no_query(call)
+    member_in_path(call, MEMBER)
+    raw = call.conductor.call("member.monitors", {"id": call.params["id"]}, call.context())
+    items = [render.record(MONITOR, m, call.base_url) for m in raw]
+    return json_response(render.page(MONITOR.plural, items, None))
+
+
+def gslb_pools(call: ApiCall) -> Response:
+    _no_query(call)
+    raw = call.conductor.call("gslb.pools", {"id": call.params["id"]}, call.context())
+    items = []
+    for link in raw:
+        body = render.record(POOL, link["pool"], call.base_url)
+        body["priority"] = int(link["priority"])
+        items.append(body)
+    return json_response(render.page(POOL.plural, items, None))
+
+
+def gslb_status(call: ApiCall) -> Response:
+    _no_query(call)
+    raw = call.conductor.call("gslb.status", {"id": call.params["id"]}, call.context())
+    return json_response(GslbStatusTree.model_validate(raw).model_dump(mode="json"))
+
+
+def gslb_history(call: ApiCall) -> Response:
+    query = parse_query(HistoryQuery, call.args)
+    ctx = call.context()
+    call.conductor.call("gslb.get", {"id": call.params["id"]}, ctx)  # 404 if not the caller's
+    args = {"gslb_id": call.params["id"], "limit": query.limit}
+    for name in ("member_id", "marker"):
+        if getattr(query, name):
+            args[name] = getattr(query, name)
+    for name in ("since", "until"):
+        if getattr(query, name):
+            args[name] = getattr(query, name).isoformat()
+    result = call.conductor.call("history.list", args, ctx)
+    items = [render.history_entry(e) for e in result.get("items", [])]
+    nxt = render.next_link(call.base_url, call.path, dict(call.args.items()),
+                           result.get("next_marker"))
+    return json_response(render.page("history", items, nxt))
