@@ -4,6 +4,7 @@
 - ``Endpoint``: a tiny HTTP server on a loopback address that can die and come back.
 - ``Api``: REST calls to the gateway in ``noauth`` mode.
 - ``dns_answer``: the A records the embedded DNS server answers, via dnspython.
+- ``deploy``: the demo's monitor, pool of three members and GSLB, made through the API.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
@@ -23,6 +25,12 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import requests
+
+ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+FQDN = "www.example.com."
+DELAY = 1   # monitor delay, seconds
+DOWN = 2    # max_retries_down
+RISE = 2    # max_retries
 
 
 def free_port(host: str = "127.0.0.1", udp_too: bool = False) -> int:
@@ -210,3 +218,48 @@ class RunnerProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+@dataclass
+class Deployment:
+    runner: RunnerProcess
+    api: Api
+    gslb: dict
+    pool: dict
+    members: dict[str, dict] = field(default_factory=dict)
+
+    def answer(self, name: str = FQDN) -> set[str] | None:
+        return dns_answer(name, self.runner.dns_port)
+
+    def wait_answer(self, expected: set[str], timeout: float, name: str = FQDN) -> float:
+        """Seconds until the DNS answer equals ``expected`` (TimeoutError with the last seen)."""
+        t0 = time.monotonic()
+        seen: list = []
+
+        def ok():
+            seen[:] = [self.answer(name)]
+            return seen[0] == expected
+        try:
+            wait_for(ok, timeout, interval=0.05)
+        except TimeoutError:
+            raise AssertionError(f"answer for {name} was {seen[0]}, expected {sorted(expected)} "
+                                 f"within {timeout}s\n{self.runner.log_tail(80)}") from None
+        return time.monotonic() - t0
+
+
+def deploy(runner: RunnerProcess, port: int, all_down: str = "ALL", fqdn: str = FQDN,
+           api: Api | None = None, pool: dict | None = None) -> Deployment:
+    """Create the demo's monitor, pool of three members and GSLB through the REST API."""
+    api = api or Api(runner.url)
+    members: dict[str, dict] = {}
+    if pool is None:
+        mon = api.post("/v1/monitors", {"name": "web", "type": "HTTP", "delay": DELAY, "timeout": 0.5,
+                                        "max_retries": RISE, "max_retries_down": DOWN})
+        pool = api.post("/v1/pools", {"name": "web", "monitor_ids": [mon["id"]]})
+        for a in ADDRESSES:
+            members[a] = api.post(f"/v1/pools/{pool['id']}/pool_members",
+                                  {"name": a, "address": a, "port": port})
+    gslb = api.post("/v1/gslbs", {"name": fqdn, "fqdn": fqdn, "zone_name": "example.com.",
+                                  "ttl": 5, "all_down": all_down,
+                                  "pools": [{"pool_id": pool["id"], "priority": 1}]})
+    return Deployment(runner, api, gslb, pool, members)

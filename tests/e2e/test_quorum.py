@@ -1,0 +1,57 @@
+"""Three simulated regions: one region alone cannot pull an endpoint; two can."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kosmos.local.harness import ADDRESSES, DELAY, DOWN, deploy
+
+pytestmark = pytest.mark.e2e
+
+REGIONS = ["RegionOne", "RegionTwo", "RegionThree"]
+
+
+def _region_verdicts(d, address: str) -> dict[str, str]:
+    member = d.members[address]
+    tree = d.api.get(f"/v1/pools/{d.pool['id']}/pool_members/{member['id']}/status")
+    return {r["region"]: r["verdict"] for r in tree.get("regions", [])}
+
+
+def _steady(d, expected: set[str], seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        got = d.answer()
+        assert got == expected, f"answer changed to {got}\n{d.runner.log_tail(60)}"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("mode", ["fail", "cut"])
+def test_one_region_alone_removes_nothing(start_runner, endpoints, mode):
+    runner = start_runner(regions=REGIONS)
+    d = deploy(runner, endpoints[ADDRESSES[0]].port)
+    d.wait_answer(set(ADDRESSES), timeout=20)
+
+    d.api.region("RegionOne", mode)
+    _steady(d, set(ADDRESSES), seconds=3 * DELAY * DOWN + 2)
+    verdicts = _region_verdicts(d, ADDRESSES[0])
+    if mode == "fail":
+        # RegionOne did conclude DOWN; the other two regions outvote it.
+        assert verdicts.get("RegionOne") == "DOWN", verdicts
+    assert verdicts.get("RegionTwo") == "UP" and verdicts.get("RegionThree") == "UP", verdicts
+
+
+def test_two_of_three_regions_down_removes_the_endpoint(start_runner, endpoints):
+    runner = start_runner(regions=REGIONS)
+    d = deploy(runner, endpoints[ADDRESSES[0]].port)
+    d.wait_answer(set(ADDRESSES), timeout=20)
+
+    victim = ADDRESSES[2]
+    d.api.region("RegionOne", "fail", [victim])
+    d.api.region("RegionTwo", "fail", [victim])
+    took = d.wait_answer(set(ADDRESSES) - {victim}, timeout=DELAY * DOWN + 6)
+    print(f"two-region failover: {took:.2f}s")
+
+    d.api.region("RegionOne", "ok")
+    d.api.region("RegionTwo", "ok")
+    d.wait_answer(set(ADDRESSES), timeout=15)

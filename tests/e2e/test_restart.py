@@ -1,0 +1,36 @@
+"""The runner restarted on the same database keeps its state and its answers."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kosmos.local.harness import ADDRESSES, Api, Deployment, deploy
+
+pytestmark = pytest.mark.e2e
+
+
+def test_restart_on_the_same_database_keeps_state_and_answers(start_runner, endpoints, tmp_path):
+    db = f"sqlite:///{tmp_path / 'kept.sqlite3'}"
+    first = start_runner(db=db)
+    d = deploy(first, endpoints[ADDRESSES[0]].port)
+    d.wait_answer(set(ADDRESSES), timeout=20)
+    endpoints[ADDRESSES[0]].stop()
+    d.wait_answer(set(ADDRESSES[1:]), timeout=10)
+    assert first.stop() == 0, "SIGTERM must stop the runner cleanly"
+
+    second = start_runner(db=db)
+    api = Api(second.url)
+    gslb = api.get(f"/v1/gslbs/{d.gslb['id']}")
+    assert sorted(gslb["answers"]) == ADDRESSES[1:]
+    member = api.get(f"/v1/pools/{d.pool['id']}/pool_members/{d.members[ADDRESSES[0]]['id']}")
+    assert member["operating_status"] == "OFFLINE"
+
+    # The first answer the new DNS server gives is the kept one, never a fresh guess.
+    again = Deployment(second, api, gslb, d.pool, d.members)
+    deadline = time.monotonic() + 15
+    first_seen = None
+    while first_seen is None and time.monotonic() < deadline:
+        first_seen = again.answer()
+        time.sleep(0.05)
+    assert first_seen == set(ADDRESSES[1:])
