@@ -50,7 +50,7 @@ class AdminApp:
         if parts == ["regions"] and request.method == "GET":
             return _json({"regions": self.regions.snapshot(), "addresses": self.regions.addresses()})
         if len(parts) == 2 and parts[0] == "regions" and request.method in ("POST", "PUT"):
-            body = request.get_json(silent=True)
+            body = request.get_json(force=True, silent=True)
             if not isinstance(body, dict) or not isinstance(body.get("mode"), str):
                 raise ValidationError('mode: send {"mode": "ok"|"fail"|"cut"}', field="mode")
             addresses = body.get("addresses")

@@ -68,3 +68,11 @@ def test_server_serves_on_a_real_port():
         assert requests.get(srv.url + "v1/x", timeout=5).text == "api /v1/x"
     finally:
         srv.stop()
+
+
+def test_region_mode_accepts_json_without_a_content_type():
+    # `curl -d '{"mode":"fail"}'` sends form encoding; the demo relies on it working.
+    modes, _, client = make()
+    r = client.post("/_runner/regions/RegionOne", data='{"mode": "fail"}',
+                    content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 200 and modes.get("RegionOne") == "fail"
