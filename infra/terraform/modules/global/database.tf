@@ -1,0 +1,52 @@
+# Managed PostgreSQL (Trove). Only the conductor and the migration Job see its URL.
+resource "random_password" "db" {
+  length = 32
+  # pg8000 URLs carry the password unescaped: letters and digits only.
+  special = false
+}
+
+resource "openstack_db_instance_v1" "kosmos" {
+  region    = var.region
+  name      = "${var.prefix}-db"
+  flavor_id = var.db_flavor_id
+  size      = var.db_volume_size
+
+  datastore {
+    type    = "postgresql"
+    version = var.db_datastore_version
+  }
+
+  network {
+    uuid = var.db_network_id
+  }
+}
+
+resource "openstack_db_database_v1" "kosmos" {
+  region      = var.region
+  name        = var.db_name
+  instance_id = openstack_db_instance_v1.kosmos.id
+}
+
+resource "openstack_db_user_v1" "conductor" {
+  region      = var.region
+  name        = var.db_user
+  instance_id = openstack_db_instance_v1.kosmos.id
+  password    = random_password.db.result
+  databases   = [openstack_db_database_v1.kosmos.name]
+}
+
+locals {
+  db_host      = openstack_db_instance_v1.kosmos.addresses[0]
+  database_url = "postgresql+pg8000://${openstack_db_user_v1.conductor.name}:${random_password.db.result}@${local.db_host}:5432/${openstack_db_database_v1.kosmos.name}"
+}
+
+resource "kubernetes_secret_v1" "database" {
+  metadata {
+    name      = module.names.secrets.database
+    namespace = local.namespace
+  }
+
+  data = {
+    database_url = local.database_url
+  }
+}

@@ -1,0 +1,92 @@
+# The global broker: kosmos.engine.reconcile from cron, and kosmos.check.results
+# from checkers that publish here, both to the engine.
+#
+# A PingSource always emits type dev.knative.sources.ping (ceOverrides may add
+# extensions but not change the type), so its events carry the Kosmos type in
+# the `kosmostype` extension and triggers match on both.
+locals {
+  ping_type = "dev.knative.sources.ping"
+
+  engine_ref = {
+    apiVersion = "serving.knative.dev/v1"
+    kind       = "Service"
+    name       = module.engine.name
+  }
+
+  delivery = {
+    retry         = 5
+    backoffPolicy = "exponential"
+    backoffDelay  = "PT1S"
+  }
+}
+
+resource "kubernetes_manifest" "broker" {
+  manifest = {
+    apiVersion = "eventing.knative.dev/v1"
+    kind       = "Broker"
+    metadata = {
+      name      = module.names.global_broker
+      namespace = local.namespace
+    }
+    spec = {
+      delivery = local.delivery
+    }
+  }
+}
+
+resource "kubernetes_manifest" "reconcile_source" {
+  manifest = {
+    apiVersion = "sources.knative.dev/v1"
+    kind       = "PingSource"
+    metadata = {
+      name      = "${var.prefix}-reconcile"
+      namespace = local.namespace
+    }
+    spec = {
+      schedule    = module.schedules.reconcile_schedule
+      timezone    = "Etc/UTC"
+      contentType = "application/json"
+      data        = module.schedules.reconcile_data
+      ceOverrides = { extensions = { kosmostype = "kosmos.engine.reconcile" } }
+      sink = {
+        ref = {
+          apiVersion = "eventing.knative.dev/v1"
+          kind       = "Broker"
+          name       = kubernetes_manifest.broker.manifest.metadata.name
+        }
+      }
+    }
+  }
+}
+
+resource "kubernetes_manifest" "trigger_reconcile" {
+  manifest = {
+    apiVersion = "eventing.knative.dev/v1"
+    kind       = "Trigger"
+    metadata = {
+      name      = "${var.prefix}-engine-reconcile"
+      namespace = local.namespace
+    }
+    spec = {
+      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      filter     = { attributes = { type = local.ping_type, kosmostype = "kosmos.engine.reconcile" } }
+      subscriber = { ref = local.engine_ref }
+    }
+  }
+}
+
+resource "kubernetes_manifest" "trigger_results" {
+  manifest = {
+    apiVersion = "eventing.knative.dev/v1"
+    kind       = "Trigger"
+    metadata = {
+      name      = "${var.prefix}-engine-results"
+      namespace = local.namespace
+    }
+    spec = {
+      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      filter     = { attributes = { type = "kosmos.check.results" } }
+      subscriber = { ref = local.engine_ref }
+    }
+  }
+}

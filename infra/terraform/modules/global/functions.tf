@@ -1,0 +1,81 @@
+# The three global functions. Each environment lists exactly the KOSMOS_
+# settings that function reads (tests check the names against Settings).
+locals {
+  conductor_token_env = {
+    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
+  }
+}
+
+module "conductor" {
+  source    = "../knative-function"
+  name      = module.names.service_names["conductor"]
+  namespace = local.namespace
+  function  = "conductor"
+  image     = local.images.conductor
+
+  env = {
+    # Migrations ran in the Job above; a conductor never alters the schema itself.
+    KOSMOS_DATABASE_AUTO_MIGRATE = "false"
+    KOSMOS_DATABASE_POOL_SIZE    = tostring(var.db_pool_size)
+    KOSMOS_LOG_LEVEL             = var.log_level
+  }
+
+  secret_env = merge(local.conductor_token_env, {
+    KOSMOS_DATABASE_URL = { secret = kubernetes_secret_v1.database.metadata[0].name, key = "database_url" }
+  })
+
+  min_scale  = var.scale.conductor.min
+  max_scale  = var.scale.conductor.max
+  visibility = var.internal_visibility
+
+  depends_on = [kubernetes_job_v1.migrate]
+}
+
+module "api" {
+  source    = "../knative-function"
+  name      = module.names.service_names["api"]
+  namespace = local.namespace
+  function  = "api"
+  image     = local.images.api
+
+  env = {
+    KOSMOS_CONDUCTOR_URL     = module.names.internal_urls["conductor"]
+    KOSMOS_AUTH_STRATEGY     = var.auth_strategy
+    KOSMOS_KEYSTONE_AUTH_URL = var.keystone_auth_url
+    KOSMOS_CLOUD             = local.cloud_name
+    KOSMOS_API_PUBLIC_URL    = module.names.public_urls["api"]
+    KOSMOS_LOG_LEVEL         = var.log_level
+  }
+
+  secret_env    = local.conductor_token_env
+  clouds_secret = kubernetes_secret_v1.clouds.metadata[0].name
+
+  min_scale  = var.scale.api.min
+  max_scale  = var.scale.api.max
+  visibility = "external"
+}
+
+module "engine" {
+  source    = "../knative-function"
+  name      = module.names.service_names["engine"]
+  namespace = local.namespace
+  function  = "engine"
+  image     = local.images.engine
+
+  env = {
+    KOSMOS_CONDUCTOR_URL   = module.names.internal_urls["conductor"]
+    KOSMOS_REGIONS         = jsonencode(var.regions)
+    KOSMOS_QUORUM          = tostring(var.quorum)
+    KOSMOS_STALE_INTERVALS = tostring(var.stale_intervals)
+    KOSMOS_APPLIANCE       = var.appliance
+    KOSMOS_CLOUD           = local.cloud_name
+    KOSMOS_LOG_LEVEL       = var.log_level
+  }
+
+  secret_env    = local.conductor_token_env
+  clouds_secret = kubernetes_secret_v1.clouds.metadata[0].name
+
+  min_scale  = var.scale.engine.min
+  max_scale  = var.scale.engine.max
+  visibility = var.internal_visibility
+}

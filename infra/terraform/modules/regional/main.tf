@@ -1,0 +1,67 @@
+# One checker region: the checker function, its minute tick, and the broker
+# that carries its ticks and batches to it and its results to the engine.
+# It may run in the global cluster or in the region's own cluster.
+locals {
+  image     = "${var.image_registry}/kosmos-checker:${var.image_tag}"
+  ping_type = "dev.knative.sources.ping"
+  labels    = { "app.kubernetes.io/name" = "kosmos", "app.kubernetes.io/component" = "checker", "kosmos.openstack.org/region" = var.region.slug }
+}
+
+resource "kubernetes_namespace_v1" "kosmos" {
+  count = var.create_namespace ? 1 : 0
+
+  metadata {
+    name   = var.namespace
+    labels = { "app.kubernetes.io/name" = "kosmos" }
+  }
+}
+
+locals {
+  namespace = var.create_namespace ? kubernetes_namespace_v1.kosmos[0].metadata[0].name : var.namespace
+}
+
+# Named after the checker so that several regions can share one namespace.
+resource "kubernetes_secret_v1" "checker" {
+  metadata {
+    name      = var.region.checker_name
+    namespace = local.namespace
+    labels    = local.labels
+  }
+
+  data = {
+    conductor_token = var.conductor_token
+    "clouds.yaml"   = var.clouds_yaml
+  }
+}
+
+module "checker" {
+  source    = "../knative-function"
+  name      = var.region.checker_name
+  namespace = local.namespace
+  function  = "checker"
+  image     = local.image
+
+  env = {
+    KOSMOS_REGION          = var.region.name
+    KOSMOS_CONDUCTOR_URL   = var.conductor_url
+    KOSMOS_PUBLISHER       = "http"
+    KOSMOS_BROKER_URL      = var.region.broker_url
+    KOSMOS_TICK_PERIOD     = tostring(var.region.tick_period)
+    KOSMOS_BATCH_SIZE      = tostring(var.batch_size)
+    KOSMOS_MAX_CONCURRENCY = tostring(var.max_concurrency)
+    KOSMOS_DENY_CIDRS      = jsonencode(var.deny_cidrs)
+    KOSMOS_CLOUD           = var.cloud_name
+    KOSMOS_LOG_LEVEL       = var.log_level
+  }
+
+  secret_env = {
+    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.checker.metadata[0].name, key = "conductor_token" }
+  }
+  clouds_secret = kubernetes_secret_v1.checker.metadata[0].name
+
+  min_scale             = var.region.min_scale
+  max_scale             = var.region.max_scale
+  timeout_seconds       = var.region.checker_timeout_seconds
+  container_concurrency = var.container_concurrency
+  visibility            = "cluster-local"
+}
