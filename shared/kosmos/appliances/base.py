@@ -1,0 +1,72 @@
+"""The GSLB appliance driver contract.
+
+A driver makes one DNS service (Designate, PowerDNS, the local responder...)
+serve a GSLB's answer and reads back what it serves so the engine can repair
+drift. Drivers are plugins: a class registered under the entry-point group
+``kosmos.appliances`` and built with the deployment ``Settings``.
+
+Rules every driver follows:
+
+- **Idempotent.** ``set_answer`` with what is already served, and ``remove``
+  of a name that is not served, succeed and change nothing.
+- **One answer = two record sets.** The addresses are split by family into an
+  A and an AAAA record set of the same TTL; a family with no address has no
+  record set (it is deleted). An empty answer deletes both.
+- **Errors at the edge.** Every failure of the appliance or of the path to it
+  is raised as ``kosmos.errors.ApplianceError`` (retryable), chained to the
+  third-party exception; nothing else escapes.
+- **Lazy.** Constructing a driver opens no connection.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+
+from kosmos.config import Settings
+from kosmos.domain.answers import canonical, split_families
+
+__all__ = ["Appliance", "Served", "split_families"]
+
+
+@dataclass(frozen=True)
+class Served:
+    """What an appliance serves for a name: canonical addresses and the TTL (None: nothing)."""
+
+    addresses: list[str] = field(default_factory=list)
+    ttl: int | None = None
+
+    def matches(self, addresses: list[str], ttl: int) -> bool:
+        """True when this is exactly the answer ``addresses`` with ``ttl``."""
+        want = canonical(addresses)
+        if want != canonical(self.addresses):
+            return False
+        return not want or self.ttl == ttl
+
+
+class Appliance(abc.ABC):
+    """Base class of GSLB appliance drivers (see the module docstring)."""
+
+    #: the entry-point name this driver is registered under
+    name: str = ""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @abc.abstractmethod
+    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
+        """Serve exactly ``addresses`` (A for IPv4, AAAA for IPv6) for ``fqdn`` in ``zone``.
+
+        ``fqdn`` and ``zone`` are absolute, lower-case, with the trailing dot.
+        Raises ApplianceError (e.g. the zone does not exist on the appliance).
+        """
+
+    @abc.abstractmethod
+    def get_answer(self, fqdn: str, zone: str) -> Served:
+        """What the appliance serves for ``fqdn`` now (A and AAAA); empty when nothing."""
+
+    @abc.abstractmethod
+    def remove(self, fqdn: str, zone: str) -> None:
+        """Stop serving ``fqdn`` (its A and AAAA record sets); fine if already gone."""
+
+    def close(self) -> None:
+        """Release connections; the default has none."""

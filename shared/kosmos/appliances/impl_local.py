@@ -1,0 +1,60 @@
+"""``local``: the local runner's embedded DNS responder, through its control API.
+
+``settings.local_dns_url`` is the responder's control URL (see
+``kosmos.appliances.local_dns``).
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from kosmos.appliances.base import Appliance, Served
+from kosmos.config import Settings
+from kosmos.errors import ApplianceError
+
+
+class LocalAppliance(Appliance):
+    name = "local"
+
+    def __init__(self, settings: Settings, session: requests.Session | None = None):
+        super().__init__(settings)
+        self._session = session
+        self.timeout = 5.0
+
+    @property
+    def base(self) -> str:
+        if not self.settings.local_dns_url:
+            raise ApplianceError("KOSMOS_LOCAL_DNS_URL is not set for the local appliance")
+        return self.settings.local_dns_url.rstrip("/")
+
+    def _request(self, method: str, fqdn: str, body: dict[str, Any] | None = None) -> requests.Response:
+        if self._session is None:
+            self._session = requests.Session()
+        url = f"{self.base}/v1/records/{quote(fqdn)}"
+        try:
+            resp = self._session.request(method, url, json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ApplianceError(f"local DNS unreachable: {exc.__class__.__name__}") from exc
+        if resp.status_code >= 400 and not (resp.status_code == 404 and method == "GET"):
+            raise ApplianceError(f"local DNS answered {resp.status_code} to {method} {fqdn}: "
+                                 f"{resp.text[:200]}")
+        return resp
+
+    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
+        self._request("PUT", fqdn, {"zone": zone, "addresses": list(addresses), "ttl": ttl})
+
+    def get_answer(self, fqdn: str, zone: str) -> Served:
+        resp = self._request("GET", fqdn)
+        if resp.status_code == 404:
+            return Served()
+        data = resp.json()
+        return Served([*data.get("a", []), *data.get("aaaa", [])], data.get("ttl"))
+
+    def remove(self, fqdn: str, zone: str) -> None:
+        self._request("DELETE", fqdn)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()

@@ -1,0 +1,97 @@
+"""``powerdns``: the PowerDNS Authoritative HTTP API.
+
+One ``PATCH /api/v1/servers/{server}/zones/{zone}`` per answer, with the A and
+AAAA rrsets as ``REPLACE`` (or ``DELETE`` for a family without addresses), so
+both change in one request. Settings: ``powerdns_api_url``,
+``powerdns_api_key`` (X-API-Key), ``powerdns_server_id``. The zone must exist
+on the server; a missing zone is an ApplianceError naming it.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from kosmos.appliances.base import Appliance, Served
+from kosmos.config import Settings
+from kosmos.domain.answers import canonical, split_families
+from kosmos.errors import ApplianceError
+
+
+class PowerDnsAppliance(Appliance):
+    name = "powerdns"
+
+    def __init__(self, settings: Settings, session: requests.Session | None = None):
+        super().__init__(settings)
+        self._session = session
+        self.timeout = 10.0
+
+    def _zone_url(self, zone: str) -> str:
+        base = self.settings.powerdns_api_url.rstrip("/")
+        return (f"{base}/api/v1/servers/{quote(self.settings.powerdns_server_id, safe='')}"
+                f"/zones/{quote(zone, safe='')}")
+
+    def _request(self, method: str, zone: str, **kwargs: Any) -> requests.Response:
+        if self._session is None:
+            self._session = requests.Session()
+        headers = {"Accept": "application/json"}
+        if self.settings.powerdns_api_key:
+            headers["X-API-Key"] = self.settings.powerdns_api_key
+        try:
+            resp = self._session.request(method, self._zone_url(zone), headers=headers,
+                                         timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise ApplianceError(f"PowerDNS API unreachable: {exc.__class__.__name__}") from exc
+        # The zone URL is the only resource addressed, so 404 means "no such zone".
+        if resp.status_code == 404 or (resp.status_code == 422 and "not find" in resp.text.lower()):
+            raise ApplianceError(f"PowerDNS has no zone {zone}", field="zone_name")
+        if resp.status_code >= 400:
+            raise ApplianceError(f"PowerDNS answered {resp.status_code} to {method} zone {zone}: "
+                                 f"{_error_text(resp)}")
+        return resp
+
+    def _patch(self, zone: str, rrsets: list[dict[str, Any]]) -> None:
+        self._request("PATCH", zone, json={"rrsets": rrsets})
+
+    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
+        rrsets = []
+        for rtype, values in zip(("A", "AAAA"), split_families(addresses)):
+            if values:
+                rrsets.append({"name": fqdn, "type": rtype, "ttl": ttl, "changetype": "REPLACE",
+                               "records": [{"content": v, "disabled": False} for v in values]})
+            else:
+                rrsets.append({"name": fqdn, "type": rtype, "changetype": "DELETE"})
+        self._patch(zone, rrsets)
+
+    def get_answer(self, fqdn: str, zone: str) -> Served:
+        resp = self._request("GET", zone, params={"rrsets": "true", "rrset_name": fqdn})
+        addresses: list[str] = []
+        ttl = None
+        for rrset in resp.json().get("rrsets", []):
+            if rrset.get("name", "").lower() != fqdn or rrset.get("type") not in ("A", "AAAA"):
+                continue
+            enabled = [r["content"] for r in rrset.get("records", []) if not r.get("disabled")]
+            if enabled:
+                addresses.extend(enabled)
+                ttl = rrset.get("ttl") if ttl is None else min(ttl, rrset.get("ttl", ttl))
+        return Served(canonical(addresses), ttl)
+
+    def remove(self, fqdn: str, zone: str) -> None:
+        try:
+            self._patch(zone, [{"name": fqdn, "type": t, "changetype": "DELETE"} for t in ("A", "AAAA")])
+        except ApplianceError as exc:
+            if exc.field == "zone_name":   # no zone, so nothing is served: removed
+                return
+            raise
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+def _error_text(resp: requests.Response) -> str:
+    try:
+        return str(resp.json().get("error", ""))[:300]
+    except ValueError:
+        return resp.text[:300]

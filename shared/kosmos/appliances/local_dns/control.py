@@ -1,0 +1,112 @@
+"""The local responder's HTTP control API (what the ``local`` driver talks to).
+
+    GET    /v1/records/{fqdn}            → 200 {"fqdn","zone","a","aaaa","ttl"} | 404
+    PUT    /v1/records/{fqdn}            {"zone", "addresses", "ttl"} → 200 (idempotent)
+    DELETE /v1/records/{fqdn}            → 204 (also when absent)
+    GET    /v1/records                   → 200 {"zones", "serial", "names"}
+    PUT    /v1/zones/{zone}              → 200: manage a zone with no names yet
+    GET    /healthz                      → 200
+"""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from kosmos.appliances.local_dns.store import RecordStore
+from kosmos.domain.dnsnames import is_within_zone, normalize_fqdn
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "kosmos-local-dns"
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def store(self) -> RecordStore:
+        return self.server.store   # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:   # noqa: A002 - stdlib signature
+        return  # quiet: the runner logs requests itself
+
+    def _reply(self, code: int, body: Any = None) -> None:
+        raw = b"" if body is None else json.dumps(body).encode()
+        self.send_response(code)
+        if raw:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _name(self, prefix: str) -> str | None:
+        path = urlsplit(self.path).path
+        if not path.startswith(prefix):
+            return None
+        try:
+            return normalize_fqdn(unquote(path[len(prefix):]))
+        except ValueError:
+            return None
+
+    def _body(self) -> dict[str, Any] | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            data = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def do_GET(self) -> None:   # noqa: N802 - stdlib naming
+        path = urlsplit(self.path).path
+        if path == "/healthz":
+            return self._reply(200, {"ok": True})
+        if path == "/v1/records":
+            return self._reply(200, self.store.dump())
+        name = self._name("/v1/records/")
+        if name is None:
+            return self._reply(404, {"error": "not found"})
+        rec = self.store.get(name)
+        if rec is None:
+            return self._reply(404, {"error": f"{name} is not served"})
+        self._reply(200, {"fqdn": name, "zone": rec.zone, "a": rec.a, "aaaa": rec.aaaa, "ttl": rec.ttl})
+
+    def do_PUT(self) -> None:   # noqa: N802
+        zone = self._name("/v1/zones/")
+        if zone is not None:
+            self.store.add_zone(zone)
+            return self._reply(200, {"zone": zone})
+        name = self._name("/v1/records/")
+        body = self._body()
+        if name is None or body is None:
+            return self._reply(400, {"error": "expected /v1/records/{fqdn} and a JSON object"})
+        try:
+            zone = normalize_fqdn(str(body.get("zone", "")), "zone")
+            ttl = int(body.get("ttl", 30))
+            addresses = [str(a) for a in body.get("addresses", [])]
+        except (ValueError, TypeError) as exc:
+            return self._reply(400, {"error": str(exc)})
+        if not is_within_zone(name, zone) or not 1 <= ttl <= 86400:
+            return self._reply(400, {"error": f"{name} not inside {zone}, or bad ttl"})
+        self.store.put(name, zone, addresses, ttl)
+        self._reply(200, {"fqdn": name})
+
+    def do_DELETE(self) -> None:   # noqa: N802
+        name = self._name("/v1/records/")
+        if name is None:
+            return self._reply(404, {"error": "not found"})
+        self.store.delete(name)
+        self._reply(204)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def start_control(store: RecordStore, host: str, port: int) -> tuple[ThreadingHTTPServer, int]:
+    """Serve the control API on ``port`` (0: a free one); returns the server and port."""
+    srv = _Server((host, port), _Handler)
+    srv.store = store   # type: ignore[attr-defined]
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2},
+                     name="local-dns-control", daemon=True).start()
+    return srv, srv.server_address[1]

@@ -1,0 +1,108 @@
+"""The local responder's records: managed zones and per-name A/AAAA sets, in a JSON file.
+
+Every change is written to the file atomically (write a temporary file, then
+rename), so a restarted responder serves the same answers.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kosmos.domain.answers import split_families
+from kosmos.domain.dnsnames import is_within_zone
+
+
+@dataclass
+class NameRecords:
+    zone: str
+    a: list[str] = field(default_factory=list)
+    aaaa: list[str] = field(default_factory=list)
+    ttl: int = 30
+
+
+class RecordStore:
+    """Thread-safe records of the local responder, persisted to ``path`` when given."""
+
+    def __init__(self, path: str | None = None):
+        self.path = path
+        self._lock = threading.Lock()
+        self.zones: set[str] = set()
+        self.names: dict[str, NameRecords] = {}
+        self.serial = 1
+        if path and os.path.exists(path):
+            self._load()
+
+    # ------------------------------------------------------------ reading
+    def zone_for(self, qname: str) -> str | None:
+        """The longest managed zone containing ``qname``, or None (not ours)."""
+        qname = qname.lower()
+        with self._lock:
+            inside = [z for z in self.zones if is_within_zone(qname, z)]
+        return max(inside, key=len) if inside else None
+
+    def get(self, fqdn: str) -> NameRecords | None:
+        with self._lock:
+            rec = self.names.get(fqdn.lower())
+            return NameRecords(rec.zone, list(rec.a), list(rec.aaaa), rec.ttl) if rec else None
+
+    def has_descendant(self, qname: str) -> bool:
+        """True when a managed name lies below ``qname`` (an empty non-terminal)."""
+        suffix = "." + qname.lower()
+        with self._lock:
+            return any(n.endswith(suffix) for n in self.names)
+
+    def dump(self) -> dict[str, Any]:
+        with self._lock:
+            return {"zones": sorted(self.zones), "serial": self.serial,
+                    "names": {n: asdict(r) for n, r in sorted(self.names.items())}}
+
+    # ------------------------------------------------------------ writing
+    def add_zone(self, zone: str) -> None:
+        with self._lock:
+            if zone.lower() not in self.zones:
+                self.zones.add(zone.lower())
+                self._changed()
+
+    def put(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
+        """Serve exactly ``addresses`` for ``fqdn`` (none: remove the name, keep the zone)."""
+        a, aaaa = split_families(addresses)
+        fqdn, zone = fqdn.lower(), zone.lower()
+        with self._lock:
+            self.zones.add(zone)
+            new = NameRecords(zone, a, aaaa, ttl) if (a or aaaa) else None
+            if self.names.get(fqdn) == new and (new or fqdn not in self.names):
+                return
+            if new is None:
+                self.names.pop(fqdn, None)
+            else:
+                self.names[fqdn] = new
+            self._changed()
+
+    def delete(self, fqdn: str) -> None:
+        with self._lock:
+            if self.names.pop(fqdn.lower(), None) is not None:
+                self._changed()
+
+    # ------------------------------------------------------------ persistence
+    def _changed(self) -> None:
+        self.serial += 1
+        if not self.path:
+            return
+        data = {"zones": sorted(self.zones), "serial": self.serial,
+                "names": {n: asdict(r) for n, r in self.names.items()}}
+        folder = os.path.dirname(os.path.abspath(self.path))
+        fd, tmp = tempfile.mkstemp(prefix=".local-dns-", dir=folder)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+        os.replace(tmp, self.path)
+
+    def _load(self) -> None:
+        with open(self.path, encoding="utf-8") as fh:   # type: ignore[arg-type]
+            data = json.load(fh)
+        self.zones = set(data.get("zones", []))
+        self.serial = int(data.get("serial", 1))
+        self.names = {n: NameRecords(**r) for n, r in data.get("names", {}).items()}

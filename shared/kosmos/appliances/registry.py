@@ -1,0 +1,51 @@
+"""Load appliance drivers by name from the ``kosmos.appliances`` entry points."""
+from __future__ import annotations
+
+import threading
+from importlib.metadata import entry_points
+
+from kosmos.appliances.base import Appliance
+from kosmos.config import Settings
+from kosmos.errors import ApplianceError
+
+GROUP = "kosmos.appliances"
+
+
+def available() -> list[str]:
+    """Names of every installed driver."""
+    return sorted({ep.name for ep in entry_points(group=GROUP)})
+
+
+def load(name: str, settings: Settings) -> Appliance:
+    """A new driver instance registered as ``name``; ApplianceError if none is."""
+    for ep in entry_points(group=GROUP):
+        if ep.name == name:
+            try:
+                cls = ep.load()
+            except Exception as exc:   # a broken plugin must not look like a missing one
+                raise ApplianceError(f"appliance driver {name!r} failed to load: {exc}") from exc
+            if not (isinstance(cls, type) and issubclass(cls, Appliance)):
+                raise ApplianceError(f"entry point {name!r} is not an Appliance subclass")
+            return cls(settings)
+    raise ApplianceError(f"no appliance driver named {name!r} (installed: {', '.join(available())})")
+
+
+class Appliances:
+    """The drivers of one warm instance, built on first use and reused."""
+
+    def __init__(self, settings: Settings, preset: dict[str, Appliance] | None = None):
+        self.settings = settings
+        self._drivers: dict[str, Appliance] = dict(preset or {})
+        self._lock = threading.Lock()
+
+    @property
+    def default(self) -> str:
+        return self.settings.appliance
+
+    def get(self, name: str | None = None) -> Appliance:
+        """The driver ``name`` (the deployment default when None)."""
+        key = name or self.default
+        with self._lock:
+            if key not in self._drivers:
+                self._drivers[key] = load(key, self.settings)
+            return self._drivers[key]
