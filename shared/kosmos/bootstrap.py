@@ -45,3 +45,35 @@ def api_app(settings: Settings | None = None, *, conductor: ConductorClient | No
     return ApiApp(conductor or conductor_client(s), authenticator,
                   policy or Policy.from_file(s.policy_file),
                   max_body_bytes=s.max_body_bytes, public_url=s.api_public_url)
+
+
+def event_publisher(settings: Settings | None = None, *, source: str = "//kosmos"):
+    """The Publisher chosen by ``settings.publisher`` (http: CloudEvents to ``broker_url``).
+
+    ``local`` is the local runner's in-process queue: the runner builds it and
+    passes it in, so asking for it here is a configuration error.
+    """
+    from kosmos.adapters.publisher import HttpPublisher
+    from kosmos.errors import ValidationError
+
+    s = settings or get_settings()
+    if s.publisher == "http":
+        return HttpPublisher(s.broker_url or "", source=source)
+    raise ValidationError(f"publisher {s.publisher!r} must be supplied by its host "
+                          "(the local runner passes its queue)", field="publisher")
+
+
+def checker_service(settings: Settings | None = None, *, conductor: ConductorClient | None = None,
+                    publisher=None, openstack=None):
+    """The checker function's CheckerService: checks from entry points, discovery, guard."""
+    from kosmos.adapters.openstack import OpenStackRegions, default_connect
+    from kosmos.checker.discovery import EndpointDiscovery
+    from kosmos.checker.service import CheckerService
+    from kosmos.checks.registry import load_checks
+
+    s = settings or get_settings()
+    regions = openstack or OpenStackRegions(default_connect(s.cloud))  # connects on first lookup
+    return CheckerService(
+        s, conductor or conductor_client(s),
+        publisher or event_publisher(s, source=f"//kosmos/checker/{s.region}"),
+        load_checks(s, openstack=regions), discover=EndpointDiscovery(regions))

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     tick_period: float = Field(60.0, gt=0, description="Seconds covered by one kosmos.check.tick.")
     batch_size: int = Field(2000, ge=1, description="Most checks in one kosmos.check.batch.")
     max_concurrency: int = Field(2000, ge=1, description="Most probes in flight at once per batch.")
+    batch_max_rate: float = Field(
+        4000.0, gt=0, description="Most probes per second one batch is given (sum of 1/delay).")
+    results_interval: float = Field(
+        1.0, gt=0, le=10, description="Seconds between kosmos.check.results events of a batch.")
     allow_loopback: bool = Field(False, description="Let probes target loopback addresses.")
     allow_link_local: bool = Field(False, description="Let probes target link-local addresses.")
     deny_cidrs: list[str] = Field(default_factory=list, description="Extra ranges probes may never target.")

@@ -1,0 +1,16 @@
+"""The checker function: ``kosmos.check.tick`` (cron) and ``kosmos.check.batch`` (queue).
+
+A tick publishes batches for its region; a batch runs its probes over the
+window and publishes ``kosmos.check.results`` (see kosmos.checker).
+"""
+from __future__ import annotations
+
+import functions_framework
+
+from kosmos.checker.entry import INSTANCE
+
+
+@functions_framework.cloud_event
+def kosmos_checker(event) -> None:
+    """Handle one event; dependencies are built on the first call, kept while warm."""
+    INSTANCE.handle(event)

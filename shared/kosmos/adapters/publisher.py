@@ -1,0 +1,137 @@
+"""The Publisher port: how an event leaves a function.
+
+``Publisher.publish(event_type, data)`` validates ``data`` against the event's
+model in ``kosmos.contracts.events``, wraps it in a CloudEvents 1.0 envelope
+(``Event``) and hands it to ``deliver``, which each implementation provides:
+
+- ``HttpPublisher``: binary-mode CloudEvents over HTTP POST to a sink or
+  broker URL (``settings.broker_url``; a Knative broker in production).
+  Connection errors, timeouts, 429 and 5xx raise ``Unavailable`` (retryable);
+  another 4xx raises ``KosmosError`` (the event itself is wrong).
+- ``InMemoryPublisher``: keeps events in a list, for tests.
+- The local runner subclasses ``Publisher`` with its in-process queue.
+
+Delivery is at-least-once downstream; ``event_id`` lets a caller give a
+duplicate the same id (e.g. a batch's id) so a broker can drop it.
+"""
+from __future__ import annotations
+
+import abc
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import requests
+from pydantic import BaseModel
+
+from kosmos.contracts.common import utcnow
+from kosmos.contracts.events import DATA_MODELS
+from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic
+
+SPEC_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A CloudEvents 1.0 event with a JSON ``data`` object."""
+
+    id: str
+    type: str
+    source: str
+    time: datetime
+    data: dict[str, Any]
+    subject: str | None = None
+    datacontenttype: str = "application/json"
+
+    def headers(self) -> dict[str, str]:
+        """The binary-mode HTTP headers (``ce-*``) of this event."""
+        h = {"ce-specversion": SPEC_VERSION, "ce-id": self.id, "ce-type": self.type,
+             "ce-source": self.source, "ce-time": self.time.isoformat(),
+             "Content-Type": self.datacontenttype}
+        if self.subject:
+            h["ce-subject"] = self.subject
+        return h
+
+
+class Publisher(abc.ABC):
+    """Port: publish ``kosmos.*`` events. Subclasses implement ``deliver``."""
+
+    def __init__(self, source: str = "//kosmos"):
+        self.source = source
+
+    def publish(self, event_type: str, data: BaseModel | dict[str, Any], *,
+                event_id: str | None = None, subject: str | None = None) -> Event:
+        """Validate ``data`` for ``event_type`` and deliver it; returns the event sent."""
+        event = Event(id=event_id or str(uuid.uuid4()), type=event_type, source=self.source,
+                      time=utcnow(), data=encode(event_type, data), subject=subject)
+        self.deliver(event)
+        return event
+
+    @abc.abstractmethod
+    def deliver(self, event: Event) -> None:
+        """Send one event; raise ``Unavailable`` when it could not be delivered."""
+
+
+def encode(event_type: str, data: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """``data`` as JSON-ready dict, checked against the model of ``event_type``."""
+    model = DATA_MODELS.get(event_type)
+    if model is None:
+        raise ValidationError(f"unknown event type {event_type!r}", field="type")
+    if isinstance(data, model):
+        return data.model_dump(mode="json")
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    try:
+        return model.model_validate(data).model_dump(mode="json")
+    except Exception as exc:  # pydantic.ValidationError
+        if hasattr(exc, "errors"):
+            raise from_pydantic(exc, "data") from exc
+        raise
+
+
+class HttpPublisher(Publisher):
+    """Binary-mode CloudEvents over HTTP POST to ``url``."""
+
+    def __init__(self, url: str, *, source: str = "//kosmos", timeout: float = 10.0,
+                 session: requests.Session | None = None):
+        super().__init__(source)
+        if not url:
+            raise ValidationError("broker_url is required for the http publisher", field="broker_url")
+        self.url = url
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def deliver(self, event: Event) -> None:
+        body = json.dumps(event.data, separators=(",", ":")).encode()
+        try:
+            resp = self.session.post(self.url, data=body, headers=event.headers(),
+                                     timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise Unavailable(f"event sink unreachable: {exc.__class__.__name__}",
+                              retry_after=1.0) from exc
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise Unavailable(f"event sink answered HTTP {resp.status_code}", retry_after=1.0)
+        if resp.status_code >= 400:
+            raise KosmosError(f"event sink refused {event.type}: HTTP {resp.status_code}")
+
+
+@dataclass
+class InMemoryPublisher(Publisher):
+    """Keeps every event it is given (thread-safe); for tests."""
+
+    source: str = "//kosmos/test"
+    events: list[Event] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def deliver(self, event: Event) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def of_type(self, event_type: str) -> list[Event]:
+        with self._lock:
+            return [e for e in self.events if e.type == event_type]

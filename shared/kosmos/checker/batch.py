@@ -1,0 +1,160 @@
+"""``kosmos.check.batch``: run a batch's probes over its window, stream results.
+
+Each check runs at the instants of its grid (``schedule``) that fall inside
+[window_start, deadline). The scheduler keeps one heap entry per check (not
+per slot), and waits for a free probe slot (``max_concurrency``) before it
+starts one, so memory stays bounded however long the window or large the
+batch. A slot that cannot start within its grace (``late_grace``) is dropped
+and counted, never bunched with the next: a lost slot costs one sample, a
+bunch would hit endpoints in bursts.
+
+Completed results are published as ``kosmos.check.results`` every
+``flush_interval`` (one second by default), so detection never waits for the
+window to end. ``checked_at`` is the slot instant, so a duplicated batch
+publishes identical results that the engine ignores.
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from kosmos.checker.schedule import first_slot, from_epoch, late_grace, phase, to_epoch
+from kosmos.checks.base import Target
+from kosmos.contracts.events import CheckBatch, CheckResult, EndpointUpdate
+from kosmos.logs import get_logger
+
+log = get_logger(__name__)
+
+#: Sends one chunk of results/endpoint updates; the service binds it to a Publisher.
+Sink = Callable[[list[CheckResult], list[EndpointUpdate]], Awaitable[None]]
+#: Refreshes neutron members' addresses; updates ``Target.address`` in place.
+Discover = Callable[[list[Target]], Awaitable[list[EndpointUpdate]]]
+
+
+@dataclass
+class BatchStats:
+    batch_id: str
+    probes: int = 0
+    dropped: int = 0
+    events: int = 0
+    publish_errors: int = 0
+    inconclusive: int = 0
+    endpoint_updates: int = 0
+
+
+class ResultBuffer:
+    """Completed results waiting for the next flush."""
+
+    def __init__(self, sink: Sink, stats: BatchStats, max_per_event: int):
+        self.sink = sink
+        self.stats = stats
+        self.max_per_event = max_per_event
+        self.results: list[CheckResult] = []
+        self.endpoints: list[EndpointUpdate] = []
+
+    async def flush(self) -> None:
+        while self.results or self.endpoints:
+            chunk = self.results[:self.max_per_event]
+            del self.results[:len(chunk)]
+            updates, self.endpoints = self.endpoints, []
+            try:
+                await self.sink(chunk, updates)
+                self.stats.events += 1
+            except Exception:  # noqa: BLE001 - keep probing; the next window re-sends state
+                self.stats.publish_errors += 1
+                log.warning("publishing %d results failed", len(chunk), exc_info=True,
+                            extra={"event_type": "kosmos.check.results"})
+
+
+async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitable[CheckResult | None]],
+                    sink: Sink, *, max_concurrency: int, discover: Discover | None = None,
+                    flush_interval: float = 1.0, max_per_event: int = 1000,
+                    wall: Callable[[], float] = time.time) -> BatchStats:
+    """Run every check of ``batch`` on its grid until ``batch.deadline``; return counts."""
+    stats = BatchStats(batch.batch_id)
+    start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
+    if wall() >= end:
+        log.warning("batch arrived after its deadline; skipped", extra={"region": batch.region})
+        return stats
+    loop = asyncio.get_running_loop()
+    # Slot instants are wall-clock (they become checked_at); sleeping uses the loop's
+    # monotonic clock, offset once so a wall-clock step cannot stall the batch.
+    offset = wall() - loop.time()
+    targets = [Target(spec.address or (spec.endpoints[0] if spec.endpoints else None),
+                      spec.monitor.port or spec.port, spec) for spec in batch.checks]
+    buffer = ResultBuffer(sink, stats, max_per_event)
+    heap: list[tuple[float, int]] = []
+    for i, t in enumerate(targets):
+        delay = float(t.spec.monitor.delay)
+        first = first_slot(max(start, wall()), delay, phase(t.spec.member_id, t.spec.monitor.id, delay))
+        if first < end:
+            heap.append((first, i))
+    heapq.heapify(heap)
+
+    discovery = asyncio.ensure_future(_discover(discover, targets, buffer, stats)) if discover else None
+    flusher = asyncio.ensure_future(_flush_every(buffer, flush_interval))
+    semaphore = asyncio.Semaphore(max_concurrency)
+    running: set[asyncio.Task] = set()
+
+    async def one(target: Target, slot: float) -> None:
+        try:
+            result = await probe(target, from_epoch(slot))
+            stats.probes += 1
+            if result is None:
+                stats.inconclusive += 1
+            else:
+                buffer.results.append(result)
+        finally:
+            semaphore.release()
+
+    try:
+        while heap:
+            slot, i = heap[0]
+            wait = slot - (loop.time() + offset)
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            heapq.heappop(heap)
+            target = targets[i]
+            delay = float(target.spec.monitor.delay)
+            if slot + delay < end:
+                heapq.heappush(heap, (slot + delay, i))
+            await semaphore.acquire()
+            if loop.time() + offset - slot > late_grace(delay):
+                semaphore.release()
+                stats.dropped += 1
+                continue
+            task = loop.create_task(one(target, slot))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        if discovery is not None:
+            await discovery
+    finally:
+        flusher.cancel()
+        for task in list(running):
+            task.cancel()
+        await asyncio.gather(flusher, return_exceptions=True)
+        await buffer.flush()
+    return stats
+
+
+async def _flush_every(buffer: ResultBuffer, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        await buffer.flush()
+
+
+async def _discover(discover: Discover, targets: list[Target], buffer: ResultBuffer,
+                    stats: BatchStats) -> None:
+    try:
+        updates = await discover(targets)
+    except Exception:  # noqa: BLE001 - probes go on with the addresses the batch carried
+        log.warning("endpoint discovery failed", exc_info=True)
+        return
+    stats.endpoint_updates += len(updates)
+    buffer.endpoints.extend(updates)

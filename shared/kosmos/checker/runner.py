@@ -1,0 +1,95 @@
+"""Run one probe: pick the check, guard the target, enforce the timeout.
+
+Whatever a check does, ``ProbeRunner.run`` returns a CheckResult within the
+monitor's timeout (plus scheduling jitter): ``asyncio.timeout`` cancels the
+probe at its deadline, so a slow endpoint never holds anything but its own
+slot. Unexpected exceptions become a failed result with the exception's name,
+logged once per occurrence, never a crashed batch.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime
+
+from kosmos.checks.base import Check, CheckFailed, CheckInconclusive, CheckUnavailable, Target
+from kosmos.checks.guard import Guard
+from kosmos.contracts.events import CheckResult, CheckSpec
+from kosmos.logs import get_logger
+
+log = get_logger(__name__)
+
+LBAAS_MEMBER = "neutron_lbaas_v2"
+OCTAVIA = "OCTAVIA"
+
+
+class ProbeRunner:
+    """Turns a (target, slot time) into a CheckResult using the installed checks."""
+
+    def __init__(self, checks: dict[str, Check], guard: Guard):
+        self.checks = checks
+        self.guard = guard
+
+    def check_for(self, spec: CheckSpec) -> Check | None:
+        """The check serving ``spec``: Octavia's view for load balancer members, else the monitor type."""
+        if spec.member_type == LBAAS_MEMBER and OCTAVIA in self.checks:
+            return self.checks[OCTAVIA]
+        return self.checks.get(spec.monitor.type) or self.checks.get(spec.monitor.type.upper())
+
+    def unavailable_reason(self, spec: CheckSpec) -> str | None:
+        """Why this spec can never run here (unknown type, ICMP not permitted), or None."""
+        check = self.check_for(spec)
+        if check is None:
+            return f"no check plugin installed for monitor type {spec.monitor.type!r}"
+        try:
+            check.validate(spec.monitor)
+        except CheckUnavailable as exc:
+            return str(exc)
+        return None
+
+    async def run(self, target: Target, checked_at: datetime) -> CheckResult | None:
+        """The slot's result, or None when the check could not reach a verdict."""
+        spec = target.spec
+        try:
+            ok, reason, latency = await self._probe(target)
+        except CheckInconclusive as exc:
+            log.info("no verdict: %s", exc, extra={"member_id": spec.member_id,
+                                                    "monitor_id": spec.monitor.id})
+            return None
+        return CheckResult.model_construct(
+            member_id=spec.member_id, monitor_id=spec.monitor.id, address=target.address,
+            ok=ok, latency_ms=latency, reason=reason[:1024], checked_at=checked_at)
+
+    async def _probe(self, target: Target) -> tuple[bool, str, float | None]:
+        spec = target.spec
+        check = self.check_for(spec)
+        if check is None:
+            return False, f"no check plugin installed for monitor type {spec.monitor.type!r}", None
+        if check.probes_address:
+            if not target.address:
+                return False, "no address to probe (endpoints not resolved)", None
+            refusal = self.guard.refusal(target.address)
+            if refusal:
+                return False, refusal, None
+        timeout = float(spec.monitor.timeout)
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout):
+                outcome = await check.probe(target)
+        except TimeoutError:
+            return False, f"timeout after {timeout}s", round(timeout * 1000.0, 3)
+        except CheckFailed as exc:
+            return False, exc.reason, exc.latency_ms
+        except CheckUnavailable as exc:
+            return False, str(exc), None
+        except CheckInconclusive:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plugin bug must not sink the batch
+            log.warning("check %s raised %s", check.name, exc.__class__.__name__,
+                        extra={"member_id": spec.member_id, "monitor_id": spec.monitor.id},
+                        exc_info=True)
+            return False, f"check error: {exc.__class__.__name__}: {exc}", None
+        latency = outcome.latency_ms
+        if latency is None:
+            latency = round((time.perf_counter() - started) * 1000.0, 3)
+        return outcome.ok, outcome.reason, latency

@@ -1,0 +1,36 @@
+"""Splitting a region's due checks into batches with deterministic ids.
+
+A batch must finish within its window, so it is capped both in checks
+(``batch_size``) and in probes per second (``batch_max_rate``: the sum of
+1/delay). Checks are ordered by (member, monitor) before cutting, so the same
+due list always yields the same batches and the same ``batch_id``s
+(``<region>/<window start>/<shard>``), whoever builds them and however often.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from kosmos.contracts.events import CheckSpec
+
+
+def shard(checks: list[CheckSpec], batch_size: int, max_rate: float) -> list[list[CheckSpec]]:
+    """Cut ``checks`` into batches of at most ``batch_size`` checks and ``max_rate`` probes/s."""
+    ordered = sorted(checks, key=lambda c: (c.member_id, c.monitor.id))
+    batches: list[list[CheckSpec]] = []
+    current: list[CheckSpec] = []
+    rate = 0.0
+    for spec in ordered:
+        r = 1.0 / max(spec.monitor.delay, 1)
+        if current and (len(current) >= batch_size or rate + r > max_rate):
+            batches.append(current)
+            current, rate = [], 0.0
+        current.append(spec)
+        rate += r
+    if current:
+        batches.append(current)
+    return batches
+
+
+def batch_id(region: str, window_start: datetime, index: int) -> str:
+    """``<region>/<window start, UTC ISO seconds>/<shard>``: the same for every retry."""
+    return f"{region}/{window_start.strftime('%Y-%m-%dT%H:%M:%S')}Z/{index}"

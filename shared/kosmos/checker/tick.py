@@ -1,0 +1,59 @@
+"""``kosmos.check.tick``: ask what is due in a region, publish it as batches.
+
+A tick covers the window [scheduled_at, scheduled_at + period). A tick that
+arrives after its window has ended publishes nothing: the next tick covers
+the next window, and probing a past window would only produce stale results.
+A conductor that is down raises ``Unavailable`` so the platform retries the
+tick; the retry publishes the same batch ids, so nothing runs twice for long
+(and duplicate results are ignored downstream anyway).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kosmos.adapters.conductor_client import ConductorClient
+from kosmos.adapters.publisher import Publisher
+from kosmos.checker.sharding import batch_id, shard
+from kosmos.contracts.common import utcnow
+from kosmos.contracts.conductor import CallContext
+from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckSpec, CheckTick
+from kosmos.errors import Unavailable
+from kosmos.logs import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TickOutcome:
+    region: str
+    checks: int
+    batch_ids: list[str]
+    skipped_reason: str | None = None
+
+
+def handle_tick(tick: CheckTick, conductor: ConductorClient, publisher: Publisher, *,
+                batch_size: int, batch_max_rate: float,
+                now: datetime | None = None) -> TickOutcome:
+    """Publish one ``kosmos.check.batch`` per shard of the region's due checks."""
+    now = now or utcnow()
+    window_start = tick.scheduled_at
+    deadline = window_start + timedelta(seconds=tick.period)
+    if now >= deadline:
+        log.warning("tick arrived after its window; skipped", extra={"region": tick.region})
+        return TickOutcome(tick.region, 0, [], "window already over")
+    answer = conductor.call("checks.due", {"region": tick.region},
+                            CallContext.system(request_id=f"tick:{tick.region}"))
+    if not isinstance(answer, dict) or not isinstance(answer.get("checks"), list):
+        raise Unavailable("conductor answered checks.due without a 'checks' list")
+    specs = [CheckSpec.model_validate(c) for c in answer["checks"]]
+    ids = []
+    for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate)):
+        batch = CheckBatch(region=tick.region, batch_id=batch_id(tick.region, window_start, index),
+                           window_start=window_start, deadline=deadline, checks=chunk)
+        # The batch id doubles as the event id so a broker can drop a re-published duplicate.
+        publisher.publish(CHECK_BATCH, batch, event_id=batch.batch_id, subject=tick.region)
+        ids.append(batch.batch_id)
+    log.info("tick published %d batches for %d checks", len(ids), len(specs),
+             extra={"region": tick.region})
+    return TickOutcome(tick.region, len(specs), ids)

@@ -1,0 +1,103 @@
+"""The check plugin contract.
+
+A check probes one target under one monitor's settings and says whether it
+passed, why, and how long it took. Plugins are classes registered under the
+entry point group ``kosmos.checks`` with the monitor ``type`` they serve as the
+name::
+
+    [project.entry-points."kosmos.checks"]
+    MYCHECK = "mypackage.checks:MyCheck"
+
+The runner (``kosmos.checker.runner``) owns what every check shares: the hard
+timeout (``monitor.timeout``, enforced around ``probe``), the SSRF guard (before
+``probe`` when ``probes_address`` is true), latency when the check reports none,
+and turning unexpected exceptions into a failed result. A check therefore only
+raises ``CheckFailed`` for a verdict it can explain, and may let
+``asyncio.CancelledError`` (the timeout) pass through.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from kosmos.contracts.events import CheckSpec, MonitorSpec
+
+if TYPE_CHECKING:
+    from kosmos.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a probe found: the verdict, a human reason, and latency if measured."""
+
+    ok: bool
+    reason: str
+    latency_ms: float | None = None
+
+
+class CheckFailed(Exception):
+    """A probe's explained failure; ``str(exc)`` is the reason users read."""
+
+    def __init__(self, reason: str, latency_ms: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.latency_ms = latency_ms
+
+
+@dataclass(slots=True)
+class Target:
+    """Where a probe goes: the address and port chosen for this slot."""
+
+    address: str | None
+    port: int
+    spec: CheckSpec = field(repr=False)
+    #: Per-target state a check may keep across slots (e.g. the encoded request).
+    scratch: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def monitor(self) -> MonitorSpec:
+        return self.spec.monitor
+
+
+class CheckInconclusive(Exception):
+    """The probe could not reach a verdict (e.g. the region's API is down).
+
+    The runner publishes no result for the slot: no verdict is better than a
+    wrong one, and the engine treats a silent region as stale, not as down.
+    """
+
+
+class CheckUnavailable(Exception):
+    """The check cannot run in this deployment (e.g. ICMP not permitted)."""
+
+
+class Check(abc.ABC):
+    """Base class of every check plugin.
+
+    Instances are built once per warm checker with ``(settings, **deps)`` and
+    reused for every probe, so they may cache expensive state (TLS contexts,
+    sockets, API connections). ``probe`` runs on the checker's asyncio loop and
+    must not block it; wrap blocking client libraries with
+    ``asyncio.to_thread``.
+    """
+
+    #: The monitor ``type`` this check serves; the entry point name wins if they differ.
+    name: ClassVar[str] = ""
+    #: False for checks that ask an API instead of connecting to ``Target.address``
+    #: (the SSRF guard then does not apply and an unresolved address is fine).
+    probes_address: ClassVar[bool] = True
+
+    def __init__(self, settings: "Settings | None" = None, **deps: Any):
+        self.settings = settings
+        self.deps = deps
+
+    def validate(self, monitor: MonitorSpec) -> None:
+        """Raise ``CheckUnavailable`` when this monitor cannot run here (configuration time)."""
+
+    @abc.abstractmethod
+    async def probe(self, target: Target) -> Outcome:
+        """Probe ``target`` once; return an Outcome or raise ``CheckFailed``."""
+
+    async def aclose(self) -> None:
+        """Release cached resources (called when a batch's loop ends)."""
