@@ -11,6 +11,11 @@ variable "name" {
 variable "namespace" {
   type        = string
   description = "Kubernetes namespace of the service."
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.namespace))
+    error_message = "namespace must be a lowercase DNS label of at most 63 characters."
+  }
 }
 
 variable "function" {
