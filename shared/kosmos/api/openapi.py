@@ -120,6 +120,8 @@ def document() -> dict[str, Any]:
         responses: dict[str, Any] = {status: {"description": "Success"}}
         if model is not None:
             responses[status].update(_json(keys[(model, "serialization")]))
+        elif route.kind == "openapi":
+            responses[status].update(_json({"type": "object", "required": ["openapi", "paths"]}))
         if route.kind == "create":
             responses[status]["headers"] = {
                 "Location": {"schema": {"type": "string"}, "description": "URL of the new resource"}}

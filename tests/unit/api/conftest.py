@@ -231,3 +231,16 @@ def load_main_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def fuzzing():
+    """tests/unit/api/fuzzing.py (OpenAPI-driven request strategies and checks)."""
+    return _load("kosmos_api_fuzzing", Path(__file__).with_name("fuzzing.py"))
