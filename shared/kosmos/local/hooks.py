@@ -8,7 +8,6 @@ instead of the process-wide ``get_settings``; the engine gets a publisher too.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any, Callable
 
 from kosmos.config import Settings
@@ -49,10 +48,17 @@ def conductor_call(settings: Settings) -> Callable[[str, dict], Any]:
 
 
 def inject_checker(fn: LoadedFunction, settings: Settings, route: Callable[[Envelope], None]) -> None:
-    """Give one region's checker instance its own settings and a queue publisher."""
-    raise NotImplementedError("waiting for functions/checker/main.py")
+    """Give one region's checker copy its own service: its region's settings, a queue publisher.
+
+    ``functions/checker/main.py`` keeps its ``INSTANCE`` in the module, and the
+    loader gives every copy its own module, so each copy serves one region.
+    """
+    from kosmos import bootstrap
+    publisher = QueuePublisher(route, source=f"//kosmos/checker/{settings.region}")
+    fn.module.INSTANCE.use(bootstrap.checker_service(settings, publisher=publisher))
 
 
-def inject_engine(fn: LoadedFunction, settings: Settings, route: Callable[[Envelope], None]) -> None:
-    """Give the engine a queue publisher (it reads the shared settings)."""
-    raise NotImplementedError("waiting for functions/engine/main.py")
+def inject_engine(fn: LoadedFunction, settings: Settings) -> None:
+    """Build the engine's service now, from the runner's settings (it publishes nothing)."""
+    from kosmos import bootstrap
+    fn.module.INSTANCE.use(bootstrap.engine_service(settings))

@@ -58,6 +58,8 @@ def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | N
         "KOSMOS_REGIONS": json.dumps(opts.regions),
         "KOSMOS_REGION": opts.regions[0],
         "KOSMOS_TICK_PERIOD": str(opts.tick),
+        # Results leave a batch four times a tick so detection is not held up a whole tick.
+        "KOSMOS_RESULTS_INTERVAL": str(min(1.0, opts.tick / 4)),
         "KOSMOS_ALLOW_LOOPBACK": "true",
         "KOSMOS_APPLIANCE": opts.appliance,
         "KOSMOS_LOG_FORMAT": opts.log_format,

@@ -126,7 +126,7 @@ class Platform:
                                env={"KOSMOS_REGION": region})
             hooks.inject_checker(fn, Settings(region=region), self.publish)
             self.functions[checker_name(region)] = fn
-        hooks.inject_engine(self.functions[ENGINE], Settings(), self.publish)
+        hooks.inject_engine(self.functions[ENGINE], Settings())
         conductor_app.app = self.functions["conductor"].app
         self.conductor.start()
 
