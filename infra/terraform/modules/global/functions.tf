@@ -1,11 +1,5 @@
 # The three global functions. Each environment lists exactly the KOSMOS_
 # settings that function reads (tests check the names against Settings).
-locals {
-  conductor_token_env = {
-    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
-  }
-}
-
 module "conductor" {
   source    = "../knative-function"
   name      = module.names.service_names["conductor"]
@@ -14,15 +8,16 @@ module "conductor" {
   image     = local.images.conductor
 
   env = {
-    # Migrations ran in the Job above; a conductor never alters the schema itself.
+    # Migrations ran in the Job (migrate.tf); a conductor never alters the schema itself.
     KOSMOS_DATABASE_AUTO_MIGRATE = "false"
     KOSMOS_DATABASE_POOL_SIZE    = tostring(var.db_pool_size)
     KOSMOS_LOG_LEVEL             = var.log_level
   }
 
-  secret_env = merge(local.conductor_token_env, {
-    KOSMOS_DATABASE_URL = { secret = kubernetes_secret_v1.database.metadata[0].name, key = "database_url" }
-  })
+  secret_env = {
+    KOSMOS_DATABASE_URL    = { secret = kubernetes_secret_v1.database.metadata[0].name, key = "database_url" }
+    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
+  }
 
   min_scale  = var.scale.conductor.min
   max_scale  = var.scale.conductor.max
@@ -47,8 +42,10 @@ module "api" {
     KOSMOS_LOG_LEVEL         = var.log_level
   }
 
-  secret_env    = local.conductor_token_env
-  clouds_secret = kubernetes_secret_v1.clouds.metadata[0].name
+  secret_env = {
+    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
+  }
+  clouds_secret_name = kubernetes_secret_v1.clouds.metadata[0].name
 
   min_scale  = var.scale.api.min
   max_scale  = var.scale.api.max
@@ -72,8 +69,10 @@ module "engine" {
     KOSMOS_LOG_LEVEL       = var.log_level
   }
 
-  secret_env    = local.conductor_token_env
-  clouds_secret = kubernetes_secret_v1.clouds.metadata[0].name
+  secret_env = {
+    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
+  }
+  clouds_secret_name = kubernetes_secret_v1.clouds.metadata[0].name
 
   min_scale  = var.scale.engine.min
   max_scale  = var.scale.engine.max

@@ -14,11 +14,11 @@ locals {
     }
   ]
 
-  volumes = var.clouds_secret == null ? [] : [
+  volumes = var.clouds_secret_name == null ? [] : [
     # Only clouds.yaml: the secret may hold other keys (the conductor token).
-    { name = "clouds", secret = { secretName = var.clouds_secret, items = [{ key = "clouds.yaml", path = "clouds.yaml" }] } }
+    { name = "clouds", secret = { secretName = var.clouds_secret_name, items = [{ key = "clouds.yaml", path = "clouds.yaml" }] } }
   ]
-  volume_mounts = var.clouds_secret == null ? [] : [
+  volume_mounts = var.clouds_secret_name == null ? [] : [
     { name = "clouds", mountPath = "/etc/openstack", readOnly = true }
   ]
 

@@ -53,7 +53,7 @@ variable "secret_env" {
   default     = {}
 }
 
-variable "clouds_secret" {
+variable "clouds_secret_name" {
   type        = string
   description = "Secret whose key clouds.yaml is mounted read-only as /etc/openstack/clouds.yaml (where openstacksdk looks); null for none."
   default     = null

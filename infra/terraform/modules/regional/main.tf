@@ -57,7 +57,7 @@ module "checker" {
   secret_env = {
     KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.checker.metadata[0].name, key = "conductor_token" }
   }
-  clouds_secret = kubernetes_secret_v1.checker.metadata[0].name
+  clouds_secret_name = kubernetes_secret_v1.checker.metadata[0].name
 
   min_scale             = var.region.min_scale
   max_scale             = var.region.max_scale
