@@ -77,3 +77,22 @@ def checker_service(settings: Settings | None = None, *, conductor: ConductorCli
         s, conductor or conductor_client(s),
         publisher or event_publisher(s, source=f"//kosmos/checker/{s.region}"),
         load_checks(s, openstack=regions), discover=EndpointDiscovery(regions))
+
+
+def engine_service(settings: Settings | None = None, *, conductor: ConductorClient | None = None,
+                   appliances=None, clock=None):
+    """The engine function's EngineService: conductor gateway and appliance drivers.
+
+    Drivers are loaded by name from the ``kosmos.appliances`` entry points on
+    first use (``settings.appliance`` by default, or a GSLB's own ``appliance``).
+    """
+    from kosmos.appliances.registry import Appliances
+    from kosmos.engine.deps import EngineDeps
+    from kosmos.engine.gateway import EngineGateway
+    from kosmos.engine.service import EngineService
+
+    s = settings or get_settings()
+    deps = EngineDeps(EngineGateway(conductor or conductor_client(s)), appliances or Appliances(s), s)
+    if clock is not None:
+        deps.clock = clock
+    return EngineService(deps)

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     circuit_breaker_fraction: float = Field(
         0.5, gt=0, le=1, description="Share of a GSLB's served endpoints that counts as 'most'.")
     appliance: str = Field("designate", description="Default GSLB appliance driver (entry point name).")
+    min_healthy_members: int = Field(
+        1, ge=1, description="Healthy members a pool needs to be chosen over the next priority.")
+    engine_retries: int = Field(
+        5, ge=1, description="Re-reads after a compare-and-set miss before an event is retried.")
 
     # --- appliances --------------------------------------------------------
     designate_cloud: str | None = Field(None, description="clouds.yaml entry for Designate, if not `cloud`.")

@@ -1,0 +1,120 @@
+"""The engine's port to the conductor: typed wrappers over the engine operations.
+
+Every call goes through ``ConductorClient`` with ``CallContext.system()``; a
+conductor that is down raises ``Unavailable`` out of the handler so the
+platform redelivers the event. Tests subclass ``EngineGateway`` with an
+in-memory fake.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from kosmos.adapters.conductor_client import ConductorClient
+from kosmos.contracts.common import dump
+from kosmos.contracts.conductor import CallContext, GslbTree, Tombstone
+from kosmos.contracts.events import EndpointUpdate
+from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
+from kosmos.contracts.history import HistoryEntryCreate
+from kosmos.contracts.resources import Gslb, Member, Monitor, Pool
+
+StateKey = tuple[str, str, str]   # (member_id, monitor_id, region)
+
+
+@dataclass
+class EngineContext:
+    """What the engine needs to decide for a set of members (``engine.context``)."""
+
+    members: dict[str, Member] = field(default_factory=dict)
+    pools: dict[str, Pool] = field(default_factory=dict)
+    monitors: dict[str, Monitor] = field(default_factory=dict)
+    states: dict[StateKey, HealthState] = field(default_factory=dict)
+    gslbs: dict[str, Gslb] = field(default_factory=dict)
+
+    def member_states(self, member_id: str) -> list[HealthState]:
+        return [s for k, s in self.states.items() if k[0] == member_id]
+
+
+def _records(raw: Any) -> list[dict[str, Any]]:
+    if isinstance(raw, dict):
+        return list(raw.get("items", raw.values()) if "items" in raw else raw.values())
+    return list(raw or [])
+
+
+def history_args(entries: Iterable[HistoryEntryCreate]) -> list[dict[str, Any]]:
+    return [e.model_dump(mode="json", by_alias=True) for e in entries]
+
+
+class EngineGateway:
+    """Conductor operations the engine uses (see ``kosmos.contracts.conductor``)."""
+
+    page_size = 500
+
+    def __init__(self, client: ConductorClient):
+        self.client = client
+
+    def _call(self, op: str, args: dict[str, Any]) -> Any:
+        return self.client.call(op, args, CallContext.system())
+
+    def context(self, member_ids: Iterable[str]) -> EngineContext:
+        raw = self._call("engine.context", {"member_ids": sorted(set(member_ids))}) or {}
+        states = [HealthState.model_validate(s) for s in _records(raw.get("states"))]
+        return EngineContext(
+            members={m.id: m for m in map(Member.model_validate, _records(raw.get("members")))},
+            pools={p.id: p for p in map(Pool.model_validate, _records(raw.get("pools")))},
+            monitors={m.id: m for m in map(Monitor.model_validate, _records(raw.get("monitors")))},
+            states={(s.member_id, s.monitor_id, s.region): s for s in states},
+            gslbs={g.id: g for g in map(Gslb.model_validate, _records(raw.get("gslbs")))})
+
+    def write_health(self, states: list[HealthWrite], members: list[MemberStatusChange],
+                     history: list[HistoryEntryCreate]) -> int:
+        """One transaction; raises StaleVersion when a row moved since it was read."""
+        result = self._call("health.write", {
+            "states": [dump(s) for s in states], "members": [dump(m) for m in members],
+            "history": history_args(history)}) or {}
+        return int(result.get("written", 0))
+
+    def trees(self, gslb_ids: list[str] | None = None) -> list[GslbTree]:
+        """The GSLBs (all when ``gslb_ids`` is None) with pools and members, every page."""
+        out: list[GslbTree] = []
+        marker = None
+        while True:
+            args: dict[str, Any] = {"limit": self.page_size}
+            if gslb_ids is not None:
+                args["gslb_ids"] = list(gslb_ids)
+            if marker:
+                args["marker"] = marker
+            raw = self._call("gslb.trees", args)
+            out.extend(GslbTree.model_validate(t) for t in _records(raw))
+            marker = raw.get("next_marker") if isinstance(raw, dict) else None
+            if not marker:
+                return out
+
+    def set_answer(self, gslb_id: str, answers: list[str], answer_reason: str | None,
+                   publish_status: str, publish_reason: str | None = None,
+                   published_at: datetime | None = None,
+                   history: Iterable[HistoryEntryCreate] = ()) -> Gslb:
+        raw = self._call("gslb.set_answer", {
+            "id": gslb_id, "answers": list(answers), "answer_reason": answer_reason,
+            "publish_status": publish_status, "publish_reason": publish_reason,
+            "published_at": published_at.isoformat() if published_at else None,
+            "history": history_args(history)})
+        return Gslb.model_validate(raw)
+
+    def tombstones(self, limit: int = 500) -> list[Tombstone]:
+        return [Tombstone.model_validate(t)
+                for t in _records(self._call("gslb.tombstones", {"limit": limit}))]
+
+    def ack_tombstones(self, ids: list[str]) -> int:
+        return int((self._call("gslb.tombstones.ack", {"ids": ids}) or {}).get("acked", 0))
+
+    def set_endpoints(self, updates: list[EndpointUpdate]) -> list[str]:
+        raw = self._call("endpoints.set", {"updates": [dump(u) for u in updates]}) or {}
+        return list(raw.get("changed", []))
+
+    def append_history(self, entries: list[HistoryEntryCreate]) -> int:
+        if not entries:
+            return 0
+        raw = self._call("history.append", {"entries": history_args(entries)}) or {}
+        return int(raw.get("appended", 0))

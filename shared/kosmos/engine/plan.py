@@ -1,0 +1,133 @@
+"""From one batch of results to the health writes, member changes and history.
+
+Pure: takes the conductor's ``EngineContext`` and a ``CheckResults`` batch and
+returns what to write. Nothing is written for results that change nothing
+(duplicates, late results, steady state), except the heartbeat rewrite that
+keeps a region's verdict fresh (``kosmos.domain.health``).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kosmos.config import Settings
+from kosmos.contracts.events import CheckResult, CheckResults
+from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
+from kosmos.contracts.history import HistoryEntryCreate, SubjectType
+from kosmos.domain.health import apply_results, needs_write, new_state
+from kosmos.domain.quorum import NO_MONITOR, MemberDecision, MonitorRule, decide_member, stale_window
+from kosmos.engine.gateway import EngineContext
+
+_KEEP_PREFIXES = ("keeping ", "no verdict yet")
+
+
+@dataclass
+class MemberMove:
+    member_id: str
+    project_id: str
+    from_status: str
+    to_status: str
+    decision: MemberDecision
+    time: datetime
+
+
+@dataclass
+class HealthPlan:
+    writes: list[HealthWrite] = field(default_factory=list)
+    members: list[MemberStatusChange] = field(default_factory=list)
+    history: list[HistoryEntryCreate] = field(default_factory=list)
+    moves: list[MemberMove] = field(default_factory=list)
+    ignored: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.writes or self.members or self.history)
+
+    def statuses(self) -> dict[str, str]:
+        """member id → new operating status, for members whose status moved."""
+        return {m.member_id: m.to_status for m in self.moves}
+
+
+def _status(value: Any) -> str:
+    return value.value if hasattr(value, "value") else str(value)
+
+
+def _result_ev(r: CheckResult) -> dict[str, Any]:
+    return {"monitor_id": r.monitor_id, "ok": r.ok, "reason": r.reason, "address": r.address,
+            "latency_ms": r.latency_ms, "checked_at": r.checked_at.isoformat()}
+
+
+def _stale_note(reason: str | None) -> bool:
+    return bool(reason) and reason.startswith(_KEEP_PREFIXES)   # type: ignore[union-attr]
+
+
+def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings: Settings) -> HealthPlan:
+    """Apply ``batch`` (one region's results) to the stored states; decide members."""
+    plan = HealthPlan()
+    grouped: dict[tuple[str, str], list[CheckResult]] = defaultdict(list)
+    for r in batch.results:
+        grouped[(r.member_id, r.monitor_id)].append(r)
+    touched: dict[str, list[CheckResult]] = defaultdict(list)
+    new_states: dict[tuple[str, str, str], HealthState] = {}
+    for (member_id, monitor_id), results in sorted(grouped.items()):
+        member = ctx.members.get(member_id)
+        monitor = ctx.monitors.get(monitor_id)
+        pool = ctx.pools.get(member.pool_id) if member else None
+        if (member is None or monitor is None or pool is None or monitor_id not in pool.monitor_ids
+                or (pool.regions is not None and batch.region not in pool.regions)):
+            plan.ignored += len(results)   # deleted since the batch was built, or re-scoped
+            continue
+        key = (member_id, monitor_id, batch.region)
+        old = ctx.states.get(key) or new_state(member_id, monitor_id, batch.region, member.project_id)
+        new, changes = apply_results(old, results, monitor.max_retries, monitor.max_retries_down)
+        if needs_write(old, new, stale_window(monitor.delay, settings.stale_intervals)):
+            plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
+        new_states[key] = new
+        for ch in changes:
+            plan.history.append(HistoryEntryCreate(
+                project_id=member.project_id, member_id=member_id, subject_type=SubjectType.HEALTH,
+                subject_id=f"{member_id}/{monitor_id}/{batch.region}", time=ch.result.checked_at,
+                from_state=ch.from_verdict.value, to_state=ch.to_verdict.value,
+                reason=f"region {batch.region}: {ch.rule}",
+                evidence={"region": batch.region, "checker_id": batch.checker_id,
+                          "batch_id": batch.batch_id, "result": _result_ev(ch.result)},
+                dedupe_key=f"health:{member_id}:{monitor_id}:{batch.region}:"
+                           f"{ch.result.checked_at.isoformat()}:{ch.to_verdict.value}"))
+        if new != old:
+            touched[member_id].extend(results)
+    for member_id, results in sorted(touched.items()):
+        _decide(ctx, plan, member_id, results, new_states, batch, now, settings)
+    return plan
+
+
+def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, results: list[CheckResult],
+            new_states: dict, batch: CheckResults, now: datetime, settings: Settings) -> None:
+    member = ctx.members[member_id]
+    pool = ctx.pools[member.pool_id]
+    states = {(s.member_id, s.monitor_id, s.region): s for s in ctx.member_states(member_id)}
+    states.update({k: v for k, v in new_states.items() if k[0] == member_id})
+    monitors = [MonitorRule(m, ctx.monitors[m].delay) for m in pool.monitor_ids if m in ctx.monitors]
+    previous = _status(member.operating_status)
+    decision = decide_member(previous, list(states.values()), monitors, now, settings.quorum,
+                             settings.stale_intervals, pool.regions)
+    moved = decision.status != previous
+    if not moved and _stale_note(decision.reason) == _stale_note(member.status_reason):
+        return   # same status, same kind of reason: nothing worth a write
+    when = max(r.checked_at for r in results)
+    plan.members.append(MemberStatusChange(member_id=member_id, operating_status=decision.status,
+                                           status_reason=decision.reason[:1024],
+                                           expected_version=member.version))
+    if not moved:
+        return
+    plan.moves.append(MemberMove(member_id, member.project_id, previous, decision.status, decision, when))
+    evidence = dict(decision.evidence)
+    evidence.update({"trigger": {"region": batch.region, "checker_id": batch.checker_id,
+                                 "batch_id": batch.batch_id},
+                     "results": [_result_ev(r) for r in sorted(results, key=lambda r: r.checked_at)][-20:]})
+    plan.history.append(HistoryEntryCreate(
+        project_id=member.project_id, member_id=member_id, subject_type=SubjectType.MEMBER,
+        subject_id=member_id, time=when, from_state=previous or NO_MONITOR, to_state=decision.status,
+        reason=decision.reason[:2048], evidence=evidence,
+        dedupe_key=f"member:{member_id}:{previous}:{decision.status}:{when.isoformat()}"))

@@ -1,0 +1,165 @@
+"""Per GSLB: decide the answer, hold mass removals, push to the appliance, record it.
+
+``publish`` is shared by the results handler (GSLBs touched by member moves,
+with the not-yet-written statuses as overrides) and by reconcile (every GSLB,
+with the appliance's served answer read back to find drift).
+
+Order matters for "no lost transition": the appliance is pushed first, then
+``gslb.set_answer`` records what is served (SYNCED) with its history entry in
+one conductor transaction. If the appliance fails, the GSLB keeps its old
+``answers`` with publish_status ERROR and the desired answer in the reason;
+reconcile retries. If the conductor fails, the handler raises and the event is
+redelivered; the push is idempotent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from kosmos.appliances.base import Served
+from kosmos.appliances.registry import Appliances
+from kosmos.config import Settings
+from kosmos.contracts.conductor import GslbTree
+from kosmos.contracts.history import HistoryEntryCreate, SubjectType
+from kosmos.contracts.resources import PublishStatus
+from kosmos.domain import breaker
+from kosmos.domain.answers import AnswerDecision, answer_digest, decide_answer
+from kosmos.engine.gateway import EngineGateway
+from kosmos.errors import ApplianceError
+from kosmos.logs import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why this publish cycle runs: goes into history evidence and dedupe keys."""
+
+    trigger: str                  # "kosmos.check.results" | "kosmos.engine.reconcile"
+    key: str                      # stable per event: redelivery gives the same keys
+    time: datetime
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PublishReport:
+    published: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+
+
+def _with_overrides(tree: GslbTree, statuses: dict[str, str]) -> GslbTree:
+    if not statuses:
+        return tree
+    pools = []
+    for tp in tree.pools:
+        members = [m.model_copy(update={"operating_status": statuses[m.id]}) if m.id in statuses else m
+                   for m in tp.members]
+        pools.append(tp.model_copy(update={"members": members}))
+    return tree.model_copy(update={"pools": pools})
+
+
+def _text(addresses: list[str]) -> str:
+    return ",".join(addresses) if addresses else "(none)"
+
+
+def _status(v: Any) -> str:
+    return v.value if hasattr(v, "value") else str(v)
+
+
+def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
+            trees: list[GslbTree], cause: Cause, statuses: dict[str, str] | None = None,
+            use_breaker: bool = True, read_back: bool = False,
+            clock: Callable[[], datetime] | None = None) -> PublishReport:
+    """Bring each GSLB of ``trees`` to its desired answer (see the module docstring)."""
+    report = PublishReport()
+    trees = [_with_overrides(t, statuses or {}) for t in trees]
+    decisions = {t.gslb.id: decide_answer(t, t.gslb.answers, settings.min_healthy_members)
+                 for t in trees}
+    verdict = breaker.evaluate(
+        {t.gslb.id: (t.gslb.answers, decisions[t.gslb.id].answers) for t in trees},
+        settings.circuit_breaker_fraction, settings.circuit_breaker_gslbs) if use_breaker else None
+    for tree in trees:
+        g, d = tree.gslb, decisions[tree.gslb.id]
+        if verdict and g.id in verdict.held:
+            _hold(gateway, tree, d, verdict.reason, cause, len(verdict.held))
+            report.held.append(g.id)
+            continue
+        _publish_one(gateway, appliances, tree, d, cause, report, read_back, clock)
+    return report
+
+
+def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, reason: str, cause: Cause,
+          n_held: int) -> None:
+    g = tree.gslb
+    note = f"{reason}; would publish {_text(d.answers)}"
+    if _status(g.publish_status) == PublishStatus.HELD.value and g.publish_reason == note:
+        return
+    entry = HistoryEntryCreate(
+        project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
+        time=cause.time, from_state=_text(g.answers), to_state="HELD", reason=reason,
+        evidence={**cause.evidence, "trigger": cause.trigger, "would_publish": d.answers,
+                  "rule": d.rule, "answer_reason": d.reason, "gslbs_held": n_held, **d.evidence},
+        dedupe_key=f"held:{g.id}:{answer_digest(d.answers)}:{cause.key}")
+    gateway.set_answer(g.id, g.answers, g.answer_reason, PublishStatus.HELD.value, note,
+                       g.published_at, [entry])
+    log.warning("answer change held by circuit breaker", extra={"gslb_id": g.id, "fqdn": g.fqdn})
+
+
+def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree, d: AnswerDecision,
+                 cause: Cause, report: PublishReport, read_back: bool,
+                 clock: Callable[[], datetime] | None) -> None:
+    g = tree.gslb
+    status = _status(g.publish_status)
+    changed = d.answers != list(g.answers)
+    reason = answer_reason(d)
+    if not (changed or status != PublishStatus.SYNCED.value or read_back or reason != g.answer_reason):
+        return
+    served: Served | None = None
+    try:
+        driver = appliances.get(g.appliance)
+        if read_back:
+            served = driver.get_answer(g.fqdn, g.zone_name)
+        drift = served is not None and not served.matches(d.answers, g.ttl)
+        if drift:
+            report.drift.append(g.id)
+        if not (changed or status != PublishStatus.SYNCED.value or drift or reason != g.answer_reason):
+            return
+        if changed or drift or (served is None and status != PublishStatus.SYNCED.value):
+            driver.set_answer(g.fqdn, g.zone_name, d.answers, g.ttl)
+    except ApplianceError as exc:
+        report.errors.append(g.id)
+        note = f"appliance {g.appliance or appliances.default}: {exc.message}; wants {_text(d.answers)}"
+        if status != PublishStatus.ERROR.value or g.publish_reason != note:
+            gateway.set_answer(g.id, g.answers, g.answer_reason, PublishStatus.ERROR.value, note[:1024],
+                               g.published_at)
+        log.warning("appliance push failed", extra={"gslb_id": g.id, "fqdn": g.fqdn})
+        return
+    history = []
+    if changed or d.rule != rule_of(g.answer_reason):
+        history.append(HistoryEntryCreate(
+            project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
+            time=cause.time, from_state=_text(list(g.answers)), to_state=_text(d.answers),
+            reason=f"{d.rule}: {d.reason}"[:2048],
+            evidence={**cause.evidence, "trigger": cause.trigger, "rule": d.rule,
+                      "served_before": served.addresses if served else None, **d.evidence},
+            dedupe_key=f"gslb:{g.id}:{answer_digest(g.answers)}:{answer_digest(d.answers)}:{cause.key}"))
+    now = clock() if clock else cause.time
+    gateway.set_answer(g.id, d.answers, reason, PublishStatus.SYNCED.value, None, now, history)
+    report.published.append(g.id)
+    if changed:
+        log.info("answer published", extra={"gslb_id": g.id, "fqdn": g.fqdn, "status": d.rule})
+
+
+def answer_reason(d: AnswerDecision) -> str:
+    """The stored ``answer_reason``: the rule in brackets, then why."""
+    return f"[{d.rule}] {d.reason}"[:1024]
+
+
+def rule_of(stored_reason: str | None) -> str:
+    """The rule a stored ``answer_reason`` names ("" when none)."""
+    if stored_reason and stored_reason.startswith("[") and "]" in stored_reason:
+        return stored_reason[1:stored_reason.index("]")]
+    return ""

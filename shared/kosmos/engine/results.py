@@ -1,0 +1,70 @@
+"""``kosmos.check.results``: thresholds, quorum, answers, then the health write.
+
+Steps for one batch (one region's results):
+1. endpoint updates (neutron members) go to ``endpoints.set``;
+2. ``engine.context`` reads the members, their pools, monitors and every
+   regional state row; ``plan_health`` applies the results;
+3. GSLBs whose members moved (or whose endpoints were reported) are decided
+   and published with the new statuses as overrides (``publish``);
+4. ``health.write`` stores states, member statuses and history in one
+   transaction. It comes last so that a failure anywhere before it leaves the
+   stored states as they were: the redelivered batch recomputes the same
+   moves, publishing again is idempotent, and no transition is lost. A
+   compare-and-set miss (another engine instance wrote first) re-reads and
+   recomputes, up to ``settings.engine_retries`` times.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from kosmos.contracts.events import CHECK_RESULTS, CheckResults
+from kosmos.engine.deps import EngineDeps
+from kosmos.engine.plan import plan_health
+from kosmos.engine.publish import Cause, publish
+from kosmos.errors import StaleVersion, Unavailable
+from kosmos.logs import get_logger
+
+log = get_logger(__name__)
+
+
+def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
+    """Apply one results batch; returns a summary (counts) for logs and tests."""
+    gw, settings = deps.gateway, deps.settings
+    reported = [u.member_id for u in batch.endpoints]
+    if batch.endpoints:
+        gw.set_endpoints(batch.endpoints)
+    member_ids = {r.member_id for r in batch.results} | set(reported)
+    if not member_ids:
+        return {"results": 0}
+    for _attempt in range(settings.engine_retries):
+        ctx = gw.context(member_ids)
+        plan = plan_health(ctx, batch, deps.clock(), settings)
+        statuses = plan.statuses()
+        pools = {ctx.members[m].pool_id for m in [*statuses, *reported] if m in ctx.members}
+        gslb_ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id in pools for l in g.pools))
+        report = None
+        if gslb_ids:
+            times = [m.time for m in plan.moves] or [u.observed_at for u in batch.endpoints]
+            when = max(times) if times else deps.clock()
+            cause = Cause(CHECK_RESULTS, f"{batch.region}:{when.isoformat()}", when, {
+                "region": batch.region, "checker_id": batch.checker_id, "batch_id": batch.batch_id,
+                "member_moves": [{"member_id": m.member_id, "from": m.from_status, "to": m.to_status}
+                                 for m in plan.moves],
+                "endpoints_reported": reported})
+            report = publish(gw, deps.appliances, settings, gw.trees(gslb_ids), cause,
+                             statuses=statuses, clock=deps.clock)
+        try:
+            written = 0 if plan.empty else gw.write_health(plan.writes, plan.members, plan.history)
+        except StaleVersion:
+            log.info("health state moved meanwhile; re-reading", extra={"region": batch.region})
+            continue
+        for move in plan.moves:
+            log.info(f"member {move.from_status} -> {move.to_status}",
+                     extra={"member_id": move.member_id, "region": batch.region,
+                            "status": move.to_status})
+        return {"results": len(batch.results), "ignored": plan.ignored, "writes": len(plan.writes),
+                "written": written, "moves": len(plan.moves), "gslbs": len(gslb_ids),
+                "published": report.published if report else [],
+                "held": report.held if report else [], "errors": report.errors if report else []}
+    raise Unavailable("health state kept changing under concurrent writers; retry the batch",
+                      retry_after=1.0)

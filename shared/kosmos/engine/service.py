@@ -1,0 +1,30 @@
+"""The engine's event dispatch: validate ``data`` by event type, call the handler."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError as PydanticError
+
+from kosmos.contracts.events import CHECK_RESULTS, ENGINE_RECONCILE, CheckResults, EngineReconcile
+from kosmos.engine.deps import EngineDeps
+from kosmos.engine.reconcile import handle_reconcile
+from kosmos.engine.results import handle_results
+from kosmos.errors import ValidationError, from_pydantic
+
+
+class EngineService:
+    """One warm engine: ``handle(event_type, data)``; Unavailable means "redeliver"."""
+
+    def __init__(self, deps: EngineDeps):
+        self.deps = deps
+
+    def handle(self, event_type: str, data: dict[str, Any] | None) -> dict[str, Any]:
+        try:
+            if event_type == CHECK_RESULTS:
+                return handle_results(CheckResults.model_validate(data or {}), self.deps)
+            if event_type == ENGINE_RECONCILE:
+                return handle_reconcile(EngineReconcile.model_validate(data or {}), self.deps)
+        except PydanticError as exc:
+            raise from_pydantic(exc, "data") from exc
+        raise ValidationError(f"the engine does not handle events of type {event_type!r}",
+                              field="type")

@@ -1,0 +1,212 @@
+"""An in-memory conductor for the engine's unit tests (subclasses the port, no patching)."""
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from kosmos.appliances.impl_noop import NoopAppliance
+from kosmos.appliances.registry import Appliances
+from kosmos.config import Settings
+from kosmos.contracts.conductor import GslbTree, GslbTreePool, Tombstone
+from kosmos.contracts.events import CheckResult, CheckResults
+from kosmos.contracts.health import HealthWrite, MemberStatusChange
+from kosmos.contracts.history import HistoryEntryCreate
+from kosmos.contracts.resources import Gslb, GslbPoolLink, Member, Monitor, Pool
+from kosmos.engine.deps import EngineDeps
+from kosmos.engine.gateway import EngineContext, EngineGateway
+from kosmos.engine.service import EngineService
+from kosmos.errors import ApplianceError, StaleVersion, Unavailable
+
+T0 = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+BASE = {"project_id": "proj", "created_at": T0, "updated_at": T0}
+
+
+def _update(record, values: dict[str, Any]):
+    """A stored record with ``values`` applied and validated, as the conductor returns it."""
+    return type(record).model_validate({**record.model_dump(), **values})
+
+
+class FakeGateway(EngineGateway):
+    def __init__(self) -> None:
+        self.members: dict[str, Member] = {}
+        self.pools: dict[str, Pool] = {}
+        self.monitors: dict[str, Monitor] = {}
+        self.gslbs: dict[str, Gslb] = {}
+        self.states: dict = {}
+        self.history: list[HistoryEntryCreate] = []
+        self.tombs: dict[str, Tombstone] = {}
+        self.down = False
+        self.fail_next: dict[str, int] = {}     # op → how many calls fail with Unavailable
+        self.calls: list[str] = []
+        self.health_writes = 0
+
+    def _enter(self, op: str) -> None:
+        self.calls.append(op)
+        if self.down:
+            raise Unavailable("conductor unreachable: ConnectionError")
+        if self.fail_next.get(op):
+            self.fail_next[op] -= 1
+            raise Unavailable(f"conductor failed during {op}")
+
+    # --- engine ops ---------------------------------------------------------
+    def context(self, member_ids):
+        self._enter("engine.context")
+        members = {m: self.members[m] for m in member_ids if m in self.members}
+        pools = {p: self.pools[p] for p in {m.pool_id for m in members.values()}}
+        mons = {i: self.monitors[i] for p in pools.values() for i in p.monitor_ids}
+        states = {k: s for k, s in self.states.items() if k[0] in members}
+        gslbs = {g.id: g for g in self.gslbs.values() if any(l.pool_id in pools for l in g.pools)}
+        return EngineContext(members, pools, mons, states, gslbs)
+
+    def write_health(self, states: list[HealthWrite], members: list[MemberStatusChange], history):
+        self._enter("health.write")
+        for w in states:
+            k = (w.state.member_id, w.state.monitor_id, w.state.region)
+            cur = self.states.get(k)
+            if (cur.version if cur else None) != w.expected_version:
+                raise StaleVersion(f"health state {k} moved")
+        for m in members:
+            if m.expected_version is not None and self.members[m.member_id].version != m.expected_version:
+                raise StaleVersion(f"member {m.member_id} moved")
+        for w in states:
+            k = (w.state.member_id, w.state.monitor_id, w.state.region)
+            self.states[k] = w.state.model_copy(update={"version": (w.expected_version or 0) + 1})
+        for m in members:
+            cur = self.members[m.member_id]
+            self.members[m.member_id] = _update(cur, {
+                "operating_status": m.operating_status, "status_reason": m.status_reason,
+                "version": cur.version + 1})
+        self._append(history)
+        self.health_writes += 1
+        return len(states) + len(members)
+
+    def _append(self, entries) -> int:
+        keys = {e.dedupe_key for e in self.history}
+        new = [e for e in entries if e.dedupe_key is None or e.dedupe_key not in keys]
+        self.history.extend(new)
+        return len(new)
+
+    def trees(self, gslb_ids=None):
+        self._enter("gslb.trees")
+        out = []
+        for g in self.gslbs.values():
+            if gslb_ids is not None and g.id not in gslb_ids:
+                continue
+            pools = [GslbTreePool(pool=self.pools[l.pool_id], priority=l.priority,
+                                  members=[m for m in self.members.values() if m.pool_id == l.pool_id])
+                     for l in sorted(g.pools, key=lambda l: l.priority)]
+            out.append(GslbTree(gslb=g, pools=pools))
+        return out
+
+    def set_answer(self, gslb_id, answers, answer_reason, publish_status, publish_reason=None,
+                   published_at=None, history=()):
+        self._enter("gslb.set_answer")
+        g = self.gslbs[gslb_id]
+        upd = {"answers": list(answers), "answer_reason": answer_reason,
+               "publish_status": publish_status, "publish_reason": publish_reason,
+               "published_at": published_at}
+        if list(answers) != g.answers:
+            upd["answers_changed_at"] = published_at
+        self.gslbs[gslb_id] = _update(g, {**upd, "version": g.version + 1})
+        self._append(list(history))
+        return self.gslbs[gslb_id]
+
+    def tombstones(self, limit=500):
+        self._enter("gslb.tombstones")
+        return list(self.tombs.values())[:limit]
+
+    def ack_tombstones(self, ids):
+        self._enter("gslb.tombstones.ack")
+        return sum(1 for i in ids if self.tombs.pop(i, None))
+
+    def set_endpoints(self, updates):
+        self._enter("endpoints.set")
+        changed = []
+        for u in updates:
+            m = self.members.get(u.member_id)
+            if m and m.endpoints != u.endpoints:
+                self.members[m.id] = _update(m, {"endpoints": u.endpoints, "version": m.version + 1})
+                changed.append(m.id)
+        return changed
+
+    def append_history(self, entries):
+        self._enter("history.append")
+        return self._append(entries)
+
+    # --- building a world -----------------------------------------------------
+    def add_monitor(self, mid="mon", delay=10, rise=2, fall=2) -> Monitor:
+        self.monitors[mid] = Monitor(id=mid, type="TCP", delay=delay, timeout=1, max_retries=rise,
+                                     max_retries_down=fall, **BASE)
+        return self.monitors[mid]
+
+    def add_pool(self, pid, monitor_ids=("mon",), regions=None) -> Pool:
+        self.pools[pid] = Pool(id=pid, monitor_ids=list(monitor_ids), regions=regions, **BASE)
+        return self.pools[pid]
+
+    def add_member(self, mid, pool_id, address, status="NO_MONITOR", **kw) -> Member:
+        self.members[mid] = Member(id=mid, pool_id=pool_id, type="IP", address=address, port=80,
+                                   operating_status=status, **{**BASE, **kw})
+        return self.members[mid]
+
+    def add_gslb(self, gid, fqdn, pools: list[tuple[str, int]], **kw) -> Gslb:
+        self.gslbs[gid] = Gslb(id=gid, fqdn=fqdn, zone_name="example.com.",
+                               pools=[GslbPoolLink(pool_id=p, priority=pr) for p, pr in pools],
+                               **{**BASE, **kw})
+        return self.gslbs[gid]
+
+    def entries(self, subject_type: str) -> list[HistoryEntryCreate]:
+        return [e for e in self.history if e.subject_type.value == subject_type]
+
+
+class FlakyAppliance(NoopAppliance):
+    """The noop driver with a switch that makes it unreachable."""
+
+    name = "flaky"
+    down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise ApplianceError("appliance unreachable: ConnectionError")
+
+    def set_answer(self, fqdn, zone, addresses, ttl):
+        self._check()
+        super().set_answer(fqdn, zone, addresses, ttl)
+
+    def get_answer(self, fqdn, zone):
+        self._check()
+        return super().get_answer(fqdn, zone)
+
+    def remove(self, fqdn, zone):
+        self._check()
+        super().remove(fqdn, zone)
+
+
+class Clock:
+    def __init__(self, now: datetime = T0):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def make_engine(gw: FakeGateway, clock: Clock, **settings: Any) -> tuple[EngineService, FlakyAppliance]:
+    s = Settings(appliance="flaky", **settings)
+    app = FlakyAppliance(s)
+    return EngineService(EngineDeps(gw, Appliances(s, {"flaky": app}), s, clock)), app
+
+
+_seq = itertools.count()
+
+
+def batch(region: str, items: list[tuple[str, bool, datetime]], monitor: str = "mon",
+          batch_id: str | None = None) -> dict:
+    """A kosmos.check.results data dict: items are (member id, ok, checked_at)."""
+    return CheckResults(region=region, checker_id=f"chk-{region}", batch_id=batch_id or str(uuid.uuid4()),
+                        results=[CheckResult(member_id=m, monitor_id=monitor, ok=ok,
+                                             reason="ok" if ok else "connection refused", checked_at=t)
+                                 for m, ok, t in items]).model_dump(mode="json")

@@ -1,0 +1,133 @@
+"""The results handler end to end over the in-memory conductor and the noop-like driver."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kosmos.errors import ValidationError
+
+from .conftest import REGIONS
+from .fakes import T0, batch
+
+A1, A2, B1 = "192.0.2.1", "192.0.2.2", "198.51.100.1"
+
+
+def t(s: float):
+    return T0 + timedelta(seconds=s)
+
+
+def all_regions(engine, clock, items, at):
+    clock.now = at + timedelta(seconds=1)
+    for r in REGIONS:
+        engine.handle("kosmos.check.results", batch(r, items))
+
+
+def bring_online(engine, clock, members=("a1", "a2", "b1")):
+    for s in (0, 10):
+        all_regions(engine, clock, [(m, True, t(s)) for m in members], t(s))
+
+
+def served(appliance):
+    return appliance.get_answer("www.example.com.", "example.com.").addresses
+
+
+def test_members_go_online_after_rise_in_every_region(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    assert {m.operating_status.value for m in gw.members.values()} == {"ONLINE"}
+    moves = gw.entries("member")
+    assert len(moves) == 3 and {(e.from_state, e.to_state) for e in moves} == {("NO_MONITOR", "ONLINE")}
+    assert len(gw.entries("health")) == 9                       # 3 members × 3 regions went UP
+    assert gw.gslbs["g1"].answers == [A1, A2] and served(app) == [A1, A2]
+    assert gw.gslbs["g1"].publish_status.value == "SYNCED"
+
+
+def test_one_region_cannot_pull_a_member_but_a_majority_can(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    for s in (20, 30):
+        clock.now = t(s + 1)
+        engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(s))]))
+    assert gw.members["a1"].operating_status.value == "ONLINE"
+    assert served(app) == [A1, A2]
+    for s in (20, 30):
+        engine.handle("kosmos.check.results", batch("r2", [("a1", False, t(s))]))
+    assert gw.members["a1"].operating_status.value == "OFFLINE"
+    assert gw.gslbs["g1"].answers == [A2] and served(app) == [A2]
+    change = gw.entries("gslb")[-1]
+    assert (change.from_state, change.to_state) == (f"{A1},{A2}", A2)
+    assert change.evidence["member_moves"] == [{"member_id": "a1", "from": "ONLINE", "to": "OFFLINE"}]
+    member = [e for e in gw.entries("member") if e.member_id == "a1"][-1]
+    assert "2 of 3" in member.reason and member.evidence["results"][-1]["reason"] == "connection refused"
+    assert member.time == t(30)
+
+
+def test_failover_to_next_pool_and_fail_open(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    for s in (20, 30):
+        all_regions(engine, clock, [("a1", False, t(s)), ("a2", False, t(s))], t(s))
+    assert served(app) == [B1]
+    for s in (40, 50):
+        all_regions(engine, clock, [("b1", False, t(s))], t(s))
+    assert served(app) == [A1, A2, B1]                          # all_down ALL: fail open
+    assert gw.gslbs["g1"].answer_reason.startswith("[all_down:ALL]")
+
+
+def test_duplicates_and_late_batches_write_nothing(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    data = batch("r1", [("a1", False, t(20))], batch_id="b-20")
+    engine.handle("kosmos.check.results", data)
+    writes, history = gw.health_writes, len(gw.history)
+    engine.handle("kosmos.check.results", data)                   # redelivered
+    engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(5))]))   # late
+    assert (gw.health_writes, len(gw.history)) == (writes, history)
+
+
+def test_steady_state_writes_only_heartbeats(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    writes = gw.health_writes
+    for s in range(20, 200, 10):            # 18 rounds, 3 regions, 3 members, all fine
+        all_regions(engine, clock, [(m, True, t(s)) for m in ("a1", "a2", "b1")], t(s))
+    # stale window 30 s → a row is rewritten every 20 s (≥ 15 s), i.e. every other round
+    assert gw.health_writes == writes + 9 * 3
+    assert len(gw.entries("member")) == 3 and len(gw.entries("gslb")) == 1
+    assert "gslb.trees" not in gw.calls[-10:]
+
+
+def test_out_of_order_within_a_batch(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    clock.now = t(60)
+    for r in ("r1", "r2"):
+        engine.handle("kosmos.check.results",
+                      batch(r, [("a1", True, t(50)), ("a1", False, t(40)), ("a1", False, t(30))]))
+    # in time order: fail, fail (DOWN), ok → still DOWN (rise is 2)
+    assert gw.members["a1"].operating_status.value == "OFFLINE"
+
+
+def test_results_for_deleted_members_are_ignored(world):
+    gw, clock, engine, app = world
+    summary = engine.handle("kosmos.check.results", batch("r1", [("gone", True, t(1))]))
+    assert summary["ignored"] == 1 and gw.health_writes == 0
+
+
+def test_invalid_event_names_the_field(world):
+    gw, clock, engine, app = world
+    with pytest.raises(ValidationError) as err:
+        engine.handle("kosmos.check.results", {"region": "r1", "checker_id": "c", "results": [{"ok": True}]})
+    assert err.value.field.startswith("data.results.0")
+    with pytest.raises(ValidationError):
+        engine.handle("kosmos.check.tick", {})
+
+
+def test_endpoint_updates_republish(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    data = batch("r1", [])
+    data["endpoints"] = [{"member_id": "a2", "endpoints": ["203.0.113.5"], "observed_at": t(30).isoformat()}]
+    engine.handle("kosmos.check.results", data)
+    assert served(app) == [A1, "203.0.113.5"]
