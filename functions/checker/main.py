@@ -2,12 +2,16 @@
 
 A tick publishes batches for its region; a batch runs its probes over the
 window and publishes ``kosmos.check.results`` (see kosmos.checker).
+``INSTANCE`` belongs to this module, so a host that loads one copy per region
+(the local runner) can give each copy its own service with ``INSTANCE.use``.
 """
 from __future__ import annotations
 
 import functions_framework
 
-from kosmos.checker.entry import INSTANCE
+from kosmos.checker.entry import LazyChecker
+
+INSTANCE = LazyChecker()
 
 
 @functions_framework.cloud_event

@@ -1,6 +1,6 @@
 """The warm-instance holder behind ``functions/checker/main.py``.
 
-``INSTANCE.handle(event)`` builds the CheckerService from settings on the
+``LazyChecker.handle(event)`` builds the CheckerService from settings on the
 first event (never at import time) and reuses it while warm. Tests and the
 local runner ``use`` a service of their own. A malformed event is logged and
 acknowledged (retrying cannot fix it); ``Unavailable`` propagates so the
@@ -49,5 +49,3 @@ class LazyChecker:
                       extra={"event_id": event["id"], "event_type": event["type"]})
             return None
 
-
-INSTANCE = LazyChecker()

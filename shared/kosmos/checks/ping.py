@@ -58,14 +58,16 @@ class PingCheck(Check):
     """``type: PING``."""
 
     name = "PING"
+    #: How the check learns which ICMP socket it may open (a test subclass overrides it).
+    detect = staticmethod(socket_kind)
 
     def validate(self, monitor: MonitorSpec) -> None:
-        if socket_kind(socket.AF_INET) is None:
+        if self.detect(socket.AF_INET) is None:
             raise CheckUnavailable(UNAVAILABLE)
 
     async def probe(self, target: Target) -> Outcome:
         family = socket.AF_INET6 if ":" in (target.address or "") else socket.AF_INET
-        kind = socket_kind(family)
+        kind = self.detect(family)
         if kind is None:
             raise CheckUnavailable(UNAVAILABLE)
         loop = asyncio.get_running_loop()

@@ -1,0 +1,122 @@
+"""The batch scheduler with a fake probe and the real clock (windows of a few seconds)."""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta, timezone
+
+from kosmos.checker.batch import run_batch
+from kosmos.checker.schedule import phase, to_epoch
+from kosmos.contracts.events import CheckBatch, CheckResult
+
+
+def batch_of(make_check, n, delay=1, start=None, length=2.5, batch_id="R/w/0"):
+    start = start or datetime.now(timezone.utc)
+    return CheckBatch(region="R", batch_id=batch_id, window_start=start,
+                      deadline=start + timedelta(seconds=length),
+                      checks=[make_check(f"m{i}", delay=delay) for i in range(n)])
+
+
+class Recorder:
+    """A sink and a probe that remember what happened and when."""
+
+    def __init__(self, probe_seconds: float = 0.0, fail_publish: bool = False):
+        self.flushes: list[tuple[float, int]] = []
+        self.results: list[CheckResult] = []
+        self.started: dict[str, list[float]] = {}
+        self.probe_seconds = probe_seconds
+        self.fail_publish = fail_publish
+
+    async def probe(self, target, checked_at):
+        self.started.setdefault(target.spec.member_id, []).append(time.time())
+        if self.probe_seconds:
+            await asyncio.sleep(self.probe_seconds)
+        return CheckResult(member_id=target.spec.member_id, monitor_id=target.spec.monitor.id,
+                           address=target.address, ok=True, latency_ms=1.0, reason="ok",
+                           checked_at=checked_at)
+
+    async def sink(self, results, endpoints):
+        self.flushes.append((time.time(), len(results)))
+        if self.fail_publish:
+            raise ConnectionError("sink down")
+        self.results.extend(results)
+
+
+def run(batch, rec, **kw):
+    kw.setdefault("max_concurrency", 100)
+    return asyncio.run(run_batch(batch, rec.probe, rec.sink, **kw))
+
+
+def test_results_stream_at_least_every_second_on_the_grid(make_check):
+    rec = Recorder()
+    b = batch_of(make_check, 20, delay=1, length=3.0)
+    began = time.time()
+    stats = run(b, rec)
+    assert stats.dropped == 0 and stats.probes == len(rec.results)
+    # Every check ran about once a second: 2 to 3 slots in a 3 s window joined late.
+    per_member = {}
+    for r in rec.results:
+        per_member.setdefault(r.member_id, []).append(to_epoch(r.checked_at))
+    assert len(per_member) == 20 and all(2 <= len(v) <= 3 for v in per_member.values())
+    for member, instants in per_member.items():
+        off = phase(member, "mon-1", 1)
+        assert all(abs(((t - off) % 1.0 + 0.5) % 1.0 - 0.5) < 1e-5 for t in instants)
+        assert all(to_epoch(b.window_start) <= t < to_epoch(b.deadline) for t in instants)
+    # The first results left within about a second, and never more than ~1 s apart.
+    with_results = [t for t, n in rec.flushes if n]
+    assert with_results[0] - began < 1.3
+    assert all(b2 - a < 1.3 for a, b2 in zip(with_results, with_results[1:]))
+
+
+def test_a_duplicated_batch_yields_identical_results(make_check):
+    b = batch_of(make_check, 10, delay=1, length=2.2, start=datetime.now(timezone.utc))
+    first, second = Recorder(), Recorder()
+    asyncio.run(_both(b, first, second))
+    key = lambda rs: sorted((r.member_id, r.monitor_id, r.checked_at) for r in rs)
+    assert key(first.results) and key(first.results) == key(second.results)
+
+
+async def _both(b, r1, r2):
+    await asyncio.gather(run_batch(b, r1.probe, r1.sink, max_concurrency=50),
+                         run_batch(b, r2.probe, r2.sink, max_concurrency=50))
+
+
+def test_late_slots_are_dropped_not_bunched(make_check):
+    # One probe at a time, each taking 0.6 s, ten checks due every second: most slots
+    # cannot start within their grace and are dropped; none runs twice in a burst.
+    rec = Recorder(probe_seconds=0.6)
+    stats = run(batch_of(make_check, 10, delay=1, length=3.0), rec, max_concurrency=1)
+    assert stats.dropped > 0 and stats.probes < 30
+    for starts in rec.started.values():
+        assert all(b - a > 0.5 for a, b in zip(starts, starts[1:]))
+
+
+def test_batch_after_its_deadline_does_nothing(make_check):
+    rec = Recorder()
+    past = datetime.now(timezone.utc) - timedelta(seconds=120)
+    stats = run(batch_of(make_check, 5, start=past, length=60), rec)
+    assert stats.probes == 0 and rec.flushes == []
+
+
+def test_publish_failures_are_counted_and_probing_goes_on(make_check):
+    rec = Recorder(fail_publish=True)
+    stats = run(batch_of(make_check, 5, delay=1, length=2.2), rec, flush_interval=0.5)
+    assert stats.publish_errors >= 2 and stats.probes >= 5
+
+
+def test_memory_stays_bounded_by_concurrency(make_check):
+    in_flight, peak = 0, 0
+
+    class Gauge(Recorder):
+        async def probe(self, target, checked_at):
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            try:
+                return await super().probe(target, checked_at)
+            finally:
+                in_flight -= 1
+
+    stats = run(batch_of(make_check, 300, delay=1, length=1.5), Gauge(probe_seconds=0.2),
+                max_concurrency=25)
+    assert peak <= 25 and stats.probes > 0

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from kosmos.adapters.publisher import Event, InMemoryPublisher, Publisher, encode
+from kosmos.contracts.events import CHECK_RESULTS, CHECK_TICK, CheckTick
+from kosmos.errors import ValidationError
+
+
+def test_publish_validates_and_wraps_in_a_cloudevent():
+    pub = InMemoryPublisher(source="//kosmos/checker/R1")
+    ev = pub.publish(CHECK_TICK, {"region": "R1", "scheduled_at": "2030-01-01T00:00:00Z"},
+                     event_id="tick-1", subject="R1")
+    assert ev.id == "tick-1" and ev.type == CHECK_TICK and ev.source == "//kosmos/checker/R1"
+    assert ev.data == {"schema_version": 1, "region": "R1",
+                       "scheduled_at": "2030-01-01T00:00:00Z", "period": 60.0}
+    assert pub.of_type(CHECK_TICK) == [ev]
+    h = ev.headers()
+    assert h["ce-specversion"] == "1.0" and h["ce-id"] == "tick-1" and h["ce-subject"] == "R1"
+    assert h["Content-Type"] == "application/json"
+
+
+def test_models_are_accepted_as_data():
+    tick = CheckTick(region="R1", scheduled_at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    assert encode(CHECK_TICK, tick)["region"] == "R1"
+
+
+def test_bad_data_names_the_field():
+    with pytest.raises(ValidationError) as err:
+        InMemoryPublisher().publish(CHECK_RESULTS, {"region": "R1"})
+    assert err.value.field == "data.checker_id"
+
+
+def test_unknown_event_type_is_refused():
+    with pytest.raises(ValidationError):
+        InMemoryPublisher().publish("kosmos.nope", {})
+
+
+def test_a_subclass_only_implements_deliver():
+    class Collecting(Publisher):
+        def __init__(self):
+            super().__init__("//test")
+            self.seen: list[Event] = []
+
+        def deliver(self, event: Event) -> None:
+            self.seen.append(event)
+
+    pub = Collecting()
+    pub.publish(CHECK_TICK, {"region": "R", "scheduled_at": "2030-01-01T00:00:00Z"})
+    assert len(pub.seen) == 1 and pub.seen[0].source == "//test"

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+
+from kosmos.checker.sharding import batch_id, shard
+from kosmos.contracts.events import CheckSpec
+
+
+def specs(make_check, n, delay=10):
+    return [CheckSpec.model_validate(make_check(f"m{i:04d}", delay=delay)) for i in range(n)]
+
+
+def test_same_checks_in_any_order_give_the_same_batches(make_check):
+    a = specs(make_check, 250)
+    b = list(a)
+    random.Random(7).shuffle(b)
+    ids = lambda batches: [[(c.member_id, c.monitor.id) for c in x] for x in batches]
+    assert ids(shard(a, 100, 1e9)) == ids(shard(b, 100, 1e9))
+
+
+def test_batches_respect_size(make_check):
+    batches = shard(specs(make_check, 250), 100, 1e9)
+    assert [len(b) for b in batches] == [100, 100, 50]
+
+
+def test_batches_respect_probe_rate(make_check):
+    # 300 checks every second = 300 probes/s; at most 120/s per batch.
+    batches = shard(specs(make_check, 300, delay=1), 10_000, 120)
+    assert [len(b) for b in batches] == [120, 120, 60]
+
+
+def test_no_checks_no_batches():
+    assert shard([], 10, 10) == []
+
+
+def test_batch_id_names_region_window_and_shard():
+    start = datetime(2030, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    assert batch_id("RegionOne", start, 3) == "RegionOne/2030-05-01T12:00:00Z/3"

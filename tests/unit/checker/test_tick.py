@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.checker.tick import handle_tick
+from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
+from kosmos.errors import Unavailable
+
+T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def tick(region="RegionOne", period=60.0):
+    return CheckTick(region=region, scheduled_at=T0, period=period)
+
+
+def test_tick_publishes_batches_covering_its_window(conductor, fake_transport, make_check):
+    fake_transport.checks = [make_check(f"m{i}") for i in range(5)]
+    pub = InMemoryPublisher()
+    out = handle_tick(tick(), conductor, pub, batch_size=2, batch_max_rate=1e9, now=T0)
+    assert out.checks == 5 and out.batch_ids == [f"RegionOne/2030-01-01T12:00:00Z/{i}" for i in range(3)]
+    events = pub.of_type(CHECK_BATCH)
+    assert [e.id for e in events] == out.batch_ids
+    batches = [CheckBatch.model_validate(e.data) for e in events]
+    assert [len(b.checks) for b in batches] == [2, 2, 1]
+    assert all(b.window_start == T0 and b.deadline == T0 + timedelta(seconds=60) for b in batches)
+    assert fake_transport.calls[0]["op"] == "checks.due"
+    assert fake_transport.calls[0]["args"] == {"region": "RegionOne"}
+    assert fake_transport.calls[0]["context"]["is_admin"] is True
+
+
+def test_duplicate_tick_publishes_identical_batches(conductor, fake_transport, make_check):
+    fake_transport.checks = [make_check(f"m{i}") for i in range(3)]
+    pub = InMemoryPublisher()
+    handle_tick(tick(), conductor, pub, batch_size=2, batch_max_rate=1e9, now=T0)
+    handle_tick(tick(), conductor, pub, batch_size=2, batch_max_rate=1e9, now=T0 + timedelta(seconds=3))
+    first, second = pub.events[:2], pub.events[2:]
+    assert [(e.id, e.data) for e in first] == [(e.id, e.data) for e in second]
+
+
+def test_late_tick_publishes_nothing(conductor, fake_transport, make_check):
+    fake_transport.checks = [make_check("m1")]
+    pub = InMemoryPublisher()
+    out = handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9,
+                      now=T0 + timedelta(seconds=61))
+    assert out.batch_ids == [] and pub.events == [] and fake_transport.calls == []
+
+
+def test_no_due_checks_no_batches(conductor):
+    pub = InMemoryPublisher()
+    assert handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9, now=T0).batch_ids == []
+    assert pub.events == []
+
+
+def test_conductor_down_is_retryable(conductor, fake_transport):
+    fake_transport.down = True
+    with pytest.raises(Unavailable):
+        handle_tick(tick(), conductor, InMemoryPublisher(), batch_size=10, batch_max_rate=1e9, now=T0)
