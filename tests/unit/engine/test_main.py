@@ -1,0 +1,59 @@
+"""functions/engine/main.py through the functions-framework test client."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from functions_framework import create_app
+
+from kosmos.appliances.registry import Appliances
+from kosmos.config import Settings
+from kosmos.engine.deps import EngineDeps
+from kosmos.engine.service import EngineService
+
+from .fakes import Clock, FakeGateway, FlakyAppliance, batch
+
+MAIN = Path(__file__).resolve().parents[3] / "functions" / "engine" / "main.py"
+
+
+@pytest.fixture
+def setup():
+    gw = FakeGateway()
+    gw.add_monitor("mon", rise=1, fall=1)
+    gw.add_pool("A")
+    gw.add_member("a1", "A", "192.0.2.1")
+    gw.add_gslb("g1", "www.example.com.", [("A", 1)])
+    settings = Settings(appliance="flaky", regions=["r1"])
+    app = FlakyAppliance(settings)
+    clock = Clock()
+    service = EngineService(EngineDeps(gw, Appliances(settings, {"flaky": app}), settings, clock))
+    flask_app = create_app("kosmos_engine", str(MAIN), "cloudevent")
+    main = next(m for m in sys.modules.values()
+                if getattr(m, "__file__", None) == str(MAIN) and hasattr(m, "INSTANCE"))
+    main.INSTANCE.use(service)
+    yield flask_app.test_client(), gw, app, clock
+    main.INSTANCE.use(None)
+
+
+def post(client, etype: str, data: dict, eid: str = "e1"):
+    return client.post("/", json=data, headers={
+        "ce-specversion": "1.0", "ce-type": etype, "ce-source": "//test", "ce-id": eid,
+        "Content-Type": "application/json"})
+
+
+def test_results_and_reconcile_through_the_function(setup):
+    client, gw, app, clock = setup
+    clock.advance(5)
+    resp = post(client, "kosmos.check.results", batch("r1", [("a1", True, clock.now)]))
+    assert resp.status_code == 200
+    assert gw.members["a1"].operating_status.value == "ONLINE"
+    assert app.get_answer("www.example.com.", "example.com.").addresses == ["192.0.2.1"]
+    assert post(client, "kosmos.engine.reconcile", {"scope": "all"}, "e2").status_code == 200
+
+
+def test_bad_event_is_dropped_and_conductor_down_is_retried(setup):
+    client, gw, app, clock = setup
+    assert post(client, "kosmos.check.results", {"region": 5}).status_code == 200   # acknowledged
+    gw.down = True
+    assert post(client, "kosmos.check.results", batch("r1", [("a1", True, clock.now)])).status_code >= 500
