@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup system-deps run test test-unit lock bench clean
+.PHONY: setup system-deps run test test-unit lock bench clean package
 
 setup: $(VENV)/.installed
 
@@ -32,6 +32,10 @@ lock:
 	.lockenv/bin/pip install -q -e '.[test]'
 	.lockenv/bin/pip freeze --exclude-editable > constraints.txt
 	rm -rf .lockenv
+
+# Deployable artifacts of the four functions in build/functions (see infra/README.md).
+package: setup
+	bash scripts/package-functions.sh --out build/functions
 
 bench: setup
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
