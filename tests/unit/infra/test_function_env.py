@@ -86,8 +86,11 @@ def test_production_conductor_leaves_migrations_to_the_job(functions, tf_modules
     assert container["command"] == ["python", "-m", "kosmos.conductor.migrate", "upgrade"]
     assert container["image"] == "${local.images.conductor}"
     assert job["wait_for_completion"] is True
-    conductor = tf_modules["modules/global"].modules["conductor"]
-    assert "${kubernetes_job_v1.migrate}" in conductor["depends_on"]
+    calls = tf_modules["modules/global"].modules
+    assert "${kubernetes_job_v1.migrate}" in calls["conductor"]["depends_on"]
+    # and the conductor's clients roll after it
+    for client in ("api", "engine"):
+        assert "${module.conductor}" in calls[client]["depends_on"]
 
 
 def test_checker_publishes_over_http_to_its_region_broker(functions):

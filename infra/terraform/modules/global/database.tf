@@ -5,6 +5,16 @@ resource "random_password" "db" {
   special = false
 }
 
+# A port of our own, so the database address is known to terraform (the
+# instance resource does not export its addresses).
+resource "openstack_networking_port_v2" "db" {
+  region             = var.region
+  name               = "${var.prefix}-db"
+  network_id         = var.db_network_id
+  admin_state_up     = true
+  security_group_ids = length(var.db_security_group_ids) > 0 ? var.db_security_group_ids : null
+}
+
 resource "openstack_db_instance_v1" "kosmos" {
   region    = var.region
   name      = "${var.prefix}-db"
@@ -17,7 +27,7 @@ resource "openstack_db_instance_v1" "kosmos" {
   }
 
   network {
-    uuid = var.db_network_id
+    port = openstack_networking_port_v2.db.id
   }
 }
 
@@ -36,7 +46,7 @@ resource "openstack_db_user_v1" "conductor" {
 }
 
 locals {
-  db_host      = openstack_db_instance_v1.kosmos.addresses[0]
+  db_host      = openstack_networking_port_v2.db.all_fixed_ips[0]
   database_url = "postgresql+pg8000://${openstack_db_user_v1.conductor.name}:${random_password.db.result}@${local.db_host}:5432/${openstack_db_database_v1.kosmos.name}"
 }
 

@@ -50,6 +50,9 @@ module "api" {
   min_scale  = var.scale.api.min
   max_scale  = var.scale.api.max
   visibility = "external"
+
+  # Roll after the conductor, which rolls after the migrations.
+  depends_on = [module.conductor]
 }
 
 module "engine" {
@@ -77,4 +80,7 @@ module "engine" {
   min_scale  = var.scale.engine.min
   max_scale  = var.scale.engine.max
   visibility = var.internal_visibility
+
+  # Roll after the conductor, which rolls after the migrations.
+  depends_on = [module.conductor]
 }

@@ -103,6 +103,12 @@ variable "db_network_id" {
   }
 }
 
+variable "db_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the database port (allow 5432 from the cluster nodes); empty for the project default."
+  default     = []
+}
+
 variable "db_datastore_version" {
   type        = string
   description = "Trove postgresql datastore version, as `openstack datastore version list postgresql` shows it."
