@@ -217,3 +217,25 @@ def hanging_listener():
     peer = HangingListener()
     yield peer
     peer.close()
+
+
+class FakeConductorTransport:
+    """Serves checks.due / endpoints.set from memory (until a real conductor fixture is used)."""
+
+    def __init__(self, checks=None):
+        self.checks = list(checks or [])
+        self.endpoint_updates = []
+
+    def send(self, envelope):
+        op, args = envelope["op"], envelope["args"]
+        if op == "checks.due":
+            return 200, {"result": {"checks": self.checks}}
+        if op == "endpoints.set":
+            self.endpoint_updates.extend(args["updates"])
+            return 200, {"result": {"changed": [u["member_id"] for u in args["updates"]]}}
+        return 400, {"error": {"code": 400, "type": "ValidationError", "message": f"unknown op {op}"}}
+
+
+@pytest.fixture
+def fake_conductor_transport():
+    return FakeConductorTransport()

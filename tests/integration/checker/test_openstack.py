@@ -136,3 +136,35 @@ def test_missing_load_balancer_fails(regions):
 
 def test_unreachable_region_gives_no_verdict_rather_than_a_wrong_one(regions):
     assert run_octavia(regions, spec("neutron_lbaas_v2", "R2", LB)) is None
+
+
+def test_batch_refreshes_neutron_endpoints_and_probes_them(regions, http_server,
+                                                           fake_conductor_transport):
+    from datetime import timedelta
+
+    from kosmos.adapters.conductor_client import ConductorClient
+    from kosmos.adapters.publisher import InMemoryPublisher
+    from kosmos.checker.service import CheckerService
+    from kosmos.config import Settings
+    from kosmos.contracts.events import CHECK_RESULTS, CheckBatch, CheckResults
+
+    settings = Settings(region="R1", allow_loopback=True, results_interval=0.5)
+    bus = InMemoryPublisher()
+    service = CheckerService(settings, ConductorClient(fake_conductor_transport), bus,
+                             load_checks(settings, openstack=regions),
+                             discover=EndpointDiscovery(regions), checker_id="c1")
+    member = spec("neutron_port", "R1", PORT, endpoints=["192.0.2.99"], address="192.0.2.99")
+    member = member.model_copy(update={"port": http_server.port, "monitor": member.monitor.model_copy(
+        update={"delay": 1, "timeout": 0.5})})
+    start = datetime.now(timezone.utc)
+    service.on_batch(CheckBatch(region="R1", batch_id="R1/w/0", window_start=start,
+                                deadline=start + timedelta(seconds=1.6), checks=[member])
+                     .model_dump(mode="json"))
+    events = [CheckResults.model_validate(e.data) for e in bus.of_type(CHECK_RESULTS)]
+    updates = [u for e in events for u in e.endpoints]
+    assert [(u.member_id, u.status, u.endpoints) for u in updates] == [
+        (member.member_id, "OK", ["127.0.0.1", "fd00::5", "203.0.113.5"])]
+    assert [u["member_id"] for u in fake_conductor_transport.endpoint_updates] == [member.member_id]
+    results = [r for e in events for r in e.results]
+    # The address the batch carried is gone; this window probes the one just discovered.
+    assert results and all((r.address, r.ok) == ("127.0.0.1", True) for r in results)

@@ -1,0 +1,87 @@
+"""The checker function end to end: CloudEvents in through functions-framework, events out."""
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import functions_framework
+import pytest
+
+from kosmos.adapters.conductor_client import ConductorClient
+from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.checker.schedule import to_epoch
+from kosmos.checker.service import CheckerService
+from kosmos.checks.registry import load_checks
+from kosmos.config import Settings
+from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CheckResults
+
+MAIN = Path(__file__).resolve().parents[3] / "functions" / "checker" / "main.py"
+
+
+def due(member: str, port: int, **monitor) -> dict:
+    return {"member_id": member, "pool_id": "pool", "project_id": "p", "address": "127.0.0.1",
+            "port": port, "monitor": {"id": "mon", "type": "HTTP", "delay": 1, "timeout": 0.4,
+                                      "max_retries": 1, "max_retries_down": 1, **monitor}}
+
+
+@pytest.fixture
+def client_and_bus(fake_conductor_transport):
+    app = functions_framework.create_app("kosmos_checker", str(MAIN), "cloudevent")
+    module = sys.modules["main"]
+    bus = InMemoryPublisher()
+    settings = Settings(region="R1", allow_loopback=True, batch_size=2, results_interval=0.5)
+    module.INSTANCE.use(CheckerService(settings, ConductorClient(fake_conductor_transport), bus,
+                                       load_checks(settings), checker_id="test-checker"))
+    yield app.test_client(), bus
+    module.INSTANCE.use(None)
+
+
+def post(client, event_type: str, data: dict, event_id: str = "e1"):
+    import json
+    return client.post("/", data=json.dumps(data), headers={
+        "ce-specversion": "1.0", "ce-type": event_type, "ce-id": event_id,
+        "ce-source": "//test", "Content-Type": "application/json"})
+
+
+def test_tick_then_batch_streams_results(client_and_bus, fake_conductor_transport, http_server, closed):
+    fake_conductor_transport.checks = [due("healthy", http_server.port),
+                                       due("closed", closed),
+                                       due("slow", http_server.port, url_path="/slow")]
+    start = datetime.now(timezone.utc)
+    client, bus = client_and_bus
+    resp = post(client, "kosmos.check.tick",
+                {"region": "R1", "scheduled_at": start.isoformat(), "period": 2.5})
+    assert resp.status_code == 200
+    batches = bus.of_type(CHECK_BATCH)
+    assert [b.id for b in batches] == [f"R1/{start:%Y-%m-%dT%H:%M:%S}Z/0", f"R1/{start:%Y-%m-%dT%H:%M:%S}Z/1"]
+
+    began = time.time()
+    # Batches run side by side, as on separate function instances.
+    with ThreadPoolExecutor(len(batches)) as pool:
+        codes = list(pool.map(lambda b: post(client, CHECK_BATCH, b.data, b.id).status_code, batches))
+    assert codes == [200] * len(batches)
+    results = [CheckResults.model_validate(e.data) for e in bus.of_type(CHECK_RESULTS)]
+    assert all(r.region == "R1" and r.checker_id == "test-checker" for r in results)
+    flat = [x for r in results for x in r.results]
+    verdicts = {(x.member_id, x.ok, x.reason) for x in flat}
+    assert verdicts == {("healthy", True, "HTTP 200"), ("closed", False, "connection refused"),
+                        ("slow", False, "timeout after 0.4s")}
+    # Results stream while the window runs: each leaves within results_interval (0.5 s)
+    # of completing, plus slack for a loaded machine, not at the window's end.
+    for event in bus.of_type(CHECK_RESULTS):
+        for r in CheckResults.model_validate(event.data).results:
+            completed = to_epoch(r.checked_at) + r.latency_ms / 1000.0
+            assert event.time.timestamp() - completed < 1.0
+    window = (to_epoch(start), to_epoch(start + timedelta(seconds=2.5)))
+    assert all(window[0] <= to_epoch(x.checked_at) < window[1] for x in flat)
+    assert time.time() - began < 2.5 + 1.0  # a batch ends with its window
+
+
+def test_malformed_event_is_acknowledged_not_retried(client_and_bus):
+    client, bus = client_and_bus
+    assert post(client, "kosmos.check.batch", {"region": "R1"}).status_code == 200
+    assert post(client, "kosmos.check.unknown", {}).status_code == 200
+    assert bus.events == []
