@@ -58,13 +58,15 @@ def _region_evidence(state: HealthState, fresh: bool) -> dict[str, Any]:
 
 
 def monitor_verdict(states: Iterable[HealthState], monitor: MonitorRule, now: datetime,
-                    quorum: float, stale_intervals: float) -> tuple[Verdict | None, str, list[dict]]:
+                    quorum: float, stale_intervals: float,
+                    explain: bool = True) -> tuple[Verdict | None, str, list[dict]]:
     """The cross-region verdict of one monitor: UP, DOWN, or None (no fresh verdict)."""
     window = stale_window(monitor.delay, stale_intervals)
     evidence, up, down = [], [], []
     for st in sorted(states, key=lambda s: s.region):
         fresh = is_fresh(st, now, window)
-        evidence.append(_region_evidence(st, fresh))
+        if explain:
+            evidence.append(_region_evidence(st, fresh))
         if fresh and st.verdict == Verdict.UP:
             up.append(st.region)
         elif fresh and st.verdict == Verdict.DOWN:
@@ -83,11 +85,12 @@ def monitor_verdict(states: Iterable[HealthState], monitor: MonitorRule, now: da
 
 def decide_member(previous: str, states: Sequence[HealthState], monitors: Sequence[MonitorRule],
                   now: datetime, quorum: float = 0.5, stale_intervals: float = 3.0,
-                  regions: Sequence[str] | None = None) -> MemberDecision:
+                  regions: Sequence[str] | None = None, explain: bool = True) -> MemberDecision:
     """The member's operating status from every regional row of every monitor.
 
     ``regions`` (the pool's probing regions, None = all) drops rows of regions
     that no longer probe the pool. ``previous`` is the stored operating status.
+    ``explain=False`` skips building the evidence (the hot path of steady state).
     """
     if not monitors:
         return MemberDecision(NO_MONITOR, "pool has no monitor")
@@ -98,7 +101,7 @@ def decide_member(previous: str, states: Sequence[HealthState], monitors: Sequen
     for mon in monitors:
         rows = [s for s in states if s.monitor_id == mon.id
                 and (regions is None or s.region in regions)]
-        verdict, reason, ev = monitor_verdict(rows, mon, now, quorum, stale_intervals)
+        verdict, reason, ev = monitor_verdict(rows, mon, now, quorum, stale_intervals, explain)
         verdicts[mon.id] = verdict
         reasons[mon.id] = reason
         evidence["monitors"][mon.id] = {"verdict": verdict.value if verdict else None, "regions": ev}

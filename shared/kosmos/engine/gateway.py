@@ -32,8 +32,12 @@ class EngineContext:
     states: dict[StateKey, HealthState] = field(default_factory=dict)
     gslbs: dict[str, Gslb] = field(default_factory=dict)
 
-    def member_states(self, member_id: str) -> list[HealthState]:
-        return [s for k, s in self.states.items() if k[0] == member_id]
+    def states_by_member(self) -> dict[str, dict[StateKey, HealthState]]:
+        """Every state row grouped by member id."""
+        out: dict[str, dict[StateKey, HealthState]] = {}
+        for k, s in self.states.items():
+            out.setdefault(k[0], {})[k] = s
+        return out
 
 
 def _records(raw: Any) -> list[dict[str, Any]]:

@@ -97,24 +97,26 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
                            f"{ch.result.checked_at.isoformat()}:{ch.to_verdict.value}"))
         if new != old:
             touched[member_id].extend(results)
+    by_member = ctx.states_by_member()
+    for key, state in new_states.items():
+        by_member.setdefault(key[0], {})[key] = state
     for member_id, results in sorted(touched.items()):
-        _decide(ctx, plan, member_id, results, new_states, batch, now, settings)
+        _decide(ctx, plan, member_id, results, list(by_member[member_id].values()), batch, now, settings)
     return plan
 
 
 def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, results: list[CheckResult],
-            new_states: dict, batch: CheckResults, now: datetime, settings: Settings) -> None:
+            states: list[HealthState], batch: CheckResults, now: datetime, settings: Settings) -> None:
     member = ctx.members[member_id]
     pool = ctx.pools[member.pool_id]
-    states = {(s.member_id, s.monitor_id, s.region): s for s in ctx.member_states(member_id)}
-    states.update({k: v for k, v in new_states.items() if k[0] == member_id})
     monitors = [MonitorRule(m, ctx.monitors[m].delay) for m in pool.monitor_ids if m in ctx.monitors]
     previous = _status(member.operating_status)
-    decision = decide_member(previous, list(states.values()), monitors, now, settings.quorum,
-                             settings.stale_intervals, pool.regions)
+    args = (previous, states, monitors, now, settings.quorum, settings.stale_intervals, pool.regions)
+    decision = decide_member(*args, explain=False)
     moved = decision.status != previous
     if not moved and _stale_note(decision.reason) == _stale_note(member.status_reason):
         return   # same status, same kind of reason: nothing worth a write
+    decision = decide_member(*args, explain=True)
     when = max(r.checked_at for r in results)
     plan.members.append(MemberStatusChange(member_id=member_id, operating_status=decision.status,
                                            status_reason=decision.reason[:1024],
