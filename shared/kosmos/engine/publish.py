@@ -62,7 +62,10 @@ def _with_overrides(tree: GslbTree, statuses: dict[str, str]) -> GslbTree:
 
 
 def _text(addresses: list[str]) -> str:
-    return ",".join(addresses) if addresses else "(none)"
+    """An answer as a history state: the addresses, or a count when too long to store
+    (states are short columns; the full lists are in the evidence)."""
+    text = ",".join(addresses) if addresses else "(none)"
+    return text if len(text) <= 64 else f"{len(addresses)} addresses #{answer_digest(addresses)[:8]}"
 
 
 def _status(v: Any) -> str:
@@ -101,6 +104,7 @@ def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, reason: str
         project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
         time=cause.time, from_state=_text(g.answers), to_state="HELD", reason=reason,
         evidence={**cause.evidence, "trigger": cause.trigger, "would_publish": d.answers,
+                  "answers": list(g.answers),
                   "rule": d.rule, "answer_reason": d.reason, "gslbs_held": n_held, **d.evidence},
         dedupe_key=f"held:{g.id}:{answer_digest(d.answers)}:{cause.key}")
     gateway.set_answer(g.id, g.answers, g.answer_reason, PublishStatus.HELD.value, note,
@@ -144,6 +148,7 @@ def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree,
             time=cause.time, from_state=_text(list(g.answers)), to_state=_text(d.answers),
             reason=f"{d.rule}: {d.reason}"[:2048],
             evidence={**cause.evidence, "trigger": cause.trigger, "rule": d.rule,
+                      "answers_from": list(g.answers), "answers_to": d.answers,
                       "served_before": served.addresses if served else None, **d.evidence},
             dedupe_key=f"gslb:{g.id}:{answer_digest(g.answers)}:{answer_digest(d.answers)}:{cause.key}"))
     now = clock() if clock else cause.time
