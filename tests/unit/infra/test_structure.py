@@ -112,6 +112,9 @@ def test_references_resolve_within_each_module(tf_modules, hcl):
             child = (module.path / module.modules[name]["source"]).resolve()
             child_outputs = tf_modules[child.relative_to(hcl.TERRAFORM).as_posix()].outputs
             assert output in child_outputs, f"{module.name}: module.{name} has no output {output}"
+        for rtype, rname in set(re.findall(r"\b((?:openstack|kubernetes|random)_[a-z0-9_]+)\.([a-z0-9_]+)\b", text)):
+            if rtype.startswith(("openstack_", "kubernetes_", "random_")) and not text.count(f'"{rtype}" "{rname}"'):
+                pytest.fail(f"{module.name}: {rtype}.{rname} is referenced but not declared")
         for call, block in module.modules.items():
             child = (module.path / block["source"]).resolve()
             child_module = tf_modules[child.relative_to(hcl.TERRAFORM).as_posix()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -70,12 +71,15 @@ def test_reconcile_payload_is_an_engine_reconcile(terraform_bin, modules_copy, t
     assert EngineReconcile.model_validate(json.loads(data)).scope == "all"
 
 
-def test_region_fan_out_feeds_each_checker_its_own_region(terraform_bin, modules_copy, tmp_path):
+def test_region_fan_out_feeds_each_checker_its_own_region(terraform_bin, modules_copy, tmp_path, tf_modules):
     by_region = console(terraform_bin, modules_copy / "regions", "local.by_region", tmp_path,
                         "-var", 'regions=["RegionOne","RegionTwo"]')
+    # Each entry has exactly the attributes the regional module's `region` input declares.
+    declared = set(re.findall(r"(\w+)\s*=", tf_modules["modules/regional"].variables["region"]["type"]))
     names = {c["checker_name"] for c in by_region.values()}
     assert len(names) == 2
     for region, entry in by_region.items():
+        assert set(entry) == declared
         assert json.loads(entry["tick_data"])["region"] == region
         assert entry["checker_timeout_seconds"] > entry["tick_period"]
         assert entry["broker_url"].endswith("/" + entry["broker_name"])
