@@ -28,6 +28,9 @@ from kosmos.logs import get_logger
 
 log = get_logger(__name__)
 
+#: How early a slot may start (its checked_at stays the grid instant).
+LEAD = 0.002
+
 #: Sends one chunk of results/endpoint updates; the service binds it to a Publisher.
 Sink = Callable[[list[CheckResult], list[EndpointUpdate]], Awaitable[None]]
 #: Refreshes neutron members' addresses; updates ``Target.address`` in place.
@@ -114,7 +117,9 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
         while heap:
             slot, i = heap[0]
             wait = slot - (loop.time() + offset)
-            if wait > 0:
+            # Slots due within LEAD start together: one wake-up per few milliseconds rather
+            # than one per slot (timers are millisecond-grained; finer sleeps would spin).
+            if wait > LEAD:
                 await asyncio.sleep(wait)
                 continue
             heapq.heappop(heap)

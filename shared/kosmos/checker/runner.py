@@ -29,6 +29,17 @@ class ProbeRunner:
     def __init__(self, checks: dict[str, Check], guard: Guard):
         self.checks = checks
         self.guard = guard
+        self._refusals: dict[str, str | None] = {}
+
+    def refusal(self, address: str) -> str | None:
+        """The guard's answer for ``address``, memoised: it is asked once per slot."""
+        try:
+            return self._refusals[address]
+        except KeyError:
+            if len(self._refusals) > 100_000:
+                self._refusals.clear()
+            answer = self._refusals[address] = self.guard.refusal(address)
+            return answer
 
     def check_for(self, spec: CheckSpec) -> Check | None:
         """The check serving ``spec``: Octavia's view for load balancer members, else the monitor type."""
@@ -68,7 +79,7 @@ class ProbeRunner:
         if check.probes_address:
             if not target.address:
                 return False, "no address to probe (endpoints not resolved)", None
-            refusal = self.guard.refusal(target.address)
+            refusal = self.refusal(target.address)
             if refusal:
                 return False, refusal, None
         timeout = float(spec.monitor.timeout)

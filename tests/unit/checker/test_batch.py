@@ -120,3 +120,15 @@ def test_memory_stays_bounded_by_concurrency(make_check):
     stats = run(batch_of(make_check, 300, delay=1, length=1.5), Gauge(probe_seconds=0.2),
                 max_concurrency=25)
     assert peak <= 25 and stats.probes > 0
+
+
+def test_an_idle_window_costs_almost_no_cpu(make_check):
+    # 200 checks due every second, probes instant: the scheduler must sleep between
+    # slots, not spin on sub-millisecond timers.
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    stats = run(batch_of(make_check, 200, delay=1, length=2.0), Recorder())
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert stats.probes >= 200 and cpu < 0.5

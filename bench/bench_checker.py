@@ -1,0 +1,232 @@
+"""Checker throughput: HTTP probes against thousands of loopback endpoints.
+
+Endpoints are distinct loopback addresses on one port: 80 % served by nginx
+(one worker; a small asyncio server when nginx is not installed), 10 % by a
+server that answers only after twice the timeout, 10 % closed. Every endpoint
+is checked every second (delay 1 s, timeout 0.5 s) through the production
+path: CheckerService.run_batch (scheduler, runner, HTTP check, results
+encoded as CheckResults events). Prints sustained checks/s, checker CPU
+seconds per 1,000 checks, peak RSS and how many verdicts were right.
+
+``--compare`` first runs a closed-loop comparison of probe engines (uvloop or
+asyncio with the lean protocol, asyncio streams, threads with http.client,
+aiohttp when importable) on the healthy endpoints: how the checker's design
+was chosen. The machine is shared and has two cores, one of which serves the
+endpoints: figures are noisy.
+
+    python bench/bench_checker.py [--n 1000,5000] [--seconds 10] [--compare]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
+
+from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
+from kosmos.adapters.publisher import Event, Publisher  # noqa: E402
+from kosmos.checker.service import CheckerService, new_event_loop  # noqa: E402
+from kosmos.checks.registry import load_checks  # noqa: E402
+from kosmos.config import Settings  # noqa: E402
+from kosmos.contracts.events import CheckBatch  # noqa: E402
+
+PORT = 18080
+TIMEOUT = 0.5
+
+
+def addr(block: int, i: int) -> str:
+    return f"127.{block}.{i // 250}.{i % 250 + 1}"
+
+
+def endpoints(n: int) -> dict[str, list[str]]:
+    tenth = n // 10
+    return {"healthy": [addr(1, i) for i in range(n - 2 * tenth)],
+            "slow": [addr(2, i) for i in range(tenth)],
+            "closed": [addr(3, i) for i in range(tenth)]}
+
+
+# --------------------------------------------------------------------------- servers
+
+def start_nginx(addrs: list[str], workdir: Path) -> subprocess.Popen | None:
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if not nginx:
+        return None
+    listens = "\n".join(f"    listen {a}:{PORT};" for a in addrs)
+    (workdir / "nginx.conf").write_text(f"""
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log crit;
+worker_rlimit_nofile 65535;
+events {{ worker_connections 16384; multi_accept on; }}
+http {{
+  access_log off;
+  client_body_temp_path {workdir}/body;
+  proxy_temp_path {workdir}/proxy;
+  fastcgi_temp_path {workdir}/fastcgi;
+  uwsgi_temp_path {workdir}/uwsgi;
+  scgi_temp_path {workdir}/scgi;
+  server {{
+{listens}
+    location / {{ return 200 "OK\\n"; }}
+  }}
+}}
+""")
+    return subprocess.Popen([nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"),
+                             "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+
+
+def start_python_server(addrs: list[str], delay: float, workdir: Path, name: str) -> subprocess.Popen:
+    path = workdir / f"{name}.json"
+    path.write_text(json.dumps(addrs))
+    return subprocess.Popen([sys.executable, __file__, "--serve", str(path), "--delay", str(delay)])
+
+
+def serve(addr_file: str, delay: float) -> None:
+    """Child process: answer 200 on every address (after ``delay`` seconds)."""
+    _raise_nofile()
+    addrs = json.loads(Path(addr_file).read_text())
+
+    async def handle(reader, writer):
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            if delay:
+                await asyncio.sleep(delay)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOK\n")
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def main():
+        servers = [await asyncio.start_server(handle, a, PORT, backlog=1024) for a in addrs]
+        await asyncio.gather(*(s.serve_forever() for s in servers))
+
+    loop = new_event_loop()
+    loop.run_until_complete(main())
+
+
+def _raise_nofile() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def wait_listening(address: str, seconds: float = 20.0) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection((address, PORT), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"no server came up on {address}:{PORT}")
+
+
+# --------------------------------------------------------------------------- sustained run
+
+class TallyPublisher(Publisher):
+    """Encodes every results event like the HTTP publisher would, then tallies verdicts."""
+
+    def __init__(self, expected: dict[str, tuple[bool, str]]):
+        super().__init__("//bench")
+        self.expected = expected
+        self.right = self.wrong = self.bytes = 0
+        self.samples: list[str] = []
+
+    def deliver(self, event: Event) -> None:
+        self.bytes += len(json.dumps(event.data, separators=(",", ":")))
+        for r in event.data["results"]:
+            if (r["ok"], r["reason"]) == self.expected[r["member_id"]]:
+                self.right += 1
+            else:
+                self.wrong += 1
+                if len(self.samples) < 5:
+                    self.samples.append(f"{r['member_id']}: {r['ok']} {r['reason']}")
+
+
+def sustained(n: int, seconds: float) -> None:
+    groups = endpoints(n)
+    expected = {}
+    checks = []
+    verdict = {"healthy": (True, "HTTP 200"), "slow": (False, f"timeout after {TIMEOUT}s"),
+               "closed": (False, "connection refused")}
+    for kind, addrs in groups.items():
+        for a in addrs:
+            member = f"{kind}-{a}"
+            expected[member] = verdict[kind]
+            checks.append({"member_id": member, "pool_id": "p", "project_id": "bench", "address": a,
+                           "port": PORT, "monitor": {"id": "mon", "type": "HTTP", "delay": 1,
+                                                     "timeout": TIMEOUT, "max_retries": 3,
+                                                     "max_retries_down": 3}})
+    settings = Settings(allow_loopback=True, max_concurrency=4000, batch_size=n)
+    bus = TallyPublisher(expected)
+    service = CheckerService(settings, ConductorClient(InProcessTransport(lambda e: (200, {"result": {}}))),
+                             bus, load_checks(settings), checker_id="bench")
+    start = datetime.now(timezone.utc) + timedelta(seconds=1)
+    batch = CheckBatch(region="bench", batch_id="bench/0", window_start=start,
+                       deadline=start + timedelta(seconds=seconds), checks=checks)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds() - 0.05)))
+        c0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        stats = runner.run(service.run_batch(batch))
+        c1, t1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+    total = bus.right + bus.wrong
+    print(f"N={n} (healthy {len(groups['healthy'])}, slow {len(groups['slow'])}, closed "
+          f"{len(groups['closed'])}), every endpoint every 1 s, timeout {TIMEOUT}s, window {seconds:g}s")
+    print(f"  checks/s sustained      {total / seconds:8.0f}   ({total} checks, {stats.dropped} slots dropped,"
+          f" {stats.events} results events, {bus.bytes / 1e6:.1f} MB JSON, wall {t1 - t0:.1f}s)")
+    print(f"  CPU s per 1,000 checks  {cpu / max(total, 1) * 1000:8.3f}   (user {c1.ru_utime - c0.ru_utime:.2f}s,"
+          f" sys {c1.ru_stime - c0.ru_stime:.2f}s)")
+    print(f"  peak RSS                {c1.ru_maxrss / 1024:8.1f} MiB (before the batch {rss0 / 1024:.1f} MiB)")
+    print(f"  verdicts right          {bus.right:8d} / {total}" + (f"   WRONG e.g. {bus.samples}" if bus.wrong else ""))
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", default="1000,5000")
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--compare", action="store_true", help="compare probe engines first")
+    p.add_argument("--serve", help=argparse.SUPPRESS)
+    p.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve:
+        serve(args.serve, args.delay)
+        sys.exit(0)
+    _raise_nofile()
+    sizes = [int(x) for x in args.n.split(",")]
+    groups = endpoints(max(sizes))
+    procs = []
+    with tempfile.TemporaryDirectory(prefix="kosmos-bench-") as tmp:
+        work = Path(tmp)
+        try:
+            nginx = start_nginx(groups["healthy"], work)
+            server = "nginx, 1 worker" if nginx else "asyncio server (nginx not installed)"
+            procs.append(nginx or start_python_server(groups["healthy"], 0.0, work, "healthy"))
+            procs.append(start_python_server(groups["slow"], 2 * TIMEOUT, work, "slow"))
+            wait_listening(groups["healthy"][-1])
+            wait_listening(groups["slow"][-1])
+            print(f"servers: {server} for healthy endpoints; asyncio server answering after "
+                  f"{2 * TIMEOUT:g}s for slow ones. 2 shared cores: figures are noisy.")
+            if args.compare:
+                from checker_engines import compare  # noqa: E402
+                compare(groups["healthy"], PORT)
+            for n in sizes:
+                sustained(n, args.seconds)
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(10)
