@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.service import new_event_loop
 from kosmos.checks.base import Target
 from kosmos.checks.guard import Guard
 from kosmos.checks.registry import load_checks
@@ -23,9 +24,21 @@ def spec(member_port: int, type_: str = "HTTP", address: str = "127.0.0.1", **mo
                      port=member_port, monitor=MonitorSpec(**fields))
 
 
+LOOP = {"factory": asyncio.new_event_loop}
+
+
+@pytest.fixture(autouse=True, params=["uvloop", "asyncio"])
+def event_loop_kind(request):
+    """Every probe test runs on uvloop (production) and on asyncio's own loop."""
+    LOOP["factory"] = new_event_loop if request.param == "uvloop" else asyncio.new_event_loop
+    yield request.param
+    LOOP["factory"] = asyncio.new_event_loop
+
+
 def probe(s: CheckSpec, guard: Guard | None = None) -> CheckResult:
     runner = ProbeRunner(load_checks(), guard or Guard(allow_loopback=True))
-    return asyncio.run(runner.run(Target(s.address, s.monitor.port or s.port, s), NOW))
+    with asyncio.Runner(loop_factory=LOOP["factory"]) as loop:
+        return loop.run(runner.run(Target(s.address, s.monitor.port or s.port, s), NOW))
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -181,5 +194,6 @@ def test_unknown_monitor_type_says_so():
 def test_unresolved_member_has_no_address():
     s = spec(80).model_copy(update={"address": None})
     runner = ProbeRunner(load_checks(), Guard(allow_loopback=True))
-    r = asyncio.run(runner.run(Target(None, 80, s), NOW))
+    with asyncio.Runner(loop_factory=LOOP["factory"]) as loop:
+        r = loop.run(runner.run(Target(None, 80, s), NOW))
     assert (r.ok, r.reason) == (False, "no address to probe (endpoints not resolved)")
