@@ -1,0 +1,1 @@
+"""The conductor's database: tables (``models``), engine and transactions (``session``)."""

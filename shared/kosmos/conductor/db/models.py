@@ -1,0 +1,207 @@
+"""The Kosmos ERD as SQLAlchemy 2 tables.
+
+gslbs ─< gslb_pools >─ pools ─< pool_members ─< health_states >─ monitors
+                        pools ─< pool_monitors >─ monitors
+history, gslb_tombstones
+
+Every row carries ``project_id``, ``created_at``/``updated_at`` (UTC) and
+``version``. On the four resources ``version`` is SQLAlchemy's version
+counter: every ORM update is ``... WHERE version = :read`` and bumps it, so two
+writers that read the same row cannot both win. The migrations in
+``kosmos/conductor/migrations`` create exactly these tables.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from kosmos.conductor.db.types import UtcDateTime
+from kosmos.contracts.common import utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(36)
+PROJECT = String(64)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Stamped:
+    """Ownership, timestamps and version: on every row."""
+
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Resource(Stamped):
+    """The columns every API resource has; ``version`` is the ORM's version counter."""
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(1024), default="")
+    provisioning_status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
+    operating_status: Mapped[str] = mapped_column(String(16), default="NO_MONITOR")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class MonitorRow(Resource, Base):
+    __tablename__ = "monitors"
+
+    type: Mapped[str] = mapped_column(String(64))
+    delay: Mapped[int] = mapped_column(Integer)
+    timeout: Mapped[float] = mapped_column(Float)
+    max_retries: Mapped[int] = mapped_column(Integer)
+    max_retries_down: Mapped[int] = mapped_column(Integer)
+    port: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    http_method: Mapped[str] = mapped_column(String(16), default="GET")
+    url_path: Mapped[str] = mapped_column(String(2048), default="/")
+    expected_codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    receive_string: Mapped[str | None] = mapped_column(String(4096), nullable=True)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    ca_cert: Mapped[str | None] = mapped_column(Text, nullable=True)
+    insecure: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PoolRow(Resource, Base):
+    __tablename__ = "pools"
+
+    regions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    monitor_links: Mapped[list["PoolMonitorRow"]] = relationship(
+        order_by="PoolMonitorRow.position", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def monitor_ids(self) -> list[str]:
+        return [link.monitor_id for link in self.monitor_links]
+
+
+class PoolMonitorRow(Stamped, Base):
+    __tablename__ = "pool_monitors"
+
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id"), primary_key=True)
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberRow(Resource, Base):
+    __tablename__ = "pool_members"
+
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    port: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    neutron_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    endpoints: Mapped[list[str]] = mapped_column(JSON, default=list)
+    endpoints_status: Mapped[str] = mapped_column(String(16), default="OK")
+    endpoints_reason: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    endpoints_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    status_reason: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class GslbRow(Resource, Base):
+    __tablename__ = "gslbs"
+
+    fqdn: Mapped[str] = mapped_column(String(255), unique=True)
+    zone_name: Mapped[str] = mapped_column(String(255))
+    ttl: Mapped[int] = mapped_column(Integer, default=30)
+    all_down: Mapped[str] = mapped_column(String(16), default="ALL")
+    appliance: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answers_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    answer_reason: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    publish_status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    publish_reason: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    pool_links: Mapped[list["GslbPoolRow"]] = relationship(
+        order_by="[GslbPoolRow.priority, GslbPoolRow.position]",
+        cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def pools(self) -> list[dict[str, Any]]:
+        return [{"pool_id": link.pool_id, "priority": link.priority} for link in self.pool_links]
+
+
+class GslbPoolRow(Stamped, Base):
+    __tablename__ = "gslb_pools"
+
+    gslb_id: Mapped[str] = mapped_column(ForeignKey("gslbs.id"), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id"), primary_key=True, index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    # Order among equal priorities: as the caller listed them.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HealthStateRow(Stamped, Base):
+    """One region's verdict on one member under one monitor (compare-and-set on version)."""
+
+    __tablename__ = "health_states"
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("pool_members.id"), primary_key=True)
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True, index=True)
+    region: Mapped[str] = mapped_column(String(255), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(16), default="UNKNOWN")
+    consecutive_ok: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_fail: Mapped[int] = mapped_column(Integer, default=0)
+    last_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    last_reason: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    last_latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    verdict_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class HistoryRow(Stamped, Base):
+    __tablename__ = "history"
+    __table_args__ = (
+        Index("ix_history_gslb_time", "gslb_id", "time"),
+        Index("ix_history_member_time", "member_id", "time"),
+        Index("ix_history_project_time", "project_id", "time"),
+        UniqueConstraint("dedupe_key", name="uq_history_dedupe_key"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    gslb_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    member_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(255))
+    time: Mapped[datetime] = mapped_column(UtcDateTime)
+    from_state: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class TombstoneRow(Stamped, Base):
+    """A DNS name the engine must remove from its appliance (deleted or renamed GSLB)."""
+
+    __tablename__ = "gslb_tombstones"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    gslb_id: Mapped[str] = mapped_column(ID)
+    fqdn: Mapped[str] = mapped_column(String(255), index=True)
+    zone_name: Mapped[str] = mapped_column(String(255))
+    appliance: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+RESOURCE_ROWS: dict[str, type[Resource]] = {
+    "monitor": MonitorRow, "pool": PoolRow, "member": MemberRow, "gslb": GslbRow}

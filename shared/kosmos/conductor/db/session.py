@@ -1,0 +1,139 @@
+"""Engine, transactions and the translation of database errors.
+
+``Database`` builds its SQLAlchemy engine on first use (never at import), and
+``transaction()`` is the only way the conductor touches the database: one
+session, one transaction, committed on success and rolled back on any error,
+so a failed operation leaves nothing half-written. Database exceptions are
+translated here, at the edge:
+
+- the server is unreachable or the connection broke → ``Unavailable`` (retryable)
+- an ORM version check missed (another writer won) → ``StaleVersion``
+- a unique or foreign key constraint fired → ``Conflict``
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc as sa_exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from kosmos.errors import Conflict, StaleVersion, Unavailable, ValidationError
+
+log = logging.getLogger("kosmos.conductor.db")
+
+# Serialises concurrent auto-migrations of several conductors on one PostgreSQL.
+_MIGRATION_LOCK_KEY = 0x6B6F736D  # "kosm"
+
+_UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                sa_exc.TimeoutError)
+
+
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """An engine for ``url`` with the settings each database needs."""
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise ValidationError(f"database_url is not a database URL: {exc}",
+                              field="database_url") from exc
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if parsed.get_driver_name() == "pg8000":
+        connect_args["timeout"] = 30
+    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size,
+                         pool_pre_ping=True, pool_timeout=10, connect_args=connect_args)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    # WAL lets readers proceed while one writer commits; NORMAL is durable enough with WAL.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Re-raise SQLAlchemy/DBAPI errors as Kosmos errors."""
+    try:
+        yield
+    except StaleDataError as exc:
+        raise StaleVersion("the row was changed by another writer; read it again") from exc
+    except sa_exc.IntegrityError as exc:
+        raise Conflict(f"conflicts with an existing row: {_first_line(exc.orig)}") from exc
+    except _UNREACHABLE as exc:
+        log.warning("database unavailable", extra={"error": _first_line(exc.orig or exc)})
+        raise Unavailable(f"database unavailable: {_first_line(exc.orig or exc)}",
+                          retry_after=1.0) from exc
+
+
+def _first_line(exc: Any) -> str:
+    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+
+
+class Database:
+    """One warm conductor's database: a lazily built engine and transactions on it."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, auto_migrate: bool = True):
+        self.url = url
+        self.pool_size = pool_size
+        self.auto_migrate = auto_migrate
+        self._engine: Engine | None = None
+        self._schema_ready = not auto_migrate
+        self._lock = threading.RLock()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = make_engine(self.url, self.pool_size)
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def ensure_schema(self) -> None:
+        """Upgrade to the newest migration once per instance, when auto-migrate is on."""
+        if self._schema_ready:
+            return
+        with self._lock:
+            if self._schema_ready:
+                return
+            from kosmos.conductor.migrate import upgrade_connection
+            with translated_errors(), self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
+                upgrade_connection(conn)
+            self._schema_ready = True
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed if the block returns, else rolled back."""
+        self.ensure_schema()
+        with translated_errors():
+            session = Session(self.engine, expire_on_commit=False, autoflush=True)
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

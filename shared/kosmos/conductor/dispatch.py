@@ -1,0 +1,68 @@
+"""The conductor's one entry: envelope in, ``(status, body)`` out.
+
+Validates the envelope of ``kosmos.contracts.conductor``, runs the operation
+in one transaction, and maps every outcome to the wire: ``{"result": ...}``
+with 200, or ``KosmosError.to_wire()`` with the error's code. Only unexpected
+exceptions are logged with a stack trace; they answer a bare 500.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kosmos.conductor.db.session import Database
+from kosmos.conductor.ops import OPS, OpContext
+from kosmos.contracts.common import utcnow
+from kosmos.contracts.conductor import ConductorRequest
+from kosmos.errors import KosmosError, ValidationError, from_pydantic
+
+log = logging.getLogger("kosmos.conductor")
+
+Handler = Callable[[dict[str, Any]], "tuple[int, dict[str, Any]]"]
+
+
+def parse_envelope(envelope: Any) -> ConductorRequest:
+    if not isinstance(envelope, dict):
+        raise ValidationError("the request body must be a JSON object", field="body")
+    try:
+        request = ConductorRequest.model_validate(envelope)
+    except Exception as exc:  # pydantic's ValidationError; named by field below
+        if hasattr(exc, "errors"):
+            raise from_pydantic(exc) from None
+        raise
+    if request.op not in OPS:
+        raise ValidationError(f"unknown operation {request.op!r}", field="op")
+    return request
+
+
+def handle(envelope: Any, database: Database, stale_intervals: float = 3.0,
+           ) -> tuple[int, dict[str, Any]]:
+    """Run one operation; never raises."""
+    started = time.perf_counter()
+    op_name = envelope.get("op") if isinstance(envelope, dict) else None
+    try:
+        request = parse_envelope(envelope)
+        with database.transaction() as session:
+            ctx = OpContext(session=session, call=request.context, now=utcnow(),
+                            dialect=session.get_bind().dialect.name,
+                            stale_intervals=stale_intervals)
+            result = OPS[request.op](ctx, request.args)
+        status, body = 200, {"result": result}
+    except KosmosError as exc:
+        status, body = exc.code, exc.to_wire()
+    except Exception:
+        log.exception("conductor operation failed", extra={"op": op_name})
+        status, body = 500, KosmosError("internal error in the conductor").to_wire()
+    log.debug("conductor call", extra={
+        "op": op_name, "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+    return status, body
+
+
+def make_handler(database: Database, stale_intervals: float = 3.0) -> Handler:
+    def handler(envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return handle(envelope, database, stale_intervals)
+    handler.database = database  # type: ignore[attr-defined]
+    return handler

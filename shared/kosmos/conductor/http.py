@@ -1,0 +1,66 @@
+"""The conductor's HTTP face (Flask request in, Flask response out).
+
+``POST /v1/call`` carries one envelope; ``GET /healthz`` answers while the
+instance is alive. When ``conductor_token`` is set every call must carry it in
+``X-Kosmos-Conductor-Token``.
+"""
+from __future__ import annotations
+
+import hmac
+import threading
+from typing import Any
+
+from flask import Request, Response, json
+
+from kosmos.conductor.dispatch import Handler
+from kosmos.config import Settings, get_settings
+from kosmos.contracts.conductor import CONDUCTOR_PATH
+from kosmos.errors import KosmosError, NotAuthenticated, NotFound, UnsupportedMediaType, \
+    ValidationError
+
+TOKEN_HEADER = "X-Kosmos-Conductor-Token"
+
+_lock = threading.Lock()
+_handler: Handler | None = None
+
+
+def default_handler(settings: Settings | None = None) -> Handler:
+    """This warm instance's handler, built on the first call."""
+    global _handler
+    if _handler is None:
+        with _lock:
+            if _handler is None:
+                from kosmos.conductor.app import build_handler
+                from kosmos.logs import configure
+                s = settings or get_settings()
+                configure(s.log_level, s.log_format)
+                _handler = build_handler(settings=s)
+    return _handler
+
+
+def _reply(status: int, body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def respond(request: Request, handler: Handler | None = None,
+            settings: Settings | None = None) -> Response:
+    """Serve one HTTP request to the conductor."""
+    s = settings or get_settings()
+    try:
+        if request.method == "GET" and request.path.rstrip("/") == "/healthz":
+            return _reply(200, {"status": "ok"})
+        if request.path.rstrip("/") != CONDUCTOR_PATH or request.method != "POST":
+            raise NotFound(f"no route for {request.method} {request.path}")
+        if s.conductor_token:
+            sent = request.headers.get(TOKEN_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), s.conductor_token.encode()):
+                raise NotAuthenticated(f"missing or wrong {TOKEN_HEADER}")
+        if not request.is_json:
+            raise UnsupportedMediaType("the body must be application/json")
+        envelope = request.get_json(silent=True)
+        if not isinstance(envelope, dict):
+            raise ValidationError("the body must be a JSON object", field="body")
+    except KosmosError as exc:
+        return _reply(exc.code, exc.to_wire())
+    status, body = (handler or default_handler(s))(envelope)
+    return _reply(status, body)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the conductor's database."""

@@ -1,0 +1,160 @@
+"""What every operation shares: the registry, the call's scope, argument parsing.
+
+An operation is a plain function ``(ctx: OpContext, args: dict) -> JSON-ready
+result`` registered under its catalogue name with ``@op("pool.get")``. It runs
+inside the transaction the dispatcher opened (``ctx.session``); raising any
+``KosmosError`` rolls the whole operation back.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticError
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from kosmos.contracts.common import StrictModel
+from kosmos.contracts.conductor import CallContext
+from kosmos.contracts.resources import RECORD_MODELS
+from kosmos.errors import Conflict, NotFound, StaleVersion, ValidationError, from_pydantic
+
+OpFunc = Callable[["OpContext", dict[str, Any]], Any]
+OPS: dict[str, OpFunc] = {}
+M = TypeVar("M", bound=BaseModel)
+
+
+def op(name: str) -> Callable[[OpFunc], OpFunc]:
+    """Register an operation under its catalogue name."""
+    def register(fn: OpFunc) -> OpFunc:
+        if name in OPS:
+            raise RuntimeError(f"operation {name} registered twice")
+        OPS[name] = fn
+        return fn
+    return register
+
+
+@dataclass
+class OpContext:
+    session: Session
+    call: CallContext
+    now: datetime
+    dialect: str
+    stale_intervals: float = 3.0
+
+    # ------------------------------------------------------------------ scope
+    def owner(self) -> str:
+        """The project a new row belongs to."""
+        if not self.call.project_id:
+            raise ValidationError("context.project_id is required to create a resource",
+                                  field="context.project_id")
+        return self.call.project_id
+
+    def scoped(self, stmt: Select[Any], row_cls: Any) -> Select[Any]:
+        """Restrict a single-row read or write to the caller's project (admins: any)."""
+        if self.call.is_admin:
+            return stmt
+        if not self.call.project_id:
+            raise ValidationError("context.project_id is required", field="context.project_id")
+        return stmt.where(row_cls.project_id == self.call.project_id)
+
+    def list_scoped(self, stmt: Select[Any], row_cls: Any) -> Select[Any]:
+        """Restrict a list: admins see every project with all_projects (or no project)."""
+        if self.call.is_admin and (self.call.all_projects or not self.call.project_id):
+            return stmt
+        if not self.call.project_id:
+            raise ValidationError("context.project_id is required", field="context.project_id")
+        return stmt.where(row_cls.project_id == self.call.project_id)
+
+    def may_write_project(self, project_id: str) -> bool:
+        return self.call.is_admin or project_id == self.call.project_id
+
+
+# ------------------------------------------------------------------ arguments
+
+class IdArgs(StrictModel):
+    id: str = Field(..., min_length=1, max_length=64)
+
+
+class CreateArgs(StrictModel):
+    values: dict[str, Any]
+    id: str | None = None
+
+
+class UpdateArgs(StrictModel):
+    id: str = Field(..., min_length=1, max_length=64)
+    values: dict[str, Any]
+
+
+def parse(model: type[M], data: Any, prefix: str = "") -> M:
+    """Validate ``data`` with ``model``; a failure names the field."""
+    try:
+        return model.model_validate(data)
+    except PydanticError as exc:
+        raise from_pydantic(exc, prefix) from None
+
+
+def new_id(requested: str | None) -> str:
+    """The caller's id (canonical UUID form) or a fresh one."""
+    if requested is None:
+        return str(uuid.uuid4())
+    try:
+        return str(uuid.UUID(requested))
+    except (ValueError, AttributeError, TypeError):
+        raise ValidationError("id must be a UUID", field="id") from None
+
+
+def get_row(ctx: OpContext, row_cls: Any, row_id: str, kind: str) -> Any:
+    """The row ``row_id`` in the caller's scope, else NotFound."""
+    stmt = ctx.scoped(select(row_cls).where(row_cls.id == row_id), row_cls)
+    row = ctx.session.scalars(stmt).first()
+    if row is None:
+        raise NotFound(f"{kind} {row_id} not found")
+    return row
+
+
+def check_version(row: Any, wanted: int | None, kind: str) -> None:
+    if wanted is not None and wanted != row.version:
+        raise StaleVersion(f"{kind} {row.id} is at version {row.version}, not {wanted}",
+                           field="version")
+
+
+def apply(ctx: OpContext, row: Any, values: dict[str, Any]) -> bool:
+    """Set the columns that differ; stamp ``updated_at`` when anything did."""
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    if changed:
+        row.updated_at = ctx.now
+    return changed
+
+
+def record(kind: str, row: Any) -> dict[str, Any]:
+    """The contract record of a row, JSON-ready."""
+    return RECORD_MODELS[kind].model_validate(row, from_attributes=True).model_dump(mode="json")
+
+
+def records(kind: str, rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [record(kind, r) for r in rows]
+
+
+def replayed_create(ctx: OpContext, row_cls: Any, row_id: str, kind: str,
+                    data: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored record when this create is a retry of one that succeeded.
+
+    The same id with the same values is the same request delivered twice: it
+    returns the stored row. The same id with other values is a Conflict.
+    """
+    row = ctx.session.get(row_cls, row_id)
+    if row is None:
+        return None
+    stored = record(kind, row)
+    if row.project_id != ctx.owner() or any(stored.get(k) != v for k, v in data.items()):
+        raise Conflict(f"{kind} id {row_id} is already used with other values", field="id")
+    return stored

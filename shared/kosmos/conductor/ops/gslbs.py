@@ -1,0 +1,153 @@
+"""gslb.* operations. The fqdn is unique across projects (it is one DNS name).
+
+Deleting a GSLB, or changing its fqdn, leaves a tombstone so the engine
+removes the old name from the appliance; taking a tombstoned name again
+clears its tombstone (the new GSLB will publish that name).
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from kosmos.conductor.db.models import GslbPoolRow, GslbRow, PoolRow, TombstoneRow
+from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
+from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateArgs, apply,
+                                         check_version, get_row, new_id, op, parse, record,
+                                         records, replayed_create)
+from kosmos.contracts.resources import GslbCreate, GslbUpdate
+from kosmos.errors import Conflict, ValidationError
+
+KIND = "gslb"
+FILTERS = COMMON_FIELDS + ("fqdn", "zone_name", "ttl", "all_down", "appliance",
+                           "publish_status")
+SORTS = COMMON_SORTS + ("fqdn", "zone_name", "ttl")
+COLUMNS = ("name", "description", "fqdn", "zone_name", "ttl", "all_down", "appliance")
+
+
+def _ordered(pools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Links in the order they are stored and returned: by priority, then as listed."""
+    return sorted(pools, key=lambda p: p["priority"])
+
+
+def _check_fqdn(ctx: OpContext, fqdn: str, gslb_id: str) -> None:
+    other = ctx.session.scalar(select(GslbRow.id).where(GslbRow.fqdn == fqdn, GslbRow.id != gslb_id))
+    if other is not None:
+        raise Conflict(f"fqdn {fqdn} is already used by another GSLB", field="fqdn")
+
+
+def _check_pools(ctx: OpContext, project_id: str, pools: list[dict[str, Any]]) -> None:
+    ids = [p["pool_id"] for p in pools]
+    if not ids:
+        return
+    found = set(ctx.session.scalars(select(PoolRow.id).where(
+        PoolRow.id.in_(ids), PoolRow.project_id == project_id)))
+    for i, pid in enumerate(ids):
+        if pid not in found:
+            raise ValidationError(f"pools[{i}].pool_id: pool {pid} does not exist",
+                                  field=f"pools[{i}].pool_id")
+
+
+def _set_pools(ctx: OpContext, row: GslbRow, pools: list[dict[str, Any]]) -> bool:
+    if row.pools == pools:
+        return False
+    keep = {link.pool_id: link for link in row.pool_links}
+    wanted = {p["pool_id"] for p in pools}
+    for pid in [pid for pid in keep if pid not in wanted]:
+        row.pool_links.remove(keep.pop(pid))
+    for position, ref in enumerate(pools):
+        link = keep.get(ref["pool_id"])
+        if link is None:
+            row.pool_links.append(GslbPoolRow(
+                pool_id=ref["pool_id"], priority=ref["priority"], position=position,
+                project_id=row.project_id, created_at=ctx.now, updated_at=ctx.now))
+        elif (link.priority, link.position) != (ref["priority"], position):
+            link.priority, link.position, link.updated_at = ref["priority"], position, ctx.now
+    return True
+
+
+def _tombstone(ctx: OpContext, row: GslbRow) -> None:
+    ctx.session.add(TombstoneRow(
+        id=str(uuid.uuid4()), project_id=row.project_id, gslb_id=row.id, fqdn=row.fqdn,
+        zone_name=row.zone_name, appliance=row.appliance, created_at=ctx.now, updated_at=ctx.now))
+
+
+def _clear_tombstones(ctx: OpContext, fqdn: str) -> None:
+    ctx.session.execute(delete(TombstoneRow).where(TombstoneRow.fqdn == fqdn))
+
+
+@op("gslb.create")
+def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    a = parse(CreateArgs, args)
+    data = parse(GslbCreate, a.values).model_dump(mode="json")
+    data["pools"] = _ordered(data["pools"])
+    row_id = new_id(a.id)
+    replay = replayed_create(ctx, GslbRow, row_id, KIND, data)
+    if replay is not None:
+        return replay
+    project = ctx.owner()
+    _check_pools(ctx, project, data["pools"])
+    _check_fqdn(ctx, data["fqdn"], row_id)
+    _clear_tombstones(ctx, data["fqdn"])
+    row = GslbRow(id=row_id, project_id=project, created_at=ctx.now, updated_at=ctx.now,
+                  **{k: data[k] for k in COLUMNS})
+    ctx.session.add(row)
+    _set_pools(ctx, row, data["pools"])
+    ctx.session.flush()
+    return record(KIND, row)
+
+
+@op("gslb.get")
+def get(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    return record(KIND, get_row(ctx, GslbRow, parse(IdArgs, args).id, KIND))
+
+
+@op("gslb.list")
+def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    a = parse(ListArgs, args)
+    rows, marker = page(ctx, ctx.list_scoped(select(GslbRow), GslbRow), GslbRow, a,
+                        FILTERS, SORTS)
+    return {"items": records(KIND, rows), "next_marker": marker}
+
+
+@op("gslb.update")
+def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    a = parse(UpdateArgs, args)
+    row = get_row(ctx, GslbRow, a.id, KIND)
+    upd = parse(GslbUpdate, a.values)
+    check_version(row, upd.version, KIND)
+    stored = {k: getattr(row, k) for k in COLUMNS} | {"pools": row.pools}
+    merged = stored | upd.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+    data = parse(GslbCreate, merged).model_dump(mode="json")
+    data["pools"] = _ordered(data["pools"])
+    _check_pools(ctx, row.project_id, data["pools"])
+    if data["fqdn"] != row.fqdn:
+        _check_fqdn(ctx, data["fqdn"], row.id)
+        _tombstone(ctx, row)
+        _clear_tombstones(ctx, data["fqdn"])
+    changed = apply(ctx, row, {k: data[k] for k in COLUMNS})
+    if _set_pools(ctx, row, data["pools"]):
+        row.updated_at = ctx.now  # the links are part of the GSLB: bump its version
+        changed = True
+    if changed:
+        ctx.session.flush()
+    return record(KIND, row)
+
+
+@op("gslb.delete")
+def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
+    row = get_row(ctx, GslbRow, parse(IdArgs, args).id, KIND)
+    _tombstone(ctx, row)
+    ctx.session.delete(row)
+    ctx.session.flush()
+    return None
+
+
+@op("gslb.pools")
+def pools(ctx: OpContext, args: dict[str, Any]) -> list[dict[str, Any]]:
+    row = get_row(ctx, GslbRow, parse(IdArgs, args).id, KIND)
+    ids = [link.pool_id for link in row.pool_links]
+    by_id = {p.id: p for p in ctx.session.scalars(select(PoolRow).where(PoolRow.id.in_(ids)))}
+    return [{"pool": record("pool", by_id[link.pool_id]), "priority": link.priority}
+            for link in row.pool_links if link.pool_id in by_id]

@@ -1,0 +1,78 @@
+"""monitor.* operations."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, exists, select
+
+from kosmos.conductor.db.models import HealthStateRow, MonitorRow, PoolMonitorRow
+from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
+from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateArgs, apply,
+                                         check_version, get_row, new_id, op, parse, record,
+                                         records, replayed_create)
+from kosmos.contracts.resources import MonitorCreate, MonitorUpdate
+from kosmos.errors import Conflict
+
+KIND = "monitor"
+FILTERS = COMMON_FIELDS + ("type", "delay", "port", "http_method", "url_path", "insecure")
+SORTS = COMMON_SORTS + ("type", "delay")
+
+
+def _create_values(row: MonitorRow) -> dict[str, Any]:
+    """The stored monitor as a MonitorCreate body (for re-validating updates)."""
+    rec = record(KIND, row)
+    return {k: rec[k] for k in MonitorCreate.model_fields if k in rec}
+
+
+@op("monitor.create")
+def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    a = parse(CreateArgs, args)
+    data = parse(MonitorCreate, a.values).model_dump(mode="json")
+    row_id = new_id(a.id)
+    replay = replayed_create(ctx, MonitorRow, row_id, KIND, data)
+    if replay is not None:
+        return replay
+    row = MonitorRow(id=row_id, project_id=ctx.owner(), created_at=ctx.now, updated_at=ctx.now,
+                     operating_status="ONLINE", **data)
+    ctx.session.add(row)
+    ctx.session.flush()
+    return record(KIND, row)
+
+
+@op("monitor.get")
+def get(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    return record(KIND, get_row(ctx, MonitorRow, parse(IdArgs, args).id, KIND))
+
+
+@op("monitor.list")
+def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    a = parse(ListArgs, args)
+    rows, marker = page(ctx, ctx.list_scoped(select(MonitorRow), MonitorRow), MonitorRow, a,
+                        FILTERS, SORTS)
+    return {"items": records(KIND, rows), "next_marker": marker}
+
+
+@op("monitor.update")
+def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    a = parse(UpdateArgs, args)
+    row = get_row(ctx, MonitorRow, a.id, KIND)
+    upd = parse(MonitorUpdate, a.values)
+    check_version(row, upd.version, KIND)
+    merged = {**_create_values(row),
+              **upd.model_dump(mode="json", exclude_unset=True, exclude={"version"})}
+    data = parse(MonitorCreate, merged).model_dump(mode="json")
+    if apply(ctx, row, data):
+        ctx.session.flush()
+    return record(KIND, row)
+
+
+@op("monitor.delete")
+def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
+    row = get_row(ctx, MonitorRow, parse(IdArgs, args).id, KIND)
+    in_use = ctx.session.scalar(select(exists().where(PoolMonitorRow.monitor_id == row.id)))
+    if in_use:
+        raise Conflict(f"monitor {row.id} is used by a pool; remove it from the pool first")
+    ctx.session.execute(delete(HealthStateRow).where(HealthStateRow.monitor_id == row.id))
+    ctx.session.delete(row)
+    ctx.session.flush()
+    return None
