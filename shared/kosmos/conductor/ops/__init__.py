@@ -4,7 +4,8 @@ Importing this package registers every operation in ``OPS``.
 """
 from __future__ import annotations
 
-from kosmos.conductor.ops import gslbs, members, monitors, pools  # noqa: F401
+from kosmos.conductor.ops import (checks, engine, gslbs, health, history, members,  # noqa: F401
+                                  monitors, pools, status)
 from kosmos.conductor.ops.common import OPS, OpContext
 
 __all__ = ["OPS", "OpContext"]

@@ -1,0 +1,168 @@
+"""The engine's operations: what it reads to decide, and what it publishes."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import delete, select
+
+from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
+                                        MonitorRow, PoolRow, TombstoneRow)
+from kosmos.conductor.ops import history
+from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record, records
+from kosmos.contracts.common import StrictModel, UtcDatetime
+from kosmos.contracts.health import HealthState
+from kosmos.contracts.history import HistoryEntryCreate
+from kosmos.contracts.resources import PublishStatus
+
+CHUNK = 900
+
+
+class ContextArgs(StrictModel):
+    member_ids: list[str] = Field(default_factory=list, max_length=20000)
+
+
+class TreesArgs(StrictModel):
+    gslb_ids: list[str] | None = Field(None, max_length=1000)
+    limit: int = Field(100, ge=1, le=1000)
+    marker: str | None = None
+
+
+class SetAnswerArgs(StrictModel):
+    id: str
+    answers: list[str] = Field(..., max_length=1000)
+    answer_reason: str | None = Field(None, max_length=2048)
+    publish_status: PublishStatus
+    publish_reason: str | None = Field(None, max_length=2048)
+    published_at: UtcDatetime | None = None
+    history: list[HistoryEntryCreate] = Field(default_factory=list, max_length=1000)
+
+
+class TombstonesArgs(StrictModel):
+    limit: int = Field(100, ge=1, le=1000)
+
+
+class AckArgs(StrictModel):
+    ids: list[str] = Field(default_factory=list, max_length=1000)
+
+
+def _in_chunks(ctx: OpContext, stmt_for: Any, ids: list[str]) -> list[Any]:
+    out: list[Any] = []
+    for i in range(0, len(ids), CHUNK):
+        out.extend(ctx.session.scalars(stmt_for(ids[i:i + CHUNK])))
+    return out
+
+
+@op("engine.context")
+def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    """The members, their pools and monitors, every health row of the members, and the
+    GSLBs using those pools. Unknown member ids are left out (deleted meanwhile)."""
+    ids = sorted(set(parse(ContextArgs, args).member_ids))
+    members = _in_chunks(ctx, lambda part: ctx.list_scoped(
+        select(MemberRow).where(MemberRow.id.in_(part)), MemberRow), ids)
+    pool_ids = sorted({m.pool_id for m in members})
+    pools = _in_chunks(ctx, lambda part: select(PoolRow).where(PoolRow.id.in_(part)), pool_ids)
+    monitor_ids = sorted({mid for p in pools for mid in p.monitor_ids})
+    monitors = _in_chunks(ctx, lambda part: select(MonitorRow).where(MonitorRow.id.in_(part)),
+                          monitor_ids)
+    found = [m.id for m in members]
+    states = _in_chunks(ctx, lambda part: select(HealthStateRow).where(
+        HealthStateRow.member_id.in_(part)).order_by(
+        HealthStateRow.member_id, HealthStateRow.monitor_id, HealthStateRow.region), found)
+    gslb_ids = sorted(set(_in_chunks(ctx, lambda part: select(GslbPoolRow.gslb_id).where(
+        GslbPoolRow.pool_id.in_(part)), pool_ids)))
+    gslbs = _in_chunks(ctx, lambda part: select(GslbRow).where(GslbRow.id.in_(part)), gslb_ids)
+    return {
+        "members": records("member", members),
+        "pools": records("pool", pools),
+        "monitors": records("monitor", monitors),
+        "states": [HealthState.model_validate(s, from_attributes=True).model_dump(mode="json")
+                   for s in states],
+        "gslbs": records("gslb", gslbs),
+    }
+
+
+@op("gslb.trees")
+def gslb_trees(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    """GSLBs (by id) with their pools in priority order and the pools' members."""
+    a = parse(TreesArgs, args)
+    stmt = ctx.list_scoped(select(GslbRow), GslbRow)
+    if a.gslb_ids is not None:
+        stmt = stmt.where(GslbRow.id.in_(a.gslb_ids))
+    if a.marker is not None:
+        stmt = stmt.where(GslbRow.id > a.marker)
+    gslbs = list(ctx.session.scalars(stmt.order_by(GslbRow.id).limit(a.limit + 1)))
+    next_marker = gslbs[a.limit - 1].id if len(gslbs) > a.limit else None
+    gslbs = gslbs[:a.limit]
+    pool_ids = sorted({link.pool_id for g in gslbs for link in g.pool_links})
+    pools = {p.id: record("pool", p) for p in _in_chunks(
+        ctx, lambda part: select(PoolRow).where(PoolRow.id.in_(part)), pool_ids)}
+    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for m in _in_chunks(ctx, lambda part: select(MemberRow).where(
+            MemberRow.pool_id.in_(part)).order_by(MemberRow.created_at, MemberRow.id), pool_ids):
+        members[m.pool_id].append(record("member", m))
+    items = [{"gslb": record("gslb", g),
+              "pools": [{"pool": pools[link.pool_id], "priority": link.priority,
+                         "members": members.get(link.pool_id, [])}
+                        for link in g.pool_links if link.pool_id in pools]}
+             for g in gslbs]
+    return {"items": items, "next_marker": next_marker}
+
+
+@op("gslb.set_answer")
+def gslb_set_answer(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    """Store the published answer; only what changed is written, history in the same
+    transaction. An unchanged answer keeps ``answers_changed_at``."""
+    a = parse(SetAnswerArgs, args)
+    row = get_row(ctx, GslbRow, a.id, "gslb")
+    changed = False
+    if list(row.answers or []) != a.answers:
+        row.answers, row.answers_changed_at = list(a.answers), ctx.now
+        changed = True
+    wanted: dict[str, Any] = {"answer_reason": a.answer_reason,
+                              "publish_status": a.publish_status.value,
+                              "publish_reason": a.publish_reason}
+    if a.published_at is not None:
+        wanted["published_at"] = a.published_at
+    for key, value in wanted.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    if changed:
+        row.updated_at = ctx.now
+        ctx.session.flush()
+    history.append(ctx, a.history, field="history")
+    return record("gslb", row)
+
+
+def _tombstone(t: TombstoneRow) -> dict[str, Any]:
+    return {"id": t.id, "project_id": t.project_id, "gslb_id": t.gslb_id, "fqdn": t.fqdn,
+            "zone_name": t.zone_name, "appliance": t.appliance,
+            "created_at": _iso(t.created_at)}
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+@op("gslb.tombstones")
+def gslb_tombstones(ctx: OpContext, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Names still to remove from appliances, oldest first."""
+    limit = parse(TombstonesArgs, args).limit
+    rows = ctx.session.scalars(ctx.list_scoped(select(TombstoneRow), TombstoneRow).order_by(
+        TombstoneRow.created_at, TombstoneRow.id).limit(limit))
+    return [_tombstone(t) for t in rows]
+
+
+@op("gslb.tombstones.ack")
+def gslb_tombstones_ack(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    """Forget removed names; acking an unknown or already acked id is not an error."""
+    ids = parse(AckArgs, args).ids
+    if not ids:
+        return {"acked": 0}
+    stmt = delete(TombstoneRow).where(TombstoneRow.id.in_(ids))
+    if not (ctx.call.is_admin and (ctx.call.all_projects or not ctx.call.project_id)):
+        stmt = stmt.where(TombstoneRow.project_id == ctx.call.project_id)
+    return {"acked": ctx.session.execute(stmt).rowcount or 0}

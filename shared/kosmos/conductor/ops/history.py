@@ -1,0 +1,88 @@
+"""history.* operations: the record of every state change, with its evidence."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import and_, or_, select
+
+from kosmos.conductor.db.bulk import insert_for
+from kosmos.conductor.db.models import HistoryRow
+from kosmos.conductor.ops.common import OpContext, op, parse
+from kosmos.contracts.common import StrictModel, UtcDatetime
+from kosmos.contracts.history import HistoryEntry, HistoryEntryCreate
+from kosmos.errors import ValidationError
+
+
+class AppendArgs(StrictModel):
+    entries: list[HistoryEntryCreate] = Field(default_factory=list, max_length=10000)
+
+
+class HistoryListArgs(StrictModel):
+    gslb_id: str | None = None
+    member_id: str | None = None
+    since: UtcDatetime | None = None
+    until: UtcDatetime | None = None
+    limit: int = Field(100, ge=1, le=1000)
+    marker: str | None = None
+
+
+def append(ctx: OpContext, entries: list[HistoryEntryCreate], field: str = "entries") -> int:
+    """Insert entries in one statement; an entry whose ``dedupe_key`` is stored is skipped.
+
+    Returns how many were new. Used inside other operations' transactions too.
+    """
+    if not entries:
+        return 0
+    rows = []
+    for i, e in enumerate(entries):
+        if not ctx.may_write_project(e.project_id):
+            raise ValidationError(f"{field}[{i}].project_id: not the caller's project",
+                                  field=f"{field}[{i}].project_id")
+        rows.append({
+            "id": str(uuid.uuid4()), "project_id": e.project_id, "gslb_id": e.gslb_id,
+            "member_id": e.member_id, "subject_type": e.subject_type.value,
+            "subject_id": e.subject_id, "time": e.time, "from_state": e.from_state,
+            "to_state": e.to_state, "reason": e.reason, "evidence": e.evidence,
+            "dedupe_key": e.dedupe_key, "created_at": ctx.now, "updated_at": ctx.now,
+            "version": 1})
+    table = HistoryRow.__table__
+    stmt = insert_for(ctx.dialect, table).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]).returning(table.c.id)
+    return len(ctx.session.execute(stmt, rows).all())
+
+
+@op("history.append")
+def history_append(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    a = parse(AppendArgs, args)
+    return {"appended": append(ctx, a.entries)}
+
+
+@op("history.list")
+def history_list(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    """Newest first; the marker is the id of the last entry of the previous page."""
+    a = parse(HistoryListArgs, args)
+    stmt = ctx.list_scoped(select(HistoryRow), HistoryRow)
+    if a.gslb_id is not None:
+        stmt = stmt.where(HistoryRow.gslb_id == a.gslb_id)
+    if a.member_id is not None:
+        stmt = stmt.where(HistoryRow.member_id == a.member_id)
+    if a.since is not None:
+        stmt = stmt.where(HistoryRow.time >= a.since)
+    if a.until is not None:
+        stmt = stmt.where(HistoryRow.time <= a.until)
+    if a.marker is not None:
+        mark = ctx.session.execute(select(HistoryRow.time, HistoryRow.id).where(
+            HistoryRow.id == a.marker)).first()
+        if mark is None:
+            raise ValidationError(f"marker {a.marker} is not a history entry", field="marker")
+        mtime, mid = mark
+        stmt = stmt.where(or_(HistoryRow.time < mtime,
+                              and_(HistoryRow.time == mtime, HistoryRow.id < mid)))
+    rows = list(ctx.session.scalars(
+        stmt.order_by(HistoryRow.time.desc(), HistoryRow.id.desc()).limit(a.limit + 1)))
+    next_marker = rows[a.limit - 1].id if len(rows) > a.limit else None
+    items = [HistoryEntry.model_validate(r, from_attributes=True).model_dump(
+        mode="json", by_alias=True) for r in rows[:a.limit]]
+    return {"items": items, "next_marker": next_marker}

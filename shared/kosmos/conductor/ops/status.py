@@ -1,0 +1,137 @@
+"""Status trees: member → per-region verdicts, pool → members, GSLB → pools.
+
+A region's verdict is *fresh* while its ``last_checked_at`` is within
+``stale_intervals`` × the monitor's delay; the engine ignores stale ones, and
+the tree says which they are so an operator sees why.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from kosmos.conductor.db.models import (GslbRow, HealthStateRow, MemberRow, MonitorRow,
+                                        PoolRow)
+from kosmos.conductor.ops.common import IdArgs, OpContext, get_row, op, parse, record
+
+ONLINE, DEGRADED, OFFLINE, NO_MONITOR = "ONLINE", "DEGRADED", "OFFLINE", "NO_MONITOR"
+
+
+def pool_operating_status(has_monitors: bool, member_statuses: list[str]) -> str:
+    """A pool is ONLINE when every enabled member is, DEGRADED when some are."""
+    if not has_monitors:
+        return NO_MONITOR
+    if not member_statuses:
+        return OFFLINE
+    online = sum(1 for s in member_statuses if s == ONLINE)
+    if online == len(member_statuses):
+        return ONLINE
+    if online:
+        return DEGRADED
+    if all(s == NO_MONITOR for s in member_statuses):
+        return NO_MONITOR
+    return OFFLINE
+
+
+def gslb_operating_status(pool_statuses: list[str]) -> str:
+    if not pool_statuses:
+        return OFFLINE
+    if all(s == ONLINE for s in pool_statuses):
+        return ONLINE
+    if any(s in (ONLINE, DEGRADED) for s in pool_statuses):
+        return DEGRADED
+    if all(s == NO_MONITOR for s in pool_statuses):
+        return NO_MONITOR
+    return OFFLINE
+
+
+class TreeBuilder:
+    """Loads what a set of pools' trees need in a few queries, then builds them."""
+
+    def __init__(self, ctx: OpContext, pools: list[PoolRow]):
+        self.ctx = ctx
+        self.pools = {p.id: p for p in pools}
+        monitor_ids = {mid for p in pools for mid in p.monitor_ids}
+        self.delays: dict[str, int] = {}
+        if monitor_ids:
+            rows = ctx.session.execute(
+                select(MonitorRow.id, MonitorRow.delay).where(MonitorRow.id.in_(monitor_ids)))
+            self.delays = {mid: delay for mid, delay in rows}
+        self.members: dict[str, list[MemberRow]] = defaultdict(list)
+        member_rows = ctx.session.scalars(select(MemberRow).where(
+            MemberRow.pool_id.in_(list(self.pools))).order_by(MemberRow.created_at,
+                                                              MemberRow.id)) if pools else []
+        for m in member_rows:
+            self.members[m.pool_id].append(m)
+        member_ids = [m.id for ms in self.members.values() for m in ms]
+        self.states: dict[str, list[HealthStateRow]] = defaultdict(list)
+        for i in range(0, len(member_ids), 500):
+            for s in ctx.session.scalars(select(HealthStateRow).where(
+                    HealthStateRow.member_id.in_(member_ids[i:i + 500])).order_by(
+                    HealthStateRow.region, HealthStateRow.monitor_id)):
+                self.states[s.member_id].append(s)
+
+    def region(self, state: HealthStateRow) -> dict[str, Any]:
+        delay = self.delays.get(state.monitor_id, 0)
+        window = timedelta(seconds=self.ctx.stale_intervals * delay)
+        fresh = (state.last_checked_at is not None
+                 and self.ctx.now - state.last_checked_at <= window)
+        return {"region": state.region, "monitor_id": state.monitor_id,
+                "verdict": state.verdict, "fresh": fresh, "last_ok": state.last_ok,
+                "last_reason": state.last_reason, "last_latency_ms": state.last_latency_ms,
+                "last_checked_at": _iso(state.last_checked_at),
+                "consecutive_ok": state.consecutive_ok,
+                "consecutive_fail": state.consecutive_fail}
+
+    def member(self, m: MemberRow) -> dict[str, Any]:
+        pool = self.pools.get(m.pool_id)
+        monitor_ids = set(pool.monitor_ids) if pool else set()
+        status = m.operating_status if monitor_ids else NO_MONITOR
+        return {"member": record("member", m), "operating_status": status,
+                "status_reason": m.status_reason,
+                "regions": [self.region(s) for s in self.states.get(m.id, [])
+                            if s.monitor_id in monitor_ids]}
+
+    def pool(self, pool_id: str) -> tuple[str, list[dict[str, Any]]]:
+        pool = self.pools[pool_id]
+        trees = [self.member(m) for m in self.members.get(pool_id, [])]
+        enabled = [t["operating_status"] for t in trees if t["member"]["admin_state_up"]]
+        return pool_operating_status(bool(pool.monitor_ids), enabled), trees
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+@op("member.status")
+def member_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    m = get_row(ctx, MemberRow, parse(IdArgs, args).id, "member")
+    pool = ctx.session.get(PoolRow, m.pool_id)
+    return TreeBuilder(ctx, [pool] if pool else []).member(m)
+
+
+@op("pool.status")
+def pool_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    pool = get_row(ctx, PoolRow, parse(IdArgs, args).id, "pool")
+    status, members = TreeBuilder(ctx, [pool]).pool(pool.id)
+    return {"pool": record("pool", pool), "operating_status": status, "members": members}
+
+
+@op("gslb.status")
+def gslb_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    gslb = get_row(ctx, GslbRow, parse(IdArgs, args).id, "gslb")
+    ids = [link.pool_id for link in gslb.pool_links]
+    pools = list(ctx.session.scalars(select(PoolRow).where(PoolRow.id.in_(ids)))) if ids else []
+    builder = TreeBuilder(ctx, pools)
+    out = []
+    for link in gslb.pool_links:
+        if link.pool_id in builder.pools:
+            status, members = builder.pool(link.pool_id)
+            out.append({"pool_id": link.pool_id, "priority": link.priority,
+                        "operating_status": status, "members": members})
+    return {"gslb": record("gslb", gslb),
+            "operating_status": gslb_operating_status([p["operating_status"] for p in out]),
+            "answers": list(gslb.answers), "answers_changed_at": _iso(gslb.answers_changed_at),
+            "publish_status": gslb.publish_status, "pools": out}
