@@ -40,7 +40,8 @@ _COMMON_FILTERS: dict[str, type] = {
 MONITOR = ResourceSpec(
     "monitor", "monitors", "Monitor", r.MonitorCreate, r.MonitorUpdate, r.Monitor,
     schemas.MonitorResponse, schemas.MonitorList,
-    filters={**_COMMON_FILTERS, "type": str, "http_method": str, "delay": int},
+    filters={**_COMMON_FILTERS, "type": str, "http_method": str, "delay": int, "port": int,
+             "url_path": str, "insecure": bool},
     sort_keys=("created_at", "updated_at", "name", "id", "type", "delay"))
 
 POOL = ResourceSpec(
@@ -51,14 +52,14 @@ MEMBER = ResourceSpec(
     "member", "pool_members", "PoolMember", r.MemberCreate, r.MemberUpdate, r.Member,
     schemas.MemberResponse, schemas.MemberList,
     filters={**_COMMON_FILTERS, "type": str, "address": str, "port": int, "region": str,
-             "weight": int, "admin_state_up": bool},
-    sort_keys=("created_at", "updated_at", "name", "id", "address", "weight"))
+             "neutron_id": str, "weight": int, "admin_state_up": bool, "endpoints_status": str},
+    sort_keys=("created_at", "updated_at", "name", "id", "type", "port", "weight"))
 
 GSLB = ResourceSpec(
     "gslb", "gslbs", "Gslb", r.GslbCreate, r.GslbUpdate, r.Gslb,
     schemas.GslbResponse, schemas.GslbList,
     filters={**_COMMON_FILTERS, "fqdn": str, "zone_name": str, "all_down": str,
              "appliance": str, "publish_status": str, "ttl": int},
-    sort_keys=("created_at", "updated_at", "name", "id", "fqdn"))
+    sort_keys=("created_at", "updated_at", "name", "id", "fqdn", "zone_name", "ttl"))
 
 SPECS: dict[str, ResourceSpec] = {s.name: s for s in (MONITOR, POOL, MEMBER, GSLB)}
