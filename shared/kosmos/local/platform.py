@@ -12,7 +12,6 @@ Wiring, as production has it:
 """
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from typing import Any
@@ -171,4 +170,4 @@ class Platform:
             self.conductor.stop()
         if self.dns is not None:
             hooks.stop_dns(self.dns)
-        logging.getLogger("kosmos").info("stopped")
+        log.info("stopped")
