@@ -45,18 +45,31 @@ class BatchStats:
     events: int = 0
     publish_errors: int = 0
     inconclusive: int = 0
+    results_dropped: int = 0
     endpoint_updates: int = 0
 
 
 class ResultBuffer:
-    """Completed results waiting for the next flush."""
+    """Completed results waiting for the next flush.
 
-    def __init__(self, sink: Sink, stats: BatchStats, max_per_event: int):
+    Bounded: while the sink is slow or down, the oldest waiting results are
+    dropped beyond ``max_buffered`` (newer results supersede them anyway).
+    """
+
+    def __init__(self, sink: Sink, stats: BatchStats, max_per_event: int, max_buffered: int):
         self.sink = sink
         self.stats = stats
         self.max_per_event = max_per_event
+        self.max_buffered = max_buffered
         self.results: list[CheckResult] = []
         self.endpoints: list[EndpointUpdate] = []
+
+    def add(self, result: CheckResult) -> None:
+        self.results.append(result)
+        if len(self.results) > self.max_buffered:
+            excess = len(self.results) - self.max_buffered
+            del self.results[:excess]
+            self.stats.results_dropped += excess
 
     async def flush(self) -> None:
         while self.results or self.endpoints:
@@ -75,7 +88,7 @@ class ResultBuffer:
 async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitable[CheckResult | None]],
                     sink: Sink, *, max_concurrency: int, discover: Discover | None = None,
                     flush_interval: float = 1.0, max_per_event: int = 1000,
-                    wall: Callable[[], float] = time.time) -> BatchStats:
+                    max_buffered: int = 50_000, wall: Callable[[], float] = time.time) -> BatchStats:
     """Run every check of ``batch`` on its grid until ``batch.deadline``; return counts."""
     stats = BatchStats(batch.batch_id)
     start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
@@ -88,7 +101,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     offset = wall() - loop.time()
     targets = [Target(spec.address or (spec.endpoints[0] if spec.endpoints else None),
                       spec.monitor.port or spec.port, spec) for spec in batch.checks]
-    buffer = ResultBuffer(sink, stats, max_per_event)
+    buffer = ResultBuffer(sink, stats, max_per_event, max_buffered)
     heap: list[tuple[float, int]] = []
     for i, t in enumerate(targets):
         delay = float(t.spec.monitor.delay)
@@ -109,7 +122,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             if result is None:
                 stats.inconclusive += 1
             else:
-                buffer.results.append(result)
+                buffer.add(result)
         finally:
             semaphore.release()
 

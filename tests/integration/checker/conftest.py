@@ -59,7 +59,7 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 class ServerThread:
     """An asyncio loop in a thread serving ``_handle`` on 127.0.0.1 (optionally TLS)."""
 
-    def __init__(self, ssl_ctx: ssl.SSLContext | None = None):
+    def __init__(self, ssl_ctx: ssl.SSLContext | None = None, host: str = "127.0.0.1"):
         self.loop = asyncio.new_event_loop()
         self.ssl_ctx = ssl_ctx
         self.port = 0
@@ -68,7 +68,7 @@ class ServerThread:
         def run() -> None:
             asyncio.set_event_loop(self.loop)
             server = self.loop.run_until_complete(
-                asyncio.start_server(_handle, "127.0.0.1", 0, ssl=ssl_ctx))
+                asyncio.start_server(_handle, host, 0, ssl=ssl_ctx))
             self.port = server.sockets[0].getsockname()[1]
             self.server = server
             started.set()
@@ -184,6 +184,15 @@ class HangingListener:
 @pytest.fixture(scope="module")
 def http_server():
     server = ServerThread()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def ipv6_http_server():
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this host")
+    server = ServerThread(host="::1")
     yield server
     server.close()
 

@@ -150,6 +150,18 @@ def test_https_against_plain_http_port_fails_cleanly(http_server, test_ca):
     assert not r.ok and r.reason
 
 
+def test_https_peer_that_never_handshakes_times_out(silent_peer):
+    r = probe(spec(silent_peer.port, "HTTPS", insecure=True, timeout=0.3))
+    assert (r.ok, r.reason) == (False, "timeout after 0.3s")
+
+
+def test_ipv6_members_are_probed(ipv6_http_server):
+    s = spec(ipv6_http_server.port, address="::1", url_path="/echo",
+             receive_string=f"Host: [::1]:{ipv6_http_server.port}\r\n")
+    assert probe(s).ok
+    assert probe(spec(ipv6_http_server.port, "TCP", address="::1")).ok
+
+
 # --------------------------------------------------------------------------- TCP
 
 def test_tcp_accepts(http_server):

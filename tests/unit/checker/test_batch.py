@@ -137,3 +137,19 @@ def test_an_idle_window_costs_almost_no_cpu(make_check):
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     # Measured: ~0.02 s sleeping between slots, ~0.18 s when spinning (2 s window).
     assert stats.probes >= 200 and cpu < 0.09
+
+
+
+def test_waiting_results_are_bounded_while_the_sink_is_stuck():
+    from kosmos.checker.batch import BatchStats, ResultBuffer
+
+    async def never(results, endpoints):
+        raise AssertionError("not flushed in this test")
+
+    stats = BatchStats("b")
+    buffer = ResultBuffer(never, stats, max_per_event=10, max_buffered=30)
+    now = datetime.now(timezone.utc)
+    for i in range(100):
+        buffer.add(CheckResult(member_id=f"m{i}", monitor_id="x", ok=True, reason="ok", checked_at=now))
+    assert len(buffer.results) == 30 and stats.results_dropped == 70
+    assert buffer.results[0].member_id == "m70"  # the newest are kept
