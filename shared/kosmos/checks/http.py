@@ -6,6 +6,8 @@
 connection is reset (not closed gracefully) once the verdict is known, so
 thousands of probes a second leave no TIME_WAIT sockets behind.
 
+HEAD responses carry no body, so a ``receive_string`` is not looked for.
+
 TLS: the chain is verified against ``ca_cert`` when given, else the system
 trust store; the name verified (and sent as SNI) is the ``Host`` header's host
 when the monitor sets one, else the member's address. ``insecure`` skips both.
