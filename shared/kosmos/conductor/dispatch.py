@@ -12,11 +12,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
+
 from kosmos.conductor.db.session import Database
 from kosmos.conductor.ops import OPS, OpContext
 from kosmos.contracts.common import utcnow
 from kosmos.contracts.conductor import ConductorRequest
-from kosmos.errors import KosmosError, ValidationError, from_pydantic
+from kosmos.errors import Conflict, KosmosError, ValidationError, from_pydantic
 
 log = logging.getLogger("kosmos.conductor")
 
@@ -44,11 +46,7 @@ def handle(envelope: Any, database: Database, stale_intervals: float = 3.0,
     op_name = envelope.get("op") if isinstance(envelope, dict) else None
     try:
         request = parse_envelope(envelope)
-        with database.transaction() as session:
-            ctx = OpContext(session=session, call=request.context, now=utcnow(),
-                            dialect=session.get_bind().dialect.name,
-                            stale_intervals=stale_intervals)
-            result = OPS[request.op](ctx, request.args)
+        result = _run(request, database, stale_intervals)
         status, body = 200, {"result": result}
     except KosmosError as exc:
         status, body = exc.code, exc.to_wire()
@@ -59,6 +57,23 @@ def handle(envelope: Any, database: Database, stale_intervals: float = 3.0,
         "op": op_name, "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
     return status, body
+
+
+def _run(request: ConductorRequest, database: Database, stale_intervals: float) -> Any:
+    for attempt in (1, 2):
+        try:
+            with database.transaction() as session:
+                ctx = OpContext(session=session, call=request.context, now=utcnow(),
+                                dialect=session.get_bind().dialect.name,
+                                stale_intervals=stale_intervals)
+                return OPS[request.op](ctx, request.args)
+        except Conflict as exc:
+            # Two deliveries of one create raced and the other inserted first: run it
+            # again, and it finds the stored row and answers as a replay would.
+            if attempt == 2 or not (request.op.endswith(".create")
+                                    and isinstance(exc.__cause__, sa_exc.IntegrityError)):
+                raise
+    raise AssertionError("unreachable")
 
 
 def make_handler(database: Database, stale_intervals: float = 3.0) -> Handler:

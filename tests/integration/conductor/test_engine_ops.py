@@ -1,0 +1,194 @@
+"""The engine's operations: health.write, engine.context, gslb.trees, set_answer, tombstones,
+and history."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fixtures.conductor import SYSTEM, entry, state
+
+from kosmos.errors import StaleVersion, ValidationError
+
+
+@pytest.fixture
+def setup(build):
+    m = build.monitor()
+    p = build.pool([m])
+    return build, m, p, build.member(p), build.member(p)
+
+
+def _states(build, member):
+    return build.call("engine.context", {"member_ids": [member["id"]]}, SYSTEM)["states"]
+
+
+def test_health_write_inserts_then_compare_and_sets(setup):
+    build, m, _, a, _ = setup
+    res = build.call("health.write", {"states": [{"state": state(a, m["id"])}]}, SYSTEM)
+    assert res == {"written": 1}
+    [row] = _states(build, a)
+    assert (row["verdict"], row["version"], row["project_id"]) == ("UP", 1, "project-a")
+    # inserting again (expected_version None) means someone else inserted: stale
+    with pytest.raises(StaleVersion):
+        build.call("health.write", {"states": [{"state": state(a, m["id"], verdict="DOWN")}]}, SYSTEM)
+    build.call("health.write", {"states": [{"state": state(a, m["id"], verdict="DOWN"),
+                                            "expected_version": 1}]}, SYSTEM)
+    [row] = _states(build, a)
+    assert (row["verdict"], row["version"]) == ("DOWN", 2)
+    with pytest.raises(StaleVersion):
+        build.call("health.write", {"states": [{"state": state(a, m["id"]), "expected_version": 1}]},
+                   SYSTEM)
+    with pytest.raises(StaleVersion):  # a row that does not exist cannot be at version 3
+        build.call("health.write", {"states": [{"state": state(a, m["id"], "r9"),
+                                                "expected_version": 3}]}, SYSTEM)
+    assert _states(build, a)[0]["verdict"] == "DOWN"
+
+
+def test_a_stale_row_midway_writes_nothing_at_all(setup):
+    build, m, _, a, b = setup
+    build.call("health.write", {"states": [{"state": state(b, m["id"])}]}, SYSTEM)
+    before_member = build.call("member.get", {"id": a["id"]})
+    with pytest.raises(StaleVersion):
+        build.call("health.write", {
+            "states": [{"state": state(a, m["id"], "r1")}, {"state": state(a, m["id"], "r2")},
+                       {"state": state(b, m["id"], verdict="DOWN"), "expected_version": 7}],
+            "members": [{"member_id": a["id"], "operating_status": "ONLINE", "status_reason": "x"}],
+            "history": [entry(member_id=a["id"], dedupe_key="once")]}, SYSTEM)
+    assert _states(build, a) == []
+    assert _states(build, b)[0]["verdict"] == "UP"
+    assert build.call("member.get", {"id": a["id"]}) == before_member
+    assert build.call("history.list", {"member_id": a["id"]})["items"] == []
+
+
+def test_a_failure_after_rows_were_written_rolls_them_back(setup):
+    build, m, _, a, _ = setup
+    with pytest.raises(StaleVersion):  # states are written first, then the member misses
+        build.call("health.write", {
+            "states": [{"state": state(a, m["id"], f"r{i}")} for i in range(50)],
+            "members": [{"member_id": a["id"], "operating_status": "ONLINE",
+                         "status_reason": "x", "expected_version": 5}]}, SYSTEM)
+    with pytest.raises(ValidationError):  # states and member written, then history refused
+        build.call("health.write", {
+            "states": [{"state": state(a, m["id"], f"r{i}")} for i in range(50)],
+            "members": [{"member_id": a["id"], "operating_status": "ONLINE", "status_reason": "x"}],
+            "history": [entry(project="project-b")]}, build.ctx)
+    assert _states(build, a) == []
+    assert build.call("member.get", {"id": a["id"]})["version"] == 1
+
+
+def test_member_status_change_is_compare_and_set_and_written_only_on_change(setup):
+    build, _, _, a, _ = setup
+    change = {"member_id": a["id"], "operating_status": "ONLINE", "status_reason": "UP in 2/2",
+              "expected_version": 1}
+    assert build.call("health.write", {"members": [change]}, SYSTEM) == {"written": 1}
+    got = build.call("member.get", {"id": a["id"]})
+    assert (got["operating_status"], got["version"]) == ("ONLINE", 2)
+    assert got["status_changed_at"] is not None
+    with pytest.raises(StaleVersion):
+        build.call("health.write", {"members": [change]}, SYSTEM)
+    same = {**change, "expected_version": 2}
+    assert build.call("health.write", {"members": [same]}, SYSTEM) == {"written": 0}
+    assert build.call("member.get", {"id": a["id"]})["version"] == 2
+    with pytest.raises(ValidationError) as err:
+        build.call("health.write", {"members": [{**same, "operating_status": "SIDEWAYS"}]}, SYSTEM)
+    assert err.value.field == "members[0].operating_status"
+
+
+def test_health_for_deleted_members_is_dropped_not_an_error(setup):
+    build, m, _, a, b = setup
+    build.call("member.delete", {"id": b["id"]})
+    res = build.call("health.write", {"states": [{"state": state(a, m["id"])},
+                                                 {"state": state(b, m["id"])}]}, SYSTEM)
+    assert res == {"written": 1}
+
+
+def test_duplicate_keys_in_one_write_are_refused(setup):
+    build, m, _, a, _ = setup
+    with pytest.raises(ValidationError) as err:
+        build.call("health.write", {"states": [{"state": state(a, m["id"])},
+                                               {"state": state(a, m["id"])}]}, SYSTEM)
+    assert err.value.field == "states"
+
+
+def test_engine_context_gathers_what_a_decision_needs(setup):
+    build, m, p, a, b = setup
+    g = build.gslb([p])
+    build.gslb([])  # unrelated
+    build.call("health.write", {"states": [{"state": state(a, m["id"], "r1")},
+                                           {"state": state(a, m["id"], "r2")}]}, SYSTEM)
+    ctx = build.call("engine.context", {"member_ids": [a["id"], str(uuid.uuid4())]}, SYSTEM)
+    assert [x["id"] for x in ctx["members"]] == [a["id"]]
+    assert [x["id"] for x in ctx["pools"]] == [p["id"]] and ctx["pools"][0]["monitor_ids"] == [m["id"]]
+    assert [x["id"] for x in ctx["monitors"]] == [m["id"]]
+    assert [(s["member_id"], s["region"]) for s in ctx["states"]] == [(a["id"], "r1"), (a["id"], "r2")]
+    assert [x["id"] for x in ctx["gslbs"]] == [g["id"]]
+
+
+def test_gslb_trees_pages_and_orders_pools(build):
+    m = build.monitor()
+    p1, p2 = build.pool([m], name="first"), build.pool([m], name="second")
+    members = [build.member(p2), build.member(p2)]
+    gslbs = [build.call("gslb.create", {"values": {
+        "fqdn": f"t{i}.example.com.", "zone_name": "example.com.",
+        "pools": [{"pool_id": p2["id"], "priority": 1}, {"pool_id": p1["id"], "priority": 9}]}})
+        for i in range(5)]
+    seen, marker = [], None
+    while True:
+        page = build.call("gslb.trees", {"limit": 2, **({"marker": marker} if marker else {})}, SYSTEM)
+        seen += page["items"]
+        marker = page["next_marker"]
+        if not marker:
+            break
+    assert sorted(t["gslb"]["id"] for t in seen) == sorted(g["id"] for g in gslbs)
+    tree = seen[0]
+    assert [(x["pool"]["name"], x["priority"]) for x in tree["pools"]] == [("second", 1), ("first", 9)]
+    assert [x["id"] for x in tree["pools"][0]["members"]] == [mb["id"] for mb in members]
+    only = build.call("gslb.trees", {"gslb_ids": [gslbs[3]["id"]]}, SYSTEM)["items"]
+    assert [t["gslb"]["id"] for t in only] == [gslbs[3]["id"]]
+
+
+def test_set_answer_writes_only_changes_with_history(build):
+    g = build.gslb([])
+    args = {"id": g["id"], "answers": ["192.0.2.1", "192.0.2.2"], "answer_reason": "pool a healthy",
+            "publish_status": "SYNCED", "published_at": "2026-01-01T00:00:00Z",
+            "history": [entry(gslb_id=g["id"], subject_type="gslb", subject_id=g["id"],
+                              dedupe_key=f"{g['id']}/1")]}
+    first = build.call("gslb.set_answer", args, SYSTEM)
+    assert first["answers"] == ["192.0.2.1", "192.0.2.2"] and first["version"] == 2
+    assert first["publish_status"] == "SYNCED" and first["answers_changed_at"]
+    again = build.call("gslb.set_answer", args, SYSTEM)  # redelivered: no write, no new history
+    assert again == first
+    assert len(build.call("history.list", {"gslb_id": g["id"]})["items"]) == 1
+    held = build.call("gslb.set_answer", {**args, "publish_status": "HELD", "history": []}, SYSTEM)
+    assert held["version"] == 3 and held["answers_changed_at"] == first["answers_changed_at"]
+
+
+def test_tombstones_ack_is_idempotent(build):
+    gs = [build.gslb([]) for _ in range(3)]
+    for g in gs:
+        build.call("gslb.delete", {"id": g["id"]})
+    stones = build.call("gslb.tombstones", {"limit": 2}, SYSTEM)
+    assert [t["gslb_id"] for t in stones] == [gs[0]["id"], gs[1]["id"]]
+    ids = [t["id"] for t in stones]
+    assert build.call("gslb.tombstones.ack", {"ids": ids}, SYSTEM) == {"acked": 2}
+    assert build.call("gslb.tombstones.ack", {"ids": ids}, SYSTEM) == {"acked": 0}
+    assert [t["gslb_id"] for t in build.call("gslb.tombstones", {}, SYSTEM)] == [gs[2]["id"]]
+
+
+def test_history_append_dedupes_and_lists_newest_first_with_filters(build):
+    rows = [entry(member_id="m1", time=f"2026-01-01T00:00:{i:02d}Z", to=f"s{i}",
+                  dedupe_key=f"k{i}") for i in range(7)]
+    assert build.call("history.append", {"entries": rows}) == {"appended": 7}
+    assert build.call("history.append", {"entries": rows[:3]}) == {"appended": 0}
+    page = build.call("history.list", {"member_id": "m1", "limit": 3})
+    assert [e["to"] for e in page["items"]] == ["s6", "s5", "s4"]
+    assert page["items"][0]["from"] == "OFFLINE" and page["items"][0]["reason"] == "rule"
+    page2 = build.call("history.list", {"member_id": "m1", "limit": 3, "marker": page["next_marker"]})
+    assert [e["to"] for e in page2["items"]] == ["s3", "s2", "s1"]
+    window = build.call("history.list", {"since": "2026-01-01T00:00:02Z",
+                                         "until": "2026-01-01T00:00:04Z"})
+    assert [e["to"] for e in window["items"]] == ["s4", "s3", "s2"]
+    # entries without a dedupe key are all kept
+    assert build.call("history.append", {"entries": [entry(), entry()]}) == {"appended": 2}
+    with pytest.raises(ValidationError) as err:
+        build.call("history.append", {"entries": [{**entry(), "to": None}]})
+    assert err.value.field.startswith("entries.0")

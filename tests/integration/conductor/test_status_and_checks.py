@@ -1,0 +1,115 @@
+"""Status trees, checks.due and endpoints.set."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from fixtures.conductor import SYSTEM, state
+
+from kosmos.errors import ValidationError
+
+
+def _ago(seconds: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat()
+
+
+def test_status_tree_per_region_with_freshness(build):
+    m = build.monitor(delay=10)
+    p = build.pool([m])
+    up, down = build.member(p), build.member(p)
+    build.call("health.write", {
+        "states": [{"state": state(up, m["id"], "r1")},
+                   {"state": state(up, m["id"], "r2", last_checked_at=_ago(31))},
+                   {"state": state(down, m["id"], "r1", verdict="DOWN", last_ok=False,
+                                   consecutive_ok=0, consecutive_fail=3,
+                                   last_reason="HTTP 503 not in [200]")}],
+        "members": [{"member_id": up["id"], "operating_status": "ONLINE",
+                     "status_reason": "UP in 1 of 1 fresh regions"},
+                    {"member_id": down["id"], "operating_status": "OFFLINE",
+                     "status_reason": "DOWN in 1 of 1 fresh regions"}]}, SYSTEM)
+    tree = build.call("member.status", {"id": up["id"]})
+    assert tree["operating_status"] == "ONLINE"
+    assert tree["status_reason"] == "UP in 1 of 1 fresh regions"
+    regions = {r["region"]: r for r in tree["regions"]}
+    assert regions["r1"]["fresh"] is True and regions["r2"]["fresh"] is False
+    assert regions["r1"]["verdict"] == "UP" and regions["r1"]["monitor_id"] == m["id"]
+
+    pool_tree = build.call("pool.status", {"id": p["id"]})
+    assert pool_tree["operating_status"] == "DEGRADED"
+    assert {t["member"]["id"]: t["operating_status"] for t in pool_tree["members"]} == {
+        up["id"]: "ONLINE", down["id"]: "OFFLINE"}
+    down_tree = next(t for t in pool_tree["members"] if t["member"]["id"] == down["id"])
+    assert down_tree["regions"][0]["last_reason"] == "HTTP 503 not in [200]"
+
+    g = build.gslb([p])
+    g_tree = build.call("gslb.status", {"id": g["id"]})
+    assert g_tree["operating_status"] == "DEGRADED" and g_tree["publish_status"] == "PENDING"
+    assert [x["pool_id"] for x in g_tree["pools"]] == [p["id"]]
+
+
+def test_pool_without_monitors_is_no_monitor(build):
+    p = build.pool([])
+    build.member(p)
+    tree = build.call("pool.status", {"id": p["id"]})
+    assert tree["operating_status"] == "NO_MONITOR"
+    assert [t["operating_status"] for t in tree["members"]] == ["NO_MONITOR"]
+
+
+def test_checks_due_follows_pool_regions(build):
+    m1, m2 = build.monitor(type="TCP", port=22), build.monitor(type="HTTP")
+    everywhere = build.pool([m1, m2])
+    only_r2 = build.pool([m1], regions=["r2"])
+    build.pool([])  # no monitor: nothing to check
+    a = build.member(everywhere, port=8080)
+    b = build.member(only_r2)
+    nid = str(uuid.uuid4())
+    n = build.member(everywhere, address=None, type="neutron_port", region="r2", neutron_id=nid)
+
+    r1 = build.call("checks.due", {"region": "r1"}, SYSTEM)["checks"]
+    assert sorted((c["member_id"], c["monitor"]["id"]) for c in r1) == sorted(
+        [(a["id"], m1["id"]), (a["id"], m2["id"]), (n["id"], m1["id"]), (n["id"], m2["id"])])
+    spec = next(c for c in r1 if c["member_id"] == a["id"] and c["monitor"]["id"] == m1["id"])
+    assert (spec["address"], spec["port"], spec["monitor"]["port"], spec["project_id"]) == (
+        a["address"], 8080, 22, "project-a")
+    neutron = next(c for c in r1 if c["member_id"] == n["id"])
+    assert (neutron["address"], neutron["member_type"], neutron["neutron_id"]) == (
+        None, "neutron_port", nid)
+    r2 = build.call("checks.due", {"region": "r2"}, SYSTEM)["checks"]
+    assert b["id"] in {c["member_id"] for c in r2}
+    with pytest.raises(ValidationError) as err:
+        build.call("checks.due", {"region": "bad region!"}, SYSTEM)
+    assert err.value.field == "region"
+
+
+def test_endpoints_set_writes_only_changes_and_ignores_late_updates(build):
+    p = build.pool()
+    n = build.member(p, address=None, type="neutron_lbaas_v2", region="r1",
+                     neutron_id=str(uuid.uuid4()))
+    ip = build.member(p)
+    t0 = datetime.now(timezone.utc)
+
+    def upd(endpoints, status="OK", at=t0, member=n):
+        return {"member_id": member["id"], "endpoints": endpoints, "status": status,
+                "observed_at": at.isoformat()}
+
+    res = build.call("endpoints.set", {"updates": [upd(["203.0.113.7"]), upd(["9.9.9.9"], member=ip),
+                                                   upd(["1.1.1.1"], member={"id": str(uuid.uuid4())})]},
+                     SYSTEM)
+    assert res == {"changed": [n["id"]]}
+    got = build.call("member.get", {"id": n["id"]})
+    assert (got["endpoints"], got["endpoints_status"], got["version"]) == (["203.0.113.7"], "OK", 2)
+    assert build.call("member.get", {"id": ip["id"]})["endpoints"] == [ip["address"]]
+    # the same again: no write
+    assert build.call("endpoints.set", {"updates": [upd(["203.0.113.7"], at=t0 + timedelta(seconds=5))]},
+                      SYSTEM) == {"changed": []}
+    # late (older) observation: ignored
+    assert build.call("endpoints.set", {"updates": [upd(["198.51.100.1"], at=t0 - timedelta(seconds=60))]},
+                      SYSTEM) == {"changed": []}
+    # region unreachable: status STALE, addresses kept
+    res = build.call("endpoints.set", {"updates": [upd([], "STALE", t0 + timedelta(seconds=10))]}, SYSTEM)
+    assert res == {"changed": [n["id"]]}
+    got = build.call("member.get", {"id": n["id"]})
+    assert (got["endpoints"], got["endpoints_status"]) == (["203.0.113.7"], "STALE")
+    checks = build.call("checks.due", {"region": "r1"}, SYSTEM)["checks"]
+    assert next(c for c in checks if c["member_id"] == n["id"])["address"] == "203.0.113.7"
