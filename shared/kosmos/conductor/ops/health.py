@@ -5,19 +5,20 @@ None inserts a row that must not exist yet; a number updates the row only if
 it is still at that version (and stores version + 1). One miss anywhere
 raises StaleVersion and nothing is written: the engine re-reads and retries.
 
-The states go in one set-based statement: a multi-row ``INSERT ... ON
-CONFLICT DO UPDATE ... WHERE health_states.version = excluded.version - 1
-RETURNING`` key; a row missing from RETURNING lost its compare-and-set.
+The states go in set-based statements (``kosmos.conductor.db.health_upsert``):
+on PostgreSQL one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE version =
+excluded.version - 1`` fed by one JSON parameter; a row it did not write lost
+its compare-and-set.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
-from kosmos.conductor.db.bulk import insert_for
-from kosmos.conductor.db.models import HealthStateRow, MemberRow, MonitorRow
+from kosmos.conductor.db.health_upsert import STATE_COLUMNS, upsert_portable, upsert_postgres
+from kosmos.conductor.db.models import MemberRow
 from kosmos.conductor.ops import history
 from kosmos.conductor.ops.common import OpContext, op, parse
 from kosmos.contracts.common import OperatingStatus, StrictModel
@@ -26,8 +27,6 @@ from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.errors import StaleVersion, ValidationError
 
 CHUNK = 900  # ids per IN (...) list
-_STATE_COLUMNS = ("verdict", "consecutive_ok", "consecutive_fail", "last_ok", "last_reason",
-                  "last_latency_ms", "last_checked_at", "verdict_changed_at")
 _STATUSES = {s.value for s in OperatingStatus}
 
 
@@ -42,65 +41,26 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Any:
         yield items[i:i + size]
 
 
-def _existing(ctx: OpContext, column: Any, ids: set[str], *extra: Any) -> dict[str, Any]:
-    """id → row (id, *extra) for the ids that exist in the caller's scope."""
-    out: dict[str, Any] = {}
-    table = column.class_
-    for part in _chunks(sorted(ids)):
-        stmt = ctx.list_scoped(select(column, *extra).where(column.in_(part)), table) \
-            if hasattr(table, "project_id") else select(column, *extra).where(column.in_(part))
-        for row in ctx.session.execute(stmt):
-            out[row[0]] = row
-    return out
-
-
 def write_states(ctx: OpContext, writes: list[HealthWrite]) -> int:
     keys = [(w.state.member_id, w.state.monitor_id, w.state.region) for w in writes]
     if len(set(keys)) != len(keys):
         raise ValidationError("states: a (member_id, monitor_id, region) appears twice",
                               field="states")
-    members = _existing(ctx, MemberRow.id, {k[0] for k in keys}, MemberRow.project_id)
-    monitors = _existing(ctx, MonitorRow.id, {k[1] for k in keys})
-    # A member or monitor deleted since the engine read it: its health is moot.
-    writes = [w for w in writes if w.state.member_id in members and w.state.monitor_id in monitors]
     if not writes:
         return 0
-    updates = [w for w in writes if w.expected_version is not None]
-    if updates:
-        wanted = {(w.state.member_id, w.state.monitor_id, w.state.region): w.expected_version
-                  for w in updates}
-        key_col = tuple_(HealthStateRow.member_id, HealthStateRow.monitor_id, HealthStateRow.region)
-        stored: dict[tuple[str, str, str], int] = {}
-        for part in _chunks(list(wanted)):
-            for m, mon, r, v in ctx.session.execute(select(
-                    HealthStateRow.member_id, HealthStateRow.monitor_id, HealthStateRow.region,
-                    HealthStateRow.version).where(key_col.in_(part))):
-                stored[(m, mon, r)] = v
-        for key, version in wanted.items():
-            if stored.get(key) != version:
-                raise StaleVersion(f"health state {'/'.join(key)} is at version "
-                                   f"{stored.get(key)}, not {version}", field="states")
-    rows = []
-    for w in sorted(writes, key=lambda w: (w.state.member_id, w.state.monitor_id, w.state.region)):
-        s = w.state
-        row = {c: getattr(s, c) for c in _STATE_COLUMNS}
-        row["verdict"] = s.verdict.value
-        row.update(member_id=s.member_id, monitor_id=s.monitor_id, region=s.region,
-                   project_id=members[s.member_id].project_id,
-                   version=(w.expected_version or 0) + 1, created_at=ctx.now, updated_at=ctx.now)
-        rows.append(row)
-    table = HealthStateRow.__table__
-    stmt = insert_for(ctx.dialect, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["member_id", "monitor_id", "region"],
-        set_={**{c: stmt.excluded[c] for c in _STATE_COLUMNS},
-              "version": stmt.excluded.version, "updated_at": stmt.excluded.updated_at},
-        where=table.c.version == stmt.excluded.version - 1,
-    ).returning(table.c.member_id)
-    written = len(ctx.session.execute(stmt, rows).all())
-    if written != len(rows):
-        raise StaleVersion(f"{len(rows) - written} health state(s) changed meanwhile",
-                           field="states")
+    rows = [{**{c: getattr(w.state, c) for c in STATE_COLUMNS}, "verdict": w.state.verdict.value,
+             "member_id": w.state.member_id, "monitor_id": w.state.monitor_id,
+             "region": w.state.region, "expected_version": w.expected_version} for w in writes]
+    call = ctx.call
+    project = None if call.is_admin and (call.all_projects or not call.project_id) \
+        else call.project_id
+    if ctx.dialect == "postgresql":
+        valid, written, missing = upsert_postgres(ctx.session, rows, project, ctx.now)
+    else:
+        valid, written, missing = upsert_portable(ctx.session, ctx.dialect, rows, project, ctx.now)
+    if missing or written != valid:
+        raise StaleVersion(f"{valid - written + missing} health state(s) changed meanwhile; "
+                           "read them again", field="states")
     return written
 
 
