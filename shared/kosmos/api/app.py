@@ -57,6 +57,17 @@ def read_json(request: Request, max_bytes: int) -> Any:
         raise ValidationError(f"malformed JSON{where}", field="body") from None
 
 
+def idempotency_key(request: Request) -> str | None:
+    """The ``Idempotency-Key`` header of a create, checked (1..255 visible characters)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isprintable() or key != key.strip():
+        raise ValidationError("Idempotency-Key must be 1 to 255 printable characters",
+                              field="Idempotency-Key")
+    return key
+
+
 class ApiApp:
     """The api function's library entry: ``app(request) -> Response``.
 
@@ -118,7 +129,8 @@ class ApiApp:
         body = read_json(request, self.max_body_bytes) if route.has_body else None
         call = ApiCall(conductor=self.conductor, policy=self.policy, principal=principal,
                        request_id=request_id, base_url=base, path=request.path,
-                       params=params, args=request.args, body=body)
+                       params=params, args=request.args, body=body,
+                       idempotency_key=idempotency_key(request))
         return route.handler(call)
 
     @staticmethod

@@ -25,6 +25,7 @@ class ApiCall:
     params: dict[str, str] = field(default_factory=dict)
     args: MultiDict[str, str] = field(default_factory=MultiDict)
     body: Any = None
+    idempotency_key: str | None = None
 
     def context(self, all_projects: bool = False) -> CallContext:
         """The conductor call context of this caller."""

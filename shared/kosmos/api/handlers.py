@@ -7,6 +7,7 @@ errors are raised and turned into HTTP in ``kosmos.api.errors``.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from pydantic import BaseModel
@@ -72,12 +73,22 @@ def list_(spec: ResourceSpec, call: ApiCall) -> Response:
     return json_response(render.page(spec.plural, items, nxt))
 
 
+# Ids derived from an Idempotency-Key live in their own UUID namespace.
+_IDEMPOTENCY = uuid.UUID("5b0f1f8e-6a43-4a8e-9a0c-2f4c7d0e9b61")
+
+
 def create(spec: ResourceSpec, call: ApiCall) -> Response:
     values = validate_body(spec.create, call.body).model_dump(mode="json")
     if spec.name == "member":
         call.conductor.call("pool.get", {"id": call.params["pool_id"]}, call.context())
         values["pool_id"] = call.params["pool_id"]
-    raw = call.conductor.call(f"{spec.name}.create", {"values": values}, call.context())
+    args: dict[str, Any] = {"values": values}
+    if call.idempotency_key:
+        # A retried POST with the same key gets the same id, so the conductor returns
+        # the row it stored the first time instead of creating a second one.
+        project = call.principal.project_id if call.principal else ""
+        args["id"] = str(uuid.uuid5(_IDEMPOTENCY, f"{project}/{spec.name}/{call.idempotency_key}"))
+    raw = call.conductor.call(f"{spec.name}.create", args, call.context())
     body = render.record(spec, raw, call.base_url)
     return json_response(body, 201, {"Location": body["links"]["self"]})
 

@@ -113,6 +113,11 @@ def document() -> dict[str, Any]:
                               "parameters": _parameters(route)}
         if route.public:
             op["security"] = []
+        if route.kind == "create":
+            op["parameters"].append({
+                "name": "Idempotency-Key", "in": "header", "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "description": "Retrying a create with the same key returns the first result"})
         if route.has_body:
             model = route.spec.create if route.kind == "create" else route.spec.update
             op["requestBody"] = {"required": True, **_json(keys[(model, "validation")])}

@@ -204,3 +204,20 @@ def test_every_documented_filter_and_sort_key_is_served(http, tree, kind):
             r = http("GET", path, params={"sort_key": key, "sort_dir": direction})
             assert r.status_code == 200, (key, r.text)
             assert len(r.json()[spec.plural]) == 1
+
+
+def test_idempotency_key_makes_a_retried_create_return_the_first(http):
+    body = {"fqdn": "retry.example.com.", "zone_name": "example.com."}
+    first = http("POST", "/v1/gslbs", json=body, headers={"Idempotency-Key": "k-1"})
+    again = http("POST", "/v1/gslbs", json=body, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert len(http("GET", "/v1/gslbs").json()["gslbs"]) == 1
+    other = http("POST", "/v1/gslbs", json={**body, "ttl": 99}, headers={"Idempotency-Key": "k-1"})
+    assert other.status_code == 409  # same key, different request
+    # keys are per project: another project's identical key is another resource
+    p2 = http("POST", "/v1/gslbs", project="p2", json={**body, "fqdn": "b.example.com."},
+              headers={"Idempotency-Key": "k-1"})
+    assert p2.status_code == 201 and p2.json()["id"] != first.json()["id"]
+    bad = http("POST", "/v1/pools", json={}, headers={"Idempotency-Key": "k" * 300})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "Idempotency-Key"
