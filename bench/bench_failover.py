@@ -35,7 +35,7 @@ def main() -> int:
         runner = RunnerProcess(ROOT, Path(tmp), f"sqlite:///{tmp}/bench.sqlite3").start()
         try:
             d = deploy(runner, port)
-            d.wait_answer(set(ADDRESSES), timeout=30)
+            d.wait_all_online(timeout=30)
             victim = ADDRESSES[1]
             down_times, up_times = [], []
             for i in range(args.runs):
@@ -48,6 +48,7 @@ def main() -> int:
                 eps[victim].start()
                 d.wait_answer(set(ADDRESSES), timeout=30)
                 up_times.append(time.monotonic() - t0)
+                d.wait_all_online(timeout=30)
                 print(f"run {i + 1}: failover {down_times[-1]:.2f}s, recovery {up_times[-1]:.2f}s",
                       flush=True)
         finally:

@@ -30,7 +30,7 @@ def _steady(d, expected: set[str], seconds: float) -> None:
 def test_one_region_alone_removes_nothing(start_runner, endpoints, mode):
     runner = start_runner(regions=REGIONS)
     d = deploy(runner, endpoints[ADDRESSES[0]].port)
-    d.wait_answer(set(ADDRESSES), timeout=20)
+    d.wait_all_online()
 
     d.api.region("RegionOne", mode)
     _steady(d, set(ADDRESSES), seconds=3 * DELAY * DOWN + 2)
@@ -44,7 +44,7 @@ def test_one_region_alone_removes_nothing(start_runner, endpoints, mode):
 def test_two_of_three_regions_down_removes_the_endpoint(start_runner, endpoints):
     runner = start_runner(regions=REGIONS)
     d = deploy(runner, endpoints[ADDRESSES[0]].port)
-    d.wait_answer(set(ADDRESSES), timeout=20)
+    d.wait_all_online()
 
     victim = ADDRESSES[2]
     d.api.region("RegionOne", "fail", [victim])

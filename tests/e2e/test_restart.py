@@ -14,7 +14,7 @@ def test_restart_on_the_same_database_keeps_state_and_answers(start_runner, endp
     db = f"sqlite:///{tmp_path / 'kept.sqlite3'}"
     first = start_runner(db=db)
     d = deploy(first, endpoints[ADDRESSES[0]].port)
-    d.wait_answer(set(ADDRESSES), timeout=20)
+    d.wait_all_online()
     endpoints[ADDRESSES[0]].stop()
     d.wait_answer(set(ADDRESSES[1:]), timeout=10)
     assert first.stop() == 0, "SIGTERM must stop the runner cleanly"

@@ -246,6 +246,30 @@ class Deployment:
                                  f"within {timeout}s\n{self.runner.log_tail(80)}") from None
         return time.monotonic() - t0
 
+    def statuses(self) -> dict[str, str]:
+        """Each member's cross-region operating status, by address (from the GSLB's status tree)."""
+        tree = self.api.get(f"/v1/gslbs/{self.gslb['id']}/status")
+        return {m["member"]["address"]: m["operating_status"]
+                for p in tree["pools"] for m in p["members"]}
+
+    def wait_statuses(self, expected: dict[str, str], timeout: float) -> None:
+        """Wait until the members' statuses are ``expected`` (new members start NO_MONITOR)."""
+        seen: list = [None]
+
+        def ok():
+            seen[0] = self.statuses()
+            return seen[0] == expected
+        try:
+            wait_for(ok, timeout, interval=0.1)
+        except TimeoutError:
+            raise AssertionError(f"member statuses were {seen[0]}, expected {expected} "
+                                 f"within {timeout}s\n{self.runner.log_tail(80)}") from None
+
+    def wait_all_online(self, timeout: float = 20) -> None:
+        """Wait until every address of the pool is ONLINE and answered."""
+        self.wait_statuses({a: "ONLINE" for a in ADDRESSES}, timeout)
+        self.wait_answer(set(ADDRESSES), timeout=5)
+
 
 def deploy(runner: RunnerProcess, port: int, all_down: str = "ALL", fqdn: str = FQDN,
            api: Api | None = None, pool: dict | None = None) -> Deployment:

@@ -129,7 +129,9 @@ class Platform:
         conductor_app.app = self.functions["conductor"].app
         self.conductor.start()
 
-        self.queue.subscribe(ENGINE, self._deliver_to(self.functions[ENGINE]), workers=2)
+        # One engine worker: results are applied in arrival order, as a single consumer
+        # would, instead of racing each other into compare-and-set retries.
+        self.queue.subscribe(ENGINE, self._deliver_to(self.functions[ENGINE]), workers=1)
         for region in opts.regions:
             fn = self.functions[checker_name(region)]
             # A batch probes for the length of a tick; two workers let the next tick start.
