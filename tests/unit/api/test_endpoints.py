@@ -158,3 +158,17 @@ def test_member_of_another_pool_is_404(client, h, tree):
         assert getattr(client, method)(url, headers=h(), **kwargs).status_code == 404
     r = client.get(f"/v1/pools/{uuid.uuid4()}/pool_members", headers=h())
     assert r.status_code == 404
+
+
+def test_openapi_schemas_are_valid_json_schema_and_ops_unique(client):
+    from jsonschema import Draft202012Validator
+
+    doc = client.get("/v1/openapi.json").get_json()
+    for name, schema in doc["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+    op_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    assert len(op_ids) == len(set(op_ids)) == 29
+    # the request schema is the validating model: an unknown field is refused by both
+    assert doc["components"]["schemas"]["PoolCreate"]["additionalProperties"] is False
+    params = {p["name"] for p in doc["paths"]["/v1/pools/{pool_id}/pool_members"]["get"]["parameters"]}
+    assert {"pool_id", "limit", "marker", "sort_key", "sort_dir", "all_projects", "address"} <= params
