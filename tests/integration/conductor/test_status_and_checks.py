@@ -113,3 +113,29 @@ def test_endpoints_set_writes_only_changes_and_ignores_late_updates(build):
     assert (got["endpoints"], got["endpoints_status"]) == (["203.0.113.7"], "STALE")
     checks = build.call("checks.due", {"region": "r1"}, SYSTEM)["checks"]
     assert next(c for c in checks if c["member_id"] == n["id"])["address"] == "203.0.113.7"
+
+
+def test_stored_pool_and_gslb_status_follow_member_verdicts_without_bumping_versions(build):
+    p = build.pool()
+    a, b = build.member(p), build.member(p)
+    g = build.gslb([p])
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "NO_MONITOR"
+
+    def verdicts(va, vb):
+        build.call("health.write", {"members": [
+            {"member_id": a["id"], "operating_status": va, "status_reason": "r"},
+            {"member_id": b["id"], "operating_status": vb, "status_reason": "r"}]}, SYSTEM)
+
+    verdicts("ONLINE", "ONLINE")
+    pool, gslb = build.call("pool.get", {"id": p["id"]}), build.call("gslb.get", {"id": g["id"]})
+    assert (pool["operating_status"], gslb["operating_status"]) == ("ONLINE", "ONLINE")
+    assert (pool["version"], gslb["version"]) == (p["version"], g["version"])
+    verdicts("ONLINE", "OFFLINE")
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "DEGRADED"
+    assert build.call("gslb.get", {"id": g["id"]})["operating_status"] == "DEGRADED"
+    # disabling the failed member leaves only healthy enabled members
+    build.call("member.update", {"id": b["id"], "values": {"admin_state_up": False}})
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "ONLINE"
+    build.call("member.delete", {"id": a["id"]})
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "OFFLINE"
+    assert build.call("gslb.get", {"id": g["id"]})["operating_status"] == "OFFLINE"

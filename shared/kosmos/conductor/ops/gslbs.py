@@ -16,6 +16,7 @@ from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateArgs, apply,
                                          check_version, get_row, new_id, op, parse, record,
                                          records, replayed_create)
+from kosmos.conductor.ops.status import refresh_gslbs
 from kosmos.contracts.resources import GslbCreate, GslbUpdate
 from kosmos.errors import Conflict, ValidationError
 
@@ -95,6 +96,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     ctx.session.add(row)
     _set_pools(ctx, row, data["pools"])
     ctx.session.flush()
+    refresh_gslbs(ctx, {row.id})
     return record(KIND, row)
 
 
@@ -132,6 +134,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         changed = True
     if changed:
         ctx.session.flush()
+        refresh_gslbs(ctx, {row.id})
     return record(KIND, row)
 
 

@@ -21,6 +21,7 @@ from kosmos.conductor.db.health_upsert import STATE_COLUMNS, upsert_portable, up
 from kosmos.conductor.db.models import MemberRow
 from kosmos.conductor.ops import history
 from kosmos.conductor.ops.common import OpContext, op, parse
+from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.common import OperatingStatus, StrictModel
 from kosmos.contracts.health import HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate
@@ -78,6 +79,7 @@ def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
                 select(MemberRow).where(MemberRow.id.in_(part)), MemberRow)):
             rows[row.id] = row
     written = 0
+    touched: set[str] = set()
     for c in sorted(changes, key=lambda c: c.member_id):
         row = rows.get(c.member_id)
         if row is None:
@@ -93,8 +95,10 @@ def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
             row.status_changed_at = ctx.now
         row.operating_status, row.status_reason = c.operating_status, c.status_reason
         row.updated_at = ctx.now
+        touched.add(row.pool_id)
         written += 1
     ctx.session.flush()  # the ORM's version check: a concurrent writer makes this StaleVersion
+    refresh_pools(ctx, touched)
     return written
 
 

@@ -15,6 +15,7 @@ from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateAr
                                          check_version, get_row, new_id, op, parse, record,
                                          records, replayed_create)
 from kosmos.conductor.ops.pools import monitors_of
+from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.resources import MemberCreate, MemberUpdate
 from kosmos.errors import ValidationError
 
@@ -59,6 +60,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
                     updated_at=ctx.now, **data, **_endpoints(data))
     ctx.session.add(row)
     ctx.session.flush()
+    refresh_pools(ctx, {pool_id})
     return record(KIND, row)
 
 
@@ -91,6 +93,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         data.update(_endpoints(data))
     if apply(ctx, row, data):
         ctx.session.flush()
+        refresh_pools(ctx, {row.pool_id})
     return record(KIND, row)
 
 
@@ -100,6 +103,7 @@ def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
     ctx.session.execute(delete(HealthStateRow).where(HealthStateRow.member_id == row.id))
     ctx.session.delete(row)
     ctx.session.flush()
+    refresh_pools(ctx, {row.pool_id})
     return None
 
 

@@ -11,6 +11,7 @@ from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateArgs, apply,
                                          check_version, get_row, new_id, op, parse, record,
                                          records, replayed_create)
+from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.resources import PoolCreate, PoolUpdate
 from kosmos.errors import Conflict, ValidationError
 
@@ -75,6 +76,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     ctx.session.add(row)
     set_monitors(ctx, row, data["monitor_ids"])
     ctx.session.flush()
+    refresh_pools(ctx, {row.id})
     return record(KIND, row)
 
 
@@ -107,6 +109,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         changed = True
     if changed:
         ctx.session.flush()
+        refresh_pools(ctx, {row.id})
     return record(KIND, row)
 
 

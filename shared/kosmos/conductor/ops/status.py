@@ -10,10 +10,11 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from kosmos.conductor.db.models import (GslbRow, HealthStateRow, MemberRow, MonitorRow,
-                                        PoolRow)
+from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
+                                        MonitorRow, PoolRow)
 from kosmos.conductor.ops.common import IdArgs, OpContext, get_row, op, parse, record
 
 ONLINE, DEGRADED, OFFLINE, NO_MONITOR = "ONLINE", "DEGRADED", "OFFLINE", "NO_MONITOR"
@@ -45,6 +46,50 @@ def gslb_operating_status(pool_statuses: list[str]) -> str:
     if all(s == NO_MONITOR for s in pool_statuses):
         return NO_MONITOR
     return OFFLINE
+
+
+def refresh_pools(ctx: OpContext, pool_ids: set[str]) -> None:
+    """Store the derived operating_status of these pools, then of the GSLBs using them.
+
+    The status is derived, not edited: storing it does not bump ``version``,
+    so a user's read-modify-write is not refused because a member went down.
+    """
+    if not pool_ids:
+        return
+    pools = list(ctx.session.scalars(select(PoolRow).where(PoolRow.id.in_(sorted(pool_ids)))))
+    enabled: dict[str, list[str]] = defaultdict(list)
+    for pool_id, status in ctx.session.execute(select(MemberRow.pool_id, MemberRow.operating_status)
+                                               .where(MemberRow.pool_id.in_(sorted(pool_ids)),
+                                                      MemberRow.admin_state_up.is_(True))):
+        enabled[pool_id].append(status)
+    for pool in pools:
+        _store(ctx, PoolRow, pool,
+               pool_operating_status(bool(pool.monitor_ids), enabled.get(pool.id, [])))
+    gslb_ids = set(ctx.session.scalars(select(GslbPoolRow.gslb_id).where(
+        GslbPoolRow.pool_id.in_(sorted(pool_ids)))))
+    refresh_gslbs(ctx, gslb_ids)
+
+
+def refresh_gslbs(ctx: OpContext, gslb_ids: set[str]) -> None:
+    """Store the derived operating_status of these GSLBs from their pools'."""
+    if not gslb_ids:
+        return
+    by_gslb: dict[str, list[str]] = defaultdict(list)
+    for gslb_id, status in ctx.session.execute(
+            select(GslbPoolRow.gslb_id, PoolRow.operating_status)
+            .join(PoolRow, PoolRow.id == GslbPoolRow.pool_id)
+            .where(GslbPoolRow.gslb_id.in_(sorted(gslb_ids)))):
+        by_gslb[gslb_id].append(status)
+    for gslb in ctx.session.scalars(select(GslbRow).where(GslbRow.id.in_(sorted(gslb_ids)))):
+        _store(ctx, GslbRow, gslb, gslb_operating_status(by_gslb.get(gslb.id, [])))
+
+
+def _store(ctx: OpContext, row_cls: type, row: object, status: str) -> None:
+    if getattr(row, "operating_status") == status:
+        return
+    ctx.session.execute(update(row_cls.__table__).where(
+        row_cls.__table__.c.id == getattr(row, "id")).values(operating_status=status))
+    set_committed_value(row, "operating_status", status)
 
 
 class TreeBuilder:
