@@ -3,16 +3,10 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from kosmos.api.openapi import document
 
 OPS = [(m, p) for p, ops in document()["paths"].items() for m in ops]
-
-
-@pytest.fixture(scope="module")
-def seeded():
-    return {}
 
 
 @pytest.mark.parametrize("method,path", OPS, ids=[f"{m} {p}" for m, p in OPS])
