@@ -42,8 +42,11 @@ class LazyChecker:
 
     def handle(self, event: Any) -> Any:
         """Dispatch a functions-framework CloudEvent on its type."""
+        # Outside the try: a deployment error (bad setting) must fail loudly and be
+        # retried once fixed, not be mistaken for a malformed event and dropped.
+        service = self.service()
         try:
-            return self.service().handle(event["type"], event.data or {})
+            return service.handle(event["type"], event.data or {})
         except ValidationError as exc:
             log.error("dropped invalid event: %s", exc.message,
                       extra={"event_id": event["id"], "event_type": event["type"]})
