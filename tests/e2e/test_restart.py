@@ -34,3 +34,13 @@ def test_restart_on_the_same_database_keeps_state_and_answers(start_runner, endp
         first_seen = again.answer()
         time.sleep(0.05)
     assert first_seen == set(ADDRESSES[1:])
+
+
+def test_ctrl_c_stops_the_runner_cleanly(start_runner):
+    import signal
+    runner = start_runner()
+    runner.proc.send_signal(signal.SIGINT)
+    assert runner.proc.wait(timeout=10) == 0
+    log = runner.log_tail(20)
+    assert "stopped" in log and "Traceback" not in log
+    runner.stop()

@@ -87,6 +87,8 @@ class Platform:
     # ------------------------------------------------------------------ routing
     def publish(self, env: Envelope) -> None:
         """Route one event into the queue, through the region simulation."""
+        if self._stop.is_set():
+            return  # batches still finishing after a stop publish into the void
         name = subscriber_for(env, self.opts.regions)
         if name is None:
             log.warning("no function subscribes to %s; dropped", env.type)
