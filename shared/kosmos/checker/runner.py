@@ -47,6 +47,14 @@ class ProbeRunner:
             return self.checks[OCTAVIA]
         return self.checks.get(spec.monitor.type) or self.checks.get(spec.monitor.type.upper())
 
+    async def aclose(self) -> None:
+        """Let every check release what it holds on the current loop (end of a batch)."""
+        results = await asyncio.gather(*(c.aclose() for c in self.checks.values()),
+                                       return_exceptions=True)
+        for check, result in zip(self.checks.values(), results):
+            if isinstance(result, Exception):
+                log.warning("check %s failed to close: %s", check.name, result)
+
     def unavailable_reason(self, spec: CheckSpec) -> str | None:
         """Why this spec can never run here (unknown type, ICMP not permitted), or None."""
         check = self.check_for(spec)

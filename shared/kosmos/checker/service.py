@@ -87,10 +87,13 @@ class CheckerService:
         async def sink(results: list[CheckResult], endpoints: list[EndpointUpdate]) -> None:
             await asyncio.to_thread(self._publish, batch, results, endpoints)
 
-        return await run_batch(
-            batch, self.runner.run, sink, max_concurrency=self.settings.max_concurrency,
-            discover=self.discover,
-            flush_interval=flush_interval or self.settings.results_interval)
+        try:
+            return await run_batch(
+                batch, self.runner.run, sink, max_concurrency=self.settings.max_concurrency,
+                discover=self.discover,
+                flush_interval=flush_interval or self.settings.results_interval)
+        finally:
+            await self.runner.aclose()
 
     def _publish(self, batch: CheckBatch, results: list[CheckResult],
                  endpoints: list[EndpointUpdate]) -> None:

@@ -6,6 +6,11 @@ Sockets, in order of preference:
 - a raw socket when the checker has CAP_NET_RAW (root);
 - neither: ``validate`` raises CheckUnavailable with what to change, so the
   member's status says why instead of reporting a host down.
+
+One socket per (event loop, address family) carries every echo of a batch:
+replies are matched to their probe by a random 16-byte payload token. A
+socket per probe would not scale with raw sockets, each of which receives a
+copy of every ICMP packet the host gets.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import socket
 import struct
 import time
 from functools import lru_cache
+from typing import Any
 
 from kosmos.checks.base import Check, CheckFailed, CheckUnavailable, Outcome, Target
 from kosmos.contracts.events import MonitorSpec
@@ -54,12 +60,58 @@ def echo_request(family: int, ident: int, seq: int, token: bytes) -> bytes:
     return struct.pack("!BBHHH", kind, 0, csum, ident, seq) + token
 
 
+class EchoMux:
+    """One ICMP socket on one loop; routes echo replies to waiting probes by token."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, family: int, kind: int):
+        self.loop, self.family, self.kind = loop, family, kind
+        self.sock = socket.socket(family, kind, _PROTO[family])
+        self.sock.setblocking(False)
+        _large_receive_buffer(self.sock)
+        self.waiters: dict[bytes, tuple[str, asyncio.Future]] = {}
+        loop.add_reader(self.sock.fileno(), self._readable)
+
+    async def echo(self, address: str) -> None:
+        """Send one echo request to ``address``; return when its reply arrives."""
+        token = os.urandom(16)
+        ident = int.from_bytes(os.urandom(2), "big")
+        future = self.loop.create_future()
+        self.waiters[token] = (_normal(address), future)
+        try:
+            await self.loop.sock_sendto(self.sock, echo_request(self.family, ident, 1, token),
+                                        (address, 0))
+            await future
+        finally:
+            self.waiters.pop(token, None)
+
+    def _readable(self) -> None:
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(2048)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            token = _reply_token(data, self.family, self.kind)
+            waiter = self.waiters.get(token) if token else None
+            if waiter and waiter[0] == _normal(peer[0]) and not waiter[1].done():
+                waiter[1].set_result(None)
+
+    def close(self) -> None:
+        self.loop.remove_reader(self.sock.fileno())
+        self.sock.close()
+
+
 class PingCheck(Check):
     """``type: PING``."""
 
     name = "PING"
     #: How the check learns which ICMP socket it may open (a test subclass overrides it).
     detect = staticmethod(socket_kind)
+
+    def __init__(self, settings: Any = None, **deps: Any):
+        super().__init__(settings, **deps)
+        self._muxes: dict[tuple[int, int], EchoMux] = {}
 
     def validate(self, monitor: MonitorSpec) -> None:
         if self.detect(socket.AF_INET) is None:
@@ -70,30 +122,49 @@ class PingCheck(Check):
         kind = self.detect(family)
         if kind is None:
             raise CheckUnavailable(UNAVAILABLE)
-        loop = asyncio.get_running_loop()
-        token = os.urandom(16)
-        ident = int.from_bytes(os.urandom(2), "big")
-        sock = socket.socket(family, kind, _PROTO[family])
-        sock.setblocking(False)
         started = time.perf_counter()
         try:
-            await loop.sock_sendto(sock, echo_request(family, ident, 1, token),
-                                   (target.address, 0))
-            while True:
-                data, peer = await loop.sock_recvfrom(sock, 2048)
-                if peer[0] != target.address and family == socket.AF_INET:
-                    continue
-                if _is_reply(data, family, kind, token):
-                    return Outcome(True, "echo reply", round((time.perf_counter() - started) * 1000, 3))
+            await self._mux(family, kind).echo(target.address)
         except OSError as exc:
             raise CheckFailed((exc.strerror or str(exc)).lower()) from None
-        finally:
-            sock.close()
+        return Outcome(True, "echo reply", round((time.perf_counter() - started) * 1000, 3))
+
+    def _mux(self, family: int, kind: int) -> EchoMux:
+        loop = asyncio.get_running_loop()
+        key = (id(loop), family)
+        mux = self._muxes.get(key)
+        if mux is None or mux.loop is not loop:
+            mux = self._muxes[key] = EchoMux(loop, family, kind)
+        return mux
+
+    async def aclose(self) -> None:
+        loop = asyncio.get_running_loop()
+        for key, mux in list(self._muxes.items()):
+            if mux.loop is loop:
+                mux.close()
+                del self._muxes[key]
 
 
-def _is_reply(data: bytes, family: int, kind: int, token: bytes) -> bool:
+def _large_receive_buffer(sock: socket.socket, size: int = 4 << 20) -> None:
+    # A burst of replies (and, on raw sockets, every other ICMP packet) must not
+    # overflow the default ~200 KiB buffer: a dropped reply reads as a timeout.
+    for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+        if option is None:
+            continue
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, size)
+            return
+        except OSError:
+            continue
+
+
+def _reply_token(data: bytes, family: int, kind: int) -> bytes | None:
     if family == socket.AF_INET and kind == socket.SOCK_RAW:
         data = data[(data[0] & 0x0F) * 4:]   # raw IPv4 sockets see the IP header
-    if len(data) < 8 + len(token):
-        return False
-    return data[0] == _ECHO[family][1] and data[8:8 + len(token)] == token
+    if len(data) < 24 or data[0] != _ECHO[family][1]:
+        return None
+    return data[8:24]
+
+
+def _normal(address: str) -> str:
+    return address.split("%", 1)[0].lower()

@@ -24,11 +24,15 @@ def test_echo_request_checksum_verifies():
     assert checksum(packet) == 0  # a correct ICMP checksum sums to zero
 
 
-def test_ping_loopback_when_icmp_is_permitted():
+def need_icmp() -> None:
     if socket_kind(socket.AF_INET) is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI runs as root: ICMP sockets must be available")
         pytest.skip("neither ICMP datagram nor raw sockets are permitted here")
+
+
+def test_ping_loopback_when_icmp_is_permitted():
+    need_icmp()
     spec = CheckSpec(member_id="m", pool_id="p", project_id="x", address="127.0.0.1", port=1,
                      monitor=MON)
     runner = ProbeRunner(load_checks(), Guard(allow_loopback=True))
@@ -51,3 +55,26 @@ def test_ping_without_icmp_permission_is_a_clear_configuration_error():
     assert "CAP_NET_RAW" in runner.unavailable_reason(spec)
     r = asyncio.run(runner.run(Target("127.0.0.1", 1, spec), datetime.now(timezone.utc)))
     assert not r.ok and "ping_group_range" in r.reason
+
+
+def test_many_concurrent_pings_share_one_socket_and_each_gets_its_reply():
+    need_icmp()
+    check = PingCheck()
+    runner = ProbeRunner({"PING": check}, Guard(allow_loopback=True))
+    targets = []
+    for i in range(200):
+        address = f"127.0.{i // 100}.{i % 100 + 1}"
+        spec = CheckSpec(member_id=f"m{i}", pool_id="p", project_id="x", address=address, port=1,
+                         monitor=MON)
+        targets.append(Target(address, 1, spec))
+
+    async def main():
+        results = await asyncio.gather(*(runner.run(t, datetime.now(timezone.utc)) for t in targets))
+        sockets = len(check._muxes)
+        await runner.aclose()
+        return results, sockets, len(check._muxes)
+
+    results, sockets, left = asyncio.run(main())
+    assert all((r.ok, r.reason) == (True, "echo reply") for r in results)
+    assert {r.address for r in results} == {t.address for t in targets}
+    assert (sockets, left) == (1, 0)
