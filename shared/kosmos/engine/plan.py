@@ -1,7 +1,8 @@
 """From one batch of results to the health writes, member changes and history.
 
 Pure: takes the conductor's ``EngineContext`` and a ``CheckResults`` batch and
-returns what to write. Nothing is written for results that change nothing
+returns what to write. A member's history entries are written once per GSLB
+using its pool (``gslb_id`` set), so each GSLB's history shows them. Nothing is written for results that change nothing
 (duplicates, late results, steady state), except the heartbeat rewrite that
 keeps a region's verdict fresh (``kosmos.domain.health``).
 """
@@ -85,16 +86,17 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         if needs_write(old, new, stale_window(monitor.delay, settings.stale_intervals)):
             plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
         new_states[key] = new
-        for ch in changes:
+        for ch, gslb_id in ((c, g) for c in changes for g in _gslbs_of(ctx, member.pool_id)):
             plan.history.append(HistoryEntryCreate(
-                project_id=member.project_id, member_id=member_id, subject_type=SubjectType.HEALTH,
+                project_id=member.project_id, gslb_id=gslb_id, member_id=member_id,
+                subject_type=SubjectType.HEALTH,
                 subject_id=f"{member_id}/{monitor_id}/{batch.region}", time=ch.result.checked_at,
                 from_state=ch.from_verdict.value, to_state=ch.to_verdict.value,
                 reason=f"region {batch.region}: {ch.rule}",
                 evidence={"region": batch.region, "checker_id": batch.checker_id,
                           "batch_id": batch.batch_id, "result": _result_ev(ch.result)},
                 dedupe_key=f"health:{member_id}:{monitor_id}:{batch.region}:"
-                           f"{ch.result.checked_at.isoformat()}:{ch.to_verdict.value}"))
+                           f"{ch.result.checked_at.isoformat()}:{ch.to_verdict.value}:{gslb_id}"))
         if new != old:
             touched[member_id].extend(results)
     by_member = ctx.states_by_member()
@@ -128,8 +130,16 @@ def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, results: list[
     evidence.update({"trigger": {"region": batch.region, "checker_id": batch.checker_id,
                                  "batch_id": batch.batch_id},
                      "results": [_result_ev(r) for r in sorted(results, key=lambda r: r.checked_at)][-20:]})
-    plan.history.append(HistoryEntryCreate(
-        project_id=member.project_id, member_id=member_id, subject_type=SubjectType.MEMBER,
-        subject_id=member_id, time=when, from_state=previous or NO_MONITOR, to_state=decision.status,
-        reason=decision.reason[:2048], evidence=evidence,
-        dedupe_key=f"member:{member_id}:{previous}:{decision.status}:{when.isoformat()}"))
+    for gslb_id in _gslbs_of(ctx, member.pool_id):
+        plan.history.append(HistoryEntryCreate(
+            project_id=member.project_id, gslb_id=gslb_id, member_id=member_id,
+            subject_type=SubjectType.MEMBER, subject_id=member_id, time=when,
+            from_state=previous or NO_MONITOR, to_state=decision.status,
+            reason=decision.reason[:2048], evidence=evidence,
+            dedupe_key=f"member:{member_id}:{previous}:{decision.status}:{when.isoformat()}:{gslb_id}"))
+
+
+def _gslbs_of(ctx: EngineContext, pool_id: str) -> list[str | None]:
+    """The GSLBs whose history shows this pool's members (one entry each), or [None]."""
+    ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id == pool_id for l in g.pools))
+    return list(ids) or [None]

@@ -101,3 +101,11 @@ def test_down_responder_is_appliance_error(server, driver):
         driver.set_answer(FQDN, ZONE, ["192.0.2.1"], 30)
     with pytest.raises(ApplianceError):
         LocalAppliance(Settings(local_dns_url=None)).get_answer(FQDN, ZONE)
+
+
+def test_stop_drops_kept_alive_connections(server, driver):
+    driver.set_answer(FQDN, ZONE, ["192.0.2.1"], 30)      # the driver's session keeps its connection
+    server.stop()
+    with pytest.raises(ApplianceError):
+        driver.set_answer(FQDN, ZONE, ["192.0.2.2"], 30)
+    assert server.store.get(FQDN).a == ["192.0.2.1"]

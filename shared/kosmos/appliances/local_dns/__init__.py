@@ -36,6 +36,8 @@ class LocalDnsServer:
         for srv in self._servers:
             srv.shutdown()
             srv.server_close()
+            if hasattr(srv, "close_connections"):
+                srv.close_connections()
         self._servers.clear()
 
     def __enter__(self) -> "LocalDnsServer":

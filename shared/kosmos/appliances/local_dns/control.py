@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from kosmos.appliances.local_dns.connections import TracksConnections
 from kosmos.appliances.local_dns.store import RecordStore
 from kosmos.domain.dnsnames import is_within_zone, normalize_fqdn
 
@@ -98,7 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(204)
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(TracksConnections, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 

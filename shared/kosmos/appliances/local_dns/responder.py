@@ -22,6 +22,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+from kosmos.appliances.local_dns.connections import TracksConnections
 from kosmos.appliances.local_dns.store import RecordStore
 
 SOA_TTL = 30
@@ -135,7 +136,7 @@ class _UDPServer(socketserver.ThreadingUDPServer):
     allow_reuse_address = True
 
 
-class _TCPServer(socketserver.ThreadingTCPServer):
+class _TCPServer(TracksConnections, socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
