@@ -54,7 +54,7 @@ def test_steady_state_writes_no_history(rig):
     rig.round(members(ids))
     before = len(history(rig, ids))
     for step in range(3, 8):
-        rig.round(members(ids), step)
+        rig.round(members(ids))
     assert len(history(rig, ids)) == before
 
 
