@@ -105,7 +105,10 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     heap: list[tuple[float, int]] = []
     for i, t in enumerate(targets):
         delay = float(t.spec.monitor.delay)
-        first = first_slot(max(start, wall()), delay, phase(t.spec.member_id, t.spec.monitor.id, delay))
+        # A batch always arrives a little after its window opens: a slot in that gap is
+        # still run if within its grace, else a check whose phase falls there never runs.
+        first = first_slot(max(start, wall() - late_grace(delay)), delay,
+                           phase(t.spec.member_id, t.spec.monitor.id, delay))
         if first < end:
             heap.append((first, i))
     heapq.heapify(heap)
