@@ -42,9 +42,10 @@ def endpoints():
 def start_runner(tmp_path):
     started: list[RunnerProcess] = []
 
-    def start(regions: list[str] | None = None, db: str | None = None) -> RunnerProcess:
+    def start(regions: list[str] | None = None, db: str | None = None,
+              extra: list[str] | None = None, env: dict[str, str] | None = None) -> RunnerProcess:
         r = RunnerProcess(ROOT, tmp_path, db or f"sqlite:///{tmp_path / 'kosmos.sqlite3'}",
-                          regions=regions)
+                          regions=regions, extra=extra, env=env)
         started.append(r.start())
         return r
 

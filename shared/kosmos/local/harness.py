@@ -157,7 +157,8 @@ class RunnerProcess:
     """``python local/runner.py`` in a subprocess on free ports; its log kept in a file."""
 
     def __init__(self, root: Path, workdir: Path, db_url: str, regions: list[str] | None = None,
-                 tick: float = 1.0, extra: list[str] | None = None, python: str = sys.executable):
+                 tick: float = 1.0, extra: list[str] | None = None, python: str = sys.executable,
+                 env: dict[str, str] | None = None):
         self.root = root
         self.workdir = workdir
         self.db_url = db_url
@@ -165,6 +166,7 @@ class RunnerProcess:
         self.tick = tick
         self.extra = list(extra or [])
         self.python = python
+        self.env = dict(env or {})   # KOSMOS_ settings of the user's shell (e.g. PowerDNS)
         self.port = free_port()
         self.dns_port = free_port(udp_too=True)
         self.log_path = workdir / f"runner-{self.port}.log"
@@ -179,6 +181,7 @@ class RunnerProcess:
                "--dns-port", str(self.dns_port), "--db", self.db_url,
                "--regions", ",".join(self.regions), "--tick", str(self.tick), *self.extra]
         env = {k: v for k, v in os.environ.items() if not k.startswith("KOSMOS_")}
+        env.update(self.env)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT)
