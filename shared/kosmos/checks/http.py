@@ -96,6 +96,12 @@ class HttpCheck(Check):
             except ProbeError as exc:
                 raise CheckFailed(str(exc), _ms(started)) from None
         finally:
+            # Settle the future now: a connection dropped after a timeout must not
+            # fail it later with nobody left to read the error.
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()
             if transport is not None:
                 transport.abort()
         latency = _ms(started)

@@ -58,10 +58,20 @@ class HttpProbeProtocol(asyncio.Protocol):
         self.tail = b""                     # last len(needle)-1 body bytes
         self.seen = 0
         self.state = 0                      # 0 headers, 1 body, 2 done
+        future.add_done_callback(self._settled)
+
+    def _settled(self, future: asyncio.Future) -> None:
+        # The probe gave up (timeout): a connection that completes or lingers after
+        # that must be dropped at once, not left open until the peer closes it.
+        if future.cancelled() and self.transport is not None:
+            self.transport.abort()
 
     # -- asyncio.Protocol ------------------------------------------------------
     def connection_made(self, transport) -> None:
         self.transport = transport
+        if self.future.done():
+            transport.abort()
+            return
         transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:

@@ -209,3 +209,25 @@ def test_unresolved_member_has_no_address():
     with asyncio.Runner(loop_factory=LOOP["factory"]) as loop:
         r = loop.run(runner.run(Target(None, 80, s), NOW))
     assert (r.ok, r.reason) == (False, "no address to probe (endpoints not resolved)")
+
+
+def test_timeouts_leave_no_unretrieved_errors_behind(silent_peer, https_server):
+    import gc
+
+    errors = []
+
+    async def main():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: errors.append(ctx))
+        runner = ProbeRunner(load_checks(), Guard(allow_loopback=True))
+        specs = [spec(silent_peer.port, "HTTPS", insecure=True, timeout=0.2),
+                 spec(silent_peer.port, timeout=0.2),
+                 spec(https_server.port, "HTTPS", timeout=0.2)]  # fails verification
+        for s in specs * 5:
+            await runner.run(Target(s.address, s.port, s), NOW)
+        await asyncio.sleep(0.1)
+        gc.collect()
+        await asyncio.sleep(0.1)
+
+    with asyncio.Runner(loop_factory=LOOP["factory"]) as loop:
+        loop.run(main())
+    assert errors == []
