@@ -14,7 +14,7 @@ aiohttp when importable) on the healthy endpoints: how the checker's design
 was chosen. The machine is shared and has two cores, one of which serves the
 endpoints: figures are noisy.
 
-    python bench/bench_checker.py [--n 1000,5000] [--seconds 10] [--compare]
+    python bench/bench_checker.py [--n 1000,5000] [--seconds 10] [--compare] [--https]
 
 Measured on the 2-core development machine (shared, so noisy), 10 s windows:
 N=1,000: 1,000 checks/s, 0.13-0.15 CPU s per 1,000, 77 MiB peak RSS, all
@@ -53,6 +53,7 @@ from kosmos.contracts.events import CheckBatch  # noqa: E402
 
 PORT = 18080
 TIMEOUT = 0.5
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "500"))
 
 
 def addr(block: int, i: int) -> str:
@@ -68,11 +69,15 @@ def endpoints(n: int) -> dict[str, list[str]]:
 
 # --------------------------------------------------------------------------- servers
 
-def start_nginx(addrs: list[str], workdir: Path) -> subprocess.Popen | None:
+def start_nginx(addrs: list[str], workdir: Path, tls: bool = False) -> subprocess.Popen | None:
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if not nginx:
         return None
-    listens = "\n".join(f"    listen {a}:{PORT};" for a in addrs)
+    ssl = " ssl" if tls else ""
+    listens = "\n".join(f"    listen {a}:{PORT}{ssl};" for a in addrs)
+    if tls:
+        listens += (f"\n    ssl_certificate {workdir}/cert.pem;"
+                    f"\n    ssl_certificate_key {workdir}/key.pem;")
     (workdir / "nginx.conf").write_text(f"""
 worker_processes 1;
 pid {workdir}/nginx.pid;
@@ -94,6 +99,38 @@ http {{
 """)
     return subprocess.Popen([nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"),
                              "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+
+
+def make_tls(workdir: Path) -> str:
+    """A CA and a server certificate for ``bench.test`` (ECDSA P-256); returns the CA PEM."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench CA")])
+
+    def build(subject, public_key, ca: bool, sans=None):
+        b = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name)
+             .public_key(public_key).serial_number(x509.random_serial_number())
+             .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if sans:
+            b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        return b.sign(ca_key, hashes.SHA256())
+
+    ca = build(ca_name, ca_key.public_key(), True)
+    leaf = build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench.test")]),
+                 key.public_key(), False, [x509.DNSName("bench.test")])
+    pem = serialization.Encoding.PEM
+    (workdir / "cert.pem").write_bytes(leaf.public_bytes(pem))
+    (workdir / "key.pem").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()))
+    return ca.public_bytes(pem).decode()
 
 
 def start_python_server(addrs: list[str], delay: float, workdir: Path, name: str) -> subprocess.Popen:
@@ -165,7 +202,7 @@ class TallyPublisher(Publisher):
                     self.samples.append(f"{r['member_id']}: {r['ok']} {r['reason']}")
 
 
-def sustained(n: int, seconds: float) -> None:
+def sustained(n: int, seconds: float, ca_pem: str | None = None) -> None:
     groups = endpoints(n)
     expected = {}
     checks = []
@@ -175,11 +212,13 @@ def sustained(n: int, seconds: float) -> None:
         for a in addrs:
             member = f"{kind}-{a}"
             expected[member] = verdict[kind]
+            monitor = {"id": "mon", "type": "HTTP", "delay": 1, "timeout": TIMEOUT,
+                       "max_retries": 3, "max_retries_down": 3}
+            if ca_pem:  # verified against the CA, for the name sent as Host and SNI
+                monitor.update(type="HTTPS", ca_cert=ca_pem, headers={"Host": "bench.test"})
             checks.append({"member_id": member, "pool_id": "p", "project_id": "bench", "address": a,
-                           "port": PORT, "monitor": {"id": "mon", "type": "HTTP", "delay": 1,
-                                                     "timeout": TIMEOUT, "max_retries": 3,
-                                                     "max_retries_down": 3}})
-    settings = Settings(allow_loopback=True, max_concurrency=4000, batch_size=n)
+                           "port": PORT, "monitor": monitor})
+    settings = Settings(allow_loopback=True, max_concurrency=CONCURRENCY, batch_size=n)
     bus = TallyPublisher(expected)
     service = CheckerService(settings, ConductorClient(InProcessTransport(lambda e: (200, {"result": {}}))),
                              bus, load_checks(settings), checker_id="bench")
@@ -194,10 +233,10 @@ def sustained(n: int, seconds: float) -> None:
         c1, t1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
     total = bus.right + bus.wrong
-    print(f"N={n} (healthy {len(groups['healthy'])}, slow {len(groups['slow'])}, closed "
+    print(f"{'HTTPS' if ca_pem else 'HTTP'} N={n} (healthy {len(groups['healthy'])}, slow {len(groups['slow'])}, closed "
           f"{len(groups['closed'])}), every endpoint every 1 s, timeout {TIMEOUT}s, window {seconds:g}s")
     print(f"  checks/s sustained      {total / seconds:8.0f}   ({total} checks, {stats.dropped} slots dropped,"
-          f" {stats.events} results events, {bus.bytes / 1e6:.1f} MB JSON, wall {t1 - t0:.1f}s)")
+          f" {stats.inconclusive} without verdict (overload), {stats.events} results events, {bus.bytes / 1e6:.1f} MB JSON, wall {t1 - t0:.1f}s)")
     print(f"  CPU s per 1,000 checks  {cpu / max(total, 1) * 1000:8.3f}   (user {c1.ru_utime - c0.ru_utime:.2f}s,"
           f" sys {c1.ru_stime - c0.ru_stime:.2f}s)")
     print(f"  peak RSS                {c1.ru_maxrss / 1024:8.1f} MiB (before the batch {rss0 / 1024:.1f} MiB)")
@@ -209,6 +248,7 @@ if __name__ == "__main__":
     p.add_argument("--n", default="1000,5000")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--compare", action="store_true", help="compare probe engines first")
+    p.add_argument("--https", action="store_true", help="HTTPS (verified TLS) instead of HTTP")
     p.add_argument("--serve", help=argparse.SUPPRESS)
     p.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -222,7 +262,10 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="kosmos-bench-") as tmp:
         work = Path(tmp)
         try:
-            nginx = start_nginx(groups["healthy"], work)
+            ca_pem = make_tls(work) if args.https else None
+            nginx = start_nginx(groups["healthy"], work, tls=args.https)
+            if args.https and not nginx:
+                raise SystemExit("--https needs nginx")
             server = "nginx, 1 worker" if nginx else "asyncio server (nginx not installed)"
             procs.append(nginx or start_python_server(groups["healthy"], 0.0, work, "healthy"))
             procs.append(start_python_server(groups["slow"], 2 * TIMEOUT, work, "slow"))
@@ -234,7 +277,7 @@ if __name__ == "__main__":
                 from checker_engines import compare  # noqa: E402
                 compare(groups["healthy"], PORT)
             for n in sizes:
-                sustained(n, args.seconds)
+                sustained(n, args.seconds, ca_pem)
         finally:
             for proc in procs:
                 proc.terminate()

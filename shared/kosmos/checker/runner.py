@@ -12,6 +12,7 @@ import asyncio
 import time
 from datetime import datetime
 
+from kosmos.checker.lag import meter_of_running_loop, overloaded
 from kosmos.checks.base import Check, CheckFailed, CheckInconclusive, CheckUnavailable, Target
 from kosmos.checks.guard import Guard
 from kosmos.contracts.events import CheckResult, CheckSpec
@@ -92,10 +93,17 @@ class ProbeRunner:
                 return False, refusal, None
         timeout = float(spec.monitor.timeout)
         started = time.perf_counter()
+        meter = meter_of_running_loop()
+        loop_started = asyncio.get_running_loop().time() if meter else 0.0
         try:
             async with asyncio.timeout(timeout):
                 outcome = await check.probe(target)
         except TimeoutError:
+            if meter is not None:
+                lag = meter.worst_since(loop_started)
+                if overloaded(lag, timeout):
+                    raise CheckInconclusive(f"checker overloaded: event loop {lag * 1000:.0f} ms "
+                                            f"late during a {timeout}s probe") from None
             return False, f"timeout after {timeout}s", round(timeout * 1000.0, 3)
         except CheckFailed as exc:
             return False, exc.reason, exc.latency_ms

@@ -18,6 +18,7 @@ from pydantic import ValidationError as PydanticError
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.publisher import Publisher
 from kosmos.checker.batch import BatchStats, Discover, run_batch
+from kosmos.checker.lag import LagMeter
 from kosmos.checker.runner import ProbeRunner
 from kosmos.checker.tick import TickOutcome, handle_tick
 from kosmos.checks.base import Check
@@ -87,12 +88,14 @@ class CheckerService:
         async def sink(results: list[CheckResult], endpoints: list[EndpointUpdate]) -> None:
             await asyncio.to_thread(self._publish, batch, results, endpoints)
 
+        meter = LagMeter().start()
         try:
             return await run_batch(
                 batch, self.runner.run, sink, max_concurrency=self.settings.max_concurrency,
                 discover=self.discover,
                 flush_interval=flush_interval or self.settings.results_interval)
         finally:
+            await meter.stop()
             await self.runner.aclose()
 
     def _publish(self, batch: CheckBatch, results: list[CheckResult],
