@@ -1,0 +1,63 @@
+"""The conductor function served over real HTTP, called with the production client."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from functions_framework import create_app
+from werkzeug.serving import make_server
+
+from kosmos.adapters.conductor_client import ConductorClient, HttpTransport
+from kosmos.conductor import http as conductor_http
+from kosmos.config import reset_settings
+from kosmos.contracts.conductor import CallContext
+from kosmos.errors import NotAuthenticated, NotFound, StaleVersion, Unavailable, ValidationError
+
+SOURCE = Path(__file__).resolve().parents[3] / "functions" / "conductor" / "main.py"
+CTX = CallContext(project_id="p1")
+
+
+@pytest.fixture
+def server_url(monkeypatch, tmp_path):
+    monkeypatch.setenv("KOSMOS_DATABASE_URL", f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    monkeypatch.setenv("KOSMOS_CONDUCTOR_TOKEN", "t0ken")
+    monkeypatch.setenv("KOSMOS_LOG_FORMAT", "text")
+    reset_settings()
+    monkeypatch.setattr(conductor_http, "_handler", None)
+    app = create_app("kosmos_conductor", str(SOURCE), "http")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    thread.join(10)
+    if conductor_http._handler is not None:
+        conductor_http._handler.database.dispose()
+    reset_settings()
+
+
+def test_typed_errors_cross_real_http(server_url):
+    client = ConductorClient(HttpTransport(server_url, timeout=10, token="t0ken"))
+    m = client.call("monitor.create", {"values": {"type": "HTTP", "name": "a"}}, CTX)
+    assert client.call("monitor.get", {"id": m["id"]}, CTX)["name"] == "a"
+    client.call("monitor.update", {"id": m["id"], "values": {"name": "b", "version": 1}}, CTX)
+    with pytest.raises(StaleVersion):
+        client.call("monitor.update", {"id": m["id"], "values": {"name": "c", "version": 1}}, CTX)
+    with pytest.raises(NotFound):
+        client.call("monitor.get", {"id": "00000000-0000-0000-0000-000000000000"}, CTX)
+    with pytest.raises(ValidationError) as err:
+        client.call("monitor.create", {"values": {"type": "HTTP", "delay": -1}}, CTX)
+    assert err.value.field == "delay"
+    with pytest.raises(NotAuthenticated):
+        ConductorClient(HttpTransport(server_url, token="wrong")).call("monitor.list", {}, CTX)
+
+
+def test_conductor_not_listening_is_unavailable(server_url):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = ConductorClient(HttpTransport(f"http://127.0.0.1:{port}/", timeout=2))
+    with pytest.raises(Unavailable):
+        client.call("monitor.list", {}, CTX)
