@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     batch_size: int = Field(2000, ge=1, description="Most checks in one kosmos.check.batch.")
     max_concurrency: int = Field(2000, ge=1, description="Most probes in flight at once per batch.")
     batch_max_rate: float = Field(
-        4000.0, gt=0, description="Most probes per second one batch is given (sum of 1/delay).")
+        4000.0, gt=0, description="Most probes per second one batch is given (sum of 1/delay; "
+                                  "an HTTPS probe counts as 6).")
     results_interval: float = Field(
         1.0, gt=0, le=10, description="Seconds between kosmos.check.results events of a batch.")
     allow_loopback: bool = Field(False, description="Let probes target loopback addresses.")

@@ -1,8 +1,9 @@
 """Splitting a region's due checks into batches with deterministic ids.
 
 A batch must finish within its window, so it is capped both in checks
-(``batch_size``) and in probes per second (``batch_max_rate``: the sum of
-1/delay). Checks are ordered by (member, monitor) before cutting, so the same
+(``batch_size``) and in load (``batch_max_rate``: the sum of 1/delay, in
+HTTP-probe equivalents: an HTTPS probe, a full TLS handshake, costs about six
+times the CPU of an HTTP one in bench/bench_checker.py). Checks are ordered by (member, monitor) before cutting, so the same
 due list always yields the same batches and the same ``batch_id``s
 (``<region>/<window start>/<shard>``), whoever builds them and however often.
 """
@@ -12,6 +13,9 @@ from datetime import datetime
 
 from kosmos.contracts.events import CheckSpec
 
+#: CPU cost of one probe relative to an HTTP probe (measured; unknown types count as 1).
+COST = {"HTTPS": 6.0}
+
 
 def shard(checks: list[CheckSpec], batch_size: int, max_rate: float) -> list[list[CheckSpec]]:
     """Cut ``checks`` into batches of at most ``batch_size`` checks and ``max_rate`` probes/s."""
@@ -20,7 +24,7 @@ def shard(checks: list[CheckSpec], batch_size: int, max_rate: float) -> list[lis
     current: list[CheckSpec] = []
     rate = 0.0
     for spec in ordered:
-        r = 1.0 / max(spec.monitor.delay, 1)
+        r = COST.get(spec.monitor.type, 1.0) / max(spec.monitor.delay, 1)
         if current and (len(current) >= batch_size or rate + r > max_rate):
             batches.append(current)
             current, rate = [], 0.0

@@ -168,3 +168,24 @@ def test_batch_refreshes_neutron_endpoints_and_probes_them(regions, http_server,
     results = [r for e in events for r in e.results]
     # The address the batch carried is gone; this window probes the one just discovered.
     assert results and all((r.address, r.ok) == ("127.0.0.1", True) for r in results)
+
+
+class SlowRegions(OpenStackRegions):
+    """A load-balancer API that answers after the monitor's timeout."""
+
+    def __init__(self):
+        super().__init__(connect=lambda region: None)
+
+    def load_balancer_status(self, region, lb_id):
+        import time
+        time.sleep(1.0)
+        return {"loadbalancer": {"operating_status": "ONLINE"}}
+
+
+def test_a_slow_load_balancer_api_gives_no_verdict_rather_than_a_timeout():
+    import time
+    s = spec("neutron_lbaas_v2", "R1", LB).model_copy()
+    s = s.model_copy(update={"monitor": s.monitor.model_copy(update={"timeout": 0.3})})
+    started = time.perf_counter()
+    assert run_octavia(SlowRegions(), s) is None
+    assert time.perf_counter() - started < 1.5

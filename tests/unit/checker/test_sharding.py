@@ -37,3 +37,10 @@ def test_no_checks_no_batches():
 def test_batch_id_names_region_window_and_shard():
     start = datetime(2030, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
     assert batch_id("RegionOne", start, 3) == "RegionOne/2030-05-01T12:00:00Z/3"
+
+
+def test_https_probes_weigh_more_than_http(make_check):
+    http = [CheckSpec.model_validate(make_check(f"h{i:03d}", delay=1)) for i in range(60)]
+    https = [CheckSpec.model_validate(make_check(f"s{i:03d}", delay=1, type_="HTTPS")) for i in range(60)]
+    assert [len(b) for b in shard(http, 10_000, 120)] == [60]
+    assert [len(b) for b in shard(https, 10_000, 120)] == [20, 20, 20]
