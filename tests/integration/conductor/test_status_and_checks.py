@@ -139,3 +139,17 @@ def test_stored_pool_and_gslb_status_follow_member_verdicts_without_bumping_vers
     build.call("member.delete", {"id": a["id"]})
     assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "OFFLINE"
     assert build.call("gslb.get", {"id": g["id"]})["operating_status"] == "OFFLINE"
+
+
+def test_a_new_member_moves_the_pool_status_only_when_it_must(build):
+    p = build.pool()
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "OFFLINE"  # no members
+    a = build.member(p)
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "NO_MONITOR"
+    build.call("health.write", {"members": [
+        {"member_id": a["id"], "operating_status": "ONLINE", "status_reason": "r"}]}, SYSTEM)
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "ONLINE"
+    build.member(p, admin_state_up=False)  # disabled: not counted
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "ONLINE"
+    build.member(p)  # no verdict yet: the pool is no longer wholly ONLINE
+    assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "DEGRADED"

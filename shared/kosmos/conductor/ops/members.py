@@ -52,15 +52,17 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     if replay is not None:
         return replay
     project = ctx.owner()
-    pool = ctx.session.scalar(select(PoolRow.id).where(
+    pool_status = ctx.session.scalar(select(PoolRow.operating_status).where(
         PoolRow.id == pool_id, PoolRow.project_id == project))
-    if pool is None:
+    if pool_status is None:
         raise ValidationError(f"pool_id: pool {pool_id} does not exist", field="pool_id")
     row = MemberRow(id=row_id, project_id=project, pool_id=pool_id, created_at=ctx.now,
                     updated_at=ctx.now, **data, **_endpoints(data))
     ctx.session.add(row)
     ctx.session.flush()
-    refresh_pools(ctx, {pool_id})
+    # A new member has no verdict yet: it cannot move a DEGRADED or NO_MONITOR pool.
+    if data["admin_state_up"] and pool_status not in ("DEGRADED", "NO_MONITOR"):
+        refresh_pools(ctx, {pool_id})
     return record(KIND, row)
 
 

@@ -10,11 +10,11 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
-                                        MonitorRow, PoolRow)
+                                        MonitorRow, PoolMonitorRow, PoolRow)
 from kosmos.conductor.ops.common import IdArgs, OpContext, get_row, op, parse, record
 
 ONLINE, DEGRADED, OFFLINE, NO_MONITOR = "ONLINE", "DEGRADED", "OFFLINE", "NO_MONITOR"
@@ -53,43 +53,54 @@ def refresh_pools(ctx: OpContext, pool_ids: set[str]) -> None:
 
     The status is derived, not edited: storing it does not bump ``version``,
     so a user's read-modify-write is not refused because a member went down.
+    Counting happens in the database so a pool of thousands stays cheap.
     """
     if not pool_ids:
         return
-    pools = list(ctx.session.scalars(select(PoolRow).where(PoolRow.id.in_(sorted(pool_ids)))))
-    enabled: dict[str, list[str]] = defaultdict(list)
-    for pool_id, status in ctx.session.execute(select(MemberRow.pool_id, MemberRow.operating_status)
-                                               .where(MemberRow.pool_id.in_(sorted(pool_ids)),
-                                                      MemberRow.admin_state_up.is_(True))):
-        enabled[pool_id].append(status)
-    for pool in pools:
-        _store(ctx, PoolRow, pool,
-               pool_operating_status(bool(pool.monitor_ids), enabled.get(pool.id, [])))
-    gslb_ids = set(ctx.session.scalars(select(GslbPoolRow.gslb_id).where(
-        GslbPoolRow.pool_id.in_(sorted(pool_ids)))))
-    refresh_gslbs(ctx, gslb_ids)
+    ids = sorted(pool_ids)
+    counts: dict[str, list[str]] = defaultdict(list)
+    for pool_id, status, n in ctx.session.execute(
+            select(MemberRow.pool_id, MemberRow.operating_status, func.count())
+            .where(MemberRow.pool_id.in_(ids), MemberRow.admin_state_up.is_(True))
+            .group_by(MemberRow.pool_id, MemberRow.operating_status)):
+        counts[pool_id].extend([status] * n)
+    has_monitor = exists().where(PoolMonitorRow.pool_id == PoolRow.id)
+    changed: set[str] = set()
+    for pool_id, current, monitored in ctx.session.execute(
+            select(PoolRow.id, PoolRow.operating_status, has_monitor).where(PoolRow.id.in_(ids))):
+        if _store(ctx, PoolRow, pool_id, current,
+                  pool_operating_status(bool(monitored), counts.get(pool_id, []))):
+            changed.add(pool_id)
+    if changed:  # a GSLB's status follows only its pools' statuses
+        refresh_gslbs(ctx, set(ctx.session.scalars(select(GslbPoolRow.gslb_id).where(
+            GslbPoolRow.pool_id.in_(sorted(changed))))))
 
 
 def refresh_gslbs(ctx: OpContext, gslb_ids: set[str]) -> None:
     """Store the derived operating_status of these GSLBs from their pools'."""
     if not gslb_ids:
         return
+    ids = sorted(gslb_ids)
     by_gslb: dict[str, list[str]] = defaultdict(list)
     for gslb_id, status in ctx.session.execute(
             select(GslbPoolRow.gslb_id, PoolRow.operating_status)
             .join(PoolRow, PoolRow.id == GslbPoolRow.pool_id)
-            .where(GslbPoolRow.gslb_id.in_(sorted(gslb_ids)))):
+            .where(GslbPoolRow.gslb_id.in_(ids))):
         by_gslb[gslb_id].append(status)
-    for gslb in ctx.session.scalars(select(GslbRow).where(GslbRow.id.in_(sorted(gslb_ids)))):
-        _store(ctx, GslbRow, gslb, gslb_operating_status(by_gslb.get(gslb.id, [])))
+    for gslb_id, current in ctx.session.execute(
+            select(GslbRow.id, GslbRow.operating_status).where(GslbRow.id.in_(ids))):
+        _store(ctx, GslbRow, gslb_id, current, gslb_operating_status(by_gslb.get(gslb_id, [])))
 
 
-def _store(ctx: OpContext, row_cls: type, row: object, status: str) -> None:
-    if getattr(row, "operating_status") == status:
-        return
-    ctx.session.execute(update(row_cls.__table__).where(
-        row_cls.__table__.c.id == getattr(row, "id")).values(operating_status=status))
-    set_committed_value(row, "operating_status", status)
+def _store(ctx: OpContext, row_cls: Any, row_id: str, current: str, status: str) -> bool:
+    if current == status:
+        return False
+    table = row_cls.__table__
+    ctx.session.execute(update(table).where(table.c.id == row_id).values(operating_status=status))
+    loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
+    if loaded is not None:  # keep the copy this operation returns in step, still not dirty
+        set_committed_value(loaded, "operating_status", status)
+    return True
 
 
 class TreeBuilder:
