@@ -12,10 +12,10 @@ pytestmark = pytest.mark.e2e
 REGIONS = ["RegionOne", "RegionTwo", "RegionThree"]
 
 
-def _region_verdicts(d, address: str) -> dict[str, str]:
+def _regions(d, address: str) -> dict[str, dict]:
     member = d.members[address]
     tree = d.api.get(f"/v1/pools/{d.pool['id']}/pool_members/{member['id']}/status")
-    return {r["region"]: r["verdict"] for r in tree.get("regions", [])}
+    return {r["region"]: r for r in tree.get("regions", [])}
 
 
 def _steady(d, expected: set[str], seconds: float) -> None:
@@ -34,11 +34,15 @@ def test_one_region_alone_removes_nothing(start_runner, endpoints, mode):
 
     d.api.region("RegionOne", mode)
     _steady(d, set(ADDRESSES), seconds=3 * DELAY * DOWN + 2)
-    verdicts = _region_verdicts(d, ADDRESSES[0])
+    regions = _regions(d, ADDRESSES[0])
     if mode == "fail":
         # RegionOne did conclude DOWN; the other two regions outvote it.
-        assert verdicts.get("RegionOne") == "DOWN", verdicts
-    assert verdicts.get("RegionTwo") == "UP" and verdicts.get("RegionThree") == "UP", verdicts
+        assert regions["RegionOne"]["verdict"] == "DOWN", regions
+    else:
+        # Nothing from RegionOne arrives any more: its last verdict has gone stale.
+        assert regions["RegionOne"]["fresh"] is False, regions
+    assert regions["RegionTwo"]["verdict"] == "UP" and regions["RegionThree"]["verdict"] == "UP"
+    assert regions["RegionTwo"]["fresh"] and regions["RegionThree"]["fresh"], regions
 
 
 def test_two_of_three_regions_down_removes_the_endpoint(start_runner, endpoints):
