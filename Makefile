@@ -41,4 +41,4 @@ bench: setup
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache kosmos.sqlite3
+	rm -rf $(VENV) .pytest_cache kosmos.sqlite3 kosmos.sqlite3.dns.json
