@@ -77,3 +77,18 @@ def test_cli_reports_an_unreachable_database(capsys):
     assert main(["current", "--database-url", "postgresql+pg8000://postgres@127.0.0.1:1/x"]) == 1
     assert "Unavailable" in capsys.readouterr().err
     assert main(["heads"]) == 0
+
+
+def test_without_auto_migrate_an_old_schema_is_unavailable_until_upgraded(empty_url):
+    handler = build_handler(empty_url, settings=Settings(), auto_migrate=False)
+    envelope = {"schema_version": 1, "op": "monitor.list",
+                "context": {"project_id": "p"}, "args": {}}
+    try:
+        status, body = handler(envelope)
+        assert status == 503 and body["error"]["type"] == "Unavailable"
+        assert "kosmos.conductor.migrate upgrade" in body["error"]["message"]
+        assert main(["upgrade", "--database-url", empty_url]) == 0
+        status, body = handler(envelope)
+        assert status == 200 and body["result"]["items"] == []
+    finally:
+        handler.database.dispose()

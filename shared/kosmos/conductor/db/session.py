@@ -89,7 +89,7 @@ class Database:
         self.pool_size = pool_size
         self.auto_migrate = auto_migrate
         self._engine: Engine | None = None
-        self._schema_ready = not auto_migrate
+        self._schema_ready = False
         self._lock = threading.RLock()
 
     @property
@@ -105,17 +105,25 @@ class Database:
         return self.engine.dialect.name
 
     def ensure_schema(self) -> None:
-        """Upgrade to the newest migration once per instance, when auto-migrate is on."""
+        """Once per instance: upgrade to the newest migration when auto-migrate is on,
+        else check the database is there (Unavailable until the upgrade step has run)."""
         if self._schema_ready:
             return
         with self._lock:
             if self._schema_ready:
                 return
-            from kosmos.conductor.migrate import upgrade_connection
+            from kosmos.conductor.migrate import current_revision, head_revision, upgrade_connection
             with translated_errors(), self.engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
-                upgrade_connection(conn)
+                if not self.auto_migrate:
+                    have, want = current_revision(conn), head_revision()
+                    if have != want:
+                        raise Unavailable(
+                            f"database schema is at revision {have}, this conductor needs {want}: "
+                            "run `python -m kosmos.conductor.migrate upgrade`", retry_after=5.0)
+                else:
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
+                    upgrade_connection(conn)
             self._schema_ready = True
 
     @contextmanager
