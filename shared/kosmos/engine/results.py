@@ -7,11 +7,13 @@ Steps for one batch (one region's results):
 3. GSLBs whose members moved (or whose endpoints were reported) are decided
    and published with the new statuses as overrides (``publish``);
 4. ``health.write`` stores states, member statuses and history in one
-   transaction. It comes last so that a failure anywhere before it leaves the
-   stored states as they were: the redelivered batch recomputes the same
-   moves, publishing again is idempotent, and no transition is lost. A
-   compare-and-set miss (another engine instance wrote first) re-reads and
-   recomputes, up to ``settings.engine_retries`` times.
+   transaction. It comes after publishing so that a failure anywhere before
+   it leaves the stored states as they were: the redelivered batch
+   recomputes the same moves, publishing again is idempotent, and no
+   transition is lost. A compare-and-set miss (another engine instance wrote
+   first) re-reads and recomputes, up to ``settings.engine_retries`` times;
+5. when members moved, the GSLBs are decided once more from the stored
+   statuses (``_settle``), so concurrent instances converge on one answer.
 """
 from __future__ import annotations
 
@@ -42,22 +44,24 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
         statuses = plan.statuses()
         pools = {ctx.members[m].pool_id for m in [*statuses, *reported] if m in ctx.members}
         gslb_ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id in pools for l in g.pools))
-        report = None
-        if gslb_ids:
-            times = [m.time for m in plan.moves] or [u.observed_at for u in batch.endpoints]
-            when = max(times) if times else deps.clock()
-            cause = Cause(CHECK_RESULTS, f"{batch.region}:{when.isoformat()}", when, {
-                "region": batch.region, "checker_id": batch.checker_id, "batch_id": batch.batch_id,
-                "member_moves": [{"member_id": m.member_id, "from": m.from_status, "to": m.to_status}
-                                 for m in plan.moves],
-                "endpoints_reported": reported})
-            report = publish(gw, deps.appliances, settings, gw.trees(gslb_ids), cause,
-                             statuses=statuses, clock=deps.clock)
+        report = cause = None
         try:
+            if gslb_ids:
+                times = [m.time for m in plan.moves] or [u.observed_at for u in batch.endpoints]
+                when = max(times) if times else deps.clock()
+                cause = Cause(CHECK_RESULTS, f"{batch.region}:{when.isoformat()}", when, {
+                    "region": batch.region, "checker_id": batch.checker_id,
+                    "batch_id": batch.batch_id, "endpoints_reported": reported,
+                    "member_moves": [{"member_id": m.member_id, "from": m.from_status,
+                                      "to": m.to_status} for m in plan.moves]})
+                report = publish(gw, deps.appliances, settings, gw.trees(gslb_ids), cause,
+                                 statuses=statuses, clock=deps.clock)
             written = 0 if plan.empty else gw.write_health(plan.writes, plan.members, plan.history)
         except StaleVersion:
-            log.info("health state moved meanwhile; re-reading", extra={"region": batch.region})
+            log.info("state moved meanwhile; re-reading", extra={"region": batch.region})
             continue
+        if plan.moves and cause is not None:
+            _settle(deps, gslb_ids, cause)
         for move in plan.moves:
             log.info(f"member {move.from_status} -> {move.to_status}",
                      extra={"member_id": move.member_id, "region": batch.region,
@@ -68,3 +72,18 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
                 "held": report.held if report else [], "errors": report.errors if report else []}
     raise Unavailable("health state kept changing under concurrent writers; retry the batch",
                       retry_after=1.0)
+
+
+def _settle(deps: EngineDeps, gslb_ids: list[str], cause: Cause) -> None:
+    """Publish once more from the stored statuses, now that ours are written.
+
+    Another engine instance may have published the same GSLB from a view that
+    lacked our (then unwritten) moves; deciding again from the database after
+    our write closes that window in the common case. A conflict here means
+    another instance is publishing it right now; reconcile is the backstop.
+    """
+    try:
+        publish(deps.gateway, deps.appliances, deps.settings, deps.gateway.trees(gslb_ids), cause,
+                clock=deps.clock)
+    except StaleVersion:
+        log.info("GSLB being published by another instance; left to it and to reconcile")

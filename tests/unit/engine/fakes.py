@@ -39,6 +39,8 @@ class FakeGateway(EngineGateway):
         self.tombs: dict[str, Tombstone] = {}
         self.down = False
         self.fail_next: dict[str, int] = {}     # op → how many calls fail with Unavailable
+        self.conflict_next: dict[str, int] = {}  # op → how many calls fail with StaleVersion
+        self.after_write: list = []             # callbacks run once after a health.write: other writers
         self.calls: list[str] = []
         self.health_writes = 0
 
@@ -49,6 +51,9 @@ class FakeGateway(EngineGateway):
         if self.fail_next.get(op):
             self.fail_next[op] -= 1
             raise Unavailable(f"conductor failed during {op}")
+        if self.conflict_next.get(op):
+            self.conflict_next[op] -= 1
+            raise StaleVersion(f"another writer changed the row during {op}")
 
     # --- engine ops ---------------------------------------------------------
     def context(self, member_ids):
@@ -80,6 +85,8 @@ class FakeGateway(EngineGateway):
                 "version": cur.version + 1})
         self._append(history)
         self.health_writes += 1
+        while self.after_write:
+            self.after_write.pop(0)(self)
         return len(states) + len(members)
 
     def _append(self, entries) -> int:

@@ -154,3 +154,32 @@ def test_scoped_reconcile_needs_an_id(world):
     with pytest.raises(ValidationError) as err:
         engine.handle("kosmos.engine.reconcile", {"scope": "gslb"})
     assert err.value.field == "gslb_id"
+
+
+@pytest.mark.parametrize("op", ["gslb.set_answer", "health.write"])
+def test_concurrent_writer_conflict_is_retried_not_lost(world, op):
+    gw, clock, engine, app = world
+    online(engine, clock)
+    round_(engine, clock, [("a1", False)], 20)
+    gw.conflict_next[op] = 1
+    round_(engine, clock, [("a1", False)], 30)
+    assert gw.members["a1"].operating_status.value == "OFFLINE"
+    assert app.get_answer(FQDN, ZONE).addresses == [A2] and gw.gslbs["g1"].answers == [A2]
+    assert [e.to_state for e in gw.entries("gslb")] == [f"{A1},{A2}", A2]
+
+
+def test_second_look_publishes_a_move_another_instance_missed(world):
+    gw, clock, engine, app = world
+    online(engine, clock)
+    round_(engine, clock, [("a1", False)], 20)
+
+    def other_instance(g):
+        # Meanwhile another instance stores a2's move; it published from a view without a1's.
+        a2 = g.members["a2"]
+        g.members["a2"] = a2.model_validate({**a2.model_dump(), "operating_status": "OFFLINE"})
+
+    clock.now = t(31)
+    engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(30))]))
+    gw.after_write.append(other_instance)
+    engine.handle("kosmos.check.results", batch("r2", [("a1", False, t(30))]))   # decisive for a1
+    assert app.get_answer(FQDN, ZONE).addresses == [B1] and gw.gslbs["g1"].answers == [B1]
