@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterator
-from contextlib import contextmanager
 
 import functions_framework
+from werkzeug.test import Client
 
 _FF_ENV = ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE", "FUNCTION_SOURCE")
 _LOCK = threading.Lock()
@@ -37,8 +38,9 @@ class LoadedFunction:
     app: Any            # the Flask WSGI app functions-framework built
     module: ModuleType  # the function's own module (warm globals live here)
 
-    def test_client(self) -> Any:
-        return self.app.test_client()
+    def test_client(self) -> Client:
+        """A WSGI client of the app; stateless (no cookies), so queue workers may share it."""
+        return Client(self.app, use_cookies=False)
 
 
 @contextmanager

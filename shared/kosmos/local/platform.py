@@ -136,7 +136,8 @@ class Platform:
         self.queue.subscribe(ENGINE, self._deliver_to(self.functions[ENGINE]), workers=1)
         for region in opts.regions:
             fn = self.functions[checker_name(region)]
-            # A batch probes for the length of a tick; two workers let the next tick start.
+            # A batch probes for the length of a tick; more workers let the next tick's
+            # batch start while the last one finishes.
             self.queue.subscribe(checker_name(region), self._deliver_to(fn), workers=4)
         self.queue.start()
 
@@ -150,7 +151,7 @@ class Platform:
         self._watch_thread.start()
         log.info("Kosmos local runner: api on %s, conductor on %s, regions %s, appliance %s%s",
                  self.gateway.url, self.conductor.url, ",".join(opts.regions), opts.appliance,
-                 f", DNS on {opts.host}:{opts.dns_port}" if self.dns else "")
+                 f", DNS on {opts.host}:{self.dns.dns_port}" if self.dns else "")
 
     def _watch_loop(self) -> None:
         while not self._stop.wait(min(self.opts.tick, 1.0) / 2):
