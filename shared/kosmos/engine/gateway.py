@@ -41,8 +41,9 @@ class EngineContext:
 
 
 def _records(raw: Any) -> list[dict[str, Any]]:
+    """Records from a list, a page ``{"items": [...]}``, or a mapping id → record."""
     if isinstance(raw, dict):
-        return list(raw.get("items", raw.values()) if "items" in raw else raw.values())
+        return list(raw["items"] if "items" in raw else raw.values())
     return list(raw or [])
 
 
@@ -81,6 +82,10 @@ class EngineGateway:
 
     def trees(self, gslb_ids: list[str] | None = None) -> list[GslbTree]:
         """The GSLBs (all when ``gslb_ids`` is None) with pools and members, every page."""
+        if gslb_ids is not None and len(gslb_ids) > self.page_size:
+            ids = list(gslb_ids)
+            return [t for i in range(0, len(ids), self.page_size)
+                    for t in self.trees(ids[i:i + self.page_size])]
         out: list[GslbTree] = []
         marker = None
         while True:

@@ -26,7 +26,7 @@ from kosmos.contracts.resources import PublishStatus
 from kosmos.domain import breaker
 from kosmos.domain.answers import AnswerDecision, answer_digest, decide_answer
 from kosmos.engine.gateway import EngineGateway
-from kosmos.errors import ApplianceError
+from kosmos.errors import ApplianceError, StaleVersion
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -48,6 +48,7 @@ class PublishReport:
     held: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
 
 
 def _with_overrides(tree: GslbTree, statuses: dict[str, str]) -> GslbTree:
@@ -75,8 +76,13 @@ def _status(v: Any) -> str:
 def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
             trees: list[GslbTree], cause: Cause, statuses: dict[str, str] | None = None,
             use_breaker: bool = True, read_back: bool = False,
-            clock: Callable[[], datetime] | None = None) -> PublishReport:
-    """Bring each GSLB of ``trees`` to its desired answer (see the module docstring)."""
+            clock: Callable[[], datetime] | None = None,
+            skip_conflicts: bool = False) -> PublishReport:
+    """Bring each GSLB of ``trees`` to its desired answer (see the module docstring).
+
+    A GSLB changed by another writer meanwhile raises StaleVersion, or with
+    ``skip_conflicts`` is listed in ``report.conflicts`` and the rest go on.
+    """
     report = PublishReport()
     trees = [_with_overrides(t, statuses or {}) for t in trees]
     decisions = {t.gslb.id: decide_answer(t, t.gslb.answers, settings.min_healthy_members)
@@ -86,11 +92,16 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
         settings.circuit_breaker_fraction, settings.circuit_breaker_gslbs) if use_breaker else None
     for tree in trees:
         g, d = tree.gslb, decisions[tree.gslb.id]
-        if verdict and g.id in verdict.held:
-            _hold(gateway, tree, d, verdict.reason, cause, len(verdict.held))
-            report.held.append(g.id)
-            continue
-        _publish_one(gateway, appliances, tree, d, cause, report, read_back, clock)
+        try:
+            if verdict and g.id in verdict.held:
+                _hold(gateway, tree, d, verdict.reason, cause, len(verdict.held))
+                report.held.append(g.id)
+                continue
+            _publish_one(gateway, appliances, tree, d, cause, report, read_back, clock)
+        except StaleVersion:
+            if not skip_conflicts:
+                raise
+            report.conflicts.append(g.id)   # another writer is on it; the next cycle looks again
     return report
 
 

@@ -33,11 +33,13 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
     cause = Cause(ENGINE_RECONCILE, f"reconcile:{key}", req.scheduled_at or now,
                   {"scope": req.scope})
     report = publish(gw, deps.appliances, deps.settings, trees, cause,
-                     use_breaker=req.scope == "all", read_back=True, clock=deps.clock)
+                     use_breaker=req.scope == "all", read_back=True, clock=deps.clock,
+                     skip_conflicts=True)
     log.info("reconciled", extra={"status": f"{len(trees)} gslbs, {len(report.drift)} drifted, "
                                             f"{len(report.errors)} errors"})
     return {"gslbs": len(trees), "drift": report.drift, "published": report.published,
-            "held": report.held, "errors": report.errors, "tombstones_removed": removed}
+            "held": report.held, "errors": report.errors, "conflicts": report.conflicts,
+            "tombstones_removed": removed}
 
 
 def _tombstones(deps: EngineDeps, live: set[str]) -> int:

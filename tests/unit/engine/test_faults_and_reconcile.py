@@ -183,3 +183,12 @@ def test_second_look_publishes_a_move_another_instance_missed(world):
     gw.after_write.append(other_instance)
     engine.handle("kosmos.check.results", batch("r2", [("a1", False, t(30))]))   # decisive for a1
     assert app.get_answer(FQDN, ZONE).addresses == [B1] and gw.gslbs["g1"].answers == [B1]
+
+
+def test_reconcile_skips_a_gslb_another_writer_holds_and_does_the_rest(world):
+    gw, clock, engine, app = world
+    gw.add_gslb("g2", "two.example.com.", [("B", 1)])
+    gw.conflict_next["gslb.set_answer"] = 1
+    out = reconcile(engine)
+    assert out["conflicts"] == ["g1"] and out["published"] == ["g2"]
+    assert reconcile(engine)["published"] == ["g1"]
