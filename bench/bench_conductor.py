@@ -1,5 +1,7 @@
 """Conductor throughput: create, get, list (1,000 rows) and bulk health writes.
 
+Also the checker's and engine's reads: checks.due and engine.context.
+
 Runs the real conductor handler in-process (no HTTP) on a fresh SQLite file
 and on a fresh PostgreSQL database, and prints operations per second.
 
@@ -73,6 +75,12 @@ def run(url: str, members: int, rounds: int) -> dict[str, float]:
 
         out["list"] = rate(f"member.list of {min(members, 1000)} rows", rounds, "lists", list_all)
 
+        def due() -> None:
+            for _ in range(rounds):
+                assert len(client.call("checks.due", {"region": "r0"}, SYSTEM)["checks"]) == members
+
+        out["checks_due"] = rate(f"checks.due of {members} checks", rounds, "calls", due)
+
         t0 = datetime.now(timezone.utc)
 
         def states(region: str, step: int, expected: int | None) -> list[dict[str, Any]]:
@@ -97,6 +105,14 @@ def run(url: str, members: int, rounds: int) -> dict[str, float]:
                                     members * rounds, "results", write(batches_new))
         out["health_update"] = rate(f"health.write, {members} compare-and-set per call",
                                     members * rounds, "results", write(batches_upd))
+
+        def context() -> None:
+            for _ in range(rounds):
+                got = client.call("engine.context", {"member_ids": ids}, SYSTEM)
+                assert len(got["states"]) == members * rounds
+
+        out["engine_context"] = rate(f"engine.context of {members} members", rounds, "calls",
+                                     context)
     finally:
         handler.database.dispose()
     return out

@@ -68,9 +68,9 @@ def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     monitors = _in_chunks(ctx, lambda part: select(MonitorRow).where(MonitorRow.id.in_(part)),
                           monitor_ids)
     found = [m.id for m in members]
-    states = _in_chunks(ctx, lambda part: select(HealthStateRow).where(
-        HealthStateRow.member_id.in_(part)).order_by(
-        HealthStateRow.member_id, HealthStateRow.monitor_id, HealthStateRow.region), found)
+    states: list[dict[str, Any]] = []
+    for i in range(0, len(found), CHUNK):
+        states.extend(_state_dicts(ctx, found[i:i + CHUNK]))
     gslb_ids = sorted(set(_in_chunks(ctx, lambda part: select(GslbPoolRow.gslb_id).where(
         GslbPoolRow.pool_id.in_(part)), pool_ids)))
     gslbs = _in_chunks(ctx, lambda part: select(GslbRow).where(GslbRow.id.in_(part)), gslb_ids)
@@ -78,10 +78,27 @@ def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         "members": records("member", members),
         "pools": records("pool", pools),
         "monitors": records("monitor", monitors),
-        "states": [HealthState.model_validate(s, from_attributes=True).model_dump(mode="json")
-                   for s in states],
+        "states": states,
         "gslbs": records("gslb", gslbs),
     }
+
+
+_STATE_FIELDS = tuple(HealthState.model_fields)
+
+
+def _state_dicts(ctx: OpContext, member_ids: list[str]) -> list[dict[str, Any]]:
+    """HealthState records straight from rows: thousands per call, so no ORM objects."""
+    cols = [HealthStateRow.__table__.c[name] for name in _STATE_FIELDS]
+    stmt = select(*cols).where(HealthStateRow.member_id.in_(member_ids)).order_by(
+        HealthStateRow.member_id, HealthStateRow.monitor_id, HealthStateRow.region)
+    out = []
+    for row in ctx.session.execute(stmt):
+        d = dict(zip(_STATE_FIELDS, row))
+        for key in ("last_checked_at", "verdict_changed_at"):
+            if d[key] is not None:
+                d[key] = _iso(d[key])
+        out.append(d)
+    return out
 
 
 @op("gslb.trees")
