@@ -6,7 +6,9 @@ per slot), and waits for a free probe slot (``max_concurrency``) before it
 starts one, so memory stays bounded however long the window or large the
 batch. A slot that cannot start within its grace (``late_grace``) is dropped
 and counted, never bunched with the next: a lost slot costs one sample, a
-bunch would hit endpoints in bursts.
+bunch would hit endpoints in bursts. One exception: a check whose only slot
+of the window passed before the batch arrived (its delay is as long as the
+window) runs that slot at once, or it would never run at all.
 
 Completed results are published as ``kosmos.check.results`` every
 ``flush_interval`` (one second by default), so detection never waits for the
@@ -21,7 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from kosmos.checker.schedule import first_slot, from_epoch, late_grace, phase, to_epoch
+from kosmos.checker.schedule import from_epoch, late_grace, phase, slot_index, to_epoch
 from kosmos.checks.base import Target
 from kosmos.contracts.events import CheckBatch, CheckResult, EndpointUpdate
 from kosmos.logs import get_logger
@@ -102,15 +104,24 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     targets = [Target(spec.address or (spec.endpoints[0] if spec.endpoints else None),
                       spec.monitor.port or spec.port, spec) for spec in batch.checks]
     buffer = ResultBuffer(sink, stats, max_per_event, max_buffered)
-    heap: list[tuple[float, int]] = []
+    # Heap entries: (slot instant, target index, grid index k, catch-up). Instants are
+    # always offset + k * delay, never accumulated, so every run computes identical ones.
+    heap: list[tuple[float, int, int, bool]] = []
+    offsets: list[float] = []
+    arrived = wall()
     for i, t in enumerate(targets):
         delay = float(t.spec.monitor.delay)
+        off = phase(t.spec.member_id, t.spec.monitor.id, delay)
+        offsets.append(off)
         # A batch always arrives a little after its window opens: a slot in that gap is
-        # still run if within its grace, else a check whose phase falls there never runs.
-        first = first_slot(max(start, wall() - late_grace(delay)), delay,
-                           phase(t.spec.member_id, t.spec.monitor.id, delay))
-        if first < end:
-            heap.append((first, i))
+        # still run if within its grace.
+        k = slot_index(max(start, arrived - late_grace(delay)), delay, off)
+        if off + k * delay < end:
+            heap.append((off + k * delay, i, k, False))
+        elif start <= off + (k - 1) * delay:
+            # The check's only slot in this window passed before the batch arrived (a
+            # delay as long as the window): run it now rather than never.
+            heap.append((off + (k - 1) * delay, i, k - 1, True))
     heapq.heapify(heap)
 
     discovery = asyncio.ensure_future(_discover(discover, targets, buffer, stats)) if discover else None
@@ -131,7 +142,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
 
     try:
         while heap:
-            slot, i = heap[0]
+            slot, i, k, catch_up = heap[0]
             wait = slot - (loop.time() + offset)
             # Slots due within LEAD start together: one wake-up per few milliseconds rather
             # than one per slot (timers are millisecond-grained; finer sleeps would spin).
@@ -141,10 +152,11 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             heapq.heappop(heap)
             target = targets[i]
             delay = float(target.spec.monitor.delay)
-            if slot + delay < end:
-                heapq.heappush(heap, (slot + delay, i))
+            following = offsets[i] + (k + 1) * delay
+            if following < end:
+                heapq.heappush(heap, (following, i, k + 1, False))
             await semaphore.acquire()
-            if loop.time() + offset - slot > late_grace(delay):
+            if not catch_up and loop.time() + offset - slot > late_grace(delay):
                 semaphore.release()
                 stats.dropped += 1
                 continue

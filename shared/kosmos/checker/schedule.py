@@ -23,19 +23,23 @@ def phase(member_id: str, monitor_id: str, delay: float) -> float:
     return int.from_bytes(digest, "big") / 2.0 ** 64 * delay
 
 
+def slot_index(start: float, delay: float, offset: float) -> int:
+    """k of the first grid instant ``offset + k·delay`` at or after ``start``."""
+    return math.ceil((start - offset) / delay)
+
+
 def first_slot(start: float, delay: float, offset: float) -> float:
     """The first grid instant at or after ``start`` (epoch seconds)."""
-    k = math.ceil((start - offset) / delay)
-    return offset + k * delay
+    return offset + slot_index(start, delay, offset) * delay
 
 
 def slots(start: float, end: float, delay: float, offset: float) -> list[float]:
     """Every grid instant in [start, end) (for tests and planning; the batch walks lazily)."""
     out = []
-    t = first_slot(start, delay, offset)
-    while t < end:
-        out.append(t)
-        t += delay
+    k = slot_index(start, delay, offset)
+    while offset + k * delay < end:
+        out.append(offset + k * delay)
+        k += 1
     return out
 
 

@@ -167,3 +167,25 @@ def test_waiting_results_are_bounded_while_the_sink_is_stuck():
         buffer.add(CheckResult(member_id=f"m{i}", monitor_id="x", ok=True, reason="ok", checked_at=now))
     assert len(buffer.results) == 30 and stats.results_dropped == 70
     assert buffer.results[0].member_id == "m70"  # the newest are kept
+
+
+def test_checks_whose_only_slot_passed_before_arrival_still_run_once(make_check):
+    # Window opened 2 s ago and lasts 3 s; delay 10: each check has at most one slot in
+    # the window. Those whose slot fell in the 2 s before the batch arrived run at once,
+    # stamped with their grid instant; the rest at their slot; none twice.
+    from kosmos.checker.schedule import slots
+
+    rec = Recorder()
+    start = datetime.now(timezone.utc) - timedelta(seconds=2)
+    b = batch_of(make_check, 60, delay=10, start=start, length=3.0)
+    s0, s1 = to_epoch(start), to_epoch(start) + 3.0
+    expected = {}
+    for c in b.checks:
+        for t in slots(s0, s1, 10.0, phase(c.member_id, "mon-1", 10.0)):
+            expected[c.member_id] = t
+    passed = [m for m, t in expected.items() if t < s0 + 1.5]
+    assert passed and len(expected) < 60, "the test needs checks on both sides of arrival"
+    stats = run(b, rec)
+    got = {r.member_id: to_epoch(r.checked_at) for r in rec.results}
+    assert len(rec.results) == len(got) == len(expected) and stats.dropped == 0
+    assert all(abs(got[m] - t) < 1e-5 for m, t in expected.items())
