@@ -73,8 +73,10 @@ class CheckerService:
         batch = _parse(CheckBatch, data)
         with asyncio.Runner(loop_factory=self.loop_factory) as runner:
             stats = runner.run(self.run_batch(batch))
-        log.info("batch done: %d probes, %d dropped, %d events", stats.probes, stats.dropped,
-                 stats.events, extra={"region": batch.region, "event_id": batch.batch_id})
+        log.info("batch done: %d probes (%d without verdict), %d slots dropped, %d results "
+                 "events (%d failed to publish), %d endpoint updates", stats.probes,
+                 stats.inconclusive, stats.dropped, stats.events, stats.publish_errors,
+                 stats.endpoint_updates, extra={"region": batch.region, "event_id": batch.batch_id})
         return stats
 
     async def run_batch(self, batch: CheckBatch, *, flush_interval: float | None = None) -> BatchStats:
