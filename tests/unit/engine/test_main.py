@@ -57,3 +57,15 @@ def test_bad_event_is_dropped_and_conductor_down_is_retried(setup):
     assert post(client, "kosmos.check.results", {"region": 5}).status_code == 200   # acknowledged
     gw.down = True
     assert post(client, "kosmos.check.results", batch("r1", [("a1", True, clock.now)])).status_code >= 500
+
+
+def test_knative_ping_is_read_as_its_kosmos_type(setup):
+    client, gw, app, clock = setup
+    resp = client.post("/", json={"schema_version": 1, "scope": "all"}, headers={
+        "ce-specversion": "1.0", "ce-type": "dev.knative.sources.ping", "ce-source": "//ping",
+        "ce-id": "p1", "ce-time": "2026-01-01T12:00:00Z", "ce-kosmostype": "kosmos.engine.reconcile",
+        "Content-Type": "application/json"})
+    assert resp.status_code == 200
+    assert app.get_answer("www.example.com.", "example.com.").addresses == ["192.0.2.1"]
+    history = gw.entries("gslb")
+    assert history and history[0].dedupe_key.endswith("reconcile:2026-01-01T12:00:00+00:00")
