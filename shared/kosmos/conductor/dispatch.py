@@ -44,6 +44,10 @@ def handle(envelope: Any, database: Database, stale_intervals: float = 3.0,
     """Run one operation; never raises."""
     started = time.perf_counter()
     op_name = envelope.get("op") if isinstance(envelope, dict) else None
+    context = envelope.get("context") if isinstance(envelope, dict) else None
+    ids = {"op": op_name}
+    if isinstance(context, dict):
+        ids.update(request_id=context.get("request_id"), project_id=context.get("project_id"))
     try:
         request = parse_envelope(envelope)
         result = _run(request, database, stale_intervals)
@@ -51,11 +55,10 @@ def handle(envelope: Any, database: Database, stale_intervals: float = 3.0,
     except KosmosError as exc:
         status, body = exc.code, exc.to_wire()
     except Exception:
-        log.exception("conductor operation failed", extra={"op": op_name})
+        log.exception("conductor operation failed", extra=ids)
         status, body = 500, KosmosError("internal error in the conductor").to_wire()
     log.debug("conductor call", extra={
-        "op": op_name, "status": status,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+        **ids, "status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
     return status, body
 
 
