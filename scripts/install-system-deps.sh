@@ -15,7 +15,9 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
     # The package starts a pdns service on port 53; the tests start their own.
     (command -v systemctl >/dev/null && systemctl disable --now pdns 2>/dev/null) || true
-    pkill -x pdns_server 2>/dev/null || true
+    # Without systemd, stop only the packaged instance (by its pid file), never
+    # a pdns_server a test fixture started.
+    if [ -s /run/pdns/pdns.pid ]; then kill "$(cat /run/pdns/pdns.pid)" 2>/dev/null || true; fi
 else
     echo "not root: cannot install ${need[*]}; tests needing them will skip" >&2
 fi
