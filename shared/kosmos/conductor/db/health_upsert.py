@@ -45,11 +45,6 @@ WITH input AS (
     JOIN pool_members m ON m.id = i.member_id
     JOIN monitors mo ON mo.id = i.monitor_id
     WHERE (CAST(:project AS varchar) IS NULL OR m.project_id = CAST(:project AS varchar))
-), missing AS (
-    SELECT count(*) AS n FROM valid v
-    WHERE v.expected_version IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM health_states h WHERE h.member_id = v.member_id
-        AND h.monitor_id = v.monitor_id AND h.region = v.region)
 ), written AS (
     INSERT INTO health_states (member_id, monitor_id, region, project_id, verdict,
         consecutive_ok, consecutive_fail, last_ok, last_reason, last_latency_ms,
@@ -66,9 +61,12 @@ WITH input AS (
         verdict_changed_at = excluded.verdict_changed_at,
         version = excluded.version, updated_at = excluded.updated_at
     WHERE health_states.version = excluded.version - 1
-    RETURNING 1
+    -- xmax = 0 marks a row this statement inserted; inserted above version 1 means the
+    -- caller expected a stored row that was not there.
+    RETURNING (xmax = 0 AND version > 1) AS was_missing
 )
-SELECT (SELECT count(*) FROM valid), (SELECT count(*) FROM written), (SELECT n FROM missing)
+SELECT (SELECT count(*) FROM valid), (SELECT count(*) FROM written),
+       (SELECT count(*) FROM written WHERE was_missing)
 """)
 
 
