@@ -7,6 +7,7 @@ import uuid
 import pytest
 from fixtures.conductor import SYSTEM, entry, state
 
+from kosmos.contracts.health import HealthState
 from kosmos.errors import StaleVersion, ValidationError
 
 
@@ -41,6 +42,19 @@ def test_health_write_inserts_then_compare_and_sets(setup):
         build.call("health.write", {"states": [{"state": state(a, m["id"], "r9"),
                                                 "expected_version": 3}]}, SYSTEM)
     assert _states(build, a)[0]["verdict"] == "DOWN"
+
+
+def test_states_read_back_exactly_as_written(setup):
+    build, m, _, a, _ = setup
+    written = state(a, m["id"], last_latency_ms=12.5, last_reason="HTTP 503 not in [200]",
+                    verdict="DOWN", last_ok=False, consecutive_ok=0, consecutive_fail=2,
+                    last_checked_at="2026-03-04T05:06:07.120000+02:00",
+                    verdict_changed_at="2026-03-04T03:06:07Z")
+    build.call("health.write", {"states": [{"state": written}]}, SYSTEM)
+    [row] = _states(build, a)
+    got, sent = HealthState.model_validate(row), HealthState.model_validate({**written, "version": 1})
+    assert got == sent
+    assert row["last_checked_at"].endswith("Z")
 
 
 def test_a_stale_row_midway_writes_nothing_at_all(setup):

@@ -8,12 +8,12 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import delete, select
 
-from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
+from kosmos.conductor.db.health_read import read_states
+from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, MemberRow,
                                         MonitorRow, PoolRow, TombstoneRow)
 from kosmos.conductor.ops import history
 from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record, records
 from kosmos.contracts.common import StrictModel, UtcDatetime
-from kosmos.contracts.health import HealthState
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import PublishStatus
 
@@ -68,9 +68,7 @@ def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     monitors = _in_chunks(ctx, lambda part: select(MonitorRow).where(MonitorRow.id.in_(part)),
                           monitor_ids)
     found = [m.id for m in members]
-    states: list[dict[str, Any]] = []
-    for i in range(0, len(found), CHUNK):
-        states.extend(_state_dicts(ctx, found[i:i + CHUNK]))
+    states = read_states(ctx.session, ctx.dialect, found)
     gslb_ids = sorted(set(_in_chunks(ctx, lambda part: select(GslbPoolRow.gslb_id).where(
         GslbPoolRow.pool_id.in_(part)), pool_ids)))
     gslbs = _in_chunks(ctx, lambda part: select(GslbRow).where(GslbRow.id.in_(part)), gslb_ids)
@@ -81,24 +79,6 @@ def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         "states": states,
         "gslbs": records("gslb", gslbs),
     }
-
-
-_STATE_FIELDS = tuple(HealthState.model_fields)
-
-
-def _state_dicts(ctx: OpContext, member_ids: list[str]) -> list[dict[str, Any]]:
-    """HealthState records straight from rows: thousands per call, so no ORM objects."""
-    cols = [HealthStateRow.__table__.c[name] for name in _STATE_FIELDS]
-    stmt = select(*cols).where(HealthStateRow.member_id.in_(member_ids)).order_by(
-        HealthStateRow.member_id, HealthStateRow.monitor_id, HealthStateRow.region)
-    out = []
-    for row in ctx.session.execute(stmt):
-        d = dict(zip(_STATE_FIELDS, row))
-        for key in ("last_checked_at", "verdict_changed_at"):
-            if d[key] is not None:
-                d[key] = _iso(d[key])
-        out.append(d)
-    return out
 
 
 @op("gslb.trees")
