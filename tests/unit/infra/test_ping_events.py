@@ -22,10 +22,6 @@ from kosmos.contracts.events import CHECK_TICK, ENGINE_RECONCILE, CheckTick, Eng
 from kosmos.engine.service import EngineService
 
 REPO = Path(__file__).resolve().parents[3]
-NOT_YET = ("the entry points dispatch on the CloudEvent type only; they must read a "
-           "dev.knative.sources.ping event as its `kosmostype` and take scheduled_at from its time")
-
-
 class RecordingChecker(CheckerService):
     """A checker service that only records what the entry point hands it."""
 
@@ -70,7 +66,6 @@ def deliver(function: str, target: str, recorder, extensions: dict, data: dict, 
         sys.modules["main"].INSTANCE.use(None)
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
 def test_the_regional_ping_reaches_the_checker_as_a_tick(tf_modules):
     spec = ping_source_spec(tf_modules, "modules/regional")
     extensions = {k: v.replace("${var.region.slug}", "regionone") for k, v in spec["ceOverrides"]["extensions"].items()}
@@ -83,7 +78,6 @@ def test_the_regional_ping_reaches_the_checker_as_a_tick(tf_modules):
     assert tick.region == "RegionOne" and tick.scheduled_at == when
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
 def test_the_global_ping_reaches_the_engine_as_a_reconcile(tf_modules):
     spec = ping_source_spec(tf_modules, "modules/global")
     recorder = RecordingEngine()
