@@ -50,16 +50,23 @@ USER = CallContext(project_id="bench", roles=["member"])
 POOL_SIZE = 20
 
 
-def fresh_database(url: str, name: str = "kosmos_bench_engine") -> str:
+BENCH_DB = "kosmos_bench_engine"
+
+
+def _admin(url: str, *statements: str) -> None:
     import pg8000.native
     parts = urlsplit(url)
     conn = pg8000.native.Connection(parts.username or "postgres", host=parts.hostname or "127.0.0.1",
                                     port=parts.port or 5432, password=parts.password,
                                     database=parts.path.lstrip("/") or "postgres")
-    conn.run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    conn.run(f"CREATE DATABASE {name}")
+    for sql in statements:
+        conn.run(sql)
     conn.close()
-    return urlunsplit(parts._replace(path="/" + name))
+
+
+def fresh_database(url: str, name: str = BENCH_DB) -> str:
+    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 class Clock:
@@ -191,6 +198,9 @@ def main() -> int:
               f"after the push: p50 {statistics.median(handled):.1f} ms")
     dns_server.stop()
     pool.shutdown()
+    if a.database_url.startswith("postgresql"):
+        client.transport.handler.database.dispose()   # type: ignore[attr-defined]
+        _admin(a.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
     return 0
 
 
