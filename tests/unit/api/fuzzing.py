@@ -166,3 +166,34 @@ def check_response(doc: dict[str, Any], op: dict[str, Any], status: int, raw: by
     errors = sorted(Draft202012Validator(schema).iter_errors(json.loads(raw)),
                     key=lambda e: list(e.path))
     assert not errors, f"{status} breaks its schema: {errors[0].message} at {list(errors[0].path)}"
+
+
+def fuzz_operation(client: Any, h: Any, method: str, path: str, max_examples: int) -> None:
+    """Draw requests for one operation of the document and check every answer.
+
+    A small tree (monitor, pool, member, GSLB) is created first so some drawn
+    ids exist and reach the conductor's answers, not only its 404s.
+    """
+    from hypothesis import HealthCheck, given, settings
+
+    doc = client.get("/v1/openapi.json").get_json()
+    op = doc["paths"][path][method]
+    mon = client.post("/v1/monitors", json={"type": "TCP"}, headers=h()).get_json()
+    pool = client.post("/v1/pools", json={"monitor_ids": [mon["id"]]}, headers=h()).get_json()
+    member = client.post(f"/v1/pools/{pool['id']}/pool_members", json={"address": "10.0.0.1"},
+                         headers=h()).get_json()
+    gslb = client.post("/v1/gslbs", json={"fqdn": "a.example.com.", "zone_name": "example.com.",
+                                          "pools": [{"pool_id": pool["id"]}]}, headers=h()).get_json()
+    ids = [mon["id"], pool["id"], member["id"], gslb["id"]]
+
+    @settings(max_examples=max_examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(req=request_strategy(doc, path, op, ids))
+    def run(req: dict[str, Any]) -> None:
+        kwargs = {"query_string": req["query"], "headers": h("p1", req["roles"])}
+        if req["body"] is not None or method.lower() in ("post", "put"):
+            kwargs["json"] = req["body"]
+        r = client.open(req["url"], method=method.upper(), **kwargs)
+        check_response(doc, op, r.status_code, r.data)
+
+    run()
