@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from fixtures.conductor import SYSTEM, entry, state
+from fixtures.conductor import P2, SYSTEM, Builder, entry, state
 
 from kosmos.contracts.health import HealthState
+from kosmos.contracts.resources import Member
 from kosmos.errors import StaleVersion, ValidationError
 
 
@@ -206,3 +207,38 @@ def test_history_append_dedupes_and_lists_newest_first_with_filters(build):
     with pytest.raises(ValidationError) as err:
         build.call("history.append", {"entries": [{**entry(), "to": None}]})
     assert err.value.field.startswith("entries.0")
+
+
+def test_engine_context_members_are_the_member_records(setup):
+    """engine.context reads members without the ORM; its records equal member.get's."""
+    build, m, p, a, b = setup
+    build.call("health.write", {"members": [{"member_id": a["id"], "operating_status": "ERROR",
+                                             "status_reason": "down in r1, r2"}]}, SYSTEM)
+    build.call("member.update", {"id": b["id"], "values": {"weight": 0, "admin_state_up": False}})
+    ctx = build.call("engine.context", {"member_ids": [b["id"], a["id"], a["id"]]}, SYSTEM)
+    expected = sorted((build.call("member.get", {"id": x["id"]}) for x in (a, b)),
+                      key=lambda r: r["id"])
+    assert [Member.model_validate(x) for x in ctx["members"]] == \
+        [Member.model_validate(x) for x in expected]
+    assert ctx["members"][[x["id"] for x in expected].index(a["id"])]["status_changed_at"]
+
+
+def test_engine_context_keeps_to_the_callers_project(setup):
+    build, m, p, a, _ = setup
+    other = Builder(build.c, P2)
+    mine = other.member(other.pool([other.monitor()]))
+    ids = [a["id"], mine["id"]]
+    assert [x["id"] for x in build.call("engine.context", {"member_ids": ids})["members"]] == [a["id"]]
+    assert [x["id"] for x in other.call("engine.context", {"member_ids": ids})["members"]] == [mine["id"]]
+    assert len(build.call("engine.context", {"member_ids": ids}, SYSTEM)["members"]) == 2
+
+
+def test_engine_context_reads_more_members_than_one_chunk(build):
+    m = build.monitor()
+    p = build.pool([m])
+    made = [build.member(p, address=f"198.51.100.{i % 250 + 1}", port=1000 + i)
+            for i in range(905)]
+    build.call("health.write", {"states": [{"state": state(x, m["id"])} for x in made]}, SYSTEM)
+    ctx = build.call("engine.context", {"member_ids": [x["id"] for x in made]}, SYSTEM)
+    assert [x["id"] for x in ctx["members"]] == sorted(x["id"] for x in made)
+    assert [s["member_id"] for s in ctx["states"]] == sorted(x["id"] for x in made)

@@ -1,56 +1,97 @@
-"""Reading many health rows at once (the engine reads thousands per event).
+"""Reading many rows by id at once (the engine reads thousands per event).
 
-pg8000 decodes every column in Python (timestamps through ``strptime``), so
-on PostgreSQL the server builds the records as one JSON document and the
-client decodes it in one ``json.loads``. Elsewhere plain rows are turned into
-the same records.
+pg8000 does everything in Python: it rewrites every ``%s`` placeholder of a
+statement character by character, escapes an array parameter character by
+character, and decodes every column (timestamps through ``strptime``). So on
+PostgreSQL the ids go in as one JSON text parameter, and the server builds
+the records as one JSON document that the client decodes in one
+``json.loads``: a few milliseconds for a thousand rows instead of ~50.
+Elsewhere plain rows are turned into the same records.
+
+The records carry the columns named in ``fields`` under the same names;
+timestamps (naive UTC in the database) come out as ISO 8601 with ``Z``, the
+form ``model_dump(mode="json")`` gives.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import DateTime, Table, select, text
 from sqlalchemy.orm import Session
 
-from kosmos.conductor.db.models import HealthStateRow
+from kosmos.conductor.db.models import HealthStateRow, MemberRow
 from kosmos.contracts.health import HealthState
+from kosmos.contracts.resources import Member
 
-FIELDS = tuple(HealthState.model_fields)
-_TIMES = ("last_checked_at", "verdict_changed_at")
 CHUNK = 900
-
-_PG_READ = text(
-    "SELECT CAST(coalesce(json_agg(json_build_object("
-    + ", ".join(f"'{f}', {f}" for f in FIELDS)
-    + ") ORDER BY member_id, monitor_id, region), '[]') AS text) "
-    "FROM health_states WHERE member_id = ANY(CAST(:ids AS varchar[]))")
+STATE_FIELDS = tuple(HealthState.model_fields)
+MEMBER_FIELDS = tuple(Member.model_fields)
 
 
 def _iso(value: Any) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
+def _is_time(column: Any) -> bool:
+    kind = column.type
+    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
+
+
+def _times(table: Table, fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f for f in fields if _is_time(table.c[f]))
+
+
+def read_by_key(session: Session, dialect: str, table: Table, fields: tuple[str, ...],
+                key: str, ids: list[str], order_by: tuple[str, ...],
+                project: str | None = None) -> list[dict[str, Any]]:
+    """Records ``{field: value}`` of the rows whose ``key`` is in ``ids``, in
+    ``order_by`` order; only ``project``'s rows when it is given."""
+    if not ids:
+        return []
+    times = _times(table, fields)
+    if dialect == "postgresql":
+        # Field and table names come from the models, never from a caller.
+        sql = (f"SELECT CAST(coalesce(json_agg(json_build_object("
+               + ", ".join(f"'{f}', {f}" for f in fields)
+               + f") ORDER BY {', '.join(order_by)}), '[]') AS text) FROM {table.name} "
+               f"WHERE {key} IN (SELECT json_array_elements_text(CAST(:ids AS json)))")
+        params: dict[str, Any] = {"ids": json.dumps(list(ids))}
+        if project is not None:
+            sql += " AND project_id = :project"
+            params["project"] = project
+        rows = json.loads(session.execute(text(sql), params).scalar_one())
+        for row in rows:
+            for name in times:  # naive UTC from the server: say so
+                if row[name] is not None:
+                    row[name] += "Z"
+        return rows
+    cols = [table.c[name] for name in fields]
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(ids), CHUNK):
+        stmt = select(*cols).where(table.c[key].in_(ids[i:i + CHUNK]))
+        if project is not None:
+            stmt = stmt.where(table.c.project_id == project)
+        for values in session.execute(stmt.order_by(*(table.c[o] for o in order_by))):
+            row = dict(zip(fields, values))
+            for name in times:
+                if row[name] is not None:
+                    row[name] = _iso(row[name])
+            out.append(row)
+    if len(ids) > CHUNK:
+        out.sort(key=lambda r: tuple(r[o] for o in order_by))
+    return out
+
+
 def read_states(session: Session, dialect: str, member_ids: list[str]) -> list[dict[str, Any]]:
     """HealthState records (JSON-ready) of these members, by (member, monitor, region)."""
-    if not member_ids:
-        return []
-    if dialect == "postgresql":
-        rows = json.loads(session.execute(_PG_READ, {"ids": list(member_ids)}).scalar_one())
-        for row in rows:
-            for key in _TIMES:  # naive UTC from the server: say so
-                if row[key] is not None:
-                    row[key] += "Z"
-        return rows
-    cols = [HealthStateRow.__table__.c[name] for name in FIELDS]
-    out: list[dict[str, Any]] = []
-    for i in range(0, len(member_ids), CHUNK):
-        stmt = select(*cols).where(HealthStateRow.member_id.in_(member_ids[i:i + CHUNK])).order_by(
-            HealthStateRow.member_id, HealthStateRow.monitor_id, HealthStateRow.region)
-        for values in session.execute(stmt):
-            row = dict(zip(FIELDS, values))
-            for key in _TIMES:
-                if row[key] is not None:
-                    row[key] = _iso(row[key])
-            out.append(row)
-    return out
+    return read_by_key(session, dialect, HealthStateRow.__table__, STATE_FIELDS, "member_id",
+                       member_ids, ("member_id", "monitor_id", "region"))
+
+
+def read_members(session: Session, dialect: str, member_ids: list[str],
+                 project: str | None = None) -> list[dict[str, Any]]:
+    """Member records (JSON-ready, as ``record("member", row)``) by id; only
+    ``project``'s when it is given."""
+    return read_by_key(session, dialect, MemberRow.__table__, MEMBER_FIELDS, "id", member_ids,
+                       ("id",), project)

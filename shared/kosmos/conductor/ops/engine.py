@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import delete, select
 
-from kosmos.conductor.db.health_read import read_states
+from kosmos.conductor.db.health_read import read_members, read_states
 from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, MemberRow,
                                         MonitorRow, PoolRow, TombstoneRow)
 from kosmos.conductor.ops import history
@@ -16,6 +16,7 @@ from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record, r
 from kosmos.contracts.common import StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import PublishStatus
+from kosmos.errors import ValidationError
 
 CHUNK = 900
 
@@ -55,25 +56,33 @@ def _in_chunks(ctx: OpContext, stmt_for: Any, ids: list[str]) -> list[Any]:
     return out
 
 
+def _list_project(ctx: OpContext) -> str | None:
+    """The project a list is restricted to (None: every project), as ``list_scoped``."""
+    call = ctx.call
+    if call.is_admin and (call.all_projects or not call.project_id):
+        return None
+    if not call.project_id:
+        raise ValidationError("context.project_id is required", field="context.project_id")
+    return call.project_id
+
+
 @op("engine.context")
 def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     """The members, their pools and monitors, every health row of the members, and the
     GSLBs using those pools. Unknown member ids are left out (deleted meanwhile)."""
     ids = sorted(set(parse(ContextArgs, args).member_ids))
-    members = _in_chunks(ctx, lambda part: ctx.list_scoped(
-        select(MemberRow).where(MemberRow.id.in_(part)), MemberRow), ids)
-    pool_ids = sorted({m.pool_id for m in members})
+    members = read_members(ctx.session, ctx.dialect, ids, _list_project(ctx))
+    pool_ids = sorted({m["pool_id"] for m in members})
     pools = _in_chunks(ctx, lambda part: select(PoolRow).where(PoolRow.id.in_(part)), pool_ids)
     monitor_ids = sorted({mid for p in pools for mid in p.monitor_ids})
     monitors = _in_chunks(ctx, lambda part: select(MonitorRow).where(MonitorRow.id.in_(part)),
                           monitor_ids)
-    found = [m.id for m in members]
-    states = read_states(ctx.session, ctx.dialect, found)
+    states = read_states(ctx.session, ctx.dialect, [m["id"] for m in members])
     gslb_ids = sorted(set(_in_chunks(ctx, lambda part: select(GslbPoolRow.gslb_id).where(
         GslbPoolRow.pool_id.in_(part)), pool_ids)))
     gslbs = _in_chunks(ctx, lambda part: select(GslbRow).where(GslbRow.id.in_(part)), gslb_ids)
     return {
-        "members": records("member", members),
+        "members": members,
         "pools": records("pool", pools),
         "monitors": records("monitor", monitors),
         "states": states,
