@@ -44,7 +44,29 @@ def api_app(settings: Settings | None = None, *, conductor: ConductorClient | No
             authenticator = KeystoneAuth(validator, s.keystone_auth_url)
     return ApiApp(conductor or conductor_client(s), authenticator,
                   policy or Policy.from_file(s.policy_file),
-                  max_body_bytes=s.max_body_bytes, public_url=s.api_public_url)
+                  max_body_bytes=s.max_body_bytes, public_url=s.api_public_url,
+                  resolve_endpoints=endpoint_resolver(s))
+
+
+def endpoint_resolver(settings: Settings):
+    """Looks up a neutron member's addresses in its region; None without a cloud.
+
+    Without ``settings.cloud`` (the local runner) there is no OpenStack to ask:
+    members stay PENDING until a checker that has one refreshes them.
+    """
+    if not settings.cloud:
+        return None
+    from kosmos.adapters.endpoint_lookup import lookup_endpoints
+    from kosmos.adapters.openstack import OpenStackRegions, default_connect
+
+    regions = OpenStackRegions(default_connect(settings.cloud))
+
+    def resolve(member: dict):
+        return lookup_endpoints(regions, member_id=member["id"], member_type=member["type"],
+                                region=member.get("region"), neutron_id=member.get("neutron_id"),
+                                last_known=list(member.get("endpoints") or []))
+
+    return resolve
 
 
 def event_publisher(settings: Settings | None = None, *, source: str = "//kosmos"):

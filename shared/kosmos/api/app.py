@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
@@ -77,8 +77,10 @@ class ApiApp:
 
     def __init__(self, conductor: ConductorClient, authenticator: Authenticator,
                  policy: Policy | None = None, *, max_body_bytes: int = 1_048_576,
-                 public_url: str | None = None):
+                 public_url: str | None = None,
+                 resolve_endpoints: Callable[[dict[str, Any]], Any] | None = None):
         self.conductor = conductor
+        self.resolve_endpoints = resolve_endpoints
         self.authenticator = authenticator
         self.policy = policy or Policy()
         self.max_body_bytes = max_body_bytes
@@ -130,7 +132,8 @@ class ApiApp:
         call = ApiCall(conductor=self.conductor, policy=self.policy, principal=principal,
                        request_id=request_id, base_url=base, path=request.path,
                        params=params, args=request.args, body=body,
-                       idempotency_key=idempotency_key(request))
+                       idempotency_key=idempotency_key(request),
+                       resolve_endpoints=self.resolve_endpoints)
         return route.handler(call)
 
     @staticmethod

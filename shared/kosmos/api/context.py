@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from werkzeug.datastructures import MultiDict
 
@@ -26,6 +26,8 @@ class ApiCall:
     args: MultiDict[str, str] = field(default_factory=MultiDict)
     body: Any = None
     idempotency_key: str | None = None
+    # Looks up a neutron member's addresses in its region (None: not configured).
+    resolve_endpoints: Callable[[dict[str, Any]], Any] | None = None
 
     def context(self, all_projects: bool = False) -> CallContext:
         """The conductor call context of this caller."""

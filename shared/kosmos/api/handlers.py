@@ -18,7 +18,9 @@ from kosmos.api import render
 from kosmos.api.context import ApiCall
 from kosmos.api.errors import json_response
 from kosmos.api.queries import filters_of, list_query_model, parse_query
+from kosmos.adapters.endpoint_lookup import NEUTRON_TYPES
 from kosmos.api.resources import ResourceSpec
+from kosmos.contracts.conductor import CallContext
 from kosmos.errors import NotFound, ValidationError, from_pydantic
 
 
@@ -52,6 +54,22 @@ def member_in_path(call: ApiCall, spec: ResourceSpec) -> dict[str, Any] | None:
     if member.get("pool_id") != call.params["pool_id"]:
         raise NotFound("pool member not found")
     return member
+
+
+def resolve_endpoints(call: ApiCall, member: dict[str, Any]) -> dict[str, Any]:
+    """A neutron member with its addresses looked up in its region, stored, and read back.
+
+    The checker refreshes them every window anyway; resolving here means a new
+    member is served from its first verdict, and a wrong port id shows at once
+    (``endpoints_status`` ERROR with the reason). An unreachable region leaves
+    the member STALE with the reason: the create itself still succeeds.
+    """
+    if call.resolve_endpoints is None or member.get("type") not in NEUTRON_TYPES:
+        return member
+    update = call.resolve_endpoints(member)
+    call.conductor.call("endpoints.set", {"updates": [update.model_dump(mode="json")]},
+                        CallContext.system(call.request_id))
+    return call.conductor.call("member.get", {"id": member["id"]}, call.context())
 
 
 def list_(spec: ResourceSpec, call: ApiCall) -> Response:
@@ -89,6 +107,8 @@ def create(spec: ResourceSpec, call: ApiCall) -> Response:
         project = call.principal.project_id if call.principal else ""
         args["id"] = str(uuid.uuid5(_IDEMPOTENCY, f"{project}/{spec.name}/{call.idempotency_key}"))
     raw = call.conductor.call(f"{spec.name}.create", args, call.context())
+    if spec.name == "member":
+        raw = resolve_endpoints(call, raw)
     body = render.record(spec, raw, call.base_url)
     return json_response(body, 201, {"Location": body["links"]["self"]})
 
@@ -104,6 +124,8 @@ def update(spec: ResourceSpec, call: ApiCall) -> Response:
     member_in_path(call, spec)
     raw = call.conductor.call(f"{spec.name}.update", {"id": call.params["id"], "values": values},
                               call.context())
+    if spec.name == "member" and {"region", "neutron_id"} & values.keys():
+        raw = resolve_endpoints(call, raw)
     return json_response(render.record(spec, raw, call.base_url))
 
 

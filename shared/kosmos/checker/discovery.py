@@ -1,29 +1,19 @@
 """Refreshing the addresses of neutron members once per window.
 
-``neutron_port``: the port's fixed IPs and its floating IPs. ``neutron_lbaas_v2``:
-the load balancer's VIP and the VIP port's floating IPs. Looked up in the
-member's own region. The outcome per member is an ``EndpointUpdate``:
-
-- ``OK`` with the addresses found; probes of this window use them;
-- ``ERROR`` with no addresses when the port / load balancer is gone;
-- ``STALE`` with the last known addresses (those the batch carried) and the
-  reason when the region's API is unreachable: a region outage must not
-  empty a member's addresses.
+Each member is looked up in its own region (``kosmos.adapters.endpoint_lookup``);
+probes of this window use the addresses found, none when the port or load
+balancer is gone, and the last known ones (those the batch carried) when the
+region's API is unreachable.
 """
 from __future__ import annotations
 
 import asyncio
 from typing import Callable
 
+from kosmos.adapters.endpoint_lookup import NEUTRON_TYPES, lookup_endpoints
 from kosmos.adapters.openstack import OpenStackRegions
 from kosmos.checks.base import Target
-from kosmos.contracts.common import utcnow
 from kosmos.contracts.events import CheckSpec, EndpointUpdate
-from kosmos.errors import NotFound, Unavailable
-from kosmos.logs import get_logger
-
-log = get_logger(__name__)
-NEUTRON_TYPES = ("neutron_port", "neutron_lbaas_v2")
 
 
 class EndpointDiscovery:
@@ -64,26 +54,9 @@ class EndpointDiscovery:
 
     def lookup(self, spec: CheckSpec) -> EndpointUpdate:
         """The member's current addresses (blocking; run in a thread)."""
-        region, nid = spec.member_region, spec.neutron_id
-        if not region or not nid:
-            return EndpointUpdate(member_id=spec.member_id, endpoints=[], status="ERROR",
-                                  reason="member has no region or neutron_id", observed_at=utcnow())
-        try:
-            if spec.member_type == "neutron_port":
-                found = self.regions.port_addresses(region, nid)
-            else:
-                found = self.regions.load_balancer_addresses(region, nid)
-        except NotFound as exc:
-            return EndpointUpdate(member_id=spec.member_id, endpoints=[], status="ERROR",
-                                  reason=exc.message, observed_at=utcnow())
-        except Unavailable as exc:
-            log.warning("region unreachable; keeping last known endpoints",
-                        extra={"member_id": spec.member_id, "region": region})
-            return EndpointUpdate(member_id=spec.member_id, endpoints=list(spec.endpoints),
-                                  status="STALE", reason=f"region {region} unreachable: {exc.message}",
-                                  observed_at=utcnow())
-        return EndpointUpdate(member_id=spec.member_id, endpoints=found, status="OK",
-                              observed_at=utcnow())
+        return lookup_endpoints(self.regions, member_id=spec.member_id,
+                                member_type=spec.member_type, region=spec.member_region,
+                                neutron_id=spec.neutron_id, last_known=spec.endpoints)
 
 
 def pick_address(current: str | None, endpoints: list[str]) -> str | None:
