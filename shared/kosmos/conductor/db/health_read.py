@@ -4,7 +4,7 @@ pg8000 does everything in Python: it rewrites every ``%s`` placeholder of a
 statement character by character, escapes an array parameter character by
 character, and decodes every column (timestamps through ``strptime``). So on
 PostgreSQL the ids go in as one JSON text parameter, and the server builds
-the records as one JSON document that the client decodes in one
+the rows as one JSON document (of arrays) that the client decodes in one
 ``json.loads``: a few milliseconds for a thousand rows instead of ~50.
 Elsewhere plain rows are turned into the same records.
 
@@ -52,15 +52,16 @@ def read_by_key(session: Session, dialect: str, table: Table, fields: tuple[str,
     times = _times(table, fields)
     if dialect == "postgresql":
         # Field and table names come from the models, never from a caller.
-        sql = (f"SELECT CAST(coalesce(json_agg(json_build_object("
-               + ", ".join(f"'{f}', {f}" for f in fields)
-               + f") ORDER BY {', '.join(order_by)}), '[]') AS text) FROM {table.name} "
+        # Arrays, not objects: the server builds them faster and sends half the bytes.
+        sql = (f"SELECT CAST(coalesce(json_agg(json_build_array({', '.join(fields)}) "
+               f"ORDER BY {', '.join(order_by)}), '[]') AS text) FROM {table.name} "
                f"WHERE {key} IN (SELECT json_array_elements_text(CAST(:ids AS json)))")
         params: dict[str, Any] = {"ids": json.dumps(list(ids))}
         if project is not None:
             sql += " AND project_id = :project"
             params["project"] = project
-        rows = json.loads(session.execute(text(sql), params).scalar_one())
+        rows = [dict(zip(fields, values))
+                for values in json.loads(session.execute(text(sql), params).scalar_one())]
         for row in rows:
             for name in times:  # naive UTC from the server: say so
                 if row[name] is not None:
