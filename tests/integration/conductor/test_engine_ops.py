@@ -8,7 +8,7 @@ import pytest
 from fixtures.conductor import P2, SYSTEM, Builder, entry, state
 
 from kosmos.contracts.health import HealthState
-from kosmos.contracts.resources import Member
+from kosmos.contracts.resources import Gslb, Member, Monitor, Pool
 from kosmos.errors import StaleVersion, ValidationError
 
 
@@ -242,3 +242,30 @@ def test_engine_context_reads_more_members_than_one_chunk(build):
     ctx = build.call("engine.context", {"member_ids": [x["id"] for x in made]}, SYSTEM)
     assert [x["id"] for x in ctx["members"]] == sorted(x["id"] for x in made)
     assert [s["member_id"] for s in ctx["states"]] == sorted(x["id"] for x in made)
+
+
+def test_engine_context_records_equal_the_get_records(build):
+    """pools, monitors and GSLBs are read without the ORM too; they equal the *.get records."""
+    m1 = build.monitor(headers={"X-A": "1"}, expected_codes=[200, "300-302"])
+    m2 = build.monitor(type="TCP", delay=5, timeout=1.5, max_retries=1)
+    p1 = build.pool([m2, m1], regions=["r1", "r2"])
+    p2 = build.pool([m1])
+    a, b = build.member(p1), build.member(p2)
+    g1 = build.gslb([p1, p2], all_down="NONE", ttl=60)
+    g2 = build.call("gslb.create", {"values": {
+        "fqdn": "other.example.com.", "zone_name": "example.com.",
+        "pools": [{"pool_id": p2["id"], "priority": 1}, {"pool_id": p1["id"], "priority": 5}]}})
+    build.call("gslb.set_answer", {"id": g1["id"], "answers": ["192.0.2.7"],
+                                   "publish_status": "SYNCED", "answer_reason": "[HEALTHY] ok",
+                                   "published_at": "2026-03-04T05:06:07Z"}, SYSTEM)
+    ctx = build.call("engine.context", {"member_ids": [a["id"], b["id"]]}, SYSTEM)
+    for key, model, op, made in (("pools", Pool, "pool.get", [p1, p2]),
+                                 ("monitors", Monitor, "monitor.get", [m1, m2]),
+                                 ("gslbs", Gslb, "gslb.get", [g1, g2])):
+        expected = sorted((build.call(op, {"id": x["id"]}) for x in made), key=lambda r: r["id"])
+        assert [model.model_validate(x) for x in ctx[key]] == \
+            [model.model_validate(x) for x in expected], key
+    pool = {p["id"]: p for p in ctx["pools"]}[p1["id"]]
+    assert pool["monitor_ids"] == [m2["id"], m1["id"]]
+    gslb = {g["id"]: g for g in ctx["gslbs"]}[g2["id"]]
+    assert [x["pool_id"] for x in gslb["pools"]] == [p2["id"], p1["id"]]

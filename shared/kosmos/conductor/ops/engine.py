@@ -8,11 +8,11 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import delete, select
 
-from kosmos.conductor.db.health_read import read_members, read_states
-from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, MemberRow,
-                                        MonitorRow, PoolRow, TombstoneRow)
+from kosmos.conductor.db.bulk_read import (read_gslbs_of_pools, read_members, read_monitors,
+                                           read_pools, read_states)
+from kosmos.conductor.db.models import GslbRow, MemberRow, PoolRow, TombstoneRow
 from kosmos.conductor.ops import history
-from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record, records
+from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record
 from kosmos.contracts.common import StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import PublishStatus
@@ -73,20 +73,14 @@ def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     ids = sorted(set(parse(ContextArgs, args).member_ids))
     members = read_members(ctx.session, ctx.dialect, ids, _list_project(ctx))
     pool_ids = sorted({m["pool_id"] for m in members})
-    pools = _in_chunks(ctx, lambda part: select(PoolRow).where(PoolRow.id.in_(part)), pool_ids)
-    monitor_ids = sorted({mid for p in pools for mid in p.monitor_ids})
-    monitors = _in_chunks(ctx, lambda part: select(MonitorRow).where(MonitorRow.id.in_(part)),
-                          monitor_ids)
-    states = read_states(ctx.session, ctx.dialect, [m["id"] for m in members])
-    gslb_ids = sorted(set(_in_chunks(ctx, lambda part: select(GslbPoolRow.gslb_id).where(
-        GslbPoolRow.pool_id.in_(part)), pool_ids)))
-    gslbs = _in_chunks(ctx, lambda part: select(GslbRow).where(GslbRow.id.in_(part)), gslb_ids)
+    pools = read_pools(ctx.session, ctx.dialect, pool_ids)
+    monitor_ids = sorted({mid for p in pools for mid in p["monitor_ids"]})
     return {
         "members": members,
-        "pools": records("pool", pools),
-        "monitors": records("monitor", monitors),
-        "states": states,
-        "gslbs": records("gslb", gslbs),
+        "pools": pools,
+        "monitors": read_monitors(ctx.session, ctx.dialect, monitor_ids),
+        "states": read_states(ctx.session, ctx.dialect, [m["id"] for m in members]),
+        "gslbs": read_gslbs_of_pools(ctx.session, ctx.dialect, pool_ids),
     }
 
 

@@ -1,4 +1,5 @@
-"""Reading many rows by id at once (the engine reads thousands per event).
+"""Reading many rows by id at once, as contract records (the engine reads thousands per
+event, through ``engine.context``).
 
 pg8000 does everything in Python: it rewrites every ``%s`` placeholder of a
 statement character by character, escapes an array parameter character by
@@ -20,13 +21,17 @@ from typing import Any
 from sqlalchemy import DateTime, Table, select, text
 from sqlalchemy.orm import Session
 
-from kosmos.conductor.db.models import HealthStateRow, MemberRow
+from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
+                                        MonitorRow, PoolMonitorRow, PoolRow)
 from kosmos.contracts.health import HealthState
-from kosmos.contracts.resources import Member
+from kosmos.contracts.resources import Gslb, Member, Monitor, Pool
 
 CHUNK = 900
 STATE_FIELDS = tuple(HealthState.model_fields)
 MEMBER_FIELDS = tuple(Member.model_fields)
+MONITOR_FIELDS = tuple(Monitor.model_fields)
+POOL_FIELDS = tuple(f for f in Pool.model_fields if f != "monitor_ids")
+GSLB_FIELDS = tuple(f for f in Gslb.model_fields if f != "pools")
 
 
 def _iso(value: Any) -> str:
@@ -96,3 +101,39 @@ def read_members(session: Session, dialect: str, member_ids: list[str],
     ``project``'s when it is given."""
     return read_by_key(session, dialect, MemberRow.__table__, MEMBER_FIELDS, "id", member_ids,
                        ("id",), project)
+
+
+def read_monitors(session: Session, dialect: str, ids: list[str]) -> list[dict[str, Any]]:
+    """Monitor records by id."""
+    return read_by_key(session, dialect, MonitorRow.__table__, MONITOR_FIELDS, "id", ids, ("id",))
+
+
+def read_pools(session: Session, dialect: str, ids: list[str]) -> list[dict[str, Any]]:
+    """Pool records by id, ``monitor_ids`` in the pool's order."""
+    pools = read_by_key(session, dialect, PoolRow.__table__, POOL_FIELDS, "id", ids, ("id",))
+    links = read_by_key(session, dialect, PoolMonitorRow.__table__, ("pool_id", "monitor_id"),
+                        "pool_id", [p["id"] for p in pools], ("pool_id", "position"))
+    monitor_ids: dict[str, list[str]] = {}
+    for link in links:
+        monitor_ids.setdefault(link["pool_id"], []).append(link["monitor_id"])
+    for pool in pools:
+        pool["monitor_ids"] = monitor_ids.get(pool["id"], [])
+    return pools
+
+
+def read_gslbs_of_pools(session: Session, dialect: str, pool_ids: list[str],
+                        ) -> list[dict[str, Any]]:
+    """Gslb records of every GSLB using one of these pools, ``pools`` by priority."""
+    used = read_by_key(session, dialect, GslbPoolRow.__table__, ("gslb_id",), "pool_id", pool_ids,
+                       ("gslb_id",))
+    gslbs = read_by_key(session, dialect, GslbRow.__table__, GSLB_FIELDS, "id",
+                        sorted({u["gslb_id"] for u in used}), ("id",))
+    links = read_by_key(session, dialect, GslbPoolRow.__table__, ("gslb_id", "pool_id", "priority"),
+                        "gslb_id", [g["id"] for g in gslbs], ("gslb_id", "priority", "position"))
+    pools: dict[str, list[dict[str, Any]]] = {}
+    for link in links:
+        pools.setdefault(link["gslb_id"], []).append(
+            {"pool_id": link["pool_id"], "priority": link["priority"]})
+    for gslb in gslbs:
+        gslb["pools"] = pools.get(gslb["id"], [])
+    return gslbs
