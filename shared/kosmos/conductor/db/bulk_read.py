@@ -32,6 +32,10 @@ MEMBER_FIELDS = tuple(Member.model_fields)
 MONITOR_FIELDS = tuple(Monitor.model_fields)
 POOL_FIELDS = tuple(f for f in Pool.model_fields if f != "monitor_ids")
 GSLB_FIELDS = tuple(f for f in Gslb.model_fields if f != "pools")
+STATE_ORDER = ("member_id", "monitor_id", "region")
+POOL_LINK_FIELDS, POOL_LINK_ORDER = ("pool_id", "monitor_id"), ("pool_id", "position")
+GSLB_LINK_FIELDS = ("gslb_id", "pool_id", "priority")
+GSLB_LINK_ORDER = ("gslb_id", "priority", "position")
 
 
 def _iso(value: Any) -> str:
@@ -45,6 +49,17 @@ def _is_time(column: Any) -> bool:
 
 def _times(table: Table, fields: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f for f in fields if _is_time(table.c[f]))
+
+
+def from_arrays(table: Table, fields: tuple[str, ...], arrays: list[list[Any]],
+                ) -> list[dict[str, Any]]:
+    """Records from the server's ``json_build_array(fields...)`` rows."""
+    rows = [dict(zip(fields, values)) for values in arrays]
+    for name in _times(table, fields):
+        for row in rows:  # naive UTC from the server: say so
+            if row[name] is not None:
+                row[name] += "Z"
+    return rows
 
 
 def read_by_key(session: Session, dialect: str, table: Table, fields: tuple[str, ...],
@@ -65,13 +80,7 @@ def read_by_key(session: Session, dialect: str, table: Table, fields: tuple[str,
         if project is not None:
             sql += " AND project_id = :project"
             params["project"] = project
-        rows = [dict(zip(fields, values))
-                for values in json.loads(session.execute(text(sql), params).scalar_one())]
-        for row in rows:
-            for name in times:  # naive UTC from the server: say so
-                if row[name] is not None:
-                    row[name] += "Z"
-        return rows
+        return from_arrays(table, fields, json.loads(session.execute(text(sql), params).scalar_one()))
     cols = [table.c[name] for name in fields]
     out: list[dict[str, Any]] = []
     for i in range(0, len(ids), CHUNK):
@@ -92,7 +101,7 @@ def read_by_key(session: Session, dialect: str, table: Table, fields: tuple[str,
 def read_states(session: Session, dialect: str, member_ids: list[str]) -> list[dict[str, Any]]:
     """HealthState records (JSON-ready) of these members, by (member, monitor, region)."""
     return read_by_key(session, dialect, HealthStateRow.__table__, STATE_FIELDS, "member_id",
-                       member_ids, ("member_id", "monitor_id", "region"))
+                       member_ids, STATE_ORDER)
 
 
 def read_members(session: Session, dialect: str, member_ids: list[str],
@@ -111,8 +120,14 @@ def read_monitors(session: Session, dialect: str, ids: list[str]) -> list[dict[s
 def read_pools(session: Session, dialect: str, ids: list[str]) -> list[dict[str, Any]]:
     """Pool records by id, ``monitor_ids`` in the pool's order."""
     pools = read_by_key(session, dialect, PoolRow.__table__, POOL_FIELDS, "id", ids, ("id",))
-    links = read_by_key(session, dialect, PoolMonitorRow.__table__, ("pool_id", "monitor_id"),
-                        "pool_id", [p["id"] for p in pools], ("pool_id", "position"))
+    links = read_by_key(session, dialect, PoolMonitorRow.__table__, POOL_LINK_FIELDS,
+                        "pool_id", [p["id"] for p in pools], POOL_LINK_ORDER)
+    return with_monitor_ids(pools, links)
+
+
+def with_monitor_ids(pools: list[dict[str, Any]], links: list[dict[str, Any]],
+                     ) -> list[dict[str, Any]]:
+    """Pool records completed with ``monitor_ids`` from their ordered link rows."""
     monitor_ids: dict[str, list[str]] = {}
     for link in links:
         monitor_ids.setdefault(link["pool_id"], []).append(link["monitor_id"])
@@ -128,8 +143,13 @@ def read_gslbs_of_pools(session: Session, dialect: str, pool_ids: list[str],
                        ("gslb_id",))
     gslbs = read_by_key(session, dialect, GslbRow.__table__, GSLB_FIELDS, "id",
                         sorted({u["gslb_id"] for u in used}), ("id",))
-    links = read_by_key(session, dialect, GslbPoolRow.__table__, ("gslb_id", "pool_id", "priority"),
-                        "gslb_id", [g["id"] for g in gslbs], ("gslb_id", "priority", "position"))
+    links = read_by_key(session, dialect, GslbPoolRow.__table__, GSLB_LINK_FIELDS,
+                        "gslb_id", [g["id"] for g in gslbs], GSLB_LINK_ORDER)
+    return with_pools(gslbs, links)
+
+
+def with_pools(gslbs: list[dict[str, Any]], links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Gslb records completed with ``pools`` from their ordered link rows."""
     pools: dict[str, list[dict[str, Any]]] = {}
     for link in links:
         pools.setdefault(link["gslb_id"], []).append(

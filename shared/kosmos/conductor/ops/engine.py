@@ -8,8 +8,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import delete, select
 
-from kosmos.conductor.db.bulk_read import (read_gslbs_of_pools, read_members, read_monitors,
-                                           read_pools, read_states)
+from kosmos.conductor.db.context_read import read_context
 from kosmos.conductor.db.models import GslbRow, MemberRow, PoolRow, TombstoneRow
 from kosmos.conductor.ops import history
 from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record
@@ -71,17 +70,7 @@ def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     """The members, their pools and monitors, every health row of the members, and the
     GSLBs using those pools. Unknown member ids are left out (deleted meanwhile)."""
     ids = sorted(set(parse(ContextArgs, args).member_ids))
-    members = read_members(ctx.session, ctx.dialect, ids, _list_project(ctx))
-    pool_ids = sorted({m["pool_id"] for m in members})
-    pools = read_pools(ctx.session, ctx.dialect, pool_ids)
-    monitor_ids = sorted({mid for p in pools for mid in p["monitor_ids"]})
-    return {
-        "members": members,
-        "pools": pools,
-        "monitors": read_monitors(ctx.session, ctx.dialect, monitor_ids),
-        "states": read_states(ctx.session, ctx.dialect, [m["id"] for m in members]),
-        "gslbs": read_gslbs_of_pools(ctx.session, ctx.dialect, pool_ids),
-    }
+    return read_context(ctx.session, ctx.dialect, ids, _list_project(ctx))
 
 
 @op("gslb.trees")
