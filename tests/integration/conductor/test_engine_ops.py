@@ -269,3 +269,32 @@ def test_engine_context_records_equal_the_get_records(build):
     assert pool["monitor_ids"] == [m2["id"], m1["id"]]
     gslb = {g["id"]: g for g in ctx["gslbs"]}[g2["id"]]
     assert [x["pool_id"] for x in gslb["pools"]] == [p2["id"], p1["id"]]
+
+
+def test_gslb_trees_records_equal_the_get_records(build):
+    m1, m2 = build.monitor(), build.monitor(type="TCP")
+    p1, p2 = build.pool([m2, m1], regions=["r1"]), build.pool([m1])
+    members = [build.member(p1), build.member(p1, weight=0), build.member(p2)]
+    g = build.gslb([p2, p1], all_down="LAST_KNOWN")
+    build.call("gslb.set_answer", {"id": g["id"], "answers": ["192.0.2.9"],
+                                   "publish_status": "SYNCED"}, SYSTEM)
+    [tree] = build.call("gslb.trees", {"gslb_ids": [g["id"]]}, SYSTEM)["items"]
+    assert Gslb.model_validate(tree["gslb"]) == Gslb.model_validate(
+        build.call("gslb.get", {"id": g["id"]}))
+    assert [(Pool.model_validate(x["pool"]), x["priority"]) for x in tree["pools"]] == [
+        (Pool.model_validate(build.call("pool.get", {"id": p["id"]})), i + 1)
+        for i, p in enumerate([p2, p1])]
+    got = [[Member.model_validate(x) for x in tp["members"]] for tp in tree["pools"]]
+    assert got == [[Member.model_validate(build.call("member.get", {"id": x["id"]}))
+                    for x in group] for group in (members[2:], members[:2])]
+
+
+def test_gslb_trees_keep_to_the_callers_project(build):
+    mine = build.gslb([build.pool()])
+    other = Builder(build.c, P2)
+    theirs = other.gslb([other.pool()], fqdn="theirs.example.com.")
+    ids = [mine["id"], theirs["id"]]
+    assert [t["gslb"]["id"] for t in build.call("gslb.trees", {"gslb_ids": ids})["items"]] == \
+        [mine["id"]]
+    assert sorted(t["gslb"]["id"] for t in build.call(
+        "gslb.trees", {"gslb_ids": ids}, SYSTEM)["items"]) == sorted(ids)

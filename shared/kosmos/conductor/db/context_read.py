@@ -22,7 +22,8 @@ from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, Me
                                         MonitorRow, PoolMonitorRow, PoolRow)
 
 
-def _agg(fields: tuple[str, ...], order_by: tuple[str, ...], source: str) -> str:
+def agg(fields: tuple[str, ...], order_by: tuple[str, ...], source: str) -> str:
+    """SQL: the rows of ``source`` as one JSON array of ``json_build_array(fields...)``."""
     return (f"(SELECT coalesce(json_agg(json_build_array({', '.join(fields)}) "
             f"ORDER BY {', '.join(order_by)}), '[]') FROM {source})")
 
@@ -40,14 +41,14 @@ WITH m AS (
          WHERE id IN (SELECT gslb_id FROM gslb_pools WHERE pool_id IN (SELECT id FROM p))
 )
 SELECT CAST(json_build_array(
-    {_agg(br.MEMBER_FIELDS, ("id",), "m")},
-    {_agg(br.POOL_FIELDS, ("id",), "p")},
-    {_agg(br.POOL_LINK_FIELDS, br.POOL_LINK_ORDER, "pm")},
-    {_agg(br.MONITOR_FIELDS, ("id",), "monitors WHERE id IN (SELECT monitor_id FROM pm)")},
-    {_agg(br.STATE_FIELDS, br.STATE_ORDER,
+    {agg(br.MEMBER_FIELDS, ("id",), "m")},
+    {agg(br.POOL_FIELDS, ("id",), "p")},
+    {agg(br.POOL_LINK_FIELDS, br.POOL_LINK_ORDER, "pm")},
+    {agg(br.MONITOR_FIELDS, ("id",), "monitors WHERE id IN (SELECT monitor_id FROM pm)")},
+    {agg(br.STATE_FIELDS, br.STATE_ORDER,
           "health_states WHERE member_id IN (SELECT id FROM m)")},
-    {_agg(br.GSLB_FIELDS, ("id",), "g")},
-    {_agg(br.GSLB_LINK_FIELDS, br.GSLB_LINK_ORDER,
+    {agg(br.GSLB_FIELDS, ("id",), "g")},
+    {agg(br.GSLB_LINK_FIELDS, br.GSLB_LINK_ORDER,
           "gslb_pools WHERE gslb_id IN (SELECT id FROM g)")}
 ) AS text)
 """)

@@ -1,7 +1,6 @@
 """The engine's operations: what it reads to decide, and what it publishes."""
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -9,15 +8,14 @@ from pydantic import Field
 from sqlalchemy import delete, select
 
 from kosmos.conductor.db.context_read import read_context
-from kosmos.conductor.db.models import GslbRow, MemberRow, PoolRow, TombstoneRow
+from kosmos.conductor.db.models import GslbRow, TombstoneRow
+from kosmos.conductor.db.trees_read import read_trees
 from kosmos.conductor.ops import history
 from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record
 from kosmos.contracts.common import StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import PublishStatus
 from kosmos.errors import ValidationError
-
-CHUNK = 900
 
 
 class ContextArgs(StrictModel):
@@ -48,13 +46,6 @@ class AckArgs(StrictModel):
     ids: list[str] = Field(default_factory=list, max_length=1000)
 
 
-def _in_chunks(ctx: OpContext, stmt_for: Any, ids: list[str]) -> list[Any]:
-    out: list[Any] = []
-    for i in range(0, len(ids), CHUNK):
-        out.extend(ctx.session.scalars(stmt_for(ids[i:i + CHUNK])))
-    return out
-
-
 def _list_project(ctx: OpContext) -> str | None:
     """The project a list is restricted to (None: every project), as ``list_scoped``."""
     call = ctx.call
@@ -77,26 +68,8 @@ def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
 def gslb_trees(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     """GSLBs (by id) with their pools in priority order and the pools' members."""
     a = parse(TreesArgs, args)
-    stmt = ctx.list_scoped(select(GslbRow), GslbRow)
-    if a.gslb_ids is not None:
-        stmt = stmt.where(GslbRow.id.in_(a.gslb_ids))
-    if a.marker is not None:
-        stmt = stmt.where(GslbRow.id > a.marker)
-    gslbs = list(ctx.session.scalars(stmt.order_by(GslbRow.id).limit(a.limit + 1)))
-    next_marker = gslbs[a.limit - 1].id if len(gslbs) > a.limit else None
-    gslbs = gslbs[:a.limit]
-    pool_ids = sorted({link.pool_id for g in gslbs for link in g.pool_links})
-    pools = {p.id: record("pool", p) for p in _in_chunks(
-        ctx, lambda part: select(PoolRow).where(PoolRow.id.in_(part)), pool_ids)}
-    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for m in _in_chunks(ctx, lambda part: select(MemberRow).where(
-            MemberRow.pool_id.in_(part)).order_by(MemberRow.created_at, MemberRow.id), pool_ids):
-        members[m.pool_id].append(record("member", m))
-    items = [{"gslb": record("gslb", g),
-              "pools": [{"pool": pools[link.pool_id], "priority": link.priority,
-                         "members": members.get(link.pool_id, [])}
-                        for link in g.pool_links if link.pool_id in pools]}
-             for g in gslbs]
+    items, next_marker = read_trees(ctx.session, ctx.dialect, a.gslb_ids, _list_project(ctx),
+                                    a.marker, a.limit)
     return {"items": items, "next_marker": next_marker}
 
 
