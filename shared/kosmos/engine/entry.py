@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kosmos.adapters.cloudevent_entry import PING_TYPE, LazyHandler, kosmos_event
 from kosmos.config import Settings
+from kosmos.engine import heap
 from kosmos.engine.service import EngineService
 
 __all__ = ["LazyEngine", "PING_TYPE", "kosmos_event"]
@@ -13,4 +14,6 @@ class LazyEngine(LazyHandler[EngineService]):
     def build(self, settings: Settings) -> EngineService:
         from kosmos import bootstrap
 
-        return bootstrap.engine_service(settings)
+        service = bootstrap.engine_service(settings)
+        heap.tune()   # once per warm instance: see kosmos.engine.heap
+        return service

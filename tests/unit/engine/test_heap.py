@@ -1,0 +1,38 @@
+"""The warm engine's garbage-collector settings."""
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from kosmos.engine import heap
+
+
+@pytest.fixture
+def restore_gc():
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+def test_tune_freezes_what_exists_and_collects_young_objects_less_often(restore_gc):
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    heap.tune()
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
+    cycle: list = []
+    cycle.append(cycle)
+    del cycle
+    assert gc.collect() >= 1   # cycles made afterwards are still collected
+
+
+def test_the_warm_instance_tunes_once_it_is_built(restore_gc):
+    from kosmos.config import Settings
+    from kosmos.engine.entry import LazyEngine
+    from kosmos.engine.service import EngineService
+
+    gc.set_threshold(700, 10, 10)
+    assert isinstance(LazyEngine().build(Settings()), EngineService)   # connects to nothing yet
+    assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
