@@ -69,7 +69,6 @@ def read_by_key(session: Session, dialect: str, table: Table, fields: tuple[str,
     ``order_by`` order; only ``project``'s rows when it is given."""
     if not ids:
         return []
-    times = _times(table, fields)
     if dialect == "postgresql":
         # Field and table names come from the models, never from a caller.
         # Arrays, not objects: the server builds them faster and sends half the bytes.
@@ -80,22 +79,24 @@ def read_by_key(session: Session, dialect: str, table: Table, fields: tuple[str,
         if project is not None:
             sql += " AND project_id = :project"
             params["project"] = project
-        return from_arrays(table, fields, json.loads(session.execute(text(sql), params).scalar_one()))
+        arrays = json.loads(session.execute(text(sql), params).scalar_one())
+        return from_arrays(table, fields, arrays)
+    times = _times(table, fields)
     cols = [table.c[name] for name in fields]
-    out: list[dict[str, Any]] = []
+    raw: list[dict[str, Any]] = []
     for i in range(0, len(ids), CHUNK):
         stmt = select(*cols).where(table.c[key].in_(ids[i:i + CHUNK]))
         if project is not None:
             stmt = stmt.where(table.c.project_id == project)
-        for values in session.execute(stmt.order_by(*(table.c[o] for o in order_by))):
-            row = dict(zip(fields, values))
-            for name in times:
-                if row[name] is not None:
-                    row[name] = _iso(row[name])
-            out.append(row)
-    if len(ids) > CHUNK:
-        out.sort(key=lambda r: tuple(r[o] for o in order_by))
-    return out
+        raw.extend(dict(zip(fields, values))
+                   for values in session.execute(stmt.order_by(*(table.c[o] for o in order_by))))
+    if len(ids) > CHUNK:   # several chunks: order them all, on the stored values
+        raw.sort(key=lambda r: tuple(r[o] for o in order_by))
+    for row in raw:
+        for name in times:
+            if row[name] is not None:
+                row[name] = _iso(row[name])
+    return raw
 
 
 def read_states(session: Session, dialect: str, member_ids: list[str]) -> list[dict[str, Any]]:
