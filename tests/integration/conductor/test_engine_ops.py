@@ -168,13 +168,28 @@ def test_set_answer_writes_only_changes_with_history(build):
             "history": [entry(gslb_id=g["id"], subject_type="gslb", subject_id=g["id"],
                               dedupe_key=f"{g['id']}/1")]}
     first = build.call("gslb.set_answer", args, SYSTEM)
-    assert first["answers"] == ["192.0.2.1", "192.0.2.2"] and first["version"] == 2
+    # The answer is derived: the user's version is untouched.
+    assert first["answers"] == ["192.0.2.1", "192.0.2.2"] and first["version"] == g["version"]
     assert first["publish_status"] == "SYNCED" and first["answers_changed_at"]
     again = build.call("gslb.set_answer", args, SYSTEM)  # redelivered: no write, no new history
     assert again == first
     assert len(build.call("history.list", {"gslb_id": g["id"]})["items"]) == 1
     held = build.call("gslb.set_answer", {**args, "publish_status": "HELD", "history": []}, SYSTEM)
-    assert held["version"] == 3 and held["answers_changed_at"] == first["answers_changed_at"]
+    assert held["publish_status"] == "HELD" and held["version"] == g["version"]
+    assert held["answers_changed_at"] == first["answers_changed_at"]
+    assert build.call("gslb.get", {"id": g["id"]}, SYSTEM)["publish_status"] == "HELD"
+
+
+def test_a_user_update_is_not_refused_because_the_answer_changed(build):
+    g = build.gslb([])
+    build.call("gslb.set_answer", {"id": g["id"], "answers": ["192.0.2.9"], "answer_reason": "r",
+                                   "publish_status": "SYNCED", "history": []}, SYSTEM)
+    updated = build.call("gslb.update", {"id": g["id"], "values": {"ttl": 60,
+                                                                  "version": g["version"]}})
+    assert updated["ttl"] == 60 and updated["version"] == g["version"] + 1
+    assert updated["answers"] == ["192.0.2.9"]
+    with pytest.raises(StaleVersion):
+        build.call("gslb.update", {"id": g["id"], "values": {"ttl": 61, "version": g["version"]}})
 
 
 def test_tombstones_ack_is_idempotent(build):

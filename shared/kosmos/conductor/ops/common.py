@@ -158,3 +158,21 @@ def replayed_create(ctx: OpContext, row_cls: Any, row_id: str, kind: str,
     if row.project_id != ctx.owner() or any(stored.get(k) != v for k, v in data.items()):
         raise Conflict(f"{kind} id {row_id} is already used with other values", field="id")
     return stored
+
+
+def store_derived(ctx: OpContext, row_cls: Any, row_id: str, values: dict[str, Any]) -> None:
+    """Write fields Kosmos derives (statuses, published answers) without bumping ``version``.
+
+    ``version`` guards what users edit: a user's read-modify-write must not be
+    refused because a member went down or the answer changed meanwhile. A row
+    already loaded in this session is kept in step and not marked dirty.
+    """
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    table = row_cls.__table__
+    ctx.session.execute(update(table).where(table.c.id == row_id).values(**values))
+    loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
+    if loaded is not None:
+        for key, value in values.items():
+            set_committed_value(loaded, key, value)

@@ -11,7 +11,7 @@ from kosmos.conductor.db.context_read import read_context
 from kosmos.conductor.db.models import GslbRow, TombstoneRow
 from kosmos.conductor.db.trees_read import read_trees
 from kosmos.conductor.ops import history
-from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record
+from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record, store_derived
 from kosmos.contracts.common import StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import PublishStatus
@@ -76,25 +76,20 @@ def gslb_trees(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
 @op("gslb.set_answer")
 def gslb_set_answer(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     """Store the published answer; only what changed is written, history in the same
-    transaction. An unchanged answer keeps ``answers_changed_at``."""
+    transaction. An unchanged answer keeps ``answers_changed_at``. The answer is
+    derived, so storing it does not bump the GSLB's ``version``."""
     a = parse(SetAnswerArgs, args)
     row = get_row(ctx, GslbRow, a.id, "gslb")
-    changed = False
-    if list(row.answers or []) != a.answers:
-        row.answers, row.answers_changed_at = list(a.answers), ctx.now
-        changed = True
     wanted: dict[str, Any] = {"answer_reason": a.answer_reason,
                               "publish_status": a.publish_status.value,
                               "publish_reason": a.publish_reason}
     if a.published_at is not None:
         wanted["published_at"] = a.published_at
-    for key, value in wanted.items():
-        if getattr(row, key) != value:
-            setattr(row, key, value)
-            changed = True
-    if changed:
-        row.updated_at = ctx.now
-        ctx.session.flush()
+    changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+    if list(row.answers or []) != a.answers:
+        changes.update(answers=list(a.answers), answers_changed_at=ctx.now)
+    if changes:
+        store_derived(ctx, GslbRow, row.id, {**changes, "updated_at": ctx.now})
     history.append(ctx, a.history, field="history")
     return record("gslb", row)
 

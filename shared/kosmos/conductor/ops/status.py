@@ -10,12 +10,12 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import exists, func, select
 
 from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
                                         MonitorRow, PoolMonitorRow, PoolRow)
-from kosmos.conductor.ops.common import IdArgs, OpContext, get_row, op, parse, record
+from kosmos.conductor.ops.common import (IdArgs, OpContext, get_row, op, parse, record,
+                                         store_derived)
 
 ONLINE, DEGRADED, OFFLINE, NO_MONITOR = "ONLINE", "DEGRADED", "OFFLINE", "NO_MONITOR"
 
@@ -95,11 +95,7 @@ def refresh_gslbs(ctx: OpContext, gslb_ids: set[str]) -> None:
 def _store(ctx: OpContext, row_cls: Any, row_id: str, current: str, status: str) -> bool:
     if current == status:
         return False
-    table = row_cls.__table__
-    ctx.session.execute(update(table).where(table.c.id == row_id).values(operating_status=status))
-    loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
-    if loaded is not None:  # keep the copy this operation returns in step, still not dirty
-        set_committed_value(loaded, "operating_status", status)
+    store_derived(ctx, row_cls, row_id, {"operating_status": status})
     return True
 
 
