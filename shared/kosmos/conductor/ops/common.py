@@ -176,3 +176,21 @@ def store_derived(ctx: OpContext, row_cls: Any, row_id: str, values: dict[str, A
     if loaded is not None:
         for key, value in values.items():
             set_committed_value(loaded, key, value)
+
+
+def merged_update(ctx: OpContext, args: dict[str, Any], row_cls: Any, kind: str,
+                  update_model: type[BaseModel], create_model: type[BaseModel],
+                  stored: Callable[[Any], dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """The row an ``{kind}.update`` names and its new values, validated whole.
+
+    The partial update is checked against the stored ``version`` (StaleVersion),
+    laid over ``stored(row)`` (the row as a create body) and re-validated with
+    the create model, so rules across fields (timeout < delay, fqdn inside the
+    zone) hold after every change.
+    """
+    a = parse(UpdateArgs, args)
+    row = get_row(ctx, row_cls, a.id, kind)
+    upd = parse(update_model, a.values)
+    check_version(row, getattr(upd, "version", None), kind)
+    merged = stored(row) | upd.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+    return row, parse(create_model, merged).model_dump(mode="json")

@@ -13,9 +13,9 @@ from sqlalchemy import delete, select
 
 from kosmos.conductor.db.models import GslbPoolRow, GslbRow, PoolRow, TombstoneRow
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateArgs, apply,
-                                         check_version, get_row, new_id, op, parse, record,
-                                         records, replayed_create)
+from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+                                         merged_update, new_id, op, parse, record, records,
+                                         replayed_create)
 from kosmos.conductor.ops.status import refresh_gslbs
 from kosmos.contracts.resources import GslbCreate, GslbUpdate
 from kosmos.errors import Conflict, ValidationError
@@ -115,13 +115,8 @@ def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("gslb.update")
 def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(UpdateArgs, args)
-    row = get_row(ctx, GslbRow, a.id, KIND)
-    upd = parse(GslbUpdate, a.values)
-    check_version(row, upd.version, KIND)
-    stored = {k: getattr(row, k) for k in COLUMNS} | {"pools": row.pools}
-    merged = stored | upd.model_dump(mode="json", exclude_unset=True, exclude={"version"})
-    data = parse(GslbCreate, merged).model_dump(mode="json")
+    row, data = merged_update(ctx, args, GslbRow, KIND, GslbUpdate, GslbCreate,
+                              lambda r: {k: getattr(r, k) for k in COLUMNS} | {"pools": r.pools})
     data["pools"] = _ordered(data["pools"])
     _check_pools(ctx, row.project_id, data["pools"])
     if data["fqdn"] != row.fqdn:

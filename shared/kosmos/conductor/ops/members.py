@@ -11,9 +11,9 @@ from sqlalchemy import delete, select
 
 from kosmos.conductor.db.models import HealthStateRow, MemberRow, PoolRow
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, MemberListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateArgs, apply,
-                                         check_version, get_row, new_id, op, parse, record,
-                                         records, replayed_create)
+from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+                                         merged_update, new_id, op, parse, record, records,
+                                         replayed_create)
 from kosmos.conductor.ops.pools import monitors_of
 from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.resources import MemberCreate, MemberUpdate
@@ -83,13 +83,8 @@ def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("member.update")
 def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(UpdateArgs, args)
-    row = get_row(ctx, MemberRow, a.id, KIND)
-    upd = parse(MemberUpdate, a.values)
-    check_version(row, upd.version, KIND)
-    merged = {**_create_values(row),
-              **upd.model_dump(mode="json", exclude_unset=True, exclude={"version"})}
-    data = parse(MemberCreate, merged).model_dump(mode="json")
+    row, data = merged_update(ctx, args, MemberRow, KIND, MemberUpdate, MemberCreate,
+                              _create_values)
     if any(data[k] != getattr(row, k) for k in _PARAMS):
         # What the member stands for changed: what was discovered for it is void.
         data.update(_endpoints(data))

@@ -7,9 +7,9 @@ from sqlalchemy import delete, exists, select
 
 from kosmos.conductor.db.models import HealthStateRow, MonitorRow, PoolMonitorRow
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateArgs, apply,
-                                         check_version, get_row, new_id, op, parse, record,
-                                         records, replayed_create)
+from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+                                         merged_update, new_id, op, parse, record, records,
+                                         replayed_create)
 from kosmos.contracts.resources import MonitorCreate, MonitorUpdate
 from kosmos.errors import Conflict
 
@@ -54,13 +54,8 @@ def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("monitor.update")
 def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(UpdateArgs, args)
-    row = get_row(ctx, MonitorRow, a.id, KIND)
-    upd = parse(MonitorUpdate, a.values)
-    check_version(row, upd.version, KIND)
-    merged = {**_create_values(row),
-              **upd.model_dump(mode="json", exclude_unset=True, exclude={"version"})}
-    data = parse(MonitorCreate, merged).model_dump(mode="json")
+    row, data = merged_update(ctx, args, MonitorRow, KIND, MonitorUpdate, MonitorCreate,
+                              _create_values)
     if apply(ctx, row, data):
         ctx.session.flush()
     return record(KIND, row)

@@ -8,9 +8,9 @@ from sqlalchemy import delete, exists, select
 from kosmos.conductor.db.models import (GslbPoolRow, HealthStateRow, MemberRow, MonitorRow,
                                         PoolMonitorRow, PoolRow)
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, UpdateArgs, apply,
-                                         check_version, get_row, new_id, op, parse, record,
-                                         records, replayed_create)
+from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+                                         merged_update, new_id, op, parse, record, records,
+                                         replayed_create)
 from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.resources import PoolCreate, PoolUpdate
 from kosmos.errors import Conflict, ValidationError
@@ -95,13 +95,7 @@ def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("pool.update")
 def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(UpdateArgs, args)
-    row = get_row(ctx, PoolRow, a.id, KIND)
-    upd = parse(PoolUpdate, a.values)
-    check_version(row, upd.version, KIND)
-    merged = {**_create_values(row),
-              **upd.model_dump(mode="json", exclude_unset=True, exclude={"version"})}
-    data = parse(PoolCreate, merged).model_dump(mode="json")
+    row, data = merged_update(ctx, args, PoolRow, KIND, PoolUpdate, PoolCreate, _create_values)
     check_monitors(ctx, row.project_id, data["monitor_ids"])
     changed = apply(ctx, row, {k: data[k] for k in ("name", "description", "regions")})
     if set_monitors(ctx, row, data["monitor_ids"]):
