@@ -43,7 +43,8 @@ Checker
                         every pool probed from ``region`` (pool.regions null or holds it)
   endpoints.set         {updates: [EndpointUpdate]} → {"changed": [member_id]}; writes
                         only members whose endpoints or status changed; older
-                        ``observed_at`` than stored changes nothing
+                        ``observed_at`` than stored changes nothing; does not
+                        bump the member's ``version``
 
 Engine
   engine.context        {member_ids} → {"members", "pools", "monitors", "states",
@@ -53,7 +54,9 @@ Engine
   health.write          {states: [HealthWrite], members: [MemberStatusChange],
                         history: [HistoryEntryCreate]} → {"written": n}; one
                         transaction; a compare-and-set miss raises StaleVersion and
-                        writes nothing (the engine re-reads and retries)
+                        writes nothing (the engine re-reads and retries); a member's
+                        status is compared and bumped on its ``status_version``,
+                        never its ``version``
   gslb.trees            {gslb_ids?: [...], limit?, marker?} → list of GslbTree (all GSLBs
                         when ids omitted, paginated)
   gslb.set_answer       {id, answers, answer_reason, publish_status, publish_reason?,

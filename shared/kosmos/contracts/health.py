@@ -49,12 +49,18 @@ class HealthWrite(StrictModel):
 
 
 class MemberStatusChange(StrictModel):
-    """The engine's new cross-region verdict for a member (operating_status)."""
+    """The engine's new cross-region verdict for a member (operating_status).
+
+    ``expected_version`` is the member's ``status_version`` the engine read:
+    the write is refused (StaleVersion) if the status moved meanwhile. It is
+    not the user's ``version``, which a status change leaves alone.
+    """
 
     member_id: str
     operating_status: str
     status_reason: str
-    expected_version: int | None = Field(None, description="Member version the engine read")
+    expected_version: int | None = Field(None, description="Member status_version the engine "
+                                         "read")
 
 
 class RegionStatus(RecordModel):

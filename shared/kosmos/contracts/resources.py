@@ -284,6 +284,8 @@ class Member(RecordBase):
     endpoints_updated_at: UtcDatetime | None = None
     status_reason: str | None = Field(None, description="Why operating_status is what it is")
     status_changed_at: UtcDatetime | None = None
+    status_version: int = Field(1, description="Bumped by each change of the health-derived "
+                                "status; the engine's compare-and-set (not ``version``)")
 
 
 # --------------------------------------------------------------------------- gslbs

@@ -122,7 +122,7 @@ def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, results: list[
     when = max(r.checked_at for r in results)
     plan.members.append(MemberStatusChange(member_id=member_id, operating_status=decision.status,
                                            status_reason=decision.reason[:1024],
-                                           expected_version=member.version))
+                                           expected_version=member.status_version))
     if not moved:
         return
     plan.moves.append(MemberMove(member_id, member.project_id, previous, decision.status, decision, when))

@@ -74,6 +74,35 @@ def test_two_engines_writing_one_health_row_exactly_one_wins(build):
         assert row["version"] == 2
 
 
+def test_two_engines_writing_one_member_status_exactly_one_wins(build):
+    p = build.pool()
+    for _ in range(ROUNDS):
+        member = build.member(p)
+        results = _race(*[(lambda s=s: build.call("health.write", {"members": [{
+            "member_id": member["id"], "operating_status": s, "status_reason": s,
+            "expected_version": 1}]}, SYSTEM)) for s in ("ONLINE", "OFFLINE")])
+        assert sorted(type(r).__name__ for r in results) == ["StaleVersion", "dict"], results
+        won = "ONLINE" if isinstance(results[0], dict) else "OFFLINE"
+        got = build.call("member.get", {"id": member["id"]})
+        assert (got["operating_status"], got["status_version"], got["version"]) == (won, 2, 1)
+
+
+def test_a_users_update_and_a_status_change_at_once_both_apply(build):
+    p = build.pool()
+    for i in range(ROUNDS):
+        member = build.member(p)
+        results = _race(
+            lambda: build.call("member.update", {"id": member["id"], "values": {
+                "weight": 5, "version": 1}}),
+            lambda: build.call("health.write", {"members": [{
+                "member_id": member["id"], "operating_status": "OFFLINE",
+                "status_reason": "DOWN", "expected_version": 1}]}, SYSTEM))
+        assert all(isinstance(r, dict) for r in results), results
+        got = build.call("member.get", {"id": member["id"]})
+        assert (got["weight"], got["version"]) == (5, 2)
+        assert (got["operating_status"], got["status_version"]) == ("OFFLINE", 2)
+
+
 def test_a_create_delivered_twice_at_once_makes_one_row(build):
     for _ in range(ROUNDS):
         rid = str(uuid.uuid4())

@@ -96,13 +96,15 @@ def test_member_status_change_is_compare_and_set_and_written_only_on_change(setu
               "expected_version": 1}
     assert build.call("health.write", {"members": [change]}, SYSTEM) == {"written": 1}
     got = build.call("member.get", {"id": a["id"]})
-    assert (got["operating_status"], got["version"]) == ("ONLINE", 2)
+    # the compare-and-set counter is status_version; the user's version is untouched
+    assert (got["operating_status"], got["status_version"], got["version"]) == ("ONLINE", 2, 1)
     assert got["status_changed_at"] is not None
     with pytest.raises(StaleVersion):
         build.call("health.write", {"members": [change]}, SYSTEM)
     same = {**change, "expected_version": 2}
     assert build.call("health.write", {"members": [same]}, SYSTEM) == {"written": 0}
-    assert build.call("member.get", {"id": a["id"]})["version"] == 2
+    got = build.call("member.get", {"id": a["id"]})
+    assert (got["status_version"], got["version"]) == (2, 1)
     with pytest.raises(ValidationError) as err:
         build.call("health.write", {"members": [{**same, "operating_status": "SIDEWAYS"}]}, SYSTEM)
     assert err.value.field == "members[0].operating_status"
@@ -316,3 +318,26 @@ def test_gslb_trees_keep_to_the_callers_project(build):
         [mine["id"]]
     assert sorted(t["gslb"]["id"] for t in build.call(
         "gslb.trees", {"gslb_ids": ids}, SYSTEM)["items"]) == sorted(ids)
+
+
+def test_a_users_update_with_the_version_read_before_a_status_change_succeeds(setup):
+    build, _, _, a, _ = setup
+    read = build.call("member.get", {"id": a["id"]})
+    change = {"member_id": a["id"], "operating_status": "OFFLINE", "status_reason": "DOWN in 2/2",
+              "expected_version": read["status_version"]}
+    assert build.call("health.write", {"members": [change]}, SYSTEM) == {"written": 1}
+    got = build.call("member.update", {"id": a["id"],
+                                       "values": {"weight": 9, "version": read["version"]}})
+    assert (got["weight"], got["version"]) == (9, read["version"] + 1)
+    # the user's write leaves the engine's counter and the derived status alone
+    assert (got["operating_status"], got["status_version"]) == \
+        ("OFFLINE", read["status_version"] + 1)
+    ctx_member = build.call("engine.context", {"member_ids": [a["id"]]}, SYSTEM)["members"][0]
+    assert ctx_member["status_version"] == read["status_version"] + 1
+    # the engine's compare-and-set still holds on status_version
+    with pytest.raises(StaleVersion):
+        build.call("health.write", {"members": [{**change, "operating_status": "ONLINE"}]}, SYSTEM)
+    # and a stale user version is still refused
+    with pytest.raises(StaleVersion):
+        build.call("member.update", {"id": a["id"],
+                                     "values": {"weight": 3, "version": read["version"]}})

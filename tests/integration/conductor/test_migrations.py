@@ -1,10 +1,13 @@
 """Migrations: forward on an empty database, down and up again, and the CLI."""
 from __future__ import annotations
 
+import json
+import uuid
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
 from kosmos.conductor.app import build_handler
@@ -71,6 +74,71 @@ def test_upgrade_keeps_the_data_of_a_migrated_database(empty_url):
         assert client.call("monitor.get", {"id": made["id"]}, ctx) == made
     finally:
         handler.database.dispose()
+
+
+_NOW = "2026-11-25 00:00:00"
+_ROW = {"project_id": "p", "created_at": _NOW, "updated_at": _NOW, "description": "",
+        "provisioning_status": "ACTIVE"}
+
+
+def _fill_0001(url, pool_id, member_ids):
+    """Rows as a 0001 database holds them (no status_version column yet)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO pools (id, name, description, provisioning_status, operating_status,"
+                " project_id, created_at, updated_at, version) VALUES (:id, 'pool', "
+                ":description, :provisioning_status, 'ONLINE', :project_id, :created_at,"
+                " :updated_at, 2)"), {"id": pool_id, **_ROW})
+            for i, member_id in enumerate(member_ids):
+                conn.execute(text(
+                    "INSERT INTO pool_members (id, pool_id, type, address, port, weight,"
+                    " admin_state_up, endpoints, endpoints_status, name, description,"
+                    " provisioning_status, operating_status, project_id, created_at,"
+                    " updated_at, version) VALUES (:id, :pool_id, 'IP', :address, 80, 1,"
+                    " :up, :endpoints, 'OK', :name, :description, :provisioning_status,"
+                    " 'ONLINE', :project_id, :created_at, :updated_at, :version)"),
+                    {"id": member_id, "pool_id": pool_id, "address": f"192.0.2.{i + 1}",
+                     "up": True, "endpoints": json.dumps([f"192.0.2.{i + 1}"]),
+                     "name": f"m{i}", "version": 3 + i, **_ROW})
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_populated_0001_database_gives_members_a_status_version(empty_url):
+    assert main(["upgrade", "0001", "--database-url", empty_url]) == 0
+    pool_id, member_ids = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(3)]
+    _fill_0001(empty_url, pool_id, member_ids)
+    assert main(["upgrade", "--database-url", empty_url]) == 0
+    assert _drift(empty_url) == []
+    handler = build_handler(empty_url, settings=Settings(), auto_migrate=False)
+    try:
+        client = ConductorClient(InProcessTransport(handler))
+        ctx, system = CallContext(project_id="p"), CallContext.system()
+        got = [client.call("member.get", {"id": i}, ctx) for i in member_ids]
+        assert [(g["version"], g["status_version"]) for g in got] == [(3, 1), (4, 1), (5, 1)]
+        context = client.call("engine.context", {"member_ids": member_ids}, system)
+        assert [m["status_version"] for m in context["members"]] == [1, 1, 1]
+        assert client.call("health.write", {"members": [{
+            "member_id": member_ids[0], "operating_status": "OFFLINE", "status_reason": "down",
+            "expected_version": 1}]}, system) == {"written": 1}
+        edited = client.call("member.update", {"id": member_ids[0],
+                                               "values": {"weight": 4, "version": 3}}, ctx)
+        assert (edited["version"], edited["status_version"]) == (4, 2)
+        assert edited["operating_status"] == "OFFLINE"
+    finally:
+        handler.database.dispose()
+    # and back: the rows survive a downgrade to 0001
+    assert main(["downgrade", "0001", "--database-url", empty_url]) == 0
+    engine = create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pool_members")).scalar_one() == 3
+            assert "status_version" not in {c["name"] for c in inspect(conn).get_columns(
+                "pool_members")}
+    finally:
+        engine.dispose()
 
 
 def test_cli_reports_an_unreachable_database(capsys):

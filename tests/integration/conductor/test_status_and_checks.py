@@ -98,7 +98,8 @@ def test_endpoints_set_writes_only_changes_and_ignores_late_updates(build):
                      SYSTEM)
     assert res == {"changed": [n["id"]]}
     got = build.call("member.get", {"id": n["id"]})
-    assert (got["endpoints"], got["endpoints_status"], got["version"]) == (["203.0.113.7"], "OK", 2)
+    # discovered addresses are derived: the user's version is left alone
+    assert (got["endpoints"], got["endpoints_status"], got["version"]) == (["203.0.113.7"], "OK", 1)
     assert build.call("member.get", {"id": ip["id"]})["endpoints"] == [ip["address"]]
     # the same again: no write
     assert build.call("endpoints.set", {"updates": [upd(["203.0.113.7"], at=t0 + timedelta(seconds=5))]},
@@ -110,7 +111,11 @@ def test_endpoints_set_writes_only_changes_and_ignores_late_updates(build):
     res = build.call("endpoints.set", {"updates": [upd([], "STALE", t0 + timedelta(seconds=10))]}, SYSTEM)
     assert res == {"changed": [n["id"]]}
     got = build.call("member.get", {"id": n["id"]})
-    assert (got["endpoints"], got["endpoints_status"]) == (["203.0.113.7"], "STALE")
+    assert (got["endpoints"], got["endpoints_status"], got["version"]) == \
+        (["203.0.113.7"], "STALE", 1)
+    # so a user's update with the version read before still succeeds
+    edited = build.call("member.update", {"id": n["id"], "values": {"weight": 7, "version": 1}})
+    assert (edited["weight"], edited["version"], edited["endpoints_status"]) == (7, 2, "STALE")
     checks = build.call("checks.due", {"region": "r1"}, SYSTEM)["checks"]
     assert next(c for c in checks if c["member_id"] == n["id"])["address"] == "203.0.113.7"
 

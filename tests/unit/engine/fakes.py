@@ -73,7 +73,8 @@ class FakeGateway(EngineGateway):
             if (cur.version if cur else None) != w.expected_version:
                 raise StaleVersion(f"health state {k} moved")
         for m in members:
-            if m.expected_version is not None and self.members[m.member_id].version != m.expected_version:
+            if m.expected_version is not None and \
+                    self.members[m.member_id].status_version != m.expected_version:
                 raise StaleVersion(f"member {m.member_id} moved")
         for w in states:
             k = (w.state.member_id, w.state.monitor_id, w.state.region)
@@ -82,7 +83,7 @@ class FakeGateway(EngineGateway):
             cur = self.members[m.member_id]
             self.members[m.member_id] = _update(cur, {
                 "operating_status": m.operating_status, "status_reason": m.status_reason,
-                "version": cur.version + 1})
+                "status_version": cur.status_version + 1})
         self._append(history)
         self.health_writes += 1
         while self.after_write:

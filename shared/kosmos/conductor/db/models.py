@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from kosmos.conductor.db.types import UtcDateTime
@@ -116,6 +116,9 @@ class MemberRow(Resource, Base):
     endpoints_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     status_reason: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     status_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The engine's compare-and-set counter for the status columns, apart from
+    # ``version`` so that a health change never refuses a user's update.
+    status_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
 class GslbRow(Resource, Base):

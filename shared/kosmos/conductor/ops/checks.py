@@ -7,7 +7,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from kosmos.conductor.db.models import MemberRow, MonitorRow, PoolRow
-from kosmos.conductor.ops.common import OpContext, op, parse
+from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
 from kosmos.contracts.common import Region, StrictModel
 from kosmos.contracts.events import EndpointUpdate
 
@@ -77,7 +77,7 @@ def endpoints_set(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     if not latest:
         return {"changed": []}
     rows = ctx.session.scalars(ctx.list_scoped(
-        select(MemberRow).where(MemberRow.id.in_(list(latest))), MemberRow))
+        select(MemberRow).where(MemberRow.id.in_(list(latest))), MemberRow)).all()
     changed = []
     for row in rows:
         u = latest[row.id]
@@ -89,9 +89,9 @@ def endpoints_set(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         if (endpoints, u.status, u.reason) == (list(row.endpoints or []), row.endpoints_status,
                                                row.endpoints_reason):
             continue
-        row.endpoints, row.endpoints_status, row.endpoints_reason = endpoints, u.status, u.reason
-        row.endpoints_updated_at = u.observed_at
-        row.updated_at = ctx.now
+        # derived, like a status: a user's update must not be refused over it
+        store_derived(ctx, MemberRow, row.id, {
+            "endpoints": endpoints, "endpoints_status": u.status, "endpoints_reason": u.reason,
+            "endpoints_updated_at": u.observed_at, "updated_at": ctx.now})
         changed.append(row.id)
-    ctx.session.flush()
     return {"changed": sorted(changed)}

@@ -4,6 +4,8 @@ One transaction. Each health row is a compare-and-set: ``expected_version``
 None inserts a row that must not exist yet; a number updates the row only if
 it is still at that version (and stores version + 1). One miss anywhere
 raises StaleVersion and nothing is written: the engine re-reads and retries.
+A member's status is compared and bumped on its ``status_version``; its
+``version``, which guards users' updates, is left alone.
 
 The states go in set-based statements (``kosmos.conductor.db.health_upsert``):
 on PostgreSQL one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE version =
@@ -20,7 +22,7 @@ from sqlalchemy import select
 from kosmos.conductor.db.health_upsert import STATE_COLUMNS, upsert_portable, upsert_postgres
 from kosmos.conductor.db.models import MemberRow
 from kosmos.conductor.ops import history
-from kosmos.conductor.ops.common import OpContext, op, parse
+from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
 from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.common import OperatingStatus, StrictModel
 from kosmos.contracts.health import HealthWrite, MemberStatusChange
@@ -86,18 +88,22 @@ def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
             if c.expected_version is not None:
                 raise StaleVersion(f"member {c.member_id} no longer exists", field="members")
             continue
-        if c.expected_version is not None and c.expected_version != row.version:
-            raise StaleVersion(f"member {row.id} is at version {row.version}, not "
+        read = row.status_version
+        if c.expected_version is not None and c.expected_version != read:
+            raise StaleVersion(f"member {row.id} is at status_version {read}, not "
                                f"{c.expected_version}", field="members")
         if (row.operating_status, row.status_reason) == (c.operating_status, c.status_reason):
             continue
+        values = {"operating_status": c.operating_status, "status_reason": c.status_reason,
+                  "status_version": read + 1, "updated_at": ctx.now}
         if row.operating_status != c.operating_status:
-            row.status_changed_at = ctx.now
-        row.operating_status, row.status_reason = c.operating_status, c.status_reason
-        row.updated_at = ctx.now
+            values["status_changed_at"] = ctx.now
+        # compare-and-set on status_version, not the ORM's version: a user's update
+        # with the version read before this change must still succeed
+        if not store_derived(ctx, MemberRow, row.id, values, only_if={"status_version": read}):
+            raise StaleVersion(f"member {row.id} status changed meanwhile", field="members")
         touched.add(row.pool_id)
         written += 1
-    ctx.session.flush()  # the ORM's version check: a concurrent writer makes this StaleVersion
     refresh_pools(ctx, touched)
     return written
 
