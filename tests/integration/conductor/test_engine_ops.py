@@ -108,6 +108,9 @@ def test_member_status_change_is_compare_and_set_and_written_only_on_change(setu
     with pytest.raises(ValidationError) as err:
         build.call("health.write", {"members": [{**same, "operating_status": "SIDEWAYS"}]}, SYSTEM)
     assert err.value.field == "members[0].operating_status"
+    with pytest.raises(ValidationError) as err:
+        build.call("health.write", {"members": [same, {**same, "status_reason": "y"}]}, SYSTEM)
+    assert err.value.field == "members"
 
 
 def test_health_for_deleted_members_is_dropped_not_an_error(setup):

@@ -160,30 +160,22 @@ def replayed_create(ctx: OpContext, row_cls: Any, row_id: str, kind: str,
     return stored
 
 
-def store_derived(ctx: OpContext, row_cls: Any, row_id: str, values: dict[str, Any],
-                  only_if: dict[str, Any] | None = None) -> bool:
+def store_derived(ctx: OpContext, row_cls: Any, row_id: str, values: dict[str, Any]) -> None:
     """Write fields Kosmos derives (statuses, published answers) without bumping ``version``.
 
     ``version`` guards what users edit: a user's read-modify-write must not be
     refused because a member went down or the answer changed meanwhile. A row
     already loaded in this session is kept in step and not marked dirty.
-    ``only_if`` (column: value) makes it a compare-and-set: False when the
-    stored row no longer matches, and nothing was written.
     """
     from sqlalchemy import update
     from sqlalchemy.orm.attributes import set_committed_value
 
     table = row_cls.__table__
-    stmt = update(table).where(table.c.id == row_id)
-    for key, value in (only_if or {}).items():
-        stmt = stmt.where(table.c[key] == value)
-    if ctx.session.execute(stmt.values(**values)).rowcount != 1:
-        return False
+    ctx.session.execute(update(table).where(table.c.id == row_id).values(**values))
     loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
     if loaded is not None:
         for key, value in values.items():
             set_committed_value(loaded, key, value)
-    return True
 
 
 def merged_update(ctx: OpContext, args: dict[str, Any], row_cls: Any, kind: str,

@@ -17,12 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kosmos.conductor.db.health_upsert import STATE_COLUMNS, upsert_portable, upsert_postgres
 from kosmos.conductor.db.models import MemberRow
 from kosmos.conductor.ops import history
-from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
+from kosmos.conductor.ops.common import OpContext, op, parse
 from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.common import OperatingStatus, StrictModel
 from kosmos.contracts.health import HealthWrite, MemberStatusChange
@@ -75,6 +76,8 @@ def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
                                   field=f"members[{i}].operating_status")
     if not changes:
         return 0
+    if len({c.member_id for c in changes}) != len(changes):
+        raise ValidationError("members: a member_id appears twice", field="members")
     rows: dict[str, MemberRow] = {}
     for part in _chunks(sorted({c.member_id for c in changes})):
         for row in ctx.session.scalars(ctx.list_scoped(
@@ -82,6 +85,7 @@ def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
             rows[row.id] = row
     written = 0
     touched: set[str] = set()
+    groups: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
     for c in sorted(changes, key=lambda c: c.member_id):
         row = rows.get(c.member_id)
         if row is None:
@@ -94,18 +98,43 @@ def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
                                f"{c.expected_version}", field="members")
         if (row.operating_status, row.status_reason) == (c.operating_status, c.status_reason):
             continue
-        values = {"operating_status": c.operating_status, "status_reason": c.status_reason,
-                  "status_version": read + 1, "updated_at": ctx.now}
-        if row.operating_status != c.operating_status:
-            values["status_changed_at"] = ctx.now
-        # compare-and-set on status_version, not the ORM's version: a user's update
-        # with the version read before this change must still succeed
-        if not store_derived(ctx, MemberRow, row.id, values, only_if={"status_version": read}):
-            raise StaleVersion(f"member {row.id} status changed meanwhile", field="members")
+        moved = row.operating_status != c.operating_status
+        groups[moved].append({"b_id": row.id, "b_read": read, "b_status": c.operating_status,
+                              "b_reason": c.status_reason})
         touched.add(row.pool_id)
         written += 1
+    for moved, params in groups.items():
+        _store_statuses(ctx, rows, params, moved)
     refresh_pools(ctx, touched)
     return written
+
+
+def _store_statuses(ctx: OpContext, rows: dict[str, MemberRow], params: list[dict[str, Any]],
+                    moved: bool) -> None:
+    """Compare-and-set the statuses on ``status_version`` in one executemany.
+
+    A Core UPDATE, not the ORM's: ``version`` guards users' updates, and a user
+    who read a member before its status changed must still be able to update it.
+    """
+    if not params:
+        return
+    table = MemberRow.__table__
+    values: dict[str, Any] = {"operating_status": bindparam("b_status"),
+                              "status_reason": bindparam("b_reason"),
+                              "status_version": table.c.status_version + 1, "updated_at": ctx.now}
+    if moved:
+        values["status_changed_at"] = ctx.now
+    stmt = update(table).where(table.c.id == bindparam("b_id"),
+                               table.c.status_version == bindparam("b_read")).values(**values)
+    if ctx.session.execute(stmt, params).rowcount != len(params):
+        raise StaleVersion("a member's status changed meanwhile; read it again", field="members")
+    for p in params:  # keep the loaded rows in step, without marking them dirty
+        row = rows[p["b_id"]]
+        for key, value in (("operating_status", p["b_status"]), ("status_reason", p["b_reason"]),
+                           ("status_version", p["b_read"] + 1), ("updated_at", ctx.now)):
+            set_committed_value(row, key, value)
+        if moved:
+            set_committed_value(row, "status_changed_at", ctx.now)
 
 
 @op("health.write")
