@@ -170,7 +170,12 @@ class Platform:
             self.cron.stop()
         if self.gateway:
             self.gateway.stop()
-        self.queue.stop()
+        # Batches in flight probe until their window ends: let them finish while the
+        # conductor they report to is still up.
+        if not self.queue.stop(timeout=2 * self.opts.tick + 5):
+            log.warning("stopping with deliveries still in flight; they are not retried")
+        if self._watch_thread:
+            self._watch_thread.join(2)
         if self.conductor:
             self.conductor.stop()
         if self.dns is not None:

@@ -71,15 +71,26 @@ class EventQueue:
         self._thread = threading.Thread(target=self._dispatch, name="queue-dispatch", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop dispatching; wait up to ``timeout`` for deliveries in flight."""
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop dispatching, then wait up to ``timeout`` for deliveries in flight.
+
+        Deliveries finish before the caller closes what they use (the conductor),
+        so a stop never turns work in progress into "unreachable" errors. Returns
+        False when some were still running at the timeout.
+        """
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
+        end = time.monotonic() + timeout
         if self._thread:
             self._thread.join(timeout)
+        with self._cond:
+            while self._inflight and time.monotonic() < end:
+                self._cond.wait(min(0.05, max(0.0, end - time.monotonic())))
+            drained = not self._inflight
         for sub in self._subs.values():
             sub.pool.shutdown(wait=False, cancel_futures=True)
+        return drained
 
     # ------------------------------------------------------------ use
     def put(self, subscriber: str, env: Envelope, delay: float = 0.0) -> None:
@@ -135,6 +146,10 @@ class EventQueue:
                 self._cond.notify_all()
 
     def _failed(self, name: str, env: Envelope, attempt: int, exc: Exception) -> None:
+        if self._stopped:
+            # A broker would redeliver it after a restart; nothing is retried while stopping.
+            log.info("%s to %s not completed while stopping: %s", env.type, name, exc)
+            return
         if attempt >= self.max_attempts:
             with self._cond:
                 self.dead_letters.append(DeadLetter(name, env, attempt, str(exc), time.time()))
