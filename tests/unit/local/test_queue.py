@@ -88,3 +88,39 @@ def test_delayed_put_waits(queue):
     queue.put("d", Envelope(type="t", data={}), delay=0.2)
     assert queue.wait_idle(2)
     assert seen[0] - t0 >= 0.19
+
+
+def test_stop_waits_for_deliveries_in_flight_and_retries_nothing():
+    # What a delivery uses (the conductor) is closed right after stop returns: a
+    # delivery still running then would fail, and a retry would run into the void.
+    q = EventQueue(max_attempts=3, backoff=0.01)
+    started, finished, calls = threading.Event(), threading.Event(), []
+
+    def slow_then_fail(env):
+        calls.append(env.id)
+        started.set()
+        time.sleep(0.3)
+        finished.set()
+        raise RuntimeError("conductor unreachable")
+
+    q.subscribe("s", slow_then_fail)
+    q.start()
+    q.put("s", Envelope(type="t", data={}))
+    assert started.wait(2)
+    assert q.stop(timeout=5) is True
+    assert finished.is_set(), "stop returned while the delivery was still running"
+    time.sleep(0.1)
+    assert len(calls) == 1 and q.retried == 0 and not q.dead_letters
+
+
+def test_stop_gives_up_after_its_timeout():
+    q = EventQueue()
+    release = threading.Event()
+    q.subscribe("s", lambda env: release.wait(5))
+    q.start()
+    q.put("s", Envelope(type="t", data={}))
+    time.sleep(0.1)
+    t0 = time.monotonic()
+    assert q.stop(timeout=0.2) is False
+    assert time.monotonic() - t0 < 2
+    release.set()
