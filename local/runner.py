@@ -35,8 +35,9 @@ def parse_args(argv: list[str] | None = None) -> RunnerOptions:
     p.add_argument("--auth", choices=AUTH, default="noauth",
                    help="noauth trusts X-Project-Id/X-Roles; keystone validates X-Auth-Token")
     p.add_argument("--tick", type=float, default=1.0, help="seconds between cron ticks")
-    p.add_argument("--reconcile-every", type=int, default=5,
-                   help="send kosmos.engine.reconcile every N ticks")
+    p.add_argument("--reconcile", type=float, default=300.0, metavar="SECONDS",
+                   help="seconds between kosmos.engine.reconcile events (production's default: "
+                        "users' changes and health reach DNS without waiting for one)"),
     p.add_argument("--conductor-port", type=int, default=0,
                    help="internal conductor port (0: any free port)")
     p.add_argument("--cut-region", action="append", default=[], metavar="REGION",
@@ -50,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> RunnerOptions:
         return RunnerOptions(functions_dir=FUNCTIONS_DIR, host=a.host, port=a.port,
                              dns_port=a.dns_port, regions=a.regions, db=a.db,
                              appliance=a.appliance, auth=a.auth, tick=a.tick,
-                             reconcile_every=a.reconcile_every, conductor_port=a.conductor_port,
+                             reconcile=a.reconcile, conductor_port=a.conductor_port,
                              cut_regions=a.cut_region, fail_regions=a.fail_region,
                              log_format=a.log_format, log_level=a.log_level)
     except ValueError as exc:

@@ -39,7 +39,7 @@ class Authenticator(abc.ABC):
 
 
 class NoAuth(Authenticator):
-    """Trust the X-Project-Id and X-Roles headers (local use only)."""
+    """Trust the X-Project-Id, X-Roles and (optional) X-User-Id headers (local use only)."""
 
     def __init__(self, default_roles: tuple[str, ...] = ("member",)):
         self.default_roles = frozenset(default_roles)
@@ -53,7 +53,10 @@ class NoAuth(Authenticator):
         bad = [r for r in roles if not _ROLE.match(r)]
         if bad:
             raise NotAuthenticated(f"X-Roles has an invalid role {bad[0]!r}")
-        return Principal(project, frozenset(roles) or self.default_roles)
+        user = (headers.get("X-User-Id") or "").strip()
+        if user and not _PROJECT.match(user):
+            raise NotAuthenticated("X-User-Id: letters, digits, - and _ only")
+        return Principal(project, frozenset(roles) or self.default_roles, user or None)
 
 
 class TokenValidator(Protocol):

@@ -34,6 +34,6 @@ class ApiCall:
         p = self.principal
         if p is None:
             return CallContext(request_id=self.request_id)
-        return CallContext(project_id=p.project_id, roles=sorted(p.roles),
+        return CallContext(project_id=p.project_id, user_id=p.user_id, roles=sorted(p.roles),
                            is_admin=self.policy.is_admin(p.roles),
                            all_projects=all_projects, request_id=self.request_id)

@@ -4,6 +4,11 @@ Validates the envelope of ``kosmos.contracts.conductor``, runs the operation
 in one transaction, and maps every outcome to the wire: ``{"result": ...}``
 with 200, or ``KosmosError.to_wire()`` with the error's code. Only unexpected
 exceptions are logged with a stack trace; they answer a bare 500.
+
+A write that may change answers (``ops.changes.note_change``) is handed to the
+``notify`` callable once its transaction has committed (the engine is told
+through ``kosmos.engine.decide``). A notice that cannot be sent does not undo
+or fail the write: it is logged, and the periodic reconcile is the backstop.
 """
 from __future__ import annotations
 
@@ -16,13 +21,15 @@ from sqlalchemy import exc as sa_exc
 
 from kosmos.conductor.db.session import Database
 from kosmos.conductor.ops import OPS, OpContext
+from kosmos.conductor.ops.changes import ChangeNote
 from kosmos.contracts.common import utcnow
-from kosmos.contracts.conductor import ConductorRequest
+from kosmos.contracts.conductor import CallContext, ConductorRequest
 from kosmos.errors import Conflict, KosmosError, ValidationError, from_pydantic
 
 log = logging.getLogger("kosmos.conductor")
 
 Handler = Callable[[dict[str, Any]], "tuple[int, dict[str, Any]]"]
+Notify = Callable[[str, CallContext, ChangeNote], None]
 
 
 def parse_envelope(envelope: Any) -> ConductorRequest:
@@ -40,7 +47,7 @@ def parse_envelope(envelope: Any) -> ConductorRequest:
 
 
 def handle(envelope: Any, database: Database, stale_intervals: float = 3.0,
-           ) -> tuple[int, dict[str, Any]]:
+           notify: Notify | None = None) -> tuple[int, dict[str, Any]]:
     """Run one operation; never raises."""
     started = time.perf_counter()
     op_name = envelope.get("op") if isinstance(envelope, dict) else None
@@ -50,8 +57,10 @@ def handle(envelope: Any, database: Database, stale_intervals: float = 3.0,
         ids.update(request_id=context.get("request_id"), project_id=context.get("project_id"))
     try:
         request = parse_envelope(envelope)
-        result = _run(request, database, stale_intervals)
+        result, change = _run(request, database, stale_intervals)
         status, body = 200, {"result": result}
+        if change is not None and notify is not None:
+            _notify(notify, request, change, ids)
     except KosmosError as exc:
         status, body = exc.code, exc.to_wire()
     except Exception:
@@ -62,14 +71,25 @@ def handle(envelope: Any, database: Database, stale_intervals: float = 3.0,
     return status, body
 
 
-def _run(request: ConductorRequest, database: Database, stale_intervals: float) -> Any:
+def _notify(notify: Notify, request: ConductorRequest, change: ChangeNote,
+            ids: dict[str, Any]) -> None:
+    try:
+        notify(request.op, request.context, change)
+    except Exception as exc:  # noqa: BLE001 - the write stands; reconcile catches up
+        log.warning("could not tell the engine about %s: %s", request.op, exc,
+                    extra={**ids, "gslb_ids": sorted(change.gslb_ids)[:20]})
+
+
+def _run(request: ConductorRequest, database: Database,
+         stale_intervals: float) -> tuple[Any, ChangeNote | None]:
     for attempt in (1, 2):
         try:
             with database.transaction() as session:
                 ctx = OpContext(session=session, call=request.context, now=utcnow(),
                                 dialect=session.get_bind().dialect.name,
                                 stale_intervals=stale_intervals)
-                return OPS[request.op](ctx, request.args)
+                result = OPS[request.op](ctx, request.args)
+            return result, ctx.change   # committed
         except Conflict as exc:
             # Two deliveries of one create raced and the other inserted first: run it
             # again, and it finds the stored row and answers as a replay would.
@@ -79,8 +99,9 @@ def _run(request: ConductorRequest, database: Database, stale_intervals: float) 
     raise AssertionError("unreachable")
 
 
-def make_handler(database: Database, stale_intervals: float = 3.0) -> Handler:
+def make_handler(database: Database, stale_intervals: float = 3.0,
+                 notify: Notify | None = None) -> Handler:
     def handler(envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return handle(envelope, database, stale_intervals)
+        return handle(envelope, database, stale_intervals, notify)
     handler.database = database  # type: ignore[attr-defined]
     return handler

@@ -82,6 +82,7 @@ CONDUCTOR_PATH = "/v1/call"
 
 class CallContext(StrictModel):
     project_id: str | None = None
+    user_id: str | None = None
     roles: list[str] = Field(default_factory=list)
     is_admin: bool = False
     all_projects: bool = False

@@ -17,7 +17,8 @@ CHECK_TICK = "kosmos.check.tick"
 CHECK_BATCH = "kosmos.check.batch"
 CHECK_RESULTS = "kosmos.check.results"
 ENGINE_RECONCILE = "kosmos.engine.reconcile"
-EVENT_TYPES = (CHECK_TICK, CHECK_BATCH, CHECK_RESULTS, ENGINE_RECONCILE)
+ENGINE_DECIDE = "kosmos.engine.decide"
+EVENT_TYPES = (CHECK_TICK, CHECK_BATCH, CHECK_RESULTS, ENGINE_RECONCILE, ENGINE_DECIDE)
 
 
 class EventData(StrictModel):
@@ -115,6 +116,32 @@ class EngineReconcile(EventData):
     scheduled_at: UtcDatetime | None = None
 
 
+class ChangeCause(StrictModel):
+    """A user's committed write, as the conductor saw it: who changed what, and when."""
+
+    op: str = Field(..., max_length=64, description="conductor operation, e.g. gslb.update")
+    resource: Literal["gslb", "pool", "member", "monitor"]
+    resource_id: str = Field(..., max_length=64)
+    project_id: str | None = Field(None, max_length=64)
+    user_id: str | None = Field(None, max_length=64)
+    request_id: str | None = Field(None, max_length=128)
+    at: UtcDatetime
+
+
+class EngineDecide(EventData):
+    """Conductor → engine: a committed change may alter these GSLBs' answers; decide them now.
+
+    Sent after the change's transaction commits. The engine re-decides the
+    members of these GSLBs from the stored health rows and publishes their
+    answers; GSLB ids that no longer exist mean "remove the deleted names".
+    Handling it twice, late or out of order changes nothing more: it always
+    decides from what is stored when it runs.
+    """
+
+    gslb_ids: list[str] = Field(..., min_length=1, max_length=1000)
+    cause: ChangeCause
+
+
 DATA_MODELS: dict[str, type[EventData]] = {
     CHECK_TICK: CheckTick, CHECK_BATCH: CheckBatch,
-    CHECK_RESULTS: CheckResults, ENGINE_RECONCILE: EngineReconcile}
+    CHECK_RESULTS: CheckResults, ENGINE_RECONCILE: EngineReconcile, ENGINE_DECIDE: EngineDecide}

@@ -102,13 +102,34 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
     by_member = ctx.states_by_member()
     for key, state in new_states.items():
         by_member.setdefault(key[0], {})[key] = state
+    trigger = {"region": batch.region, "checker_id": batch.checker_id, "batch_id": batch.batch_id}
     for member_id, results in sorted(touched.items()):
-        _decide(ctx, plan, member_id, results, list(by_member[member_id].values()), batch, now, settings)
+        ordered = sorted(results, key=lambda r: r.checked_at)
+        _decide(ctx, plan, member_id, list(by_member[member_id].values()), now, settings,
+                ordered[-1].checked_at, trigger, [_result_ev(r) for r in ordered][-20:])
     return plan
 
 
-def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, results: list[CheckResult],
-            states: list[HealthState], batch: CheckResults, now: datetime, settings: Settings) -> None:
+def redecide_members(ctx: EngineContext, now: datetime, settings: Settings,
+                     trigger: dict[str, Any]) -> HealthPlan:
+    """Decide every member of ``ctx`` again from its stored health rows alone.
+
+    For members whose configuration changed (pool, monitors, a new GSLB over
+    them) or whose results were applied while they could not be decided: the
+    status becomes what the rows say now, whatever order things happened in.
+    """
+    plan = HealthPlan()
+    by_member = ctx.states_by_member()
+    for member_id in sorted(ctx.members):
+        if ctx.members[member_id].pool_id in ctx.pools:
+            _decide(ctx, plan, member_id, list(by_member.get(member_id, {}).values()), now,
+                    settings, now, trigger, [])
+    return plan
+
+
+def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, states: list[HealthState],
+            now: datetime, settings: Settings, when: datetime, trigger: dict[str, Any],
+            results_ev: list[dict[str, Any]]) -> None:
     member = ctx.members[member_id]
     pool = ctx.pools[member.pool_id]
     monitors = [MonitorRule(m, ctx.monitors[m].delay) for m in pool.monitor_ids if m in ctx.monitors]
@@ -119,7 +140,6 @@ def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, results: list[
     if not moved and _stale_note(decision.reason) == _stale_note(member.status_reason):
         return   # same status, same kind of reason: nothing worth a write
     decision = decide_member(*args, explain=True)
-    when = max(r.checked_at for r in results)
     plan.members.append(MemberStatusChange(member_id=member_id, operating_status=decision.status,
                                            status_reason=decision.reason[:1024],
                                            expected_version=member.status_version))
@@ -127,9 +147,7 @@ def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, results: list[
         return
     plan.moves.append(MemberMove(member_id, member.project_id, previous, decision.status, decision, when))
     evidence = dict(decision.evidence)
-    evidence.update({"trigger": {"region": batch.region, "checker_id": batch.checker_id,
-                                 "batch_id": batch.batch_id},
-                     "results": [_result_ev(r) for r in sorted(results, key=lambda r: r.checked_at)][-20:]})
+    evidence.update({"trigger": trigger, "results": results_ev})
     for gslb_id in _gslbs_of(ctx, member.pool_id):
         plan.history.append(HistoryEntryCreate(
             project_id=member.project_id, gslb_id=gslb_id, member_id=member_id,

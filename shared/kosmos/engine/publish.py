@@ -36,10 +36,11 @@ log = get_logger(__name__)
 class Cause:
     """Why this publish cycle runs: goes into history evidence and dedupe keys."""
 
-    trigger: str                  # "kosmos.check.results" | "kosmos.engine.reconcile"
+    trigger: str                  # the event type: check.results, engine.reconcile, engine.decide
     key: str                      # stable per event: redelivery gives the same keys
     time: datetime
     evidence: dict[str, Any] = field(default_factory=dict)
+    note: str = ""                # leads the history reason of a publish, e.g. who changed what
 
 
 @dataclass
@@ -157,7 +158,7 @@ def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree,
         history.append(HistoryEntryCreate(
             project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
             time=cause.time, from_state=_text(list(g.answers)), to_state=_text(d.answers),
-            reason=f"{d.rule}: {d.reason}"[:2048],
+            reason=f"{cause.note}{d.rule}: {d.reason}"[:2048],
             evidence={**cause.evidence, "trigger": cause.trigger, "rule": d.rule,
                       "answers_from": list(g.answers), "answers_to": d.answers,
                       "served_before": served.addresses if served else None, **d.evidence},

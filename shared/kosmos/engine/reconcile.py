@@ -28,7 +28,7 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
         raise ValidationError("gslb_id is required when scope is 'gslb'", field="gslb_id")
     now = deps.clock()
     trees = gw.trees([req.gslb_id] if req.scope == "gslb" else None)   # type: ignore[list-item]
-    removed = _tombstones(deps, {t.gslb.fqdn for t in trees}) if req.scope == "all" else 0
+    removed = remove_deleted_names(deps, {t.gslb.fqdn for t in trees}) if req.scope == "all" else 0
     key = (req.scheduled_at or now).isoformat()
     cause = Cause(ENGINE_RECONCILE, f"reconcile:{key}", req.scheduled_at or now,
                   {"scope": req.scope})
@@ -42,7 +42,9 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
             "tombstones_removed": removed}
 
 
-def _tombstones(deps: EngineDeps, live: set[str]) -> int:
+def remove_deleted_names(deps: EngineDeps, live: set[str]) -> int:
+    """Remove the names of deleted or renamed GSLBs (tombstones) unless one of ``live``
+    serves the name again; returns how many tombstones were acknowledged."""
     done: list[str] = []
     for tomb in deps.gateway.tombstones():
         if tomb.fqdn not in live:

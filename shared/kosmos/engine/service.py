@@ -5,7 +5,9 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
-from kosmos.contracts.events import CHECK_RESULTS, ENGINE_RECONCILE, CheckResults, EngineReconcile
+from kosmos.contracts.events import (CHECK_RESULTS, ENGINE_DECIDE, ENGINE_RECONCILE, CheckResults,
+                                     EngineDecide, EngineReconcile)
+from kosmos.engine.decide import handle_decide
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.reconcile import handle_reconcile
 from kosmos.engine.results import handle_results
@@ -22,6 +24,8 @@ class EngineService:
         try:
             if event_type == CHECK_RESULTS:
                 return handle_results(CheckResults.model_validate(data or {}), self.deps)
+            if event_type == ENGINE_DECIDE:
+                return handle_decide(EngineDecide.model_validate(data or {}), self.deps)
             if event_type == ENGINE_RECONCILE:
                 return handle_reconcile(EngineReconcile.model_validate(data or {}), self.deps)
         except PydanticError as exc:

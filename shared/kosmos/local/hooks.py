@@ -58,6 +58,14 @@ def inject_checker(fn: LoadedFunction, settings: Settings, route: Callable[[Enve
     fn.module.INSTANCE.use(bootstrap.checker_service(settings, publisher=publisher))
 
 
+def inject_conductor(settings: Settings, route: Callable[[Envelope], None]) -> None:
+    """Build the conductor's handler now, announcing users' changes into the queue."""
+    from kosmos.conductor import http
+    from kosmos.conductor.app import build_handler
+    http.use_handler(build_handler(settings=settings, publisher=QueuePublisher(
+        route, source="//kosmos/conductor")))
+
+
 def inject_engine(fn: LoadedFunction, settings: Settings) -> None:
     """Build the engine's service now, from the runner's settings (it publishes nothing)."""
     from kosmos import bootstrap

@@ -23,7 +23,7 @@ class RunnerOptions:
     appliance: str = "local"
     auth: str = "noauth"
     tick: float = 1.0
-    reconcile_every: int = 5
+    reconcile: float = 300.0       # seconds, as production's cron (infra: reconcile_period)
     conductor_port: int = 0
     cut_regions: list[str] = field(default_factory=list)
     fail_regions: list[str] = field(default_factory=list)
@@ -42,6 +42,13 @@ class RunnerOptions:
             raise ValueError(f"--auth: one of {', '.join(AUTH)}")
         if not self.tick > 0:
             raise ValueError("--tick: must be a positive number of seconds")
+        if not self.reconcile >= self.tick:
+            raise ValueError("--reconcile: must be at least one --tick")
+
+    @property
+    def reconcile_every(self) -> int:
+        """Ticks between two reconciles."""
+        return max(1, round(self.reconcile / self.tick))
 
 
 def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | None) -> dict[str, str]:

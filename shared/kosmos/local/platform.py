@@ -17,7 +17,8 @@ import threading
 from typing import Any
 
 from kosmos.config import Settings, reset_settings
-from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_RECONCILE
+from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_DECIDE,
+                                     ENGINE_RECONCILE)
 from kosmos.local import hooks
 from kosmos.local.cron import Cron
 from kosmos.local.events import Envelope, post
@@ -49,7 +50,7 @@ def subscriber_for(env: Envelope, regions: list[str]) -> str | None:
     """Which function an event goes to (None: nobody subscribes to it)."""
     if env.type in (CHECK_TICK, CHECK_BATCH):
         return checker_name(env.region) if env.region in regions else None
-    if env.type in (CHECK_RESULTS, ENGINE_RECONCILE):
+    if env.type in (CHECK_RESULTS, ENGINE_RECONCILE, ENGINE_DECIDE):
         return ENGINE
     return None
 
@@ -128,6 +129,7 @@ class Platform:
             hooks.inject_checker(fn, Settings(region=region), self.publish)
             self.functions[checker_name(region)] = fn
         hooks.inject_engine(self.functions[ENGINE], Settings())
+        hooks.inject_conductor(Settings(), self.publish)
         conductor_app.app = self.functions["conductor"].app
         self.conductor.start()
 

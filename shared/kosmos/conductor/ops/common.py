@@ -45,6 +45,8 @@ class OpContext:
     now: datetime
     dialect: str
     stale_intervals: float = 3.0
+    # Set by ``changes.note_change``: the GSLBs this write may change, for the engine.
+    change: Any = None
 
     # ------------------------------------------------------------------ scope
     def owner(self) -> str:

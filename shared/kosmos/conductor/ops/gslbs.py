@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from kosmos.conductor.db.models import GslbPoolRow, GslbRow, PoolRow, TombstoneRow
+from kosmos.conductor.ops.changes import note_change
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
@@ -86,6 +87,8 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     row_id = new_id(a.id)
     replay = replayed_create(ctx, GslbRow, row_id, KIND, data)
     if replay is not None:
+        # A retried create may follow one whose notice was lost: notice it again.
+        note_change(ctx, KIND, row_id, [row_id])
         return replay
     project = ctx.owner()
     _check_pools(ctx, project, data["pools"])
@@ -97,6 +100,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     _set_pools(ctx, row, data["pools"])
     ctx.session.flush()
     refresh_gslbs(ctx, {row.id})
+    note_change(ctx, KIND, row.id, [row.id])
     return record(KIND, row)
 
 
@@ -130,6 +134,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     if changed:
         ctx.session.flush()
         refresh_gslbs(ctx, {row.id})
+        note_change(ctx, KIND, row.id, [row.id])
     return record(KIND, row)
 
 
@@ -139,6 +144,7 @@ def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
     _tombstone(ctx, row)
     ctx.session.delete(row)
     ctx.session.flush()
+    note_change(ctx, KIND, row.id, [row.id])   # the engine removes the name now
     return None
 
 

@@ -14,6 +14,7 @@ from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, MemberListArgs
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
+from kosmos.conductor.ops.changes import gslbs_using_pools, note_change
 from kosmos.conductor.ops.pools import monitors_of
 from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.resources import MemberCreate, MemberUpdate
@@ -50,6 +51,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     row_id = new_id(a.id)
     replay = replayed_create(ctx, MemberRow, row_id, KIND, {**data, "pool_id": pool_id})
     if replay is not None:
+        note_change(ctx, KIND, row_id, gslbs_using_pools(ctx, [pool_id]))
         return replay
     project = ctx.owner()
     pool_status = ctx.session.scalar(select(PoolRow.operating_status).where(
@@ -63,6 +65,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     # A new member has no verdict yet: it cannot move a DEGRADED or NO_MONITOR pool.
     if data["admin_state_up"] and pool_status not in ("DEGRADED", "NO_MONITOR"):
         refresh_pools(ctx, {pool_id})
+    note_change(ctx, KIND, row.id, gslbs_using_pools(ctx, [pool_id]))
     return record(KIND, row)
 
 
@@ -91,6 +94,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     if apply(ctx, row, data):
         ctx.session.flush()
         refresh_pools(ctx, {row.pool_id})
+        note_change(ctx, KIND, row.id, gslbs_using_pools(ctx, [row.pool_id]))
     return record(KIND, row)
 
 
@@ -101,6 +105,7 @@ def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
     ctx.session.delete(row)
     ctx.session.flush()
     refresh_pools(ctx, {row.pool_id})
+    note_change(ctx, KIND, row.id, gslbs_using_pools(ctx, [row.pool_id]))
     return None
 
 

@@ -10,6 +10,7 @@ from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
+from kosmos.conductor.ops.changes import gslbs_using_monitor, note_change
 from kosmos.contracts.resources import MonitorCreate, MonitorUpdate
 from kosmos.errors import Conflict
 
@@ -58,6 +59,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
                               _create_values)
     if apply(ctx, row, data):
         ctx.session.flush()
+        note_change(ctx, KIND, row.id, gslbs_using_monitor(ctx, row.id))
     return record(KIND, row)
 
 

@@ -11,6 +11,7 @@ from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
+from kosmos.conductor.ops.changes import gslbs_using_pools, note_change
 from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.resources import PoolCreate, PoolUpdate
 from kosmos.errors import Conflict, ValidationError
@@ -104,6 +105,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     if changed:
         ctx.session.flush()
         refresh_pools(ctx, {row.id})
+        note_change(ctx, KIND, row.id, gslbs_using_pools(ctx, [row.id]))
     return record(KIND, row)
 
 
