@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a port already taken is the usual cause
         print(f"local/runner.py: cannot start: {exc}", file=sys.stderr)
         return 1
+    except RuntimeError as exc:  # a function process did not come up
+        print(f"local/runner.py: cannot start: {exc}", file=sys.stderr)
+        return 1
     finally:
         platform.stop()
     return 0

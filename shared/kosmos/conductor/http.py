@@ -38,13 +38,6 @@ def default_handler(settings: Settings | None = None) -> Handler:
     return _handler
 
 
-def use_handler(handler: Handler | None) -> None:
-    """Serve with ``handler`` from now on (the local runner's; None: build from settings)."""
-    global _handler
-    with _lock:
-        _handler = handler
-
-
 def _reply(status: int, body: dict[str, Any]) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 

@@ -1,20 +1,12 @@
-"""Where the platform meets the functions' own composition: the embedded DNS
-server, logging, and each function instance's dependencies.
-
-The checker runs once per simulated region in one process, so each instance
-is given its own dependencies (its region's settings, a queue publisher)
-instead of the process-wide ``get_settings``; the engine gets a publisher too.
-"""
+"""Where the platform meets the functions: the embedded DNS server, logging,
+and the runner's own conductor client (for the log of verdicts and answers)."""
 from __future__ import annotations
 
 import logging
 from typing import Any, Callable
 
 from kosmos.config import Settings
-from kosmos.local.events import Envelope
-from kosmos.local.loader import LoadedFunction
 from kosmos.local.options import RunnerOptions
-from kosmos.local.publisher import QueuePublisher
 from kosmos.logs import configure
 
 
@@ -36,7 +28,12 @@ def stop_dns(server: Any) -> None:
 
 
 def configure_logging(opts: RunnerOptions) -> None:
-    configure(opts.log_level, opts.log_format)
+    configure_logging_for(opts.log_level, opts.log_format)
+
+
+def configure_logging_for(level: str, fmt: str) -> None:
+    """The runner's logging, in its own process and in each function's."""
+    configure(level, fmt)
     # One line per internal HTTP request would drown the ticks and verdicts.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -45,28 +42,3 @@ def conductor_call(settings: Settings) -> Callable[[str, dict], Any]:
     from kosmos import bootstrap
     client = bootstrap.conductor_client(settings)
     return lambda op, args: client.call(op, args)
-
-
-def inject_checker(fn: LoadedFunction, settings: Settings, route: Callable[[Envelope], None]) -> None:
-    """Give one region's checker copy its own service: its region's settings, a queue publisher.
-
-    ``functions/checker/main.py`` keeps its ``INSTANCE`` in the module, and the
-    loader gives every copy its own module, so each copy serves one region.
-    """
-    from kosmos import bootstrap
-    publisher = QueuePublisher(route, source=f"//kosmos/checker/{settings.region}")
-    fn.module.INSTANCE.use(bootstrap.checker_service(settings, publisher=publisher))
-
-
-def inject_conductor(settings: Settings, route: Callable[[Envelope], None]) -> None:
-    """Build the conductor's handler now, announcing users' changes into the queue."""
-    from kosmos.conductor import http
-    from kosmos.conductor.app import build_handler
-    http.use_handler(build_handler(settings=settings, publisher=QueuePublisher(
-        route, source="//kosmos/conductor")))
-
-
-def inject_engine(fn: LoadedFunction, settings: Settings) -> None:
-    """Build the engine's service now, from the runner's settings (it publishes nothing)."""
-    from kosmos import bootstrap
-    fn.module.INSTANCE.use(bootstrap.engine_service(settings))

@@ -51,22 +51,24 @@ class RunnerOptions:
         return max(1, round(self.reconcile / self.tick))
 
 
-def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | None) -> dict[str, str]:
+def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | None,
+                 broker_url: str = "") -> dict[str, str]:
     """The ``KOSMOS_`` settings every function of this runner shares.
 
     The checker's region is the one setting that differs per function
     instance; the platform gives it to each region's checker separately.
+    Functions publish events as in production: CloudEvents over HTTP to the
+    platform's broker (``broker_url``).
     """
     env = {
         "KOSMOS_DATABASE_URL": opts.db,
         "KOSMOS_CONDUCTOR_URL": conductor_url,
         "KOSMOS_AUTH_STRATEGY": opts.auth,
-        "KOSMOS_PUBLISHER": "local",
+        "KOSMOS_PUBLISHER": "http",
+        "KOSMOS_BROKER_URL": broker_url,
         "KOSMOS_REGIONS": json.dumps(opts.regions),
         "KOSMOS_REGION": opts.regions[0],
         "KOSMOS_TICK_PERIOD": str(opts.tick),
-        # Results leave a batch four times a tick so detection is not held up a whole tick.
-        "KOSMOS_RESULTS_INTERVAL": str(min(1.0, opts.tick / 4)),
         "KOSMOS_ALLOW_LOOPBACK": "true",
         "KOSMOS_APPLIANCE": opts.appliance,
         "KOSMOS_LOG_FORMAT": opts.log_format,

@@ -1,13 +1,15 @@
 """The platform that runs the four functions on one machine.
 
 Wiring, as production has it:
-- the api function behind the gateway (``--host``/``--port``), with the
-  runner's admin endpoints under ``/_runner``;
-- the conductor function on an internal port, on the ``--db`` database;
-- one checker function instance per simulated region, each with its own
-  settings (its region) and a publisher into the in-process queue;
-- the engine function, fed ``kosmos.check.results`` through the region
-  simulation, and ``kosmos.engine.reconcile`` by cron;
+- each function instance in a process of its own (``kosmos.local.serve``), as
+  a serverless platform runs each in its own container: the api, the
+  conductor on the ``--db`` database, the engine, one checker per simulated
+  region (its region in its environment);
+- the gateway (``--host``/``--port``) forwarding to the api, with the runner's
+  admin endpoints under ``/_runner``;
+- a broker: functions publish CloudEvents over HTTP to its ingress, and the
+  in-process queue delivers them to the subscribing function over HTTP, with
+  retries; results cross the region simulation on the way;
 - the cron emulator; the embedded DNS responder for the ``local`` appliance.
 """
 from __future__ import annotations
@@ -21,10 +23,10 @@ from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENG
                                      ENGINE_RECONCILE)
 from kosmos.local import hooks
 from kosmos.local.cron import Cron
-from kosmos.local.events import Envelope, post
+from kosmos.local.events import Envelope
 from kosmos.local.gateway import AdminApp, Gateway, Server
-from kosmos.local.loader import LoadedFunction, load_function
 from kosmos.local.options import RunnerOptions, function_env
+from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
 from kosmos.local.queue import EventQueue
 from kosmos.local.regions import RegionModes
 from kosmos.local.watch import AnswerWatch, ResultsLog
@@ -55,15 +57,6 @@ def subscriber_for(env: Envelope, regions: list[str]) -> str | None:
     return None
 
 
-class _Deferred:
-    """A WSGI app set after its server has bound its port."""
-
-    app: Any = None
-
-    def __call__(self, environ: dict, start_response: Any) -> Any:
-        return self.app(environ, start_response)
-
-
 class Platform:
     """Start and stop everything ``local/runner.py`` runs."""
 
@@ -76,10 +69,10 @@ class Platform:
             self.regions.set(r, "cut")
         self.queue = EventQueue()
         self.results_log = ResultsLog()
-        self.functions: dict[str, LoadedFunction] = {}
+        self.functions: dict[str, FunctionProcess] = {}
         self.cron: Cron | None = None
         self.gateway: Server | None = None
-        self.conductor: Server | None = None
+        self.broker: Server | None = None
         self.dns: Any = None
         self._watch: AnswerWatch | None = None
         self._stop = threading.Event()
@@ -103,57 +96,58 @@ class Platform:
             env = routed
         self.queue.put(name, env)
 
-    def _deliver_to(self, fn: LoadedFunction):
-        client = fn.test_client()
-        return lambda env: post(client, env)
-
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         opts = self.opts
-        conductor_app = _Deferred()
-        self.conductor = Server(opts.host, opts.conductor_port, conductor_app, "conductor")
+        self.broker = Server(opts.host, 0, BrokerApp(self.publish), "broker").start()
         self.dns = hooks.start_dns(opts) if opts.appliance == "local" else None
-        env = function_env(opts, self.conductor.url, getattr(self.dns, "control_url", None))
+        conductor = self._function("conductor", "conductor", {}, port=opts.conductor_port)
+        env = function_env(opts, conductor.url, getattr(self.dns, "control_url", None),
+                           self.broker.url)
         os.environ.update(env)
         reset_settings()
         hooks.configure_logging(opts)
-
-        d = opts.functions_dir
-        for name in ("conductor", "api", "engine"):
-            target, sig = FUNCTIONS[name]
-            self.functions[name] = load_function(name, d / name / "main.py", target, sig)
+        self.functions["conductor"] = conductor
+        conductor.env.update(env)
+        for name in ("api", ENGINE):
+            self.functions[name] = self._function(name, name, env)
         for region in opts.regions:
-            target, sig = FUNCTIONS["checker"]
-            fn = load_function(checker_name(region), d / "checker" / "main.py", target, sig,
-                               env={"KOSMOS_REGION": region})
-            hooks.inject_checker(fn, Settings(region=region), self.publish)
-            self.functions[checker_name(region)] = fn
-        hooks.inject_engine(self.functions[ENGINE], Settings())
-        hooks.inject_conductor(Settings(), self.publish)
-        conductor_app.app = self.functions["conductor"].app
-        self.conductor.start()
+            self.functions[checker_name(region)] = self._function(
+                checker_name(region), "checker", {**env, "KOSMOS_REGION": region})
+        admin = AdminApp(self.regions, self.queue, tick=lambda: self.cron and self.cron.fire())
+        # Bound before anything starts, so a taken port fails at once.
+        self.gateway = Server(opts.host, opts.port,
+                              Gateway(ApiProxy(self.functions["api"].url), admin), "gateway")
+        for fn in self.functions.values():
+            fn.start()
+        for fn in self.functions.values():
+            fn.wait_ready()
 
         # One engine worker: results are applied in arrival order, as a single consumer
         # would, instead of racing each other into compare-and-set retries.
-        self.queue.subscribe(ENGINE, self._deliver_to(self.functions[ENGINE]), workers=1)
+        self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60), workers=1)
         for region in opts.regions:
-            fn = self.functions[checker_name(region)]
             # A batch probes for the length of a tick; more workers let the next tick's
             # batch start while the last one finishes.
-            self.queue.subscribe(checker_name(region), self._deliver_to(fn), workers=4)
+            fn = self.functions[checker_name(region)]
+            self.queue.subscribe(checker_name(region),
+                                 http_delivery(fn.url, 2 * opts.tick + 60), workers=4)
         self.queue.start()
 
-        admin = AdminApp(self.regions, self.queue, tick=lambda: self.cron and self.cron.fire())
-        self.gateway = Server(opts.host, opts.port, Gateway(self.functions["api"].app, admin),
-                              "gateway").start()
+        self.gateway.start()
         self.cron = Cron(opts.regions, opts.tick, self.publish, reconcile_every=opts.reconcile_every)
         self.cron.start()
         self._watch = AnswerWatch(hooks.conductor_call(Settings()))
         self._watch_thread = threading.Thread(target=self._watch_loop, name="watch", daemon=True)
         self._watch_thread.start()
         log.info("Kosmos local runner: api on %s, conductor on %s, regions %s, appliance %s%s",
-                 self.gateway.url, self.conductor.url, ",".join(opts.regions), opts.appliance,
+                 self.gateway.url, conductor.url, ",".join(opts.regions), opts.appliance,
                  f", DNS on {opts.host}:{self.dns.dns_port}" if self.dns else "")
+
+    def _function(self, name: str, kind: str, env: dict[str, str], port: int = 0) -> FunctionProcess:
+        target, sig = FUNCTIONS[kind]
+        return FunctionProcess(name, self.opts.functions_dir / kind / "main.py", target, sig,
+                               self.opts.host, env, port=port)
 
     def _watch_loop(self) -> None:
         while not self._stop.wait(min(self.opts.tick, 1.0) / 2):
@@ -178,8 +172,11 @@ class Platform:
             log.warning("stopping with deliveries still in flight; they are not retried")
         if self._watch_thread:
             self._watch_thread.join(2)
-        if self.conductor:
-            self.conductor.stop()
+        # The conductor last: the others may still be finishing a call to it.
+        for name in sorted(self.functions, key=lambda n: n == "conductor"):
+            self.functions[name].stop()
+        if self.broker:
+            self.broker.stop()
         if self.dns is not None:
             hooks.stop_dns(self.dns)
         log.info("stopped")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kosmos.config import Settings
-from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_RECONCILE
+from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_DECIDE,
+                                     ENGINE_RECONCILE)
 from kosmos.local.events import Envelope
 from kosmos.local.hooks import dns_state_path
 from kosmos.local.options import RunnerOptions, function_env
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
     (CHECK_BATCH, "Elsewhere", None),
     (CHECK_RESULTS, "RegionTwo", "engine"),
     (ENGINE_RECONCILE, None, "engine"),
+    (ENGINE_DECIDE, None, "engine"),
     ("kosmos.unknown", "RegionOne", None),
 ])
 def test_events_go_to_the_function_that_subscribes(etype, region, expected):
@@ -33,14 +35,16 @@ def test_events_go_to_the_function_that_subscribes(etype, region, expected):
 def test_function_env_is_valid_settings(monkeypatch, tmp_path):
     opts = RunnerOptions(functions_dir=tmp_path, regions=["A", "B", "C"], db="sqlite:///x.db",
                          tick=0.5)
-    env = function_env(opts, "http://127.0.0.1:1234/", "http://127.0.0.1:5380")
+    env = function_env(opts, "http://127.0.0.1:1234/", "http://127.0.0.1:5380",
+                       "http://127.0.0.1:4321/")
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     s = Settings()
     assert s.regions == ["A", "B", "C"] and s.database_url == "sqlite:///x.db"
-    assert s.allow_loopback and s.auth_strategy == "noauth" and s.publisher == "local"
+    assert s.allow_loopback and s.auth_strategy == "noauth" and s.publisher == "http"
     assert s.appliance == "local" and s.local_dns_url == "http://127.0.0.1:5380"
     assert s.tick_period == 0.5 and s.conductor_url == "http://127.0.0.1:1234/"
+    assert s.broker_url == "http://127.0.0.1:4321/"
     assert json.loads(env["KOSMOS_REGIONS"]) == ["A", "B", "C"]
 
 

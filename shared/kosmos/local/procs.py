@@ -1,0 +1,163 @@
+"""Function instances as processes of their own, and the HTTP between them and the platform.
+
+- ``FunctionProcess``: one function served by ``kosmos.local.serve`` in a child
+  process on an internal port.
+- ``http_delivery``: how the queue hands an event to a function process
+  (CloudEvents binary mode over HTTP POST, as a broker's trigger would).
+- ``BrokerApp``: the platform's event ingress: functions publish with the
+  production ``http`` publisher to it, and it routes into the queue.
+- ``ApiProxy``: the gateway's forwarding of public requests to the api process.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+from werkzeug.wrappers import Request, Response
+
+from kosmos.local.events import DeliveryFailed, Envelope, to_binary
+from kosmos.logs import get_logger
+
+log = get_logger("kosmos.local.runner")
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class FunctionProcess:
+    """``name`` (``target`` in ``source``) served in a child process on ``host``."""
+
+    def __init__(self, name: str, source: Path, target: str, signature: str, host: str,
+                 env: dict[str, str], port: int = 0):
+        self.name = name
+        self.host = host
+        self.port = port or free_port(host)
+        self.cmd = [sys.executable, "-m", "kosmos.local.serve", "--name", name,
+                    "--source", str(source), "--target", target, "--signature", signature,
+                    "--host", host, "--port", str(self.port)]
+        self.env = {**os.environ, **env}
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def start(self) -> "FunctionProcess":
+        self.proc = subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.DEVNULL)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until the function accepts connections; RuntimeError if it exits or times out."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc is None or self.proc.poll() is not None:
+                code = None if self.proc is None else self.proc.returncode
+                raise RuntimeError(f"function {self.name} exited ({code}) before serving "
+                                   f"on port {self.port}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"function {self.name} did not serve on port {self.port} "
+                           f"within {timeout:g}s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("function %s did not stop in %gs; killed", self.name, timeout)
+            self.proc.kill()
+            self.proc.wait()
+
+
+class _Sessions(threading.local):
+    """One HTTP session per thread (queue workers and server threads share nothing)."""
+
+    def get(self) -> requests.Session:
+        if not hasattr(self, "session"):
+            self.session = requests.Session()
+        return self.session
+
+
+def http_delivery(url: str, timeout: float) -> Callable[[Envelope], int]:
+    """A queue handler POSTing each envelope to ``url``; anything but 2xx fails (retried)."""
+    sessions = _Sessions()
+
+    def deliver(env: Envelope) -> int:
+        headers, body = to_binary(env)
+        try:
+            resp = sessions.get().post(url, data=body, headers=headers, timeout=timeout)
+        except requests.RequestException as exc:
+            raise DeliveryFailed(f"{env.type} not delivered: {exc.__class__.__name__}") from exc
+        if not 200 <= resp.status_code < 300:
+            raise DeliveryFailed(f"{env.type} answered HTTP {resp.status_code}: {resp.text[:300]}")
+        return resp.status_code
+
+    return deliver
+
+
+class BrokerApp:
+    """WSGI ingress for CloudEvents in binary mode (``ce-*`` headers, JSON body)."""
+
+    def __init__(self, route: Callable[[Envelope], None]):
+        self.route = route
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        request = Request(environ)
+        h = request.headers
+        data = request.get_json(silent=True) if request.method == "POST" else None
+        if not (h.get("ce-type") and h.get("ce-id") and isinstance(data, dict)):
+            resp = Response('{"error": "a binary-mode CloudEvent with a JSON object body"}',
+                            status=400, mimetype="application/json")
+            return resp(environ, start_response)
+        self.route(Envelope(type=h["ce-type"], data=data, source=h.get("ce-source", ""),
+                            id=h["ce-id"], time=h.get("ce-time", ""), subject=h.get("ce-subject")))
+        return Response(status=202)(environ, start_response)
+
+
+_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+        "proxy-authorization", "proxy-authenticate", "content-length", "host"}
+
+
+class ApiProxy:
+    """Forward a request to the api process and its answer back, as an ingress does."""
+
+    def __init__(self, url: str, timeout: float = 60.0):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.sessions = _Sessions()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        request = Request(environ)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
+        query = environ.get("QUERY_STRING", "")
+        target = self.url + environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        try:
+            upstream = self.sessions.get().request(request.method, target, headers=headers,
+                                            data=request.get_data(), timeout=self.timeout,
+                                            allow_redirects=False)
+        except requests.RequestException as exc:
+            body = ('{"error": {"code": 503, "type": "Unavailable", "message": '
+                    f'"the api function is not answering ({exc.__class__.__name__})", "details": []}}}}')
+            return Response(body, status=503, mimetype="application/json")(environ, start_response)
+        out = Response(upstream.content, status=upstream.status_code)
+        out.headers.clear()
+        for k, v in upstream.headers.items():
+            if k.lower() not in _HOP and k.lower() != "content-encoding":
+                out.headers.add(k, v)
+        return out(environ, start_response)

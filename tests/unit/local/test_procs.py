@@ -1,0 +1,93 @@
+"""Function processes, the broker's ingress and the gateway's forwarding to the api."""
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.test import Client
+from werkzeug.wrappers import Request, Response
+
+from kosmos.local.events import DeliveryFailed, Envelope, to_binary
+from kosmos.local.gateway import Server
+from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, free_port, http_delivery
+
+FUNCTIONS = Path(__file__).resolve().parents[3] / "functions"
+
+
+def test_broker_takes_binary_cloudevents_into_the_route():
+    got: list[Envelope] = []
+    client = Client(BrokerApp(got.append))
+    env = Envelope(type="kosmos.check.results", data={"region": "R1", "results": []}, subject="s")
+    headers, body = to_binary(env)
+    assert client.post("/", headers=headers, data=body).status_code == 202
+    assert got[0].id == env.id and got[0].type == env.type and got[0].data == env.data
+    assert got[0].region == "R1" and got[0].subject == "s"
+    assert client.post("/", data=b"not json", headers={"ce-type": "t", "ce-id": "1"}).status_code == 400
+    assert client.post("/", json={"a": 1}).status_code == 400   # no ce-* headers
+    assert len(got) == 1
+
+
+def _echo(environ, start_response):
+    req = Request(environ)
+    body = json.dumps({"method": req.method, "path": req.path, "query": req.query_string.decode(),
+                       "body": req.get_data(as_text=True), "project": req.headers.get("X-Project-Id")})
+    status = 404 if req.path == "/missing" else 200
+    resp = Response(body, status=status, mimetype="application/json")
+    resp.headers["Location"] = "http://x/v1/thing"
+    return resp(environ, start_response)
+
+
+def test_the_gateway_forwards_requests_and_answers_unchanged():
+    upstream = Server("127.0.0.1", 0, _echo, "echo").start()
+    try:
+        client = Client(ApiProxy(upstream.url))
+        r = client.put("/v1/gslbs/1?x=1&y=2", data=b'{"ttl": 5}',
+                       headers={"X-Project-Id": "p1", "Content-Type": "application/json"})
+        assert r.status_code == 200 and r.headers["Location"] == "http://x/v1/thing"
+        assert r.get_json() == {"method": "PUT", "path": "/v1/gslbs/1", "query": "x=1&y=2",
+                                "body": '{"ttl": 5}', "project": "p1"}
+        assert client.get("/missing").status_code == 404
+    finally:
+        upstream.stop()
+
+
+def test_the_gateway_answers_503_json_when_the_api_is_down():
+    r = Client(ApiProxy(f"http://127.0.0.1:{free_port('127.0.0.1')}/")).get("/v1/gslbs")
+    assert r.status_code == 503 and r.get_json()["error"]["type"] == "Unavailable"
+
+
+def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path):
+    env = {"KOSMOS_DATABASE_URL": f"sqlite:///{tmp_path / 'k.sqlite3'}", "KOSMOS_LOG_FORMAT": "text"}
+    fn = FunctionProcess("conductor", FUNCTIONS / "conductor" / "main.py", "kosmos_conductor",
+                         "http", "127.0.0.1", env).start()
+    try:
+        fn.wait_ready(60)
+        call = {"schema_version": 1, "op": "gslb.list", "context": {"project_id": "p"}, "args": {}}
+        assert requests.post(fn.url + "v1/call", json=call, timeout=30).json()["result"]["items"] == []
+        fn.proc.send_signal(signal.SIGINT)   # Ctrl-C reaches the process group: ignored
+        time.sleep(0.5)
+        assert fn.proc.poll() is None
+        assert requests.get(fn.url + "healthz", timeout=10).status_code == 200
+        # events reach it the way the queue delivers them
+        deliver = http_delivery(fn.url + "healthz", timeout=10)
+        with pytest.raises(DeliveryFailed, match="HTTP 404"):   # not a route: failed, retried
+            deliver(Envelope(type="t", data={}))
+    finally:
+        fn.stop()
+    assert fn.proc.returncode == 0
+
+
+def test_a_function_that_cannot_start_says_so(tmp_path):
+    fn = FunctionProcess("broken", tmp_path / "missing.py", "nothing", "http", "127.0.0.1", {}).start()
+    try:
+        fn.wait_ready(30)
+    except RuntimeError as exc:
+        assert "broken exited" in str(exc)
+    else:
+        raise AssertionError("a function without source came up")
+    finally:
+        fn.stop()
