@@ -8,14 +8,16 @@ import re
 import pytest
 
 from kosmos.config import Settings
-from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_RECONCILE
+from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_DECIDE,
+                                     ENGINE_RECONCILE)
 
 KOSMOS_NAME = re.compile(r"^KOSMOS_[A-Z0-9_]+$")
 
 # What each role reads; the deployment must set these (not rely on local defaults).
 REQUIRED = {
     "api": {"conductor_url", "conductor_token", "auth_strategy", "keystone_auth_url", "cloud"},
-    "conductor": {"database_url", "database_auto_migrate", "conductor_token"},
+    "conductor": {"database_url", "database_auto_migrate", "conductor_token", "publisher",
+                  "broker_url"},
     "checker": {"region", "conductor_url", "conductor_token", "broker_url", "publisher", "tick_period", "cloud"},
     "engine": {"conductor_url", "conductor_token", "regions", "appliance", "quorum", "stale_intervals", "cloud"},
 }
@@ -157,7 +159,8 @@ def test_triggers_route_every_event_type_to_its_function(tf_modules):
             target = "checker" if "checker_ref" in subscriber else "engine" if "engine" in subscriber else "?"
             routes.setdefault(event_type, set()).add(target)
     assert routes == {CHECK_TICK: {"checker"}, CHECK_BATCH: {"checker"},
-                      CHECK_RESULTS: {"engine"}, ENGINE_RECONCILE: {"engine"}}
+                      CHECK_RESULTS: {"engine"}, ENGINE_RECONCILE: {"engine"},
+                      ENGINE_DECIDE: {"engine"}}
 
 
 def test_ping_sources_mark_the_kosmos_type_their_triggers_match(tf_modules):

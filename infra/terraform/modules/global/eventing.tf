@@ -75,6 +75,22 @@ resource "kubernetes_manifest" "trigger_reconcile" {
   }
 }
 
+resource "kubernetes_manifest" "trigger_decide" {
+  manifest = {
+    apiVersion = "eventing.knative.dev/v1"
+    kind       = "Trigger"
+    metadata = {
+      name      = "${var.prefix}-engine-decide"
+      namespace = local.namespace
+    }
+    spec = {
+      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      filter     = { attributes = { type = "kosmos.engine.decide" } }
+      subscriber = { ref = local.engine_ref }
+    }
+  }
+}
+
 resource "kubernetes_manifest" "trigger_results" {
   manifest = {
     apiVersion = "eventing.knative.dev/v1"

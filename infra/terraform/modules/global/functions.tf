@@ -12,6 +12,9 @@ module "conductor" {
     KOSMOS_DATABASE_AUTO_MIGRATE = "false"
     KOSMOS_DATABASE_POOL_SIZE    = tostring(var.db_pool_size)
     KOSMOS_LOG_LEVEL             = var.log_level
+    # Users' changes are announced to the engine (kosmos.engine.decide) through the broker.
+    KOSMOS_PUBLISHER  = "http"
+    KOSMOS_BROKER_URL = module.names.global_broker_url
   }
 
   secret_env = {
