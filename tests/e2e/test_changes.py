@@ -93,14 +93,17 @@ def test_sixty_gslbs_created_while_probing_all_end_synced_and_online(start_runne
         ids.append(_gslb(api, f"n{i}.example.com.", pool)["id"])
     last = time.monotonic()
 
+    def gslbs():
+        return [g for g in api.get("/v1/gslbs?limit=1000")["gslbs"] if g["id"] in ids]
+
     def settled():
-        gs = [api.get(f"/v1/gslbs/{i}") for i in ids]
-        return all(g["publish_status"] == "SYNCED" and g["operating_status"] == "ONLINE"
+        gs = gslbs()
+        return len(gs) == len(ids) and all(g["publish_status"] == "SYNCED" and g["operating_status"] == "ONLINE"
                    and sorted(g["answers"]) == ADDRESSES[:2] for g in gs)
     try:
         wait_for(settled, 30, interval=0.5)
     except TimeoutError:
-        gs = [api.get(f"/v1/gslbs/{i}") for i in ids]
+        gs = gslbs()
         raise AssertionError(
             f"{sum(g['publish_status'] != 'SYNCED' for g in gs)} not SYNCED, "
             f"{sum(g['operating_status'] != 'ONLINE' for g in gs)} not ONLINE 30 s after the "
