@@ -66,10 +66,13 @@ class Settings(BaseSettings):
         default_factory=lambda: ["RegionOne"], description="All checker regions (for quorum).")
     quorum: float = Field(0.5, ge=0, lt=1, description="Down when more than this share of fresh regions say so.")
     stale_intervals: float = Field(3.0, gt=0, description="A region's verdict expires after this many delays.")
-    circuit_breaker_gslbs: int = Field(
-        3, ge=1, description="Hold a cycle that would pull most endpoints of at least this many GSLBs.")
     circuit_breaker_fraction: float = Field(
-        0.5, gt=0, le=1, description="Share of a GSLB's served endpoints that counts as 'most'.")
+        0.5, gt=0, le=1, description="Hold removals while at least this share of all distinct "
+                                     "monitored endpoints is down across more than one site.")
+    circuit_breaker_min_endpoints: int = Field(
+        10, ge=1, description="...and at least this many distinct endpoints (never hold fewer).")
+    circuit_breaker_monitor_window: float = Field(
+        600.0, ge=0, description="Seconds: monitors changed this recently are named as evidence.")
     appliance: str = Field("designate", description="Default GSLB appliance driver (entry point name).")
     min_healthy_members: int = Field(
         1, ge=1, description="Healthy members a pool needs to be chosen over the next priority.")

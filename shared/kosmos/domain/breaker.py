@@ -1,43 +1,94 @@
-"""The circuit breaker: do not pull most endpoints of many GSLBs in one cycle.
+"""The circuit breaker: hold removals when the checkers look wrong, never for a real outage.
 
-A mass removal is more often the monitoring's failure (a checker region cut
-off, a bad monitor change) than many applications failing together. So a
-decision cycle in which at least ``min_gslbs`` GSLBs would each lose at least
-``fraction`` of the endpoints they serve now is *held*: those GSLBs keep their
-current answer, are marked HELD and the reason is recorded. Changes that add
-endpoints or remove fewer are applied as usual. The breaker resets by itself
-when a later cycle no longer trips it; an operator releases one GSLB
-deliberately with a reconcile scoped to that GSLB, which the breaker ignores.
+It judges the deployment, not one GSLB: how many *distinct endpoints*
+(address and port) are down right now, out of all the distinct endpoints
+Kosmos monitors. One address that dies while serving 1,000 names is one
+endpoint, and its names fail over at once. Removals are held only when the
+endpoints down
+
+- are at least ``min_endpoints`` (an absolute floor: a small deployment's
+  real failures are never held), and
+- are at least ``fraction`` of every monitored endpoint, and
+- span more than one *site* (a member's ``region`` when it has one, else its
+  address's /24 or /48 network).
+
+One site going dark, however large, is the outage a GSLB exists for. Most of
+the deployment going dark across sites at once is far more often the
+monitoring itself (a broken probe rollout, a checker network cut that quorum
+did not catch, a bad monitor change) than the applications: Kosmos then keeps
+serving what it serves (fail static) and says why. Monitors changed shortly
+before are named in the evidence, the usual culprit.
+
+Nothing is latched: every cycle judges the endpoints down *now*, so a hold
+releases itself as soon as enough of them come back (or a scoped reconcile
+releases one GSLB deliberately). Additions are never held.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Sequence
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+
+@dataclass(frozen=True)
+class DownMember:
+    """A member that is down, with what the breaker counts of it."""
+
+    member_id: str
+    addresses: tuple[str, ...]
+    port: int
+    region: str | None = None
+    monitor_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class BreakerVerdict:
-    held: frozenset[str]          # GSLB ids whose change is held
-    heavy: frozenset[str]         # GSLB ids that would lose most endpoints
-    reason: str
+    hold: bool
+    reason: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def removed_share(current: Sequence[str], desired: Sequence[str]) -> float:
-    """Share of the currently served endpoints that ``desired`` drops (0 when none served)."""
-    cur = set(current)
-    if not cur:
-        return 0.0
-    return len(cur - set(desired)) / len(cur)
+NOT_TRIPPED = BreakerVerdict(False)
 
 
-def evaluate(changes: Mapping[str, tuple[Sequence[str], Sequence[str]]], fraction: float,
-             min_gslbs: int) -> BreakerVerdict:
-    """``changes`` maps GSLB id → (current answer, desired answer) for this cycle."""
-    heavy = frozenset(g for g, (cur, des) in changes.items()
-                      if cur and removed_share(cur, des) >= fraction)
-    if len(heavy) >= max(1, min_gslbs):
-        return BreakerVerdict(
-            heavy, heavy,
-            f"circuit breaker: {len(heavy)} GSLBs would lose at least {fraction:.0%} of their "
-            f"endpoints in one cycle (threshold {min_gslbs} GSLBs); change held")
-    return BreakerVerdict(frozenset(), heavy, "")
+def site_of(address: str, region: str | None) -> str:
+    """Where an endpoint lives: its member's region, else its /24 (IPv4) or /48 (IPv6)."""
+    if region:
+        return f"region:{region}"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"address:{address}"
+    prefix = 24 if ip.version == 4 else 48
+    return f"net:{ipaddress.ip_network(f'{ip}/{prefix}', strict=False)}"
+
+
+def removes(current: Sequence[str], desired: Sequence[str]) -> bool:
+    """Whether ``desired`` drops an address that ``current`` serves."""
+    return bool(set(current) - set(desired))
+
+
+def judge(total_endpoints: int, down: Iterable[DownMember], fraction: float, min_endpoints: int,
+          monitors_changed: Mapping[str, str] | None = None) -> BreakerVerdict:
+    """Hold or not, from the members down now (see the module docstring)."""
+    endpoints: dict[tuple[str, int], str] = {}
+    monitors: set[str] = set()
+    for m in down:
+        for a in m.addresses:
+            endpoints[(a, m.port)] = site_of(a, m.region)
+        monitors.update(m.monitor_ids)
+    n, sites = len(endpoints), sorted(set(endpoints.values()))
+    share = n / total_endpoints if total_endpoints else 0.0
+    changed = {k: v for k, v in (monitors_changed or {}).items() if k in monitors}
+    evidence = {"endpoints_down": n, "endpoints_monitored": total_endpoints,
+                "share_down": round(share, 4), "sites_down": sites[:50], "sites": len(sites),
+                "fraction": fraction, "min_endpoints": min_endpoints,
+                "monitors_changed": changed}
+    if n < min_endpoints or share < fraction or len(sites) < 2:
+        return BreakerVerdict(False, "", evidence)
+    reason = (f"circuit breaker: {n} of {total_endpoints} monitored endpoints ({share:.0%}) are "
+              f"down across {len(sites)} sites at once, which looks like the checkers rather "
+              f"than the endpoints; removals held")
+    if changed:
+        reason += f"; monitors changed just before: {', '.join(sorted(changed))}"
+    return BreakerVerdict(True, reason, evidence)

@@ -50,7 +50,7 @@ def handle_decide(req: EngineDecide, deps: EngineDeps) -> dict[str, Any]:
             if not plan.empty:
                 gw.write_health([], plan.members, plan.history)
             report = publish(gw, deps.appliances, settings, trees, cause,
-                             statuses=plan.statuses(), use_breaker=False, clock=deps.clock)
+                             statuses=plan.statuses(), clock=deps.clock)
         except StaleVersion:
             log.info("state moved meanwhile; deciding again", extra={"status": req.cause.op})
             continue

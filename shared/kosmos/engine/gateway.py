@@ -20,6 +20,7 @@ from kosmos.contracts.events import EndpointUpdate
 from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import Gslb, Member, Monitor, Pool
+from kosmos.domain.breaker import DownMember
 
 StateKey = tuple[str, str, str]   # (member_id, monitor_id, region)
 
@@ -40,6 +41,16 @@ class EngineContext:
         for k, s in self.states.items():
             out.setdefault(k[0], {})[k] = s
         return out
+
+
+@dataclass
+class BreakerView:
+    """What ``breaker.view`` returns: the deployment's endpoints, those down, held GSLBs."""
+
+    total_endpoints: int = 0
+    down: dict[str, DownMember] = field(default_factory=dict)   # by member id
+    monitors_changed: dict[str, str] = field(default_factory=dict)
+    held: list[str] = field(default_factory=list)
 
 
 def _records(raw: Any) -> list[dict[str, Any]]:
@@ -117,6 +128,15 @@ class EngineGateway:
             "published_at": published_at.isoformat() if published_at else None,
             "history": history_args(history)})
         return Gslb.model_validate(raw)
+
+    def breaker_view(self, monitors_window: float = 600.0) -> BreakerView:
+        raw = self._call("breaker.view", {"monitors_window": monitors_window}) or {}
+        down = {d["member_id"]: DownMember(d["member_id"], tuple(d.get("addresses") or ()),
+                                           int(d["port"]), d.get("region"),
+                                           tuple(d.get("monitor_ids") or ()))
+                for d in raw.get("down", [])}
+        return BreakerView(int(raw.get("total_endpoints", 0)), down,
+                           dict(raw.get("monitors_changed") or {}), list(raw.get("held") or []))
 
     def tombstones(self, limit: int = 500) -> list[Tombstone]:
         return [Tombstone.model_validate(t)

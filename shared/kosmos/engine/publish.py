@@ -23,7 +23,7 @@ from kosmos.config import Settings
 from kosmos.contracts.conductor import GslbTree
 from kosmos.contracts.history import HistoryEntryCreate, SubjectType
 from kosmos.contracts.resources import PublishStatus
-from kosmos.domain import breaker
+from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict, removes
 from kosmos.domain.answers import AnswerDecision, answer_digest, decide_answer
 from kosmos.engine.gateway import EngineGateway
 from kosmos.errors import ApplianceError, StaleVersion
@@ -76,26 +76,27 @@ def _status(v: Any) -> str:
 
 def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
             trees: list[GslbTree], cause: Cause, statuses: dict[str, str] | None = None,
-            use_breaker: bool = True, read_back: bool = False,
+            breaker: BreakerVerdict = NOT_TRIPPED, read_back: bool = False,
             clock: Callable[[], datetime] | None = None,
             skip_conflicts: bool = False) -> PublishReport:
     """Bring each GSLB of ``trees`` to its desired answer (see the module docstring).
 
     A GSLB changed by another writer meanwhile raises StaleVersion, or with
     ``skip_conflicts`` is listed in ``report.conflicts`` and the rest go on.
+    While ``breaker`` holds, a GSLB whose answer would drop an address keeps
+    its answer (HELD); additions go through.
     """
     report = PublishReport()
     trees = [_with_overrides(t, statuses or {}) for t in trees]
     decisions = {t.gslb.id: decide_answer(t, t.gslb.answers, settings.min_healthy_members)
                  for t in trees}
-    verdict = breaker.evaluate(
-        {t.gslb.id: (t.gslb.answers, decisions[t.gslb.id].answers) for t in trees},
-        settings.circuit_breaker_fraction, settings.circuit_breaker_gslbs) if use_breaker else None
+    held = {t.gslb.id for t in trees
+            if breaker.hold and removes(t.gslb.answers, decisions[t.gslb.id].answers)}
     for tree in trees:
         g, d = tree.gslb, decisions[tree.gslb.id]
         try:
-            if verdict and g.id in verdict.held:
-                _hold(gateway, tree, d, verdict.reason, cause, len(verdict.held))
+            if g.id in held:
+                _hold(gateway, tree, d, breaker, cause, len(held))
                 report.held.append(g.id)
                 continue
             _publish_one(gateway, appliances, tree, d, cause, report, read_back, clock)
@@ -106,9 +107,10 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
     return report
 
 
-def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, reason: str, cause: Cause,
-          n_held: int) -> None:
+def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict,
+          cause: Cause, n_held: int) -> None:
     g = tree.gslb
+    reason = verdict.reason
     note = f"{reason}; would publish {_text(d.answers)}"
     if _status(g.publish_status) == PublishStatus.HELD.value and g.publish_reason == note:
         return
@@ -117,11 +119,13 @@ def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, reason: str
         time=cause.time, from_state=_text(g.answers), to_state="HELD", reason=reason,
         evidence={**cause.evidence, "trigger": cause.trigger, "would_publish": d.answers,
                   "answers": list(g.answers),
-                  "rule": d.rule, "answer_reason": d.reason, "gslbs_held": n_held, **d.evidence},
+                  "rule": d.rule, "answer_reason": d.reason, "gslbs_held": n_held,
+                  "breaker": verdict.evidence, **d.evidence},
         dedupe_key=f"held:{g.id}:{answer_digest(d.answers)}:{cause.key}")
     gateway.set_answer(g.id, g.answers, g.answer_reason, PublishStatus.HELD.value, note,
                        g.published_at, [entry])
-    log.warning("answer change held by circuit breaker", extra={"gslb_id": g.id, "fqdn": g.fqdn})
+    log.warning("gslb.breaker.held: answer change held by circuit breaker",
+                extra={"gslb_id": g.id, "fqdn": g.fqdn, "status": reason})
 
 
 def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree, d: AnswerDecision,

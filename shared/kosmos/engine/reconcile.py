@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from kosmos.contracts.events import ENGINE_RECONCILE, EngineReconcile
+from kosmos.domain.breaker import NOT_TRIPPED
+from kosmos.engine.breaker_check import cycle_verdict
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.publish import Cause, publish
 from kosmos.errors import ApplianceError, ValidationError
@@ -32,9 +34,10 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
     key = (req.scheduled_at or now).isoformat()
     cause = Cause(ENGINE_RECONCILE, f"reconcile:{key}", req.scheduled_at or now,
                   {"scope": req.scope})
-    report = publish(gw, deps.appliances, deps.settings, trees, cause,
-                     use_breaker=req.scope == "all", read_back=True, clock=deps.clock,
-                     skip_conflicts=True)
+    verdict = cycle_verdict(gw.breaker_view(deps.settings.circuit_breaker_monitor_window), [],
+                            deps.settings) if req.scope == "all" else NOT_TRIPPED
+    report = publish(gw, deps.appliances, deps.settings, trees, cause, breaker=verdict,
+                     read_back=True, clock=deps.clock, skip_conflicts=True)
     log.info("reconciled", extra={"status": f"{len(trees)} gslbs, {len(report.drift)} drifted, "
                                             f"{len(report.errors)} errors"})
     return {"gslbs": len(trees), "drift": report.drift, "published": report.published,

@@ -20,6 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from kosmos.contracts.events import CHECK_RESULTS, CheckResults
+from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict
+from kosmos.engine.breaker_check import cycle_verdict
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.plan import plan_health
 from kosmos.engine.publish import Cause, publish
@@ -44,6 +46,15 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
         statuses = plan.statuses()
         pools = {ctx.members[m].pool_id for m in [*statuses, *reported] if m in ctx.members}
         gslb_ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id in pools for l in g.pools))
+        verdict = NOT_TRIPPED
+        if plan.moves:
+            view = gw.breaker_view(settings.circuit_breaker_monitor_window)
+            verdict = cycle_verdict(view, [
+                (ctx.members[m.member_id], m.to_status, tuple(ctx.pools[ctx.members[m.member_id]
+                                                                        .pool_id].monitor_ids))
+                for m in plan.moves], settings)
+            if not verdict.hold:   # the evidence cleared: held GSLBs are decided again
+                gslb_ids = sorted(set(gslb_ids) | set(view.held))
         report = cause = None
         try:
             if gslb_ids:
@@ -55,13 +66,13 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
                     "member_moves": [{"member_id": m.member_id, "from": m.from_status,
                                       "to": m.to_status} for m in plan.moves]})
                 report = publish(gw, deps.appliances, settings, gw.trees(gslb_ids), cause,
-                                 statuses=statuses, clock=deps.clock)
+                                 statuses=statuses, clock=deps.clock, breaker=verdict)
             written = 0 if plan.empty else gw.write_health(plan.writes, plan.members, plan.history)
         except StaleVersion:
             log.info("state moved meanwhile; re-reading", extra={"region": batch.region})
             continue
         if plan.moves and cause is not None:
-            _settle(deps, gslb_ids, cause)
+            _settle(deps, gslb_ids, cause, verdict)
         for move in plan.moves:
             log.info(f"member {move.from_status} -> {move.to_status}",
                      extra={"member_id": move.member_id, "region": batch.region,
@@ -74,7 +85,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
                       retry_after=1.0)
 
 
-def _settle(deps: EngineDeps, gslb_ids: list[str], cause: Cause) -> None:
+def _settle(deps: EngineDeps, gslb_ids: list[str], cause: Cause, verdict: BreakerVerdict) -> None:
     """Publish once more from the stored statuses, now that ours are written.
 
     Another engine instance may have published the same GSLB from a view that
@@ -84,6 +95,6 @@ def _settle(deps: EngineDeps, gslb_ids: list[str], cause: Cause) -> None:
     """
     try:
         publish(deps.gateway, deps.appliances, deps.settings, deps.gateway.trees(gslb_ids), cause,
-                clock=deps.clock)
+                clock=deps.clock, breaker=verdict)
     except StaleVersion:
         log.info("GSLB being published by another instance; left to it and to reconcile")

@@ -1,31 +1,47 @@
-"""The circuit breaker holds mass removals across GSLBs, lets the rest through."""
+"""The circuit breaker judges distinct endpoints down across sites, not GSLB shares."""
 from __future__ import annotations
 
 import pytest
 
-from kosmos.domain.breaker import evaluate, removed_share
-
-A = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]
+from kosmos.domain.breaker import DownMember, judge, removes, site_of
 
 
-@pytest.mark.parametrize("cur, des, share", [
-    (A, A, 0.0), (A, A[:2], 0.5), (A, [], 1.0), ([], A, 0.0), (A, A + ["10.0.0.9"], 0.0),
-    (A, ["10.0.0.9"], 1.0),
+def down(n: int, net: str = "10.0.0", port: int = 80, region: str | None = None, mon: str = "m"):
+    return [DownMember(f"{net}-{i}-{port}", (f"{net}.{i + 1}",), port, region, (mon,))
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("cur, des, dropped", [
+    (["a", "b"], ["a", "b"], False), (["a", "b"], ["a"], True), ([], ["a"], False),
+    (["a"], ["a", "b"], False), (["a"], ["b"], True)])
+def test_removes(cur, des, dropped):
+    assert removes(cur, des) is dropped
+
+
+def test_sites_are_regions_else_networks():
+    assert site_of("10.1.2.3", None) == site_of("10.1.2.200", None) == "net:10.1.2.0/24"
+    assert site_of("10.1.2.3", "east") == "region:east"
+    assert site_of("2001:db8:1:2::1", None) == "net:2001:db8:1::/48"
+
+
+def test_many_endpoints_down_across_sites_holds_and_says_why():
+    v = judge(20, down(6, "10.0.0") + down(6, "10.0.1"), 0.5, 10, {"m": "2026-01-01T00:00:00Z"})
+    assert v.hold
+    assert "12 of 20" in v.reason and "2 sites" in v.reason and "monitors changed" in v.reason
+    assert v.evidence["endpoints_down"] == 12 and v.evidence["monitors_changed"] == {"m": "2026-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize("members, total, why", [
+    (down(1, "203.0.113") * 50, 2, "one address behind any number of members is one endpoint"),
+    (down(6, "10.0.0") + down(3, "10.0.1"), 10, "fewer than the floor of 10 endpoints"),
+    (down(6, "10.0.0") + down(6, "10.0.1"), 30, "less than half of the endpoints"),
+    (down(20, "10.0.0"), 25, "one site (one network), however large"),
+    (down(10, "10.0.0", region="east") + down(10, "10.0.9", region="east"), 25, "one region"),
 ])
-def test_removed_share(cur, des, share):
-    assert removed_share(cur, des) == share
+def test_real_outages_are_never_held(members, total, why):
+    assert not judge(total, members, 0.5, 10).hold, why
 
 
-@pytest.mark.parametrize("changes, fraction, min_gslbs, held", [
-    ({"g1": (A, []), "g2": (A, []), "g3": (A, [])}, 0.5, 3, {"g1", "g2", "g3"}),
-    ({"g1": (A, []), "g2": (A, [])}, 0.5, 3, set()),                         # too few GSLBs
-    ({"g1": (A, []), "g2": (A, []), "g3": (A, A[:3])}, 0.5, 3, set()),        # g3 loses 25 %
-    ({"g1": (A, []), "g2": (A, A[:2]), "g3": (A, A[:1]), "g4": (A, A + ["x"])}, 0.5, 3,
-     {"g1", "g2", "g3"}),                                                    # g4 still applies
-    ({"g1": ([], A), "g2": ([], A), "g3": ([], A)}, 0.5, 3, set()),           # additions never trip
-    ({"g1": (A, [])}, 0.5, 1, {"g1"}),
-])
-def test_evaluate(changes, fraction, min_gslbs, held):
-    v = evaluate(changes, fraction, min_gslbs)
-    assert set(v.held) == held
-    assert bool(v.reason) == bool(held)
+def test_same_address_on_two_ports_is_two_endpoints():
+    v = judge(24, down(6, "10.0.0", 80) + down(6, "10.0.0", 443) + down(1, "10.0.5"), 0.5, 10)
+    assert v.hold and v.evidence["endpoints_down"] == 13

@@ -15,12 +15,18 @@ from kosmos.contracts.health import HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import Gslb, GslbPoolLink, Member, Monitor, Pool
 from kosmos.engine.deps import EngineDeps
-from kosmos.engine.gateway import EngineContext, EngineGateway
+from kosmos.domain.answers import is_enabled, member_addresses
+from kosmos.domain.breaker import DownMember
+from kosmos.engine.gateway import BreakerView, EngineContext, EngineGateway
 from kosmos.engine.service import EngineService
 from kosmos.errors import ApplianceError, StaleVersion, Unavailable
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 BASE = {"project_id": "proj", "created_at": T0, "updated_at": T0}
+
+
+def _value(v: Any) -> str:
+    return v.value if hasattr(v, "value") else str(v)
 
 
 def _update(record, values: dict[str, Any]):
@@ -120,6 +126,20 @@ class FakeGateway(EngineGateway):
         self.gslbs[gslb_id] = _update(g, {**upd, "version": g.version + 1})
         self._append(list(history))
         return self.gslbs[gslb_id]
+
+    def breaker_view(self, monitors_window=600.0):
+        self._enter("breaker.view")
+        endpoints, down = set(), {}
+        for m in self.members.values():
+            pool = self.pools.get(m.pool_id)
+            if pool is None or not pool.monitor_ids or not is_enabled(m):
+                continue
+            addresses = tuple(member_addresses(m))
+            endpoints.update((a, m.port) for a in addresses)
+            if _value(m.operating_status) == "OFFLINE":
+                down[m.id] = DownMember(m.id, addresses, m.port, m.region, tuple(pool.monitor_ids))
+        held = sorted(g.id for g in self.gslbs.values() if _value(g.publish_status) == "HELD")
+        return BreakerView(len(endpoints), down, {}, held)
 
     def tombstones(self, limit=500):
         self._enter("gslb.tombstones")

@@ -119,25 +119,28 @@ def test_tombstones_removed_and_acked_only_when_done(world):
 
 
 def test_circuit_breaker_holds_mass_removal_and_scoped_reconcile_releases(world):
+    # 12 distinct endpoints on 3 networks, all failing at once: the checkers, not the apps.
     gw, clock, engine, app = world
     for i in range(3):
         gw.add_pool(f"P{i}")
-        gw.add_member(f"m{i}", f"P{i}", f"10.0.{i}.1")
-        gw.add_member(f"n{i}", f"P{i}", f"10.0.{i}.2")
+        for j in range(4):
+            gw.add_member(f"m{i}{j}", f"P{i}", f"10.{i}.0.{j + 1}")
         gw.add_gslb(f"h{i}", f"h{i}.example.com.", [(f"P{i}", 1)], all_down="NONE")
-    members = [f"{p}{i}" for i in range(3) for p in "mn"]
+    members = [f"m{i}{j}" for i in range(3) for j in range(4)]
     for s in (0, 10):
         round_(engine, clock, [(m, True) for m in members], s)
     reconcile(engine)
+    served = {i: [f"10.{i}.0.{j + 1}" for j in range(4)] for i in range(3)}
     for s in (20, 30):
         round_(engine, clock, [(m, False) for m in members], s)
     for i in range(3):
         g = gw.gslbs[f"h{i}"]
-        assert g.publish_status.value == "HELD" and g.answers == [f"10.0.{i}.1", f"10.0.{i}.2"]
+        assert g.publish_status.value == "HELD" and g.answers == served[i]
         assert app.get_answer(g.fqdn, ZONE).addresses == g.answers
     held = gw.entries("gslb")
     assert sum(e.to_state == "HELD" for e in held) == 3
-    assert "circuit breaker" in held[-1].reason and held[-1].evidence["would_publish"] == []
+    assert "12 of 15 monitored endpoints" in held[-1].reason      # the three B-pool members count too
+    assert held[-1].evidence["would_publish"] == [] and held[-1].evidence["breaker"]["sites"] == 3
     assert reconcile(engine)["held"] == ["h0", "h1", "h2"]           # still tripping: still held
     assert sum(e.to_state == "HELD" for e in gw.entries("gslb")) == 3  # not re-recorded
     engine.handle("kosmos.engine.reconcile", {"scope": "gslb", "gslb_id": "h0"})
@@ -146,6 +149,43 @@ def test_circuit_breaker_holds_mass_removal_and_scoped_reconcile_releases(world)
     for s in (40, 50):
         round_(engine, clock, [(m, True) for m in members], s)
     assert {gw.gslbs[f"h{i}"].publish_status.value for i in range(3)} == {"SYNCED"}
+
+
+def test_one_dead_address_behind_many_gslbs_fails_over_at_once(world):
+    # The shape of a regional load balancer failing: one endpoint, dozens of names.
+    gw, clock, engine, app = world
+    for i in range(30):
+        gw.add_pool(f"Q{i}")
+        gw.add_member(f"x{i}", f"Q{i}", "203.0.113.10")
+        gw.add_member(f"y{i}", f"Q{i}", "198.51.100.20")
+        gw.add_gslb(f"k{i}", f"k{i}.example.com.", [(f"Q{i}", 1)])
+    xs, ys = [f"x{i}" for i in range(30)], [f"y{i}" for i in range(30)]
+    for s in (0, 10):
+        round_(engine, clock, [(m, True) for m in xs + ys], s)
+    for s in (20, 30):
+        round_(engine, clock, [(m, False) for m in ys] + [(m, True) for m in xs], s)
+    assert {gw.gslbs[f"k{i}"].publish_status.value for i in range(30)} == {"SYNCED"}
+    assert {tuple(gw.gslbs[f"k{i}"].answers) for i in range(30)} == {("203.0.113.10",)}
+    assert not [e for e in gw.entries("gslb") if e.to_state == "HELD"]
+
+
+def test_one_region_of_endpoints_going_dark_is_not_held(world):
+    # Most of the deployment's endpoints (16 of 27), all in one region: a real outage.
+    gw, clock, engine, app = world
+    gw.add_pool("east")
+    gw.add_pool("west")
+    for j in range(16):
+        gw.add_member(f"e{j}", "east", f"10.1.{j}.1", region="east")
+    for j in range(8):
+        gw.add_member(f"w{j}", "west", f"10.2.{j}.1", region="west")
+    gw.add_gslb("gw", "gw.example.com.", [("east", 1), ("west", 1)])
+    everyone = [f"e{j}" for j in range(16)] + [f"w{j}" for j in range(8)]
+    for s in (0, 10):
+        round_(engine, clock, [(m, True) for m in everyone], s)
+    for s in (20, 30):
+        round_(engine, clock, [(f"e{j}", False) for j in range(16)], s)
+    assert gw.gslbs["gw"].publish_status.value == "SYNCED"
+    assert gw.gslbs["gw"].answers == [f"10.2.{j}.1" for j in range(8)]
 
 
 def test_scoped_reconcile_needs_an_id(world):
