@@ -13,11 +13,12 @@ Decisions the code makes, in one place (rules in ``kosmos.domain``):
   the defaults (3 intervals) that is one write per row every second result.
 - Members without a verdict yet (NO_MONITOR) are served: unknown is healthy
   until proven otherwise, which fits the fail-open ``all_down`` default.
-- Circuit breaker: a cycle (one results batch, or one reconcile) that would
-  remove at least ``circuit_breaker_fraction`` of the served endpoints of at
-  least ``circuit_breaker_gslbs`` GSLBs is held: those GSLBs keep their answer,
-  publish_status HELD, one history entry each. A reconcile scoped to one GSLB
-  releases it deliberately; it also resumes by itself once no longer tripping.
+- Circuit breaker (``kosmos.domain.breaker``): while most distinct endpoints
+  of the deployment are down across sites at once, removals are held (HELD,
+  one history entry each); one endpoint or one site going down never is. A
+  cycle with member moves reads ``breaker.view``; a reconcile scoped to one
+  GSLB releases it deliberately, and it releases itself once the evidence
+  clears.
 - Order of writes: appliance, then ``gslb.set_answer``, then ``health.write``
   last, so a failure anywhere is retried by redelivery without losing a
   transition; history dedupe keys derive from the results' check times so a
