@@ -69,6 +69,7 @@ class EchoMux:
         self.sock.setblocking(False)
         _large_receive_buffer(self.sock)
         self.waiters: dict[bytes, tuple[str, asyncio.Future]] = {}
+        self._write_waiters: list[asyncio.Future] = []
         loop.add_reader(self.sock.fileno(), self._readable)
 
     async def echo(self, address: str) -> None:
@@ -78,11 +79,34 @@ class EchoMux:
         future = self.loop.create_future()
         self.waiters[token] = (_normal(address), future)
         try:
-            await self.loop.sock_sendto(self.sock, echo_request(self.family, ident, 1, token),
-                                        (address, 0))
+            await self._send(echo_request(self.family, ident, 1, token), address)
             await future
         finally:
             self.waiters.pop(token, None)
+
+    async def _send(self, packet: bytes, address: str) -> None:
+        # Not loop.sock_sendto: uvloop, the checker's loop, does not implement it.
+        while True:
+            try:
+                self.sock.sendto(packet, (address, 0))
+                return
+            except (BlockingIOError, InterruptedError):
+                await self._writable_soon()
+
+    def _writable_soon(self) -> asyncio.Future:
+        """A future done when the socket can take a packet (one writer for every waiter)."""
+        future = self.loop.create_future()
+        if not self._write_waiters:
+            self.loop.add_writer(self.sock.fileno(), self._writable)
+        self._write_waiters.append(future)
+        return future
+
+    def _writable(self) -> None:
+        self.loop.remove_writer(self.sock.fileno())
+        waiters, self._write_waiters = self._write_waiters, []
+        for future in waiters:
+            if not future.done():
+                future.set_result(None)
 
     def _readable(self) -> None:
         while True:
@@ -99,6 +123,8 @@ class EchoMux:
 
     def close(self) -> None:
         self.loop.remove_reader(self.sock.fileno())
+        if self._write_waiters:
+            self.loop.remove_writer(self.sock.fileno())
         self.sock.close()
 
 

@@ -15,6 +15,18 @@ from kosmos.checks.ping import PingCheck, checksum, echo_request, socket_kind
 from kosmos.checks.registry import load_checks
 from kosmos.contracts.events import CheckSpec, MonitorSpec
 
+@pytest.fixture(params=["uvloop", "asyncio"])
+def run(request):
+    """Every PING test on uvloop (the checker's loop in production) and on asyncio's own."""
+    from kosmos.checker.service import new_event_loop
+    factory = new_event_loop if request.param == "uvloop" else asyncio.new_event_loop
+
+    def go(coro):
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(coro)
+    return go
+
+
 MON = MonitorSpec(id="mon", type="PING", delay=5, timeout=1.0, max_retries=1, max_retries_down=1)
 
 
@@ -31,12 +43,12 @@ def need_icmp() -> None:
         pytest.skip("neither ICMP datagram nor raw sockets are permitted here")
 
 
-def test_ping_loopback_when_icmp_is_permitted():
+def test_ping_loopback_when_icmp_is_permitted(run):
     need_icmp()
     spec = CheckSpec(member_id="m", pool_id="p", project_id="x", address="127.0.0.1", port=1,
                      monitor=MON)
     runner = ProbeRunner(load_checks(), Guard(allow_loopback=True))
-    r = asyncio.run(runner.run(Target("127.0.0.1", 1, spec), datetime.now(timezone.utc)))
+    r = run(runner.run(Target("127.0.0.1", 1, spec), datetime.now(timezone.utc)))
     assert (r.ok, r.reason) == (True, "echo reply") and r.latency_ms < 1000
 
 
@@ -46,18 +58,18 @@ class NoIcmpPing(PingCheck):
     detect = staticmethod(lambda family: None)
 
 
-def test_ping_without_icmp_permission_is_a_clear_configuration_error():
+def test_ping_without_icmp_permission_is_a_clear_configuration_error(run):
     with pytest.raises(CheckUnavailable, match="ping_group_range"):
         NoIcmpPing().validate(MON)
     runner = ProbeRunner({"PING": NoIcmpPing()}, Guard(allow_loopback=True))
     spec = CheckSpec(member_id="m", pool_id="p", project_id="x", address="127.0.0.1", port=1,
                      monitor=MON)
     assert "CAP_NET_RAW" in runner.unavailable_reason(spec)
-    r = asyncio.run(runner.run(Target("127.0.0.1", 1, spec), datetime.now(timezone.utc)))
+    r = run(runner.run(Target("127.0.0.1", 1, spec), datetime.now(timezone.utc)))
     assert not r.ok and "ping_group_range" in r.reason
 
 
-def test_many_concurrent_pings_share_one_socket_and_each_gets_its_reply():
+def test_many_concurrent_pings_share_one_socket_and_each_gets_its_reply(run):
     need_icmp()
     check = PingCheck()
     runner = ProbeRunner({"PING": check}, Guard(allow_loopback=True))
@@ -74,7 +86,7 @@ def test_many_concurrent_pings_share_one_socket_and_each_gets_its_reply():
         await runner.aclose()
         return results, sockets, len(check._muxes)
 
-    results, sockets, left = asyncio.run(main())
+    results, sockets, left = run(main())
     assert all((r.ok, r.reason) == (True, "echo reply") for r in results)
     assert {r.address for r in results} == {t.address for t in targets}
     assert (sockets, left) == (1, 0)
