@@ -24,6 +24,7 @@ from kosmos.api.context import ApiCall
 from kosmos.api.errors import MethodNotAllowed, error_response, json_response
 from kosmos.api.policy import Policy
 from kosmos.api.routes import ROUTES, Route, url_map
+from kosmos.contracts.common import nul_path
 from kosmos.errors import (NotFound, PayloadTooLarge, UnsupportedMediaType,
                            ValidationError)
 from kosmos.logs import get_logger
@@ -50,11 +51,19 @@ def read_json(request: Request, max_bytes: int) -> Any:
         raise ValidationError("the request body is empty; a JSON object is required",
                               field="body")
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        body = json.loads(data, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         # JSONDecodeError and UnicodeDecodeError are ValueErrors.
         where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise ValidationError(f"malformed JSON{where}", field="body") from None
+    _refuse_nul(body)
+    return body
+
+
+def _refuse_nul(value: Any) -> None:
+    where = nul_path(value)
+    if where:
+        raise ValidationError(f"{where}: must not contain a NUL character", field=where)
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -128,6 +137,9 @@ class ApiApp:
             return json_response(self.versions(base))
         if route.kind == "openapi":
             return json_response(openapi.document())
+        for name in request.args:
+            _refuse_nul({name: " ".join(request.args.getlist(name))})
+        _refuse_nul(params)
         body = read_json(request, self.max_body_bytes) if route.has_body else None
         call = ApiCall(conductor=self.conductor, policy=self.policy, principal=principal,
                        request_id=request_id, base_url=base, path=request.path,

@@ -22,7 +22,7 @@ from sqlalchemy import exc as sa_exc
 from kosmos.conductor.db.session import Database
 from kosmos.conductor.ops import OPS, OpContext
 from kosmos.conductor.ops.changes import ChangeNote
-from kosmos.contracts.common import utcnow
+from kosmos.contracts.common import nul_path, utcnow
 from kosmos.contracts.conductor import CallContext, ConductorRequest
 from kosmos.errors import Conflict, KosmosError, ValidationError, from_pydantic
 
@@ -43,6 +43,9 @@ def parse_envelope(envelope: Any) -> ConductorRequest:
         raise
     if request.op not in OPS:
         raise ValidationError(f"unknown operation {request.op!r}", field="op")
+    where = nul_path(request.args)
+    if where:   # never into the database, whoever the caller
+        raise ValidationError(f"{where}: must not contain a NUL character", field=where)
     return request
 
 

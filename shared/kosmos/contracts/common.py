@@ -19,7 +19,7 @@ def _aware(value: datetime) -> datetime:
 UtcDatetime = Annotated[datetime, AfterValidator(_aware)]
 Name = Annotated[str, Field(max_length=255)]
 Description = Annotated[str, Field(max_length=1024)]
-Port = Annotated[int, Field(ge=1, le=65535)]
+Port = Annotated[int, Field(ge=1, le=65535, strict=True)]   # input only: "80" and 80.0 are refused
 Region = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
@@ -63,6 +63,30 @@ class RecordBase(RecordModel):
     version: int = 1
     provisioning_status: ProvisioningStatus = ProvisioningStatus.ACTIVE
     operating_status: OperatingStatus = OperatingStatus.NO_MONITOR
+
+
+def nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding a NUL character in ``value``, else None.
+
+    No database stores NUL in text the same way (PostgreSQL refuses it), and
+    no protocol Kosmos speaks carries it: inputs with one are refused whole.
+    """
+    if isinstance(value, str):
+        return path or "value" if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{path}.{k}" if path else str(k)
+            if "\x00" in str(k):
+                return here
+            found = nul_path(v, here)
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = nul_path(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

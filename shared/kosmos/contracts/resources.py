@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
 from kosmos.contracts.common import (Description, Name, OperatingStatus, Port, RecordBase,
                                      RecordModel, Region, StrictModel, UtcDatetime)
@@ -60,9 +61,41 @@ def expand_codes(codes: list[int | str]) -> set[int]:
     return result
 
 
+def header_value_ok(value: str) -> bool:
+    """A header value that goes on the wire as is: visible ASCII, spaces and tabs only.
+
+    No CR or LF (a second header or request smuggled in), no NUL, VT, FF,
+    DEL or anything outside ASCII (U+0085 is a line break to some parsers).
+    """
+    return all(ch == "\t" or " " <= ch <= "~" for ch in value)
+
+
+@lru_cache(maxsize=None)
+def installed(group: str) -> frozenset[str]:
+    """Names of the plugins installed in entry point ``group`` (kosmos.checks, kosmos.appliances)."""
+    from importlib.metadata import entry_points
+    return frozenset(ep.name for ep in entry_points(group=group))
+
+
+def _installed_or_error(value: str, group: str, what: str) -> str:
+    names = installed(group)
+    if value not in names:
+        raise ValueError(f"no {what} named {value!r} is installed (installed: "
+                         f"{', '.join(sorted(names))})")
+    return value
+
+
 class Payload(StrictModel):
-    content_type: str = Field("application/json", max_length=255)
+    content_type: str = Field("application/json", min_length=1, max_length=255)
     content: str = Field("", max_length=65536)
+
+    @field_validator("content_type")
+    @classmethod
+    def _content_type(cls, v: str) -> str:
+        if not header_value_ok(v):
+            raise ValueError("content_type: visible ASCII characters only (it is sent as the "
+                             "Content-Type header)")
+        return v
 
 
 class MonitorFields(StrictModel):
@@ -70,10 +103,10 @@ class MonitorFields(StrictModel):
     description: Description = ""
     type: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
                       description="HTTP, HTTPS, TCP, PING, or an installed check plugin's name")
-    delay: int = Field(10, ge=1, le=3600, description="Whole seconds between checks")
-    timeout: float | None = Field(None, gt=0, description="Seconds; < delay; default min(5, delay/2)")
-    max_retries: int = Field(3, ge=1, le=10, description="Consecutive successes to go up")
-    max_retries_down: int = Field(3, ge=1, le=10, description="Consecutive failures to go down")
+    delay: int = Field(10, strict=True, ge=1, le=3600, description="Whole seconds between checks")
+    timeout: float | None = Field(None, strict=True, gt=0, description="Seconds; < delay; default min(5, delay/2)")
+    max_retries: int = Field(3, strict=True, ge=1, le=10, description="Consecutive successes to go up")
+    max_retries_down: int = Field(3, strict=True, ge=1, le=10, description="Consecutive failures to go down")
     port: Port | None = Field(None, description="Overrides the member's port")
     http_method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] = "GET"
     url_path: str = Field("/", max_length=2048)
@@ -82,20 +115,22 @@ class MonitorFields(StrictModel):
     headers: dict[str, str] = Field(default_factory=dict, max_length=50)
     payload: Payload | None = None
     ca_cert: str | None = Field(None, max_length=65536, description="PEM bundle to trust (HTTPS)")
-    insecure: bool = False
+    insecure: StrictBool = False
 
     @field_validator("type")
     @classmethod
     def _type(cls, v: str) -> str:
-        return v.upper() if v.upper() in BUILTIN_CHECKS else v
+        v = v.upper() if v.upper() in BUILTIN_CHECKS else v
+        return _installed_or_error(v, "kosmos.checks", "check plugin")
 
     @field_validator("url_path")
     @classmethod
     def _url_path(cls, v: str) -> str:
         if not v.startswith("/"):
             raise ValueError("url_path must start with '/'")
-        if any(ch.isspace() or ord(ch) < 32 for ch in v):
-            raise ValueError("url_path must not contain spaces or control characters")
+        if not all("!" <= ch <= "~" for ch in v):
+            raise ValueError("url_path: visible ASCII characters only (percent-encode the rest); "
+                             "no spaces or control characters")
         return v
 
     @field_validator("expected_codes")
@@ -109,8 +144,9 @@ class MonitorFields(StrictModel):
         for k, val in v.items():
             if not re.match(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$", k):
                 raise ValueError(f"invalid header name {k!r}")
-            if "\r" in val or "\n" in val or len(val) > 4096:
-                raise ValueError(f"invalid value for header {k!r}")
+            if not header_value_ok(val) or len(val) > 4096:
+                raise ValueError(f"header {k!r}: its value must be visible ASCII characters, "
+                                 "spaces or tabs (at most 4096)")
         return v
 
     @field_validator("ca_cert")
@@ -134,10 +170,10 @@ class MonitorCreate(MonitorFields):
 class MonitorUpdate(StrictModel):
     name: Name | None = None
     description: Description | None = None
-    delay: int | None = Field(None, ge=1, le=3600)
-    timeout: float | None = Field(None, gt=0)
-    max_retries: int | None = Field(None, ge=1, le=10)
-    max_retries_down: int | None = Field(None, ge=1, le=10)
+    delay: int | None = Field(None, strict=True, ge=1, le=3600)
+    timeout: float | None = Field(None, strict=True, gt=0)
+    max_retries: int | None = Field(None, strict=True, ge=1, le=10)
+    max_retries_down: int | None = Field(None, strict=True, ge=1, le=10)
     port: Port | None = None
     http_method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] | None = None
     url_path: str | None = None
@@ -146,8 +182,8 @@ class MonitorUpdate(StrictModel):
     headers: dict[str, str] | None = None
     payload: Payload | None = None
     ca_cert: str | None = None
-    insecure: bool | None = None
-    version: int | None = Field(None, ge=1, description="409 if the stored version differs")
+    insecure: StrictBool | None = None
+    version: int | None = Field(None, strict=True, ge=1, description="409 if the stored version differs")
 
 
 class Monitor(RecordBase):
@@ -186,7 +222,7 @@ class PoolUpdate(StrictModel):
     description: Description | None = None
     monitor_ids: list[str] | None = Field(None, max_length=10)
     regions: list[Region] | None = None
-    version: int | None = Field(None, ge=1)
+    version: int | None = Field(None, strict=True, ge=1)
 
     @field_validator("monitor_ids")
     @classmethod
@@ -200,6 +236,25 @@ class Pool(RecordBase):
 
 
 # --------------------------------------------------------------------------- members
+
+def servable_address(value: str) -> str:
+    """``value`` as a canonical address a DNS answer can carry, or ValueError saying why not.
+
+    A scoped IPv6 address (``fe80::1%eth0``) means nothing to a resolver; the
+    unspecified, multicast and broadcast addresses are no endpoint at all.
+    """
+    text = value.strip()
+    if "%" in text:
+        raise ValueError(f"{value!r}: a scoped address (with %zone) cannot be served in DNS")
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+    if ip.is_unspecified or ip.is_multicast or (ip.version == 4 and ip == ipaddress.IPv4Address("255.255.255.255")):
+        raise ValueError(f"{value!r} is not an endpoint address (unspecified, multicast or "
+                         "broadcast)")
+    return str(ip)
+
 
 class MemberType(str, enum.Enum):
     IP = "IP"
@@ -215,18 +270,15 @@ class MemberFields(StrictModel):
     port: Port = Field(80, description="Port probed unless the monitor sets one")
     region: Region | None = Field(None, description="Required for neutron_port and neutron_lbaas_v2")
     neutron_id: str | None = Field(None, description="Port or load balancer id for neutron types")
-    weight: int = Field(1, ge=0, le=256, description="0 = drain: checked, never served")
-    admin_state_up: bool = True
+    weight: int = Field(1, strict=True, ge=0, le=256, description="0 = drain: checked, never served")
+    admin_state_up: StrictBool = True
 
     @field_validator("address")
     @classmethod
     def _address(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        try:
-            return str(ipaddress.ip_address(v.strip()))
-        except ValueError:
-            raise ValueError(f"{v!r} is not an IPv4 or IPv6 address") from None
+        return servable_address(v)
 
     @field_validator("neutron_id")
     @classmethod
@@ -257,9 +309,9 @@ class MemberUpdate(StrictModel):
     port: Port | None = None
     region: Region | None = None
     neutron_id: str | None = None
-    weight: int | None = Field(None, ge=0, le=256)
-    admin_state_up: bool | None = None
-    version: int | None = Field(None, ge=1)
+    weight: int | None = Field(None, strict=True, ge=0, le=256)
+    admin_state_up: StrictBool | None = None
+    version: int | None = Field(None, strict=True, ge=1)
 
 
 class EndpointsStatus(str, enum.Enum):
@@ -298,7 +350,7 @@ class AllDownPolicy(str, enum.Enum):
 
 class GslbPoolRef(StrictModel):
     pool_id: str
-    priority: int = Field(1, ge=0, le=1000, description="Lower first")
+    priority: int = Field(1, strict=True, ge=0, le=1000, description="Lower first")
 
     @field_validator("pool_id")
     @classmethod
@@ -311,7 +363,7 @@ class GslbFields(StrictModel):
     description: Description = ""
     fqdn: str
     zone_name: str
-    ttl: int = Field(30, ge=1, le=86400)
+    ttl: int = Field(30, strict=True, ge=1, le=86400)
     pools: list[GslbPoolRef] = Field(default_factory=list, max_length=32)
     all_down: AllDownPolicy = AllDownPolicy.ALL
     appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -320,6 +372,11 @@ class GslbFields(StrictModel):
     @classmethod
     def _fqdn(cls, v: str) -> str:
         return normalize_fqdn(v, "fqdn")
+
+    @field_validator("appliance")
+    @classmethod
+    def _appliance(cls, v: str | None) -> str | None:
+        return None if v is None else _installed_or_error(v, "kosmos.appliances", "appliance")
 
     @field_validator("zone_name")
     @classmethod
@@ -350,11 +407,11 @@ class GslbUpdate(StrictModel):
     description: Description | None = None
     fqdn: str | None = None
     zone_name: str | None = None
-    ttl: int | None = Field(None, ge=1, le=86400)
+    ttl: int | None = Field(None, strict=True, ge=1, le=86400)
     pools: list[GslbPoolRef] | None = Field(None, max_length=32)
     all_down: AllDownPolicy | None = None
     appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    version: int | None = Field(None, ge=1)
+    version: int | None = Field(None, strict=True, ge=1)
 
 
 class PublishStatus(str, enum.Enum):
