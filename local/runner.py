@@ -44,6 +44,9 @@ def parse_args(argv: list[str] | None = None) -> RunnerOptions:
                    help="start with REGION cut off: its results never reach the engine")
     p.add_argument("--fail-region", action="append", default=[], metavar="REGION",
                    help="start with every probe of REGION failing")
+    p.add_argument("--no-loopback", action="store_true",
+                   help="refuse loopback probe targets, as production does (the demo's "
+                        "endpoints live on 127.0.0.2-4, so it is allowed by default here)")
     p.add_argument("--log-format", choices=("text", "json"), default="text")
     p.add_argument("--log-level", default="INFO")
     a = p.parse_args(argv)
@@ -53,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> RunnerOptions:
                              appliance=a.appliance, auth=a.auth, tick=a.tick,
                              reconcile=a.reconcile, conductor_port=a.conductor_port,
                              cut_regions=a.cut_region, fail_regions=a.fail_region,
-                             log_format=a.log_format, log_level=a.log_level)
+                             log_format=a.log_format, allow_loopback=not a.no_loopback, log_level=a.log_level)
     except ValueError as exc:
         p.error(str(exc))
         raise  # unreachable: p.error exits

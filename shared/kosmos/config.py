@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     allow_loopback: bool = Field(False, description="Let probes target loopback addresses.")
     allow_link_local: bool = Field(False, description="Let probes target link-local addresses.")
     deny_cidrs: list[str] = Field(default_factory=list, description="Extra ranges probes may never target.")
+    allow_cidrs: list[str] = Field(
+        default_factory=list, description="Ranges probes may target although not globally routable "
+                                          "(e.g. a private GSLB's 10.0.0.0/8); deny_cidrs wins.")
 
     # --- engine ------------------------------------------------------------
     regions: list[str] = Field(

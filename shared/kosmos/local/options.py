@@ -27,6 +27,7 @@ class RunnerOptions:
     conductor_port: int = 0
     cut_regions: list[str] = field(default_factory=list)
     fail_regions: list[str] = field(default_factory=list)
+    allow_loopback: bool = True    # the demo's endpoints are on 127.0.0.2-4
     log_format: str = "text"
     log_level: str = "INFO"
 
@@ -69,7 +70,7 @@ def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | N
         "KOSMOS_REGIONS": json.dumps(opts.regions),
         "KOSMOS_REGION": opts.regions[0],
         "KOSMOS_TICK_PERIOD": str(opts.tick),
-        "KOSMOS_ALLOW_LOOPBACK": "true",
+        "KOSMOS_ALLOW_LOOPBACK": "true" if opts.allow_loopback else "false",
         "KOSMOS_APPLIANCE": opts.appliance,
         "KOSMOS_LOG_FORMAT": opts.log_format,
         "KOSMOS_LOG_LEVEL": opts.log_level,

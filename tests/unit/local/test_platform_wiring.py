@@ -76,6 +76,7 @@ def test_cli_flags_and_defaults():
     o = runner.parse_args(["--regions", "A,B,C", "--cut-region", "B", "--tick", "0.5",
                            "--appliance", "powerdns", "--auth", "keystone", "--db", "sqlite:///y"])
     assert o.regions == ["A", "B", "C"] and o.cut_regions == ["B"] and o.tick == 0.5
+    assert o.allow_loopback is True and runner.parse_args(["--no-loopback"]).allow_loopback is False
     with pytest.raises(SystemExit):
         runner.parse_args(["--appliance", "bind"])
     with pytest.raises(SystemExit):

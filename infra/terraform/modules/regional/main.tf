@@ -50,6 +50,7 @@ module "checker" {
     KOSMOS_BATCH_SIZE      = tostring(var.batch_size)
     KOSMOS_MAX_CONCURRENCY = tostring(var.max_concurrency)
     KOSMOS_DENY_CIDRS      = jsonencode(var.deny_cidrs)
+    KOSMOS_ALLOW_CIDRS     = jsonencode(var.allow_cidrs)
     KOSMOS_CLOUD           = var.cloud_name
     KOSMOS_LOG_LEVEL       = var.log_level
   }

@@ -139,6 +139,17 @@ variable "deny_cidrs" {
   }
 }
 
+variable "allow_cidrs" {
+  type        = list(string)
+  description = "Ranges probes may target although not globally routable (KOSMOS_ALLOW_CIDRS), e.g. 10.0.0.0/8 for a private GSLB; deny_cidrs wins."
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.allow_cidrs : can(cidrhost(c, 0))])
+    error_message = "allow_cidrs must hold CIDR blocks such as 10.0.0.0/8."
+  }
+}
+
 variable "container_concurrency" {
   type        = number
   description = "Batches one checker instance runs at once (each may hold max_concurrency probes)."
