@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import functions_framework
+from werkzeug.exceptions import HTTPException
 
-from kosmos.api.entry import INSTANCE
+from kosmos.api.entry import INSTANCE, framework_error
+
+# Paths the framework's own router refuses get the API's JSON errors, not HTML.
+functions_framework.errorhandler(HTTPException)(framework_error)
 
 
 @functions_framework.http

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import threading
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
 from kosmos.api.app import ApiApp
 from kosmos.api.errors import error_response
+from kosmos.errors import KosmosError, NotFound, ValidationError
 
 
 class LazyApi:
@@ -43,6 +46,17 @@ class LazyApi:
         except Exception as exc:  # noqa: BLE001 - a bad deployment answers 503, not a trace
             return error_response(exc)
         return app(request)
+
+
+def framework_error(exc: HTTPException) -> Response:
+    """What the hosting framework answers itself (paths its router refuses, such as
+    ``/favicon.ico``, a path ending in a newline, ``//``), as the API's JSON errors."""
+    code = exc.code or 500
+    if isinstance(exc, RequestRedirect) or code in (404, 405):
+        return error_response(NotFound("no such path"))
+    if 400 <= code < 500:
+        return error_response(ValidationError(f"request refused: {exc.name}", field="request"))
+    return error_response(KosmosError("internal error"))
 
 
 INSTANCE = LazyApi()

@@ -29,7 +29,9 @@ def test_postgres_unreachable_is_unavailable_and_retryable():
         status, body = _call(handler)
         assert status == 503
         assert body["error"]["type"] == "Unavailable" and body["error"]["retry_after"] > 0
-        assert "database unavailable" in body["error"]["message"]
+        assert "database is unavailable" in body["error"]["message"]
+        port = url.split(":")[-1].split("/")[0]
+        assert port not in body["error"]["message"] and "127.0.0.1" not in body["error"]["message"]
         client = ConductorClient(InProcessTransport(handler))
         try:
             client.call("monitor.create", {"values": {"type": "TCP"}}, CallContext(project_id="p"))

@@ -151,3 +151,10 @@ def test_unexpected_error_is_500_without_trace(h, make_client):
     r = client.get("/v1/pools", headers=h())
     err = _error(r, 500)
     assert "secret" not in r.get_data(as_text=True) and err["type"] == "InternalError"
+
+
+@pytest.mark.parametrize("path", ["/v1/gslbs/%0a", "/v1/x%0d%0a", "/favicon.ico", "/robots.txt"])
+def test_paths_the_framework_refuses_are_json_404s(client, h, path):
+    r = client.get(path, headers=h())
+    err = _error(r, 404)
+    assert r.headers["Content-Type"].startswith("application/json") and err["type"] == "NotFound"

@@ -89,11 +89,12 @@ def translated_errors() -> Iterator[None]:
     except StaleDataError as exc:
         raise StaleVersion("the row was changed by another writer; read it again") from exc
     except sa_exc.IntegrityError as exc:
-        raise Conflict(f"conflicts with an existing row: {_first_line(exc.orig)}") from exc
+        log.info("integrity conflict", extra={"error": _first_line(exc.orig)})
+        raise Conflict("conflicts with an existing row") from exc
     except _UNREACHABLE as exc:
+        # The driver's text names hosts, ports and users: it goes to the log, never to a caller.
         log.warning("database unavailable", extra={"error": _first_line(exc.orig or exc)})
-        raise Unavailable(f"database unavailable: {_first_line(exc.orig or exc)}",
-                          retry_after=1.0) from exc
+        raise Unavailable("the database is unavailable; retry later", retry_after=1.0) from exc
 
 
 def _first_line(exc: Any) -> str:
