@@ -21,6 +21,7 @@ run: setup
 	$(BIN)/python local/runner.py
 
 test: setup system-deps
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 test-unit: setup

@@ -18,7 +18,6 @@ import os
 import signal
 import sys
 import threading
-import time
 
 from werkzeug.serving import make_server
 

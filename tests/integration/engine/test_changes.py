@@ -28,6 +28,7 @@ from kosmos.contracts.conductor import CallContext, GslbTree
 from kosmos.contracts.events import ENGINE_DECIDE
 from kosmos.domain.answers import decide_answer
 from kosmos.domain.quorum import MonitorRule, decide_member
+from kosmos.errors import Conflict
 
 from .conftest import REGIONS, ZONE, Clock, Rig
 
@@ -160,7 +161,7 @@ def test_what_cannot_change_an_answer_announces_nothing(crig):
     assert crig.pending() == []
     _gslb(crig, [pa])
     crig.pending()
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict):
         _gslb(crig, [pa])   # fqdn taken: rolled back, so nothing is announced
     assert crig.pending() == []
     crig.call("monitor.update", {"id": mon, "values": {"delay": 30}})

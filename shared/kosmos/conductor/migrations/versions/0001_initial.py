@@ -1,7 +1,7 @@
 """Initial schema: resources, links, health states, history, tombstones
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25
 
 The tables of kosmos.conductor.db.models as first released.
