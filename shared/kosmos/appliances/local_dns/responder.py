@@ -39,6 +39,8 @@ def answer(store: RecordStore, wire: bytes, max_size: int | None = 512) -> bytes
         query = dns.message.from_wire(wire)
     except dns.exception.DNSException:
         return _formerr(wire)
+    if query.flags & dns.flags.QR:
+        return None   # a response, not a query: answering it could start a reflection loop
     resp = dns.message.make_response(query)
     resp.flags &= ~dns.flags.RA
     if query.opcode() != dns.opcode.QUERY:
@@ -85,7 +87,7 @@ def answer(store: RecordStore, wire: bytes, max_size: int | None = 512) -> bytes
 
 
 def _formerr(wire: bytes) -> bytes | None:
-    if len(wire) < 2:
+    if len(wire) < 3 or wire[2] & 0x80:   # too short to answer, or itself a response
         return None
     msg = dns.message.Message(id=struct.unpack("!H", wire[:2])[0])
     msg.flags = dns.flags.QR
