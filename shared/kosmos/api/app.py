@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.api import openapi
-from kosmos.api.auth import Authenticator, Principal
+from kosmos.api.auth import Authenticator, NoAuth, Principal
 from kosmos.api.context import ApiCall
 from kosmos.api.errors import MethodNotAllowed, error_response, json_response
 from kosmos.api.policy import Policy
@@ -136,7 +136,8 @@ class ApiApp:
         if route.kind == "versions":
             return json_response(self.versions(base))
         if route.kind == "openapi":
-            return json_response(openapi.document())
+            return json_response(openapi.document(
+                "noauth" if isinstance(self.authenticator, NoAuth) else "keystone"))
         for name in request.args:
             _refuse_nul({name: " ".join(request.args.getlist(name))})
         _refuse_nul(params)

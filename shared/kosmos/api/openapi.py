@@ -101,8 +101,19 @@ def _json(ref: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": ref}}}
 
 
-@lru_cache(maxsize=1)
-def document() -> dict[str, Any]:
+_SCHEMES = {
+    "keystone": {"type": "apiKey", "in": "header", "name": "X-Auth-Token",
+                 "description": "A Keystone token scoped to the project acted in"},
+    "noauth": {"type": "apiKey", "in": "header", "name": "X-Project-Id",
+               "description": "Local runner only: the project acted in, trusted as sent "
+                              "(roles in X-Roles, default member)"},
+}
+
+
+@lru_cache(maxsize=2)
+def document(auth: str = "keystone") -> dict[str, Any]:
+    """The OpenAPI document; ``auth`` (keystone or noauth) is how this deployment
+    authenticates, so the document says what a caller must send."""
     """The OpenAPI 3.1 document (built once per process)."""
     keys, defs = models_json_schema(_models(), ref_template=_REF)
     error_ref = keys[(ErrorBody, "serialization")]
@@ -116,7 +127,8 @@ def document() -> dict[str, Any]:
         if route.kind == "create":
             op["parameters"].append({
                 "name": "Idempotency-Key", "in": "header", "required": False,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                           "pattern": r"^[!-~](?:[ -~]{0,253}[!-~])?$"},
                 "description": "Retrying a create with the same key returns the first result"})
         if route.has_body:
             model = route.spec.create if route.kind == "create" else route.spec.update
@@ -144,8 +156,7 @@ def document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": defs.get("$defs", {}),
-            "securitySchemes": {"keystone": {"type": "apiKey", "in": "header",
-                                             "name": "X-Auth-Token"}},
+            "securitySchemes": {auth: _SCHEMES[auth]},
         },
-        "security": [{"keystone": []}],
+        "security": [{auth: []}],
     }

@@ -51,7 +51,12 @@ def list_query_model(spec: ResourceSpec) -> type[ListQuery]:
         "sort_key": (Literal[spec.sort_keys], Field("created_at", description="Field to sort on")),  # type: ignore[valid-type]
     }
     for name, typ in spec.filters.items():
-        bound = Field(None, max_length=255) if typ is str else Field(None)
+        if typ is str:      # no NUL: nothing stores or matches it
+            bound = Field(None, max_length=255, pattern=r"^[^\x00]*$")
+        elif typ is int:    # what a database integer column can hold
+            bound = Field(None, ge=-(2**31), le=2**31 - 1)
+        else:
+            bound = Field(None)
         fields[name] = (typ | None, bound)
     return create_model(f"{spec.title}ListQuery", __base__=ListQuery, **fields)
 

@@ -12,7 +12,7 @@ from pydantic import Field
 from sqlalchemy import Boolean, Float, Integer, Select, and_, or_, select
 
 from kosmos.contracts.common import StrictModel
-from kosmos.errors import ValidationError
+from kosmos.errors import NotFound, ValidationError
 
 MAX_LIMIT = 1000
 COMMON_FIELDS = ("id", "project_id", "name", "description", "provisioning_status",
@@ -87,8 +87,8 @@ def page(ctx: Any, stmt: Select[Any], row_cls: Any, args: ListArgs,
         marker_row = ctx.session.execute(
             select(key, row_cls.id).where(row_cls.id == args.marker)).first()
         if marker_row is None:
-            raise ValidationError(f"marker {args.marker} is not an item of this list",
-                                  field="marker")
+            # Gone since the last page was read, or never one of ours: like any id, a 404.
+            raise NotFound(f"marker {args.marker} is not an item of this list")
         mkey, mid = marker_row
         if desc:
             stmt = stmt.where(or_(key < mkey, and_(key == mkey, row_cls.id < mid)))

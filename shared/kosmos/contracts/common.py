@@ -5,7 +5,7 @@ import enum
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def utcnow() -> datetime:
@@ -17,9 +17,28 @@ def _aware(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_aware)]
-Name = Annotated[str, Field(max_length=255)]
-Description = Annotated[str, Field(max_length=1024)]
-Port = Annotated[int, Field(ge=1, le=65535, strict=True)]   # input only: "80" and 80.0 are refused
+
+
+def _json_number(value: Any) -> Any:
+    """Numbers as JSON has them: true, false and "5" are not numbers (5.0 is 5)."""
+    if isinstance(value, (bool, str, bytes)):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+#: Input integers and numbers: what JSON Schema calls integer/number, no coercion from
+#: booleans or strings ("delay": true and "delay": "5" are refused).
+#: With bounds, put them first: ``Annotated[int, Field(ge=1), JSON_NUMBER]`` (so that the
+#: OpenAPI document shows them as minimum/maximum).
+JSON_NUMBER = BeforeValidator(_json_number)
+JsonInt = Annotated[int, JSON_NUMBER]
+JsonNumber = Annotated[float, JSON_NUMBER]
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+Uuid = Annotated[str, Field(pattern=UUID_PATTERN)]
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[str, Field(max_length=255, pattern=NO_NUL)]
+Description = Annotated[str, Field(max_length=1024, pattern=NO_NUL)]
+Port = Annotated[int, Field(ge=1, le=65535), JSON_NUMBER]
 Region = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 

@@ -12,15 +12,21 @@ import enum
 import ipaddress
 import re
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from kosmos.contracts.common import (Description, Name, OperatingStatus, Port, RecordBase,
-                                     RecordModel, Region, StrictModel, UtcDatetime)
+from kosmos.contracts.common import (JSON_NUMBER, NO_NUL, Description, JsonInt, Name, OperatingStatus,
+                                     Port, RecordBase, RecordModel, Region, StrictModel, Uuid,
+                                     UtcDatetime)
 from kosmos.domain.dnsnames import is_within_zone, normalize_fqdn
 
 # --------------------------------------------------------------------------- monitors
+
+#: A fully qualified DNS name as the schema documents it (normalize_fqdn decides).
+DnsName = Annotated[str, Field(json_schema_extra={
+    "minLength": 4, "maxLength": 254,
+    "pattern": r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.){2,}$"})]
 
 BUILTIN_CHECKS = ("HTTP", "HTTPS", "TCP", "PING")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "OPTIONS")
@@ -77,6 +83,14 @@ def installed(group: str) -> frozenset[str]:
     return frozenset(ep.name for ep in entry_points(group=group))
 
 
+def _installed_enum(group: str):
+    """For the OpenAPI document: the names actually installed, as the field's enum."""
+    def extra(schema: dict[str, Any]) -> None:
+        target = next((s for s in schema.get("anyOf", []) if s.get("type") == "string"), schema)
+        target["enum"] = sorted(installed(group))
+    return extra
+
+
 def _installed_or_error(value: str, group: str, what: str) -> str:
     names = installed(group)
     if value not in names:
@@ -85,9 +99,23 @@ def _installed_or_error(value: str, group: str, what: str) -> str:
     return value
 
 
+#: One expected status code (200) or range ("200-299"), as documented; _check_codes decides
+#: (and names the field when it refuses one).
+STATUS_CODE_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 100, "maximum": 599},
+                                {"type": "string", "pattern": r"^\s*[1-5]\d\d\s*(-\s*[1-5]\d\d\s*)?$"}]}
+
+#: What an IP member's address looks like to a reader of the schema (servable_address decides).
+IpAddress = Annotated[str, Field(min_length=2, max_length=64, json_schema_extra={
+    "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}],
+    "not": {"pattern": r"^(0\.0\.0\.0|255\.255\.255\.255|2(2[4-9]|3\d)\..*|0*::0*|[fF][fF][0-9a-fA-F]{0,2}:.*"
+                       r"|.*%.*)$"}})]
+#: A header value as sent on the wire (see header_value_ok).
+HEADER_VALUE = r"^[\t\x20-\x7e]*$"
+
+
 class Payload(StrictModel):
-    content_type: str = Field("application/json", min_length=1, max_length=255)
-    content: str = Field("", max_length=65536)
+    content_type: str = Field("application/json", min_length=1, max_length=255, pattern=HEADER_VALUE)
+    content: str = Field("", max_length=65536, pattern=NO_NUL)
 
     @field_validator("content_type")
     @classmethod
@@ -102,19 +130,25 @@ class MonitorFields(StrictModel):
     name: Name = ""
     description: Description = ""
     type: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
+                      json_schema_extra=_installed_enum("kosmos.checks"),
                       description="HTTP, HTTPS, TCP, PING, or an installed check plugin's name")
-    delay: int = Field(10, strict=True, ge=1, le=3600, description="Whole seconds between checks")
-    timeout: float | None = Field(None, strict=True, gt=0, description="Seconds; < delay; default min(5, delay/2)")
-    max_retries: int = Field(3, strict=True, ge=1, le=10, description="Consecutive successes to go up")
-    max_retries_down: int = Field(3, strict=True, ge=1, le=10, description="Consecutive failures to go down")
+    delay: JsonInt = Field(10, ge=1, le=3600, description="Whole seconds between checks")
+    timeout: Annotated[float, Field(gt=0), JSON_NUMBER] | None = Field(None, description="Seconds; < delay; default min(5, delay/2)")
+    max_retries: JsonInt = Field(3, ge=1, le=10, description="Consecutive successes to go up")
+    max_retries_down: JsonInt = Field(3, ge=1, le=10, description="Consecutive failures to go down")
     port: Port | None = Field(None, description="Overrides the member's port")
     http_method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] = "GET"
-    url_path: str = Field("/", max_length=2048)
-    expected_codes: list[int | str] = Field(default_factory=lambda: [200], max_length=100)
-    receive_string: str | None = Field(None, max_length=4096)
-    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    url_path: str = Field("/", max_length=2048, pattern=r"^/[!-~]*$")
+    expected_codes: list[int | str] = Field(default_factory=lambda: [200], min_length=1, max_length=100,
+                                            json_schema_extra={"items": STATUS_CODE_SCHEMA})
+    receive_string: str | None = Field(None, max_length=4096, pattern=NO_NUL)
+    headers: dict[Annotated[str, Field(pattern=r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$")],
+                  Annotated[str, Field(max_length=4096, pattern=HEADER_VALUE)]] = Field(
+        default_factory=dict, max_length=50, json_schema_extra={"additionalProperties": False})
     payload: Payload | None = None
-    ca_cert: str | None = Field(None, max_length=65536, description="PEM bundle to trust (HTTPS)")
+    ca_cert: str | None = Field(None, max_length=65536,
+                                pattern=r"^[^\x00]*-----BEGIN CERTIFICATE-----[^\x00]*$",
+                                description="PEM bundle to trust (HTTPS)")
     insecure: StrictBool = False
 
     @field_validator("type")
@@ -170,20 +204,21 @@ class MonitorCreate(MonitorFields):
 class MonitorUpdate(StrictModel):
     name: Name | None = None
     description: Description | None = None
-    delay: int | None = Field(None, strict=True, ge=1, le=3600)
-    timeout: float | None = Field(None, strict=True, gt=0)
-    max_retries: int | None = Field(None, strict=True, ge=1, le=10)
-    max_retries_down: int | None = Field(None, strict=True, ge=1, le=10)
+    delay: Annotated[int, Field(ge=1, le=3600), JSON_NUMBER] | None = Field(None)
+    timeout: Annotated[float, Field(gt=0), JSON_NUMBER] | None = Field(None)
+    max_retries: Annotated[int, Field(ge=1, le=10), JSON_NUMBER] | None = Field(None)
+    max_retries_down: Annotated[int, Field(ge=1, le=10), JSON_NUMBER] | None = Field(None)
     port: Port | None = None
     http_method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] | None = None
     url_path: str | None = None
-    expected_codes: list[int | str] | None = None
+    expected_codes: list[int | str] | None = Field(None, min_length=1, max_length=100,
+                                                   json_schema_extra={"items": STATUS_CODE_SCHEMA})
     receive_string: str | None = None
     headers: dict[str, str] | None = None
     payload: Payload | None = None
     ca_cert: str | None = None
     insecure: StrictBool | None = None
-    version: int | None = Field(None, strict=True, ge=1, description="409 if the stored version differs")
+    version: Annotated[int, Field(ge=1), JSON_NUMBER] | None = Field(None, description="409 if the stored version differs")
 
 
 class Monitor(RecordBase):
@@ -208,7 +243,8 @@ class Monitor(RecordBase):
 class PoolCreate(StrictModel):
     name: Name = ""
     description: Description = ""
-    monitor_ids: list[str] = Field(default_factory=list, max_length=10)
+    monitor_ids: list[Uuid] = Field(default_factory=list, max_length=10,
+                                    json_schema_extra={"uniqueItems": True})
     regions: list[Region] | None = Field(None, description="Checker regions probing this pool; null = all")
 
     @field_validator("monitor_ids")
@@ -220,9 +256,9 @@ class PoolCreate(StrictModel):
 class PoolUpdate(StrictModel):
     name: Name | None = None
     description: Description | None = None
-    monitor_ids: list[str] | None = Field(None, max_length=10)
+    monitor_ids: list[Uuid] | None = Field(None, max_length=10, json_schema_extra={"uniqueItems": True})
     regions: list[Region] | None = None
-    version: int | None = Field(None, strict=True, ge=1)
+    version: Annotated[int, Field(ge=1), JSON_NUMBER] | None = Field(None)
 
     @field_validator("monitor_ids")
     @classmethod
@@ -266,11 +302,11 @@ class MemberFields(StrictModel):
     name: Name = ""
     description: Description = ""
     type: MemberType = MemberType.IP
-    address: str | None = Field(None, description="IP members: the IPv4/IPv6 address served")
+    address: IpAddress | None = Field(None, description="IP members: the IPv4/IPv6 address served")
     port: Port = Field(80, description="Port probed unless the monitor sets one")
     region: Region | None = Field(None, description="Required for neutron_port and neutron_lbaas_v2")
-    neutron_id: str | None = Field(None, description="Port or load balancer id for neutron types")
-    weight: int = Field(1, strict=True, ge=0, le=256, description="0 = drain: checked, never served")
+    neutron_id: Uuid | None = Field(None, description="Port or load balancer id for neutron types")
+    weight: JsonInt = Field(1, ge=0, le=256, description="0 = drain: checked, never served")
     admin_state_up: StrictBool = True
 
     @field_validator("address")
@@ -287,6 +323,15 @@ class MemberFields(StrictModel):
 
 
 class MemberCreate(MemberFields):
+    # The rule of _by_type, for readers of the OpenAPI document (and generators of input).
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"type": {"enum": ["neutron_port", "neutron_lbaas_v2"]}},
+               "required": ["type"]},
+        "then": {"required": ["region", "neutron_id"],
+                 "properties": {"region": {"type": "string"}, "neutron_id": {"type": "string"}}},
+        "else": {"required": ["address"],
+                 "properties": {"address": {"type": "string"}, "neutron_id": {"type": "null"}}}})
+
     @model_validator(mode="after")
     def _by_type(self) -> "MemberCreate":
         if self.type == MemberType.IP:
@@ -308,10 +353,10 @@ class MemberUpdate(StrictModel):
     address: str | None = None
     port: Port | None = None
     region: Region | None = None
-    neutron_id: str | None = None
-    weight: int | None = Field(None, strict=True, ge=0, le=256)
+    neutron_id: Uuid | None = None
+    weight: Annotated[int, Field(ge=0, le=256), JSON_NUMBER] | None = Field(None)
     admin_state_up: StrictBool | None = None
-    version: int | None = Field(None, strict=True, ge=1)
+    version: Annotated[int, Field(ge=1), JSON_NUMBER] | None = Field(None)
 
 
 class EndpointsStatus(str, enum.Enum):
@@ -349,8 +394,8 @@ class AllDownPolicy(str, enum.Enum):
 
 
 class GslbPoolRef(StrictModel):
-    pool_id: str
-    priority: int = Field(1, strict=True, ge=0, le=1000, description="Lower first")
+    pool_id: Uuid
+    priority: JsonInt = Field(1, ge=0, le=1000, description="Lower first")
 
     @field_validator("pool_id")
     @classmethod
@@ -361,12 +406,13 @@ class GslbPoolRef(StrictModel):
 class GslbFields(StrictModel):
     name: Name = ""
     description: Description = ""
-    fqdn: str
-    zone_name: str
-    ttl: int = Field(30, strict=True, ge=1, le=86400)
+    fqdn: DnsName
+    zone_name: DnsName
+    ttl: JsonInt = Field(30, ge=1, le=86400)
     pools: list[GslbPoolRef] = Field(default_factory=list, max_length=32)
     all_down: AllDownPolicy = AllDownPolicy.ALL
-    appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
+                                  json_schema_extra=_installed_enum("kosmos.appliances"))
 
     @field_validator("fqdn")
     @classmethod
@@ -405,13 +451,14 @@ class GslbCreate(GslbFields):
 class GslbUpdate(StrictModel):
     name: Name | None = None
     description: Description | None = None
-    fqdn: str | None = None
-    zone_name: str | None = None
-    ttl: int | None = Field(None, strict=True, ge=1, le=86400)
+    fqdn: DnsName | None = None
+    zone_name: DnsName | None = None
+    ttl: Annotated[int, Field(ge=1, le=86400), JSON_NUMBER] | None = Field(None)
     pools: list[GslbPoolRef] | None = Field(None, max_length=32)
     all_down: AllDownPolicy | None = None
-    appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    version: int | None = Field(None, strict=True, ge=1)
+    appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
+                                  json_schema_extra=_installed_enum("kosmos.appliances"))
+    version: Annotated[int, Field(ge=1), JSON_NUMBER] | None = Field(None)
 
 
 class PublishStatus(str, enum.Enum):

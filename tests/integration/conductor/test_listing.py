@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from kosmos.errors import ValidationError
+from kosmos.errors import NotFound, ValidationError
 
 
 def _all_pages(build, op, args, limit):
@@ -62,12 +62,17 @@ def test_filters_by_simple_fields_with_text_values(build):
     ({"sort_dir": "up"}, "sort_dir"),
     ({"limit": 0}, "limit"),
     ({"limit": 1001}, "limit"),
-    ({"marker": "00000000-0000-0000-0000-000000000000"}, "marker"),
 ])
 def test_bad_list_arguments_name_the_field(build, args, field):
     with pytest.raises(ValidationError) as err:
         build.call("monitor.list", args)
     assert err.value.field == field
+
+
+def test_a_marker_no_longer_in_the_list_is_a_404(build):
+    # Deleted since the last page was read: like any id that is not there.
+    with pytest.raises(NotFound, match="marker"):
+        build.call("monitor.list", {"marker": "00000000-0000-0000-0000-000000000000"})
 
 
 def test_list_of_1000_in_one_page(build):
