@@ -110,12 +110,34 @@ _SCHEMES = {
 }
 
 
+def _options_by_type(schemas: dict[str, Any]) -> None:
+    """Each installed check plugin's options schema, as the rule of MonitorCreate.options."""
+    from kosmos.checks.registry import available, load_check_class
+
+    rules = []
+    for name in sorted(available()):
+        try:
+            model = load_check_class(name).options_model
+        except Exception:  # noqa: BLE001 - a plugin that does not load is not offered
+            continue
+        options = model.model_json_schema(ref_template=_REF) if model else {
+            "type": "object", "maxProperties": 0}
+        options.pop("$defs", None)
+        rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                      "then": {"properties": {"options": options},
+                               **({"required": ["options"]} if model and options.get("required") else {})}})
+    for title in ("MonitorCreate",):
+        for key, schema in schemas.items():
+            if key.startswith(title):
+                schema["allOf"] = rules
+
+
 @lru_cache(maxsize=2)
 def document(auth: str = "keystone") -> dict[str, Any]:
     """The OpenAPI document; ``auth`` (keystone or noauth) is how this deployment
     authenticates, so the document says what a caller must send."""
-    """The OpenAPI 3.1 document (built once per process)."""
     keys, defs = models_json_schema(_models(), ref_template=_REF)
+    _options_by_type(defs.get("$defs", {}))
     error_ref = keys[(ErrorBody, "serialization")]
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:

@@ -1,9 +1,9 @@
 """Splitting a region's due checks into batches with deterministic ids.
 
 A batch must finish within its window, so it is capped both in checks
-(``batch_size``) and in load (``batch_max_rate``: the sum of 1/delay, in
-HTTP-probe equivalents: an HTTPS probe, a full TLS handshake, costs about six
-times the CPU of an HTTP one in bench/bench_checker.py). Checks are ordered by (member, monitor) before cutting, so the same
+(``batch_size``) and in load (``batch_max_rate``: the sum of cost/delay, where
+each check plugin declares its ``cost`` in plain-probe equivalents, e.g. HTTPS
+about six for its TLS handshake). Checks are ordered by (member, monitor) before cutting, so the same
 due list always yields the same batches and the same ``batch_id``s
 (``<region>/<window start>/<shard>``), whoever builds them and however often.
 """
@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from functools import lru_cache
+
+from kosmos.checks.registry import cost_of
 from kosmos.contracts.events import CheckSpec
 
-#: CPU cost of one probe relative to an HTTP probe (measured; unknown types count as 1).
-COST = {"HTTPS": 6.0}
+_cost = lru_cache(maxsize=None)(cost_of)
 
 
 def shard(checks: list[CheckSpec], batch_size: int, max_rate: float) -> list[list[CheckSpec]]:
@@ -24,7 +26,7 @@ def shard(checks: list[CheckSpec], batch_size: int, max_rate: float) -> list[lis
     current: list[CheckSpec] = []
     rate = 0.0
     for spec in ordered:
-        r = COST.get(spec.monitor.type, 1.0) / max(spec.monitor.delay, 1)
+        r = _cost(spec.monitor.type) / max(spec.monitor.delay, 1)
         if current and (len(current) >= batch_size or rate + r > max_rate):
             batches.append(current)
             current, rate = [], 0.0

@@ -21,6 +21,8 @@ import abc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pydantic import BaseModel
+
 from kosmos.contracts.events import CheckSpec, MonitorSpec
 
 if TYPE_CHECKING:
@@ -87,6 +89,11 @@ class Check(abc.ABC):
     #: False for checks that ask an API instead of connecting to ``Target.address``
     #: (the SSRF guard then does not apply and an unresolved address is fine).
     probes_address: ClassVar[bool] = True
+    #: The check's own monitor options (``monitor.options``), a pydantic model the API
+    #: and the conductor validate against; None: the check takes no options.
+    options_model: ClassVar[type[BaseModel] | None] = None
+    #: What one probe costs the checker, in plain TCP probes (sharding budgets by it).
+    cost: ClassVar[float] = 1.0
 
     def __init__(self, settings: "Settings | None" = None, **deps: Any):
         self.settings = settings

@@ -119,6 +119,8 @@ class HttpsCheck(HttpCheck):
     """``type: HTTPS``: HTTP over TLS with ``ca_cert``, ``insecure`` and SNI."""
 
     name = "HTTPS"
+    #: A full TLS handshake per probe: about six plain probes of CPU (bench/bench_checker.py).
+    cost = 6.0
     tls = True
 
     def _tls_args(self, monitor: MonitorSpec, prep: _Prepared) -> dict:

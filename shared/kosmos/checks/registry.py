@@ -30,6 +30,37 @@ def load_check_class(name: str) -> type[Check]:
     return cls
 
 
+def validate_options(check_type: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` of a monitor of ``check_type`` as its plugin's options model validates
+    them (JSON-ready); ValidationError naming ``options.<field>`` otherwise."""
+    from pydantic import ValidationError as PydanticError
+
+    from kosmos.errors import ValidationError, from_pydantic
+
+    try:
+        model = load_check_class(check_type).options_model
+    except KeyError:
+        raise ValidationError(f"type: no check plugin named {check_type!r} is installed",
+                              field="type") from None
+    if model is None:
+        if options:
+            raise ValidationError(f"options: the {check_type} check takes no options",
+                                  field="options")
+        return {}
+    try:
+        return model.model_validate(options).model_dump(mode="json")
+    except PydanticError as exc:
+        raise from_pydantic(exc, "options") from None
+
+
+def cost_of(check_type: str) -> float:
+    """What one probe of ``check_type`` costs, in TCP probes (1 for an unknown type)."""
+    try:
+        return float(load_check_class(check_type).cost)
+    except (KeyError, TypeError, ImportError):
+        return 1.0
+
+
 def load_checks(settings: Any = None, **deps: Any) -> dict[str, Check]:
     """One instance of every installed check, keyed by monitor type."""
     checks: dict[str, Check] = {}

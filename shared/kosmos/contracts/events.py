@@ -51,6 +51,8 @@ class MonitorSpec(StrictModel):
     payload: dict[str, Any] | None = None
     ca_cert: str | None = None
     insecure: bool = False
+    options: dict[str, Any] = Field(default_factory=dict,
+                                    description="The check plugin's own options, as it validated them")
 
 
 class CheckSpec(StrictModel):

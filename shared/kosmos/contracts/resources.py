@@ -111,6 +111,10 @@ IpAddress = Annotated[str, Field(min_length=2, max_length=64, json_schema_extra=
                        r"|.*%.*)$"}})]
 #: A header value as sent on the wire (see header_value_ok).
 HEADER_VALUE = r"^[\t\x20-\x7e]*$"
+#: A monitor's extra request headers: token names, wire-safe values (the validator decides).
+Headers = Annotated[dict[Annotated[str, Field(pattern=r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$")],
+                         Annotated[str, Field(max_length=4096, pattern=HEADER_VALUE)]],
+                    Field(max_length=50, json_schema_extra={"additionalProperties": False})]
 
 
 class Payload(StrictModel):
@@ -142,14 +146,16 @@ class MonitorFields(StrictModel):
     expected_codes: list[int | str] = Field(default_factory=lambda: [200], min_length=1, max_length=100,
                                             json_schema_extra={"items": STATUS_CODE_SCHEMA})
     receive_string: str | None = Field(None, max_length=4096, pattern=NO_NUL)
-    headers: dict[Annotated[str, Field(pattern=r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$")],
-                  Annotated[str, Field(max_length=4096, pattern=HEADER_VALUE)]] = Field(
-        default_factory=dict, max_length=50, json_schema_extra={"additionalProperties": False})
+    headers: Headers = Field(default_factory=dict)
     payload: Payload | None = None
     ca_cert: str | None = Field(None, max_length=65536,
                                 pattern=r"^[^\x00]*-----BEGIN CERTIFICATE-----[^\x00]*$",
                                 description="PEM bundle to trust (HTTPS)")
     insecure: StrictBool = False
+    options: dict[str, Any] = Field(
+        default_factory=dict, max_length=50,
+        description="Options of the monitor type's check plugin (e.g. DNS: query_name, "
+                    "query_type, expected_rcode, expected_answers); validated by that plugin")
 
     @field_validator("type")
     @classmethod
@@ -214,10 +220,11 @@ class MonitorUpdate(StrictModel):
     expected_codes: list[int | str] | None = Field(None, min_length=1, max_length=100,
                                                    json_schema_extra={"items": STATUS_CODE_SCHEMA})
     receive_string: str | None = None
-    headers: dict[str, str] | None = None
+    headers: Headers | None = None
     payload: Payload | None = None
     ca_cert: str | None = None
     insecure: StrictBool | None = None
+    options: dict[str, Any] | None = Field(None, max_length=50)
     version: Annotated[int, Field(ge=1), JSON_NUMBER] | None = Field(None, description="409 if the stored version differs")
 
 
@@ -236,6 +243,7 @@ class Monitor(RecordBase):
     payload: Payload | None = None
     ca_cert: str | None = None
     insecure: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- pools

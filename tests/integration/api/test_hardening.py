@@ -97,3 +97,19 @@ def test_an_appliance_that_is_not_installed_is_refused(client):
     assert "designate" in err["message"]
     body["appliance"] = "powerdns"
     assert client.post("/v1/gslbs", json=body, headers=H).status_code == 201
+
+
+def test_a_check_plugin_validates_its_own_options(client):
+    _refused(client.post("/v1/monitors", json={"type": "DNS"}, headers=H), "options.query_name")
+    _refused(client.post("/v1/monitors", json={"type": "DNS", "options": {
+        "query_name": "a.example.com.", "query_type": "BOGUS"}}, headers=H), "options.query_type")
+    _refused(client.post("/v1/monitors", json={"type": "TCP", "options": {"x": 1}}, headers=H),
+             "options")
+    mon = client.post("/v1/monitors", json={"type": "DNS", "port": 53, "options": {
+        "query_name": "Health.Example.com.", "expected_answers": ["2001:DB8::1"]}}, headers=H)
+    assert mon.status_code == 201, mon.get_json()
+    opts = mon.get_json()["options"]
+    assert opts["query_name"] == "health.example.com." and opts["expected_answers"] == ["2001:db8::1"]
+    _refused(client.put(f"/v1/monitors/{mon.get_json()['id']}",
+                        json={"options": {"query_name": "nodot"}}, headers=H), "options.query_name")
+    assert client.get(f"/v1/monitors/{mon.get_json()['id']}", headers=H).get_json()["options"] == opts

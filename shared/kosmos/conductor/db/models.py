@@ -77,6 +77,8 @@ class MonitorRow(Resource, Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     ca_cert: Mapped[str | None] = mapped_column(Text, nullable=True)
     insecure: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the monitor type's check plugin validated (its options_model).
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class PoolRow(Resource, Base):

@@ -13,7 +13,7 @@ from kosmos.contracts.events import EndpointUpdate
 
 _MONITOR_SPEC = ("id", "type", "delay", "timeout", "max_retries", "max_retries_down", "port",
                  "http_method", "url_path", "expected_codes", "receive_string", "headers",
-                 "payload", "ca_cert", "insecure")
+                 "payload", "ca_cert", "insecure", "options")
 
 
 class DueArgs(StrictModel):

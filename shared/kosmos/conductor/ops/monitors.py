@@ -10,6 +10,7 @@ from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
+from kosmos.checks.registry import validate_options
 from kosmos.conductor.ops.changes import gslbs_using_monitor, note_change
 from kosmos.contracts.resources import MonitorCreate, MonitorUpdate
 from kosmos.errors import Conflict
@@ -29,6 +30,7 @@ def _create_values(row: MonitorRow) -> dict[str, Any]:
 def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     a = parse(CreateArgs, args)
     data = parse(MonitorCreate, a.values).model_dump(mode="json")
+    data["options"] = validate_options(data["type"], data["options"])
     row_id = new_id(a.id)
     replay = replayed_create(ctx, MonitorRow, row_id, KIND, data)
     if replay is not None:
@@ -57,6 +59,7 @@ def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
 def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     row, data = merged_update(ctx, args, MonitorRow, KIND, MonitorUpdate, MonitorCreate,
                               _create_values)
+    data["options"] = validate_options(data["type"], data["options"])
     if apply(ctx, row, data):
         ctx.session.flush()
         note_change(ctx, KIND, row.id, gslbs_using_monitor(ctx, row.id))
