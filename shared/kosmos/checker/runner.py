@@ -20,16 +20,14 @@ from kosmos.logs import get_logger
 
 log = get_logger(__name__)
 
-LBAAS_MEMBER = "neutron_lbaas_v2"
-OCTAVIA = "OCTAVIA"
-
-
 class ProbeRunner:
     """Turns a (target, slot time) into a CheckResult using the installed checks."""
 
     def __init__(self, checks: dict[str, Check], guard: Guard):
         self.checks = checks
         self.guard = guard
+        # Checks that claim member types: they serve those members whatever the monitor.
+        self.by_member_type = {t: c for _, c in sorted(checks.items()) for t in c.member_types}
         self._refusals: dict[str, str | None] = {}
 
     def refusal(self, address: str) -> str | None:
@@ -43,9 +41,10 @@ class ProbeRunner:
             return answer
 
     def check_for(self, spec: CheckSpec) -> Check | None:
-        """The check serving ``spec``: Octavia's view for load balancer members, else the monitor type."""
-        if spec.member_type == LBAAS_MEMBER and OCTAVIA in self.checks:
-            return self.checks[OCTAVIA]
+        """The check serving ``spec``: one that claims its member type, else the monitor type's."""
+        claimed = self.by_member_type.get(spec.member_type)
+        if claimed is not None:
+            return claimed
         return self.checks.get(spec.monitor.type) or self.checks.get(spec.monitor.type.upper())
 
     async def aclose(self) -> None:

@@ -94,6 +94,9 @@ class Check(abc.ABC):
     options_model: ClassVar[type[BaseModel] | None] = None
     #: What one probe costs the checker, in plain TCP probes (sharding budgets by it).
     cost: ClassVar[float] = 1.0
+    #: Member types this check serves whatever the monitor's type (e.g. OCTAVIA asks the
+    #: load-balancer API about every ``neutron_lbaas_v2`` member).
+    member_types: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, settings: "Settings | None" = None, **deps: Any):
         self.settings = settings

@@ -31,6 +31,7 @@ class OctaviaCheck(Check):
 
     name = "OCTAVIA"
     probes_address = False
+    member_types = ("neutron_lbaas_v2",)
 
     #: Threads for the blocking openstacksdk calls; not asyncio's small default pool,
     #: where queueing behind other work would eat into the probes' timeouts.
