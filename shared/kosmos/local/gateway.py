@@ -5,7 +5,9 @@ Admin API (JSON):
   GET  /_runner/regions                 → {"regions": {"RegionOne": "ok", ...}}
   POST /_runner/regions/{name}          {"mode": "ok"|"fail"|"cut", "addresses"?: [...]}
                                         → {"region", "mode", "addresses"}
-  GET  /_runner/queue                   → {"pending", "delivered", "retried", "dead_letters": [...]}
+  GET  /_runner/queue                   → {"pending", "lanes": {subscriber: {"waiting",
+                                        "in_flight", "lag_s"}}, "delivered", "retried",
+                                        "dead_letters": [...]}
   POST /_runner/tick                    → fire one cron round now
 """
 from __future__ import annotations
@@ -60,7 +62,8 @@ class AdminApp:
             return _json({"region": parts[1], "mode": body["mode"], "addresses": addresses})
         if parts == ["queue"] and request.method == "GET" and self.queue is not None:
             q = self.queue
-            return _json({"pending": q.pending(), "delivered": q.delivered, "retried": q.retried,
+            return _json({"pending": q.pending(), "lanes": q.lanes(),
+                          "delivered": q.delivered, "retried": q.retried,
                           "dead_letters": [{"subscriber": d.subscriber, "type": d.envelope.type,
                                             "id": d.envelope.id, "attempts": d.attempts,
                                             "error": d.error} for d in q.dead_letters]})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
 from kosmos.config import Settings, reset_settings
@@ -42,6 +43,9 @@ FUNCTIONS = {
     "engine": ("kosmos_engine", "cloudevent"),
 }
 ENGINE = "engine"
+#: Reconciles reach the same engine function through a lane of their own, as a
+#: separate trigger would: results and users' changes never wait behind them.
+ENGINE_RECONCILE_LANE = "engine-reconcile"
 
 
 def checker_name(region: str) -> str:
@@ -52,8 +56,10 @@ def subscriber_for(env: Envelope, regions: list[str]) -> str | None:
     """Which function an event goes to (None: nobody subscribes to it)."""
     if env.type in (CHECK_TICK, CHECK_BATCH):
         return checker_name(env.region) if env.region in regions else None
-    if env.type in (CHECK_RESULTS, ENGINE_RECONCILE, ENGINE_DECIDE):
+    if env.type in (CHECK_RESULTS, ENGINE_DECIDE):
         return ENGINE
+    if env.type == ENGINE_RECONCILE:
+        return ENGINE_RECONCILE_LANE
     return None
 
 
@@ -126,6 +132,8 @@ class Platform:
         # One engine worker: results are applied in arrival order, as a single consumer
         # would, instead of racing each other into compare-and-set retries.
         self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60), workers=1)
+        self.queue.subscribe(ENGINE_RECONCILE_LANE,
+                             http_delivery(self.functions[ENGINE].url, 600), workers=1)
         for region in opts.regions:
             # A batch probes for the length of a tick; more workers let the next tick's
             # batch start while the last one finishes.
@@ -149,8 +157,20 @@ class Platform:
         return FunctionProcess(name, self.opts.functions_dir / kind / "main.py", target, sig,
                                self.opts.host, env, port=port)
 
+    def _lag_check(self, last_warned: float) -> float:
+        """Warn (at most every 10 s) when results wait longer than a tick for the engine."""
+        lane = self.queue.lanes().get(ENGINE, {})
+        now = time.monotonic()
+        if lane.get("lag_s", 0) > max(2.0, self.opts.tick) and now - last_warned > 10:
+            log.warning("engine lag: the oldest result has waited %.1fs (%d waiting)",
+                        lane["lag_s"], lane["waiting"])
+            return now
+        return last_warned
+
     def _watch_loop(self) -> None:
+        warned = 0.0
         while not self._stop.wait(min(self.opts.tick, 1.0) / 2):
+            warned = self._lag_check(warned)
             try:
                 self._watch.poll()  # type: ignore[union-attr]
             except Exception as exc:  # the conductor may be briefly busy; say so and go on

@@ -56,6 +56,8 @@ class EventQueue:
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._inflight = 0
+        self._busy: dict[str, int] = {}
+        self._queued_at: dict[str, float] = {}   # envelope id → first queued (lag)
         self._stopped = False
         self._thread: threading.Thread | None = None
 
@@ -103,6 +105,19 @@ class EventQueue:
         with self._cond:
             return len(self._heap) + self._inflight
 
+    def lanes(self) -> dict[str, dict[str, float | int]]:
+        """Per subscriber: events waiting and how long the oldest has waited (its lag, s)."""
+        now = self.clock()
+        with self._cond:
+            out = {name: {"waiting": 0, "in_flight": self._busy.get(name, 0), "lag_s": 0.0}
+                   for name in self._subs}
+            for due, _, name, env, attempt in self._heap:
+                lane = out[name]
+                lane["waiting"] += 1
+                queued = self._queued_at.get(env.id, due)
+                lane["lag_s"] = max(lane["lag_s"], round(max(0.0, now - queued), 3))
+            return out
+
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block until nothing is queued or in flight (tests); False on timeout."""
         end = time.monotonic() + timeout
@@ -117,6 +132,7 @@ class EventQueue:
     # ------------------------------------------------------------ internals
     def _push(self, subscriber: str, env: Envelope, attempt: int, delay: float) -> None:
         with self._cond:
+            self._queued_at.setdefault(env.id, self.clock())
             heapq.heappush(self._heap, (self.clock() + delay, next(self._seq), subscriber, env, attempt))
             self._cond.notify_all()
 
@@ -130,6 +146,7 @@ class EventQueue:
                     return
                 _, _, name, env, attempt = heapq.heappop(self._heap)
                 self._inflight += 1
+                self._busy[name] = self._busy.get(name, 0) + 1
             self._subs[name].pool.submit(self._deliver, name, env, attempt)
 
     def _deliver(self, name: str, env: Envelope, attempt: int) -> None:
@@ -140,9 +157,11 @@ class EventQueue:
         else:
             with self._cond:
                 self.delivered += 1
+                self._queued_at.pop(env.id, None)
         finally:
             with self._cond:
                 self._inflight -= 1
+                self._busy[name] -= 1
                 self._cond.notify_all()
 
     def _failed(self, name: str, env: Envelope, attempt: int, exc: Exception) -> None:
@@ -153,6 +172,7 @@ class EventQueue:
         if attempt >= self.max_attempts:
             with self._cond:
                 self.dead_letters.append(DeadLetter(name, env, attempt, str(exc), time.time()))
+                self._queued_at.pop(env.id, None)
             log.error("dead letter: %s to %s after %d attempts: %s", env.type, name, attempt, exc)
             return
         delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[3]
     (CHECK_BATCH, "RegionOne", "checker-RegionOne"),
     (CHECK_BATCH, "Elsewhere", None),
     (CHECK_RESULTS, "RegionTwo", "engine"),
-    (ENGINE_RECONCILE, None, "engine"),
+    (ENGINE_RECONCILE, None, "engine-reconcile"),   # a lane of its own
     (ENGINE_DECIDE, None, "engine"),
     ("kosmos.unknown", "RegionOne", None),
 ])

@@ -124,3 +124,16 @@ def test_stop_gives_up_after_its_timeout():
     assert q.stop(timeout=0.2) is False
     assert time.monotonic() - t0 < 2
     release.set()
+
+
+def test_lanes_report_what_waits_and_for_how_long():
+    clock = {"t": 100.0}
+    q = EventQueue(clock=lambda: clock["t"])
+    q.subscribe("engine", lambda env: None)
+    q.subscribe("engine-reconcile", lambda env: None)
+    q.put("engine", Envelope(type="kosmos.check.results", data={}))
+    clock["t"] = 103.5
+    q.put("engine", Envelope(type="kosmos.check.results", data={}))
+    lanes = q.lanes()   # not started: both wait
+    assert lanes["engine"] == {"waiting": 2, "in_flight": 0, "lag_s": 3.5}
+    assert lanes["engine-reconcile"] == {"waiting": 0, "in_flight": 0, "lag_s": 0.0}
