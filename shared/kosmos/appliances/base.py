@@ -68,5 +68,11 @@ class Appliance(abc.ABC):
     def remove(self, fqdn: str, zone: str) -> None:
         """Stop serving ``fqdn`` (its A and AAAA record sets); fine if already gone."""
 
+    def zone_answers(self, zone: str) -> dict[str, Served] | None:
+        """Every name's answer in ``zone`` from one bulk read, for reconcile; None when
+        the driver cannot list a zone (reconcile then asks ``get_answer`` per name).
+        A name absent from the result serves nothing."""
+        return None
+
     def close(self) -> None:
         """Release connections; the default has none."""

@@ -52,6 +52,19 @@ class LocalAppliance(Appliance):
         data = resp.json()
         return Served([*data.get("a", []), *data.get("aaaa", [])], data.get("ttl"))
 
+    def zone_answers(self, zone: str) -> dict[str, Served]:
+        """One GET of every record the responder holds, kept to ``zone``'s names."""
+        if self._session is None:
+            self._session = requests.Session()
+        try:
+            resp = self._session.get(f"{self.base}/v1/records", timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ApplianceError(f"local DNS unreachable: {exc.__class__.__name__}") from exc
+        if resp.status_code >= 400:
+            raise ApplianceError(f"local DNS answered {resp.status_code} to a listing")
+        return {name: Served([*r.get("a", []), *r.get("aaaa", [])], r.get("ttl"))
+                for name, r in resp.json().get("names", {}).items() if r.get("zone") == zone}
+
     def remove(self, fqdn: str, zone: str) -> None:
         self._request("DELETE", fqdn)
 

@@ -66,16 +66,12 @@ class PowerDnsAppliance(Appliance):
 
     def get_answer(self, fqdn: str, zone: str) -> Served:
         resp = self._request("GET", zone, params={"rrsets": "true", "rrset_name": fqdn})
-        addresses: list[str] = []
-        ttl = None
-        for rrset in resp.json().get("rrsets", []):
-            if rrset.get("name", "").lower() != fqdn or rrset.get("type") not in ("A", "AAAA"):
-                continue
-            enabled = [r["content"] for r in rrset.get("records", []) if not r.get("disabled")]
-            if enabled:
-                addresses.extend(enabled)
-                ttl = rrset.get("ttl") if ttl is None else min(ttl, rrset.get("ttl", ttl))
-        return Served(canonical(addresses), ttl)
+        return _served_by_name(resp.json().get("rrsets", [])).get(fqdn, Served())
+
+    def zone_answers(self, zone: str) -> dict[str, Served]:
+        """One GET of the zone with its rrsets: every name's A and AAAA at once."""
+        resp = self._request("GET", zone, params={"rrsets": "true"})
+        return _served_by_name(resp.json().get("rrsets", []))
 
     def remove(self, fqdn: str, zone: str) -> None:
         try:
@@ -88,6 +84,22 @@ class PowerDnsAppliance(Appliance):
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+
+def _served_by_name(rrsets: list[dict[str, Any]]) -> dict[str, Served]:
+    """Enabled A and AAAA records of PowerDNS rrsets, by lower-case name."""
+    found: dict[str, tuple[list[str], int | None]] = {}
+    for rrset in rrsets:
+        if rrset.get("type") not in ("A", "AAAA"):
+            continue
+        enabled = [r["content"] for r in rrset.get("records", []) if not r.get("disabled")]
+        if not enabled:
+            continue
+        name = rrset.get("name", "").lower()
+        addresses, ttl = found.get(name, ([], None))
+        ttl = rrset.get("ttl") if ttl is None else min(ttl, rrset.get("ttl", ttl))
+        found[name] = (addresses + enabled, ttl)
+    return {name: Served(canonical(a), ttl) for name, (a, ttl) in found.items()}
 
 
 def _error_text(resp: requests.Response) -> str:

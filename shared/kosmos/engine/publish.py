@@ -43,6 +43,37 @@ class Cause:
     note: str = ""                # leads the history reason of a publish, e.g. who changed what
 
 
+class ServedReader:
+    """What appliances serve, read a zone at a time (``Appliance.zone_answers``).
+
+    Reconcile reads every name it manages; one listing per (appliance, zone)
+    replaces one request per name. A driver that cannot list a zone is asked
+    name by name; a listing that fails fails every name of that zone without
+    asking again (the appliance is down: one error, not thousands).
+    """
+
+    def __init__(self, appliances: Appliances):
+        self.appliances = appliances
+        self._zones: dict[tuple[str, str], dict[str, Served] | None | ApplianceError] = {}
+        self.listings = 0
+
+    def __call__(self, appliance: str, fqdn: str, zone: str) -> Served:
+        driver = self.appliances.get(appliance)
+        key = (appliance, zone)
+        if key not in self._zones:
+            try:
+                self._zones[key] = driver.zone_answers(zone)
+                self.listings += 1
+            except ApplianceError as exc:
+                self._zones[key] = exc
+        known = self._zones[key]
+        if isinstance(known, ApplianceError):
+            raise known
+        if known is None:
+            return driver.get_answer(fqdn, zone)
+        return known.get(fqdn, Served())
+
+
 @dataclass
 class PublishReport:
     published: list[str] = field(default_factory=list)
@@ -76,11 +107,12 @@ def _status(v: Any) -> str:
 
 def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
             trees: list[GslbTree], cause: Cause, statuses: dict[str, str] | None = None,
-            breaker: BreakerVerdict = NOT_TRIPPED, read_back: bool = False,
+            breaker: BreakerVerdict = NOT_TRIPPED, read_back: "ServedReader | None" = None,
             clock: Callable[[], datetime] | None = None,
             skip_conflicts: bool = False) -> PublishReport:
     """Bring each GSLB of ``trees`` to its desired answer (see the module docstring).
 
+    ``read_back`` (reconcile) says what the appliance serves for a GSLB, to repair drift.
     A GSLB changed by another writer meanwhile raises StaleVersion, or with
     ``skip_conflicts`` is listed in ``report.conflicts`` and the rest go on.
     While ``breaker`` holds, a GSLB whose answer would drop an address keeps
@@ -129,19 +161,20 @@ def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, verdict: Br
 
 
 def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree, d: AnswerDecision,
-                 cause: Cause, report: PublishReport, read_back: bool,
+                 cause: Cause, report: PublishReport, read_back: "ServedReader | None",
                  clock: Callable[[], datetime] | None) -> None:
     g = tree.gslb
     status = _status(g.publish_status)
     changed = d.answers != list(g.answers)
     reason = answer_reason(d)
-    if not (changed or status != PublishStatus.SYNCED.value or read_back or reason != g.answer_reason):
+    if not (changed or status != PublishStatus.SYNCED.value or read_back is not None
+            or reason != g.answer_reason):
         return
     served: Served | None = None
     try:
         driver = appliances.get(g.appliance)
-        if read_back:
-            served = driver.get_answer(g.fqdn, g.zone_name)
+        if read_back is not None:
+            served = read_back(g.appliance or appliances.default, g.fqdn, g.zone_name)
         drift = served is not None and not served.matches(d.answers, g.ttl)
         if drift:
             report.drift.append(g.id)

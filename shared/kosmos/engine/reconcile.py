@@ -17,7 +17,7 @@ from kosmos.contracts.events import ENGINE_RECONCILE, EngineReconcile
 from kosmos.domain.breaker import NOT_TRIPPED
 from kosmos.engine.breaker_check import cycle_verdict
 from kosmos.engine.deps import EngineDeps
-from kosmos.engine.publish import Cause, publish
+from kosmos.engine.publish import Cause, ServedReader, publish
 from kosmos.errors import ApplianceError, ValidationError
 from kosmos.logs import get_logger
 
@@ -36,13 +36,15 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
                   {"scope": req.scope})
     verdict = cycle_verdict(gw.breaker_view(deps.settings.circuit_breaker_monitor_window), [],
                             deps.settings) if req.scope == "all" else NOT_TRIPPED
+    reader = ServedReader(deps.appliances)
     report = publish(gw, deps.appliances, deps.settings, trees, cause, breaker=verdict,
-                     read_back=True, clock=deps.clock, skip_conflicts=True)
+                     read_back=reader, clock=deps.clock, skip_conflicts=True)
     log.info("reconciled", extra={"status": f"{len(trees)} gslbs, {len(report.drift)} drifted, "
-                                            f"{len(report.errors)} errors"})
+                                            f"{len(report.errors)} errors, "
+                                            f"{reader.listings} zone listings"})
     return {"gslbs": len(trees), "drift": report.drift, "published": report.published,
             "held": report.held, "errors": report.errors, "conflicts": report.conflicts,
-            "tombstones_removed": removed}
+            "tombstones_removed": removed, "zone_listings": reader.listings}
 
 
 def remove_deleted_names(deps: EngineDeps, live: set[str]) -> int:

@@ -1,0 +1,39 @@
+"""Reconcile reads each zone once and repairs only what differs (real conductor, real DNS)."""
+from __future__ import annotations
+
+import dns.rcode
+
+from .conftest import ZONE
+
+def test_a_thousand_names_one_listing_and_only_the_drift_repaired(rig, db_url):
+    # A thousand on SQLite; fewer on PostgreSQL, whose round trips make creating them slow.
+    N = 150 if db_url.startswith("postgresql") else 1000
+    mon = rig.call("monitor.create", {"values": {"type": "TCP", "delay": 10}})["id"]
+    pool = rig.call("pool.create", {"values": {"name": "p", "monitor_ids": [mon]}})["id"]
+    rig.call("member.create", {"values": {"pool_id": pool, "address": "192.0.2.1", "port": 80}})
+    names = [f"n{i}.example.com." for i in range(N)]
+    for name in names:
+        rig.call("gslb.create", {"values": {"fqdn": name, "zone_name": ZONE, "ttl": 30,
+                                            "pools": [{"pool_id": pool, "priority": 1}]}})
+    first = rig.engine.handle("kosmos.engine.reconcile", {"scope": "all"})
+    assert len(first["published"]) == N and first["zone_listings"] == 1
+
+    store = rig.dns.store
+    wrong, missing = names[:7], names[100:111]
+    for name in wrong:
+        store.put(name, ZONE, ["192.0.2.1", "198.51.100.66"], 30)     # an address too many
+    for name in missing:
+        store.delete(name)
+    store.put(names[120], ZONE, ["192.0.2.1"], 300)                   # the wrong TTL
+    store.put("stray.example.com.", ZONE, ["203.0.113.9"], 30)        # not Kosmos's name
+
+    out = rig.engine.handle("kosmos.engine.reconcile", {"scope": "all"})
+    assert sorted(out["drift"]) == sorted(
+        g["id"] for g in rig.call("gslb.list", {"limit": 1000})["items"]
+        if g["fqdn"] in {*wrong, *missing, names[120]})
+    assert out["zone_listings"] == 1 and out["errors"] == []
+    for name in (*wrong, *missing, names[120]):
+        assert rig.resolve(name) == (dns.rcode.NOERROR, ["192.0.2.1"])
+    assert store.get(names[120]).ttl == 30
+    assert rig.resolve("stray.example.com.") == (dns.rcode.NOERROR, ["203.0.113.9"])
+    assert rig.engine.handle("kosmos.engine.reconcile", {"scope": "all"})["drift"] == []
