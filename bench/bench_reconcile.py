@@ -1,0 +1,82 @@
+"""Reconcile of every name: one zone listing against one read per name, same run.
+
+Builds N GSLBs (one shared pool) on the real conductor (SQLite, in-process, or
+PostgreSQL with --db) and the embedded DNS server, publishes them, then times
+a reconcile that finds nothing to repair, twice: with the bulk zone listing
+(what reconcile does) and with one read-back per name (what it did before,
+and what a driver that cannot list a zone still gets). Prints both and the
+ratio; this machine is shared, so the ratio means more than the seconds.
+
+    python bench/bench_reconcile.py [--n 1000 3000] [--db postgresql+pg8000://...]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kosmos import bootstrap
+from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+from kosmos.appliances.impl_local import LocalAppliance
+from kosmos.appliances.local_dns import serve
+from kosmos.appliances.registry import Appliances
+from kosmos.conductor.app import build_handler
+from kosmos.config import Settings
+from kosmos.contracts.conductor import CallContext
+
+USER = CallContext(project_id="bench", roles=["member"])
+
+
+class PerNameLocal(LocalAppliance):
+    """The local driver as if it could not list a zone: one read-back per name."""
+
+    def zone_answers(self, zone):
+        return None
+
+
+def run(n: int, db: str, tmp: Path) -> tuple[float, float]:
+    handler = build_handler(db, settings=Settings(), auto_migrate=True)
+    client = ConductorClient(InProcessTransport(handler))
+    server = serve("127.0.0.1", 0, 0, str(tmp / f"dns-{n}.json"), zones=["example.com."])
+    s = Settings(appliance="local", local_dns_url=server.control_url)
+    engines = {kind: bootstrap.engine_service(s, conductor=client, appliances=Appliances(
+        s, {"local": cls(s)})) for kind, cls in (("bulk", LocalAppliance), ("per-name", PerNameLocal))}
+    try:
+        mon = client.call("monitor.create", {"values": {"type": "TCP", "delay": 10}}, USER)["id"]
+        pool = client.call("pool.create", {"values": {"monitor_ids": [mon]}}, USER)["id"]
+        client.call("member.create", {"values": {"pool_id": pool, "address": "192.0.2.1"}}, USER)
+        for i in range(n):
+            client.call("gslb.create", {"values": {
+                "fqdn": f"r{n}-{i}.example.com.", "zone_name": "example.com.",
+                "pools": [{"pool_id": pool, "priority": 1}]}}, USER)
+        engines["bulk"].handle("kosmos.engine.reconcile", {"scope": "all"})   # publish all
+        times = {}
+        for kind in ("per-name", "bulk", "per-name", "bulk"):
+            t0 = time.perf_counter()
+            out = engines[kind].handle("kosmos.engine.reconcile", {"scope": "all"})
+            assert out["drift"] == [] and out["errors"] == [], out
+            times[kind] = min(times.get(kind, 1e9), time.perf_counter() - t0)
+        return times["bulk"], times["per-name"]
+    finally:
+        server.stop()
+        handler.database.dispose()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, nargs="+", default=[1000, 3000])
+    p.add_argument("--db", default=None, help="SQLAlchemy URL (default: a new SQLite file per N)")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"{'names':>7}  {'bulk listing':>13}  {'read per name':>14}  ratio")
+        for n in args.n:
+            db = args.db or f"sqlite:///{tmp}/bench-{n}.sqlite3"
+            bulk, per_name = run(n, db, Path(tmp))
+            print(f"{n:>7}  {bulk:>12.2f}s  {per_name:>13.2f}s  {per_name / bulk:5.1f}x", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
