@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, DELAY, DOWN, FQDN, deploy
+from kosmos.local.harness import ADDRESSES, DELAY, DOWN, FQDN, deploy, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +18,8 @@ def test_create_resolves_to_the_healthy_members(start_runner, endpoints):
     d = deploy(runner, endpoints[ADDRESSES[0]].port)
     healthy = set(ADDRESSES[:2])
     d.wait_answer(healthy, timeout=20)
-    gslb = d.api.get(f"/v1/gslbs/{d.gslb['id']}")
-    assert set(gslb["answers"]) == healthy
+    # pushed to DNS first, then recorded: the record follows at once
+    wait_for(lambda: set(d.api.get(f"/v1/gslbs/{d.gslb['id']}")["answers"]) == healthy, 5)
     d.wait_statuses({ADDRESSES[0]: "ONLINE", ADDRESSES[1]: "ONLINE", ADDRESSES[2]: "OFFLINE"},
                     timeout=10)
     # The answer stays put while nothing changes.
