@@ -66,10 +66,11 @@ Engine
   gslb.tombstones.ack   {ids} → {"acked": n}
   history.append        {entries: [HistoryEntryCreate]} → {"appended": n}; idempotent
                         on ``dedupe_key``
-  breaker.view          {monitors_window?} → {"total_endpoints", "down": [{member_id,
+  breaker.view          {monitors_window?, summary?} → {"total_endpoints", "down": [{member_id,
                         addresses, port, region, monitor_ids}], "monitors_changed":
                         {id: updated_at}, "held": [gslb_id]}: what the circuit breaker
-                        judges (distinct endpoints of enabled members in monitored pools)
+                        judges (distinct endpoints of enabled members in monitored pools);
+                        with ``summary``: {"offline_members", "held_count"} only
 
 Writes that may change answers (a GSLB; a pool, member or monitor a GSLB
 uses) announce the GSLBs concerned with ``kosmos.engine.decide`` once their

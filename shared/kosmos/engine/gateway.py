@@ -138,6 +138,11 @@ class EngineGateway:
         return BreakerView(int(raw.get("total_endpoints", 0)), down,
                            dict(raw.get("monitors_changed") or {}), list(raw.get("held") or []))
 
+    def breaker_summary(self) -> tuple[int, int]:
+        """(enabled monitored members OFFLINE, GSLBs HELD): one cheap statement."""
+        raw = self._call("breaker.view", {"summary": True}) or {}
+        return int(raw.get("offline_members", 0)), int(raw.get("held_count", 0))
+
     def tombstones(self, limit: int = 500) -> list[Tombstone]:
         return [Tombstone.model_validate(t)
                 for t in _records(self._call("gslb.tombstones", {"limit": limit}))]

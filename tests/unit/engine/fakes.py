@@ -141,6 +141,10 @@ class FakeGateway(EngineGateway):
         held = sorted(g.id for g in self.gslbs.values() if _value(g.publish_status) == "HELD")
         return BreakerView(len(endpoints), down, {}, held)
 
+    def breaker_summary(self):
+        view = self.breaker_view()
+        return len(view.down), len(view.held)
+
     def tombstones(self, limit=500):
         self._enter("gslb.tombstones")
         return list(self.tombs.values())[:limit]
