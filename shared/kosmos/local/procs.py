@@ -130,8 +130,9 @@ class BrokerApp:
         return Response(status=202)(environ, start_response)
 
 
+# Hop-by-hop headers stay here; Host goes through, so the api's links name the public URL.
 _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-        "proxy-authorization", "proxy-authenticate", "content-length", "host"}
+        "proxy-authorization", "proxy-authenticate", "content-length"}
 
 
 class ApiProxy:

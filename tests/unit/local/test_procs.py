@@ -34,7 +34,8 @@ def test_broker_takes_binary_cloudevents_into_the_route():
 def _echo(environ, start_response):
     req = Request(environ)
     body = json.dumps({"method": req.method, "path": req.path, "query": req.query_string.decode(),
-                       "body": req.get_data(as_text=True), "project": req.headers.get("X-Project-Id")})
+                       "body": req.get_data(as_text=True), "project": req.headers.get("X-Project-Id"),
+                       "host": req.host})
     status = 404 if req.path == "/missing" else 200
     resp = Response(body, status=status, mimetype="application/json")
     resp.headers["Location"] = "http://x/v1/thing"
@@ -49,7 +50,7 @@ def test_the_gateway_forwards_requests_and_answers_unchanged():
                        headers={"X-Project-Id": "p1", "Content-Type": "application/json"})
         assert r.status_code == 200 and r.headers["Location"] == "http://x/v1/thing"
         assert r.get_json() == {"method": "PUT", "path": "/v1/gslbs/1", "query": "x=1&y=2",
-                                "body": '{"ttl": 5}', "project": "p1"}
+                                "body": '{"ttl": 5}', "project": "p1", "host": "localhost"}
         assert client.get("/missing").status_code == 404
     finally:
         upstream.stop()
