@@ -117,9 +117,12 @@ def test_every_region_failing_most_endpoints_is_held_then_released(start_runner,
             raise AssertionError(f"not held: {served()}\n{runner.log_tail(40)}") from None
         for a, g in served().items():
             assert g["answers"] == [a], "a held GSLB keeps serving"
-            [entry] = _held_entries(api, g["id"])
+            [entry] = _held_entries(api, g["id"])   # one entry, however the count moves
             assert "circuit breaker" in entry["reason"] and "across 3 sites" in entry["reason"]
-            assert entry["evidence"]["breaker"]["endpoints_down"] == 12
+            # the 12 endpoints may go down across two cycles: the first one to reach the
+            # minimum (10 of 12, over half) trips the breaker and records its own count
+            breaker = entry["evidence"]["breaker"]
+            assert 10 <= breaker["endpoints_down"] <= 12 and breaker["endpoints_monitored"] == 12
             status = api.get(f"/v1/gslbs/{g['id']}/status")
             assert status["publish_status"] == "HELD"
 

@@ -143,9 +143,10 @@ def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, verdict: Br
           cause: Cause, n_held: int) -> None:
     g = tree.gslb
     reason = verdict.reason
-    note = f"{reason}; would publish {_text(d.answers)}"
-    if _status(g.publish_status) == PublishStatus.HELD.value and g.publish_reason == note:
-        return
+    would = f"; would publish {_text(d.answers)}"
+    note = reason + would
+    if _status(g.publish_status) == PublishStatus.HELD.value and (g.publish_reason or "").endswith(would):
+        return   # already held for this answer: a changing count is not a new event
     entry = HistoryEntryCreate(
         project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
         time=cause.time, from_state=_text(g.answers), to_state="HELD", reason=reason,

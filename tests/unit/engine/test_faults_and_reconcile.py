@@ -151,6 +151,26 @@ def test_circuit_breaker_holds_mass_removal_and_scoped_reconcile_releases(world)
     assert {gw.gslbs[f"h{i}"].publish_status.value for i in range(3)} == {"SYNCED"}
 
 
+def test_a_held_gslb_is_recorded_once_while_the_count_of_endpoints_down_grows(world):
+    gw, clock, engine, app = world
+    for i in range(3):
+        gw.add_pool(f"P{i}")
+        for j in range(4):
+            gw.add_member(f"m{i}{j}", f"P{i}", f"10.{i}.0.{j + 1}")
+        gw.add_gslb(f"h{i}", f"h{i}.example.com.", [(f"P{i}", 1)], all_down="NONE")
+    members = [f"m{i}{j}" for i in range(3) for j in range(4)]
+    for s in (0, 10):
+        round_(engine, clock, [(m, True) for m in members], s)
+    first, rest = members[:11], members[11:]     # h0 and h1 lose everything in the first cycle
+    for s in (20, 30):
+        round_(engine, clock, [(m, False) for m in first], s)
+    for s in (40, 50):
+        round_(engine, clock, [(m, False) for m in members], s)
+    assert reconcile(engine)["held"] == ["h0", "h1", "h2"]   # looks again with the count at 12
+    h0 = [e for e in gw.entries("gslb") if e.to_state == "HELD" and e.gslb_id == "h0"]
+    assert len(h0) == 1 and h0[0].evidence["breaker"]["endpoints_down"] == 11
+
+
 def test_one_dead_address_behind_many_gslbs_fails_over_at_once(world):
     # The shape of a regional load balancer failing: one endpoint, dozens of names.
     gw, clock, engine, app = world
