@@ -128,3 +128,19 @@ def sqlite_conductor_handler(tmp_path: Path, _sqlite_template: Path) -> Iterator
 def sqlite_conductor(sqlite_conductor_handler) -> ConductorClient:  # noqa: ANN001
     """A ConductorClient on a fresh SQLite conductor (one backend, fast)."""
     return ConductorClient(InProcessTransport(sqlite_conductor_handler))
+
+
+# --- real OpenStack services (tests/fixtures/openstack; marker `openstack`) ---------
+
+@pytest.fixture(scope="session")
+def keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A real Keystone for this test session (see tests/fixtures/openstack/keystone.py)."""
+    from fixtures.openstack.keystone import Keystone
+    ks = Keystone(tmp_path_factory.mktemp("keystone"))
+    try:
+        ks.start()
+    except Exception:
+        ks.stop()
+        raise
+    yield ks
+    ks.stop()

@@ -35,12 +35,16 @@ def api_app(settings: Settings | None = None, *, conductor: ConductorClient | No
         else:
             from kosmos.adapters.keystone import KeystoneTokenValidator, session_from_cloud
 
-            if not s.cloud:
-                from kosmos.errors import Unavailable
+            def session():   # built on the first authenticated call: public routes never need it
+                if not s.cloud:
+                    from kosmos.errors import Unavailable
 
-                raise Unavailable("auth_strategy=keystone needs KOSMOS_CLOUD (the service's "
-                                  "clouds.yaml entry)", retry_after=60.0)
-            validator = KeystoneTokenValidator(session_from_cloud(s.cloud), s.keystone_auth_url)
+                    raise Unavailable("auth_strategy=keystone needs KOSMOS_CLOUD (the service's "
+                                      "clouds.yaml entry)", retry_after=60.0)
+                return session_from_cloud(s.cloud)
+
+            validator = KeystoneTokenValidator(session, s.keystone_auth_url,
+                                               cache_seconds=s.token_cache_seconds)
             authenticator = KeystoneAuth(validator, s.keystone_auth_url)
     return ApiApp(conductor or conductor_client(s), authenticator,
                   policy or Policy.from_file(s.policy_file),

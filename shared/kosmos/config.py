@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         "keystone", description="keystone validates X-Auth-Token; noauth trusts X-Project-Id/X-Roles.")
     keystone_auth_url: str | None = Field(None, description="Keystone v3 URL used to validate tokens.")
     cloud: str | None = Field(None, description="clouds.yaml entry with the service's own credentials.")
+    token_cache_seconds: float = Field(
+        300.0, ge=0, le=86_400, description="How long a validated token is trusted before Keystone is "
+        "asked again (never past its expiry): the bound on a revoked token still working.")
     policy_file: str | None = Field(None, description="Optional YAML/JSON file overriding policy rules.")
     api_public_url: str | None = Field(None, description="Base URL used in links; default from the request.")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")

@@ -3,8 +3,14 @@
 ``KeystoneTokenValidator.validate(token)`` asks Keystone ``GET /v3/auth/tokens``
 with the user's token in ``X-Subject-Token``, authenticated by the service's
 own credentials (a keystoneauth1 session; the session fetches and renews the
-service token and its catalog). Answers are cached until the token's
-``expires_at``, so a warm instance asks Keystone once per token.
+service token and its catalog), with ``nocatalog``. An answer is cached for
+``cache_seconds`` (300 by default, as keystonemiddleware's ``token_cache_time``)
+and never past the token's ``expires_at``: a revoked token, a removed role or
+a disabled user stops working within that bound.
+
+The session is built on first use (``session`` may be a factory), so a bad
+cloud setting fails authenticated calls with a retryable error and leaves
+public routes alone.
 
 Errors: an invalid, revoked or expired token is ``NotAuthenticated``; Keystone
 unreachable, failing, or refusing the service's own credentials is
@@ -58,24 +64,47 @@ def token_info(body: dict[str, Any]) -> TokenInfo:
                      user_id=(token.get("user") or {}).get("id"))
 
 
+@dataclass(frozen=True)
+class _Cached:
+    info: TokenInfo
+    until: float          # min(cached at + cache_seconds, expires_at)
+
+
 class KeystoneTokenValidator:
     """Validate user tokens with the service's keystoneauth1 ``session``.
 
-    ``auth_url`` (``.../v3``) names Keystone explicitly; without it the
+    ``session`` is a keystoneauth1 session or a callable building one on first
+    use. ``auth_url`` (``.../v3``) names Keystone explicitly; without it the
     identity endpoint comes from the service catalog of the session's token.
     """
 
     def __init__(self, session: Any, auth_url: str | None = None, *,
                  interface: str = "public", clock: Callable[[], float] = time.time,
-                 max_entries: int = 10_000, timeout: float = 10.0):
-        self.session = session
+                 max_entries: int = 10_000, timeout: float = 10.0, cache_seconds: float = 300.0):
+        self._session = session
+        self.auth_url = auth_url
         self.url = self._tokens_url(auth_url) if auth_url else None
         self.interface = interface
         self.clock = clock
         self.max_entries = max_entries
         self.timeout = timeout
-        self._cache: dict[str, TokenInfo] = {}
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
+
+    @property
+    def session(self) -> Any:
+        with self._lock:
+            if callable(self._session) and not hasattr(self._session, "get"):
+                self._session = self._session()   # raises Unavailable for a bad cloud setting
+            return self._session
+
+    def identity_url(self) -> str | None:
+        """Keystone's URL, for WWW-Authenticate: the configured one, else the session's."""
+        if self.auth_url:
+            return self.auth_url
+        auth = getattr(self._session, "auth", None)
+        return getattr(auth, "auth_url", None)
 
     @staticmethod
     def _tokens_url(auth_url: str) -> str:
@@ -91,22 +120,23 @@ class KeystoneTokenValidator:
         with self._lock:
             cached = self._cache.get(key)
         if cached is not None:
-            if cached.expires_at > now:
-                return cached
+            if cached.until > now:
+                return cached.info
             with self._lock:
                 self._cache.pop(key, None)
-            raise NotAuthenticated("the token has expired")
+            if cached.info.expires_at <= now:
+                raise NotAuthenticated("the token has expired")
         info = self._ask_keystone(token)
         if info.expires_at <= now:
             raise NotAuthenticated("the token has expired")
         with self._lock:
             if len(self._cache) >= self.max_entries:
                 self._evict(now)
-            self._cache[key] = info
+            self._cache[key] = _Cached(info, min(now + self.cache_seconds, info.expires_at))
         return info
 
     def _evict(self, now: float) -> None:
-        for k in [k for k, v in self._cache.items() if v.expires_at <= now]:
+        for k in [k for k, v in self._cache.items() if v.until <= now]:
             del self._cache[k]
         while len(self._cache) >= self.max_entries:
             self._cache.pop(next(iter(self._cache)))
@@ -117,8 +147,9 @@ class KeystoneTokenValidator:
         if self.url is None:
             kwargs["endpoint_filter"] = {"service_type": "identity", "interface": self.interface,
                                          "version": (3, 0)}
+        session = self.session
         try:
-            resp = self.session.get(self.url or "/auth/tokens", **kwargs)
+            resp = session.get((self.url or "/auth/tokens") + "?nocatalog", **kwargs)
         except ksa_exc.Unauthorized as exc:
             raise Unavailable("keystone refused the service's own credentials",
                               retry_after=5.0) from exc

@@ -69,7 +69,15 @@ class KeystoneAuth(Authenticator):
 
     def __init__(self, validator: TokenValidator, keystone_url: str | None = None):
         self.validator = validator
-        self.keystone_url = keystone_url
+        self._keystone_url = keystone_url
+
+    @property
+    def keystone_url(self) -> str | None:   # type: ignore[override]
+        """Named in WWW-Authenticate: the configured URL, else the validator's Keystone."""
+        if self._keystone_url:
+            return self._keystone_url
+        known = getattr(self.validator, "identity_url", None)
+        return known() if callable(known) else None
 
     def authenticate(self, headers: Mapping[str, str]) -> Principal:
         token = (headers.get("X-Auth-Token") or "").strip()

@@ -1,72 +1,132 @@
-"""Keystone auth over real HTTP on the real conductor; Keystone itself (which
-cannot run here) is mocked with ``responses``, the local server is not."""
+"""Keystone auth over real HTTP, against a real Keystone (tests/fixtures/openstack).
+
+The api is built the way production builds it (``bootstrap.api_app`` from
+settings: ``auth_strategy=keystone`` and a clouds.yaml entry holding an
+application credential with the roles our Terraform grants by default), on the
+real conductor.
+"""
 from __future__ import annotations
 
-import json
+import time
+from pathlib import Path
 
 import pytest
 import requests
-import responses
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
+import yaml
 
-from kosmos.adapters.keystone import KeystoneTokenValidator
-from kosmos.api.app import ApiApp
-from kosmos.api.auth import KeystoneAuth
+from kosmos import bootstrap
+from kosmos.config import Settings
 
-KS = "http://keystone.test:5000/v3"
-TOKENS = {"t-p1": ("p1", ["member", "reader"], "2099-01-01T00:00:00Z"),
-          "t-p2": ("p2", ["member", "reader"], "2099-01-01T00:00:00Z"),
-          "t-old": ("p1", ["member"], "2000-01-01T00:00:00Z")}
+pytestmark = pytest.mark.openstack
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
-def _login(request):
-    body = {"token": {"expires_at": "2099-01-01T00:00:00Z", "methods": ["password"],
-                      "user": {"id": "svc", "name": "kosmos", "domain": {"id": "default"}},
-                      "project": {"id": "svc", "name": "service", "domain": {"id": "default"}},
-                      "roles": [{"name": "service"}],
-                      "catalog": [{"type": "identity", "id": "c", "endpoints": [
-                          {"id": "e", "interface": "public", "region": "RegionOne", "url": KS}]}]}}
-    return 201, {"X-Subject-Token": "svc"}, json.dumps(body)
+def terraform_default_roles() -> list[str]:
+    """``app_credential_roles``'s default in the global Terraform module."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tests" / "unit" / "infra"))
+    from _hcl import load_dir
+    return list(load_dir(ROOT / "infra" / "terraform" / "modules" / "global")
+                .variables["app_credential_roles"]["default"])
 
 
-def _check(request):
-    subject = request.headers.get("X-Subject-Token")
-    if request.headers.get("X-Auth-Token") != "svc" or subject not in TOKENS:
-        return 404, {}, json.dumps({"error": {"code": 404}})
-    project, roles, expires = TOKENS[subject]
-    return 200, {}, json.dumps({"token": {"expires_at": expires, "project": {"id": project},
-                                          "roles": [{"name": r} for r in roles]}})
+@pytest.fixture(scope="module")
+def service_cloud(keystone, tmp_path_factory) -> Path:
+    """clouds.yaml with the Kosmos functions' credential, made as Terraform makes it:
+    an application credential of the deploying user with Terraform's default roles."""
+    roles = terraform_default_roles()
+    project = keystone.project("kosmos")
+    deployer = keystone.user(project, roles=tuple(roles))
+    cred_id, secret = keystone.application_credential(deployer, roles)
+    path = tmp_path_factory.mktemp("clouds") / "clouds.yaml"
+    path.write_text(yaml.safe_dump({"clouds": {"kosmos": {
+        "auth_type": "v3applicationcredential", "identity_api_version": 3, "region_name": "RegionOne",
+        "auth": {"auth_url": keystone.auth_url, "application_credential_id": cred_id,
+                 "application_credential_secret": secret}}}}))
+    return path
 
 
 @pytest.fixture
-def ks_url(sqlite_conductor, function_app, serve):
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.add_passthru("http://127.0.0.1")
-        rsps.add_callback(responses.POST, KS + "/auth/tokens", callback=_login)
-        rsps.add_callback(responses.GET, KS + "/auth/tokens", callback=_check)
-        session = ks_session.Session(auth=v3.Password(
-            auth_url=KS, username="kosmos", password="pw", project_name="service",
-            user_domain_id="default", project_domain_id="default"))
-        api = ApiApp(sqlite_conductor, KeystoneAuth(KeystoneTokenValidator(session), KS))
-        yield serve(function_app(api)), rsps
+def api_url(service_cloud, monkeypatch, sqlite_conductor, function_app, serve):
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(service_cloud))
+
+    def make(**settings) -> str:
+        s = Settings(auth_strategy="keystone", cloud="kosmos", **settings)
+        return serve(function_app(bootstrap.api_app(s, conductor=sqlite_conductor)))
+    return make
 
 
-def test_tokens_over_http(ks_url):
-    url, rsps = ks_url
+def _go(url: str, method: str, path: str, token: str | None = None, **kw) -> requests.Response:
+    headers = {"X-Auth-Token": token} if token else {}
+    return requests.request(method, url + path, headers=headers, timeout=30, **kw)
 
-    def go(method, path, token=None, **kw):
-        headers = {"X-Auth-Token": token} if token else {}
-        return requests.request(method, url + path, headers=headers, timeout=10, **kw)
 
-    r = go("POST", "/v1/monitors", "t-p1", json={"type": "TCP", "delay": 5})
-    assert r.status_code == 201 and r.json()["project_id"] == "p1"
+def test_terraform_default_credential_validates_real_tokens_and_isolates_projects(keystone, api_url):
+    url = api_url()
+    p1, p2 = keystone.project(), keystone.project()
+    alice, bob = keystone.user(p1), keystone.user(p2)
+    ta, tb = keystone.token(alice), keystone.token(bob)
+    r = _go(url, "POST", "/v1/monitors", ta, json={"type": "TCP", "delay": 5})
+    assert r.status_code == 201, r.text
+    assert r.json()["project_id"] == p1.id
     mid = r.json()["id"]
-    assert go("GET", f"/v1/monitors/{mid}", "t-p1").status_code == 200
-    assert go("GET", f"/v1/monitors/{mid}", "t-p2").status_code == 404
-    assert go("GET", f"/v1/monitors/{mid}").status_code == 401
-    assert go("GET", f"/v1/monitors/{mid}", "t-old").status_code == 401
-    assert go("GET", f"/v1/monitors/{mid}", "t-forged").status_code == 401
-    validations = [c for c in rsps.calls if c.request.method == "GET"
-                   and c.request.headers.get("X-Subject-Token") == "t-p1"]
-    assert len(validations) == 1  # cached after the first request
+    assert _go(url, "GET", f"/v1/monitors/{mid}", ta).status_code == 200
+    assert _go(url, "GET", f"/v1/monitors/{mid}", tb).status_code == 404
+    assert _go(url, "GET", f"/v1/monitors/{mid}", "not-a-token").status_code == 401
+    missing = _go(url, "GET", f"/v1/monitors/{mid}")
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"] == f'Keystone uri="{keystone.auth_url}"'
+
+
+def test_reader_cannot_write(keystone, api_url):
+    url = api_url()
+    reader = keystone.user(keystone.project(), roles=("reader",))
+    token = keystone.token(reader)
+    assert _go(url, "GET", "/v1/monitors", token).status_code == 200
+    assert _go(url, "POST", "/v1/monitors", token, json={"type": "TCP", "delay": 5}).status_code == 403
+
+
+@pytest.mark.parametrize("how", ["revoked token", "removed role", "disabled user"])
+def test_a_withdrawn_token_stops_working_within_the_cache_bound(keystone, service_cloud, monkeypatch,
+                                                                sqlite_conductor, function_app, serve,
+                                                                how):
+    from kosmos.adapters.keystone import KeystoneTokenValidator, session_from_cloud
+    from kosmos.api.app import ApiApp
+    from kosmos.api.auth import KeystoneAuth
+
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(service_cloud))
+    now = [time.time()]
+    validator = KeystoneTokenValidator(session_from_cloud("kosmos"), clock=lambda: now[0],
+                                       cache_seconds=Settings().token_cache_seconds)
+    url = serve(function_app(ApiApp(sqlite_conductor, KeystoneAuth(validator))))
+    project = keystone.project()
+    user = keystone.user(project)
+    token = keystone.token(user)
+    assert _go(url, "GET", "/v1/monitors", token).status_code == 200   # validated and cached
+    ident = keystone.admin.identity
+    if how == "revoked token":
+        keystone.revoke(token)
+    elif how == "removed role":
+        ident.unassign_project_role_from_user(project, user.id, keystone.role("member"))
+    else:
+        ident.update_user(user.id, enabled=False)
+    now[0] += 299
+    assert _go(url, "GET", "/v1/monitors", token).status_code == 200   # trusted within the bound
+    now[0] += 2
+    assert _go(url, "GET", "/v1/monitors", token).status_code == 401   # Keystone asked again
+
+
+def test_default_cache_bound_is_keystonemiddlewares():
+    assert Settings().token_cache_seconds == 300
+
+
+def test_public_routes_need_no_keystone_even_with_a_bad_cloud(sqlite_conductor, function_app, serve,
+                                                              monkeypatch, tmp_path):
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "none.yaml"))
+    s = Settings(auth_strategy="keystone", cloud="no-such-cloud")
+    url = serve(function_app(bootstrap.api_app(s, conductor=sqlite_conductor)))
+    assert _go(url, "GET", "/").status_code == 200
+    r = _go(url, "GET", "/v1/monitors", "some-token")
+    assert r.status_code == 503 and "no-such-cloud" in r.json()["error"]["message"]
+    assert r.headers.get("Retry-After")

@@ -79,6 +79,7 @@ def test_valid_token_via_service_catalog_is_cached(keystone):
     assert v.validate("tok-member") == info
     assert len(_gets(keystone)) == 1  # second answer came from the cache
     assert keystone.calls[0].request.method == "POST"  # the service logged in first
+    assert _gets(keystone)[0].request.url.endswith("/auth/tokens?nocatalog")  # no catalog to parse
 
 
 def test_explicit_auth_url(keystone):

@@ -221,8 +221,8 @@ variable "auth_strategy" {
 
 variable "app_credential_roles" {
   type        = list(string)
-  description = "Roles of the functions' application credential in the current project (Designate records, Octavia status)."
-  default     = ["member", "load-balancer_observer"]
+  description = "Roles of the functions' application credential in the current project: member (Designate records), load-balancer_observer (Octavia status), service (Keystone's identity:validate_token). The deploying user must hold them all."
+  default     = ["member", "load-balancer_observer", "service"]
 
   validation {
     condition     = length(var.app_credential_roles) > 0
