@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup system-deps run test test-unit lock bench clean package
+.PHONY: setup system-deps openstack-deps run test test-unit lock bench clean package
 
 setup: $(VENV)/.installed
 
@@ -17,10 +17,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# Keystone, Designate and Octavia for the `openstack` tests, in a cache reused by later runs.
+openstack-deps:
+	bash scripts/install-openstack.sh
+
 run: setup
 	$(BIN)/python local/runner.py
 
-test: setup system-deps
+test: setup system-deps openstack-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -144,3 +144,17 @@ def keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         raise
     yield ks
     ks.stop()
+
+
+@pytest.fixture(scope="session")
+def designate(keystone, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A real Designate with PowerDNS behind it (tests/fixtures/openstack/designate.py)."""
+    from fixtures.openstack.designate import Designate
+    ds = Designate(tmp_path_factory.mktemp("designate"), keystone)
+    try:
+        ds.start()
+    except Exception:
+        ds.stop()
+        raise
+    yield ds
+    ds.stop()

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
 
     # --- appliances --------------------------------------------------------
     designate_cloud: str | None = Field(None, description="clouds.yaml entry for Designate, if not `cloud`.")
+    confirm_interval: float = Field(
+        1.0, ge=0, le=3600, description="seconds between an engine instance's passes confirming "
+        "answers an appliance accepted but serves later (Designate)")
+    confirm_batch: int = Field(50, ge=1, le=1000, description="GSLBs confirmed per pass, at most")
+    designate_max_records: int = Field(
+        20, ge=1, le=1000, description="Most addresses one answer may hold on Designate (its "
+        "per-record-set quota, 20 by default): longer answers are cut to this.")
     powerdns_api_url: str = Field("http://127.0.0.1:8081", description="PowerDNS Authoritative API URL.")
     powerdns_api_key: str | None = Field(None, description="PowerDNS X-API-Key.")
     powerdns_server_id: str = Field("localhost", description="PowerDNS server id.")

@@ -102,11 +102,18 @@ class ApplianceError(Unavailable):
     type_name = "ApplianceError"
 
 
+class ApplianceRefused(ApplianceError):
+    """The appliance refused this answer for good (a quota, a name outside the zone):
+    sending it again changes nothing, a different answer or an operator's fix does."""
+
+    type_name = "ApplianceRefused"
+
+
 _BY_NAME: dict[str, type[KosmosError]] = {
     cls.type_name: cls
     for cls in (KosmosError, ValidationError, NotAuthenticated, Forbidden, NotFound,
                 Conflict, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
-                Unavailable, ApplianceError)
+                Unavailable, ApplianceError, ApplianceRefused)
 }
 
 

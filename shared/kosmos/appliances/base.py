@@ -25,15 +25,25 @@ from dataclasses import dataclass, field
 from kosmos.config import Settings
 from kosmos.domain.answers import canonical, split_families
 
-__all__ = ["Appliance", "Served", "split_families"]
+__all__ = ["Appliance", "Served", "split_families", "SERVED", "PENDING", "FAILED"]
+
+
+SERVED, PENDING, FAILED = "served", "pending", "failed"
 
 
 @dataclass(frozen=True)
 class Served:
-    """What an appliance serves for a name: canonical addresses and the TTL (None: nothing)."""
+    """What an appliance serves for a name: canonical addresses and the TTL (None: nothing).
+
+    ``state`` is ``served`` unless the appliance stores the records but has not
+    yet made its name servers serve them (``pending``), or failed to
+    (``failed``); ``detail`` says which part and why.
+    """
 
     addresses: list[str] = field(default_factory=list)
     ttl: int | None = None
+    state: str = SERVED
+    detail: str = ""
 
     def matches(self, addresses: list[str], ttl: int) -> bool:
         """True when this is exactly the answer ``addresses`` with ``ttl``."""
@@ -48,6 +58,11 @@ class Appliance(abc.ABC):
 
     #: the entry-point name this driver is registered under
     name: str = ""
+    #: True when ``set_answer`` returning means accepted, not yet served (Designate
+    #: pushes to its name servers afterwards): the engine confirms by reading back
+    confirms_later: bool = False
+    #: the most addresses one answer may hold on this appliance (None: no limit)
+    max_answers: int | None = None
 
     def __init__(self, settings: Settings):
         self.settings = settings

@@ -64,6 +64,8 @@ Engine
                         only what changed, history appended in the same transaction
   gslb.tombstones       {limit?} → [Tombstone]: names to remove from appliances
   gslb.tombstones.ack   {ids} → {"acked": n}
+  gslb.unconfirmed      {limit?} → {"ids": [gslb_id]}: PENDING GSLBs with a push time (an
+                        appliance that serves later accepted it), longest waiting first
   history.append        {entries: [HistoryEntryCreate]} → {"appended": n}; idempotent
                         on ``dedupe_key``
   breaker.view          {monitors_window?, summary?} → {"total_endpoints", "down": [{member_id,

@@ -143,6 +143,10 @@ class EngineGateway:
         raw = self._call("breaker.view", {"summary": True}) or {}
         return int(raw.get("offline_members", 0)), int(raw.get("held_count", 0))
 
+    def unconfirmed(self, limit: int = 50) -> list[str]:
+        """GSLBs pushed to an appliance that has yet to confirm serving them."""
+        return list((self._call("gslb.unconfirmed", {"limit": limit}) or {}).get("ids") or [])
+
     def tombstones(self, limit: int = 500) -> list[Tombstone]:
         return [Tombstone.model_validate(t)
                 for t in _records(self._call("gslb.tombstones", {"limit": limit}))]

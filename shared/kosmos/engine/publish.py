@@ -13,11 +13,11 @@ redelivered; the push is idempotent.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from kosmos.appliances.base import Served
+from kosmos.appliances.base import FAILED, PENDING, Served
 from kosmos.appliances.registry import Appliances
 from kosmos.config import Settings
 from kosmos.contracts.conductor import GslbTree
@@ -26,7 +26,7 @@ from kosmos.contracts.resources import PublishStatus
 from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict, removes
 from kosmos.domain.answers import AnswerDecision, answer_digest, decide_answer
 from kosmos.engine.gateway import EngineGateway
-from kosmos.errors import ApplianceError, StaleVersion
+from kosmos.errors import ApplianceError, ApplianceRefused, StaleVersion
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -120,7 +120,8 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
     """
     report = PublishReport()
     trees = [_with_overrides(t, statuses or {}) for t in trees]
-    decisions = {t.gslb.id: decide_answer(t, t.gslb.answers, settings.min_healthy_members)
+    decisions = {t.gslb.id: _capped(decide_answer(t, t.gslb.answers, settings.min_healthy_members),
+                                    _limit(appliances, t.gslb.appliance))
                  for t in trees}
     held = {t.gslb.id for t in trees
             if breaker.hold and removes(t.gslb.answers, decisions[t.gslb.id].answers)}
@@ -137,6 +138,22 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
                 raise
             report.conflicts.append(g.id)   # another writer is on it; the next cycle looks again
     return report
+
+
+def _limit(appliances: Appliances, name: str | None) -> int | None:
+    try:
+        return appliances.get(name).max_answers
+    except ApplianceError:
+        return None   # the push reports it
+
+
+def _capped(d: AnswerDecision, limit: int | None) -> AnswerDecision:
+    """The decision cut to the appliance's most addresses per answer (Designate's quota)."""
+    if limit is None or len(d.answers) <= limit:
+        return d
+    return replace(d, answers=d.answers[:limit],
+                   reason=f"{d.reason}; cut to the appliance's limit of {limit} addresses",
+                   evidence={**d.evidence, "answers_before_cut": len(d.answers)})
 
 
 def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict,
@@ -171,11 +188,16 @@ def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree,
     if not (changed or status != PublishStatus.SYNCED.value or read_back is not None
             or reason != g.answer_reason):
         return
+    name = g.appliance or appliances.default
     served: Served | None = None
+    pushed = False
     try:
         driver = appliances.get(g.appliance)
+        if _refused_before(g, d):
+            report.errors.append(g.id)   # the same answer again cannot succeed
+            return
         if read_back is not None:
-            served = read_back(g.appliance or appliances.default, g.fqdn, g.zone_name)
+            served = read_back(name, g.fqdn, g.zone_name)
         drift = served is not None and not served.matches(d.answers, g.ttl)
         if drift:
             report.drift.append(g.id)
@@ -183,14 +205,18 @@ def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree,
             return
         if changed or drift or (served is None and status != PublishStatus.SYNCED.value):
             driver.set_answer(g.fqdn, g.zone_name, d.answers, g.ttl)
+            pushed = True
     except ApplianceError as exc:
         report.errors.append(g.id)
-        note = f"appliance {g.appliance or appliances.default}: {exc.message}; wants {_text(d.answers)}"
+        lead = "refused" if isinstance(exc, ApplianceRefused) else f"appliance {name}"
+        note = f"{lead}: {exc.message}; wants {_text(d.answers)}"
         if status != PublishStatus.ERROR.value or g.publish_reason != note:
             gateway.set_answer(g.id, g.answers, g.answer_reason, PublishStatus.ERROR.value, note[:1024],
                                g.published_at)
         log.warning("appliance push failed", extra={"gslb_id": g.id, "fqdn": g.fqdn})
         return
+    now = clock() if clock else cause.time
+    new_status, note, published_at = _outcome(driver, name, served, pushed, status, g, now)
     history = []
     if changed or d.rule != rule_of(g.answer_reason):
         history.append(HistoryEntryCreate(
@@ -201,11 +227,45 @@ def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree,
                       "answers_from": list(g.answers), "answers_to": d.answers,
                       "served_before": served.addresses if served else None, **d.evidence},
             dedupe_key=f"gslb:{g.id}:{answer_digest(g.answers)}:{answer_digest(d.answers)}:{cause.key}"))
-    now = clock() if clock else cause.time
-    gateway.set_answer(g.id, d.answers, reason, PublishStatus.SYNCED.value, None, now, history)
+    if (not history and not changed and new_status == status and note == g.publish_reason
+            and reason == g.answer_reason):
+        return
+    gateway.set_answer(g.id, d.answers, reason, new_status, note, published_at, history)
     report.published.append(g.id)
     if changed:
         log.info("answer published", extra={"gslb_id": g.id, "fqdn": g.fqdn, "status": d.rule})
+
+
+def _outcome(driver: Any, name: str, served: Served | None, pushed: bool, status: str,
+             g: Any, now: datetime) -> tuple[str, str | None, datetime | None]:
+    """(publish_status, publish_reason, published_at) after a push or a read-back.
+
+    An appliance that ``confirms_later`` (Designate) has only accepted a push:
+    PENDING until a read-back finds it served. A read-back names what is not
+    served yet (PENDING) or failed (ERROR); finding it served confirms it,
+    and the time since the push is the appliance's propagation time.
+    """
+    if pushed and driver.confirms_later:
+        return (PublishStatus.PENDING.value,
+                f"pushed to {name}; waiting for its name servers to serve it", now)
+    if served is not None and not pushed:
+        if served.state == PENDING:
+            return PublishStatus.PENDING.value, f"{name}: {served.detail}"[:1024], g.published_at
+        if served.state == FAILED:
+            return PublishStatus.ERROR.value, f"{name}: {served.detail}"[:1024], g.published_at
+        if status == PublishStatus.PENDING.value and g.published_at is not None:
+            seconds = (now - g.published_at).total_seconds()
+            log.info("answer confirmed served", extra={
+                "gslb_id": g.id, "fqdn": g.fqdn, "status": name, "propagation_s": round(seconds, 3)})
+            return PublishStatus.SYNCED.value, None, g.published_at
+    return PublishStatus.SYNCED.value, None, now
+
+
+def _refused_before(g: Any, d: AnswerDecision) -> bool:
+    """The appliance already refused exactly this answer for good (ApplianceRefused)."""
+    return (_status(g.publish_status) == PublishStatus.ERROR.value
+            and (g.publish_reason or "").startswith("refused:")
+            and (g.publish_reason or "").endswith(f"; wants {_text(d.answers)}"))
 
 
 def answer_reason(d: AnswerDecision) -> str:

@@ -7,6 +7,7 @@ from pydantic import ValidationError as PydanticError
 
 from kosmos.contracts.events import (CHECK_RESULTS, ENGINE_DECIDE, ENGINE_RECONCILE, CheckResults,
                                      EngineDecide, EngineReconcile)
+from kosmos.engine.confirm import Confirmer
 from kosmos.engine.decide import handle_decide
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.reconcile import handle_reconcile
@@ -19,13 +20,16 @@ class EngineService:
 
     def __init__(self, deps: EngineDeps):
         self.deps = deps
+        self.confirmer = Confirmer(deps)
 
     def handle(self, event_type: str, data: dict[str, Any] | None) -> dict[str, Any]:
         try:
             if event_type == CHECK_RESULTS:
-                return handle_results(CheckResults.model_validate(data or {}), self.deps)
+                out = handle_results(CheckResults.model_validate(data or {}), self.deps)
+                return {**out, **self.confirmer.maybe()}
             if event_type == ENGINE_DECIDE:
-                return handle_decide(EngineDecide.model_validate(data or {}), self.deps)
+                out = handle_decide(EngineDecide.model_validate(data or {}), self.deps)
+                return {**out, **self.confirmer.maybe()}
             if event_type == ENGINE_RECONCILE:
                 return handle_reconcile(EngineReconcile.model_validate(data or {}), self.deps)
         except PydanticError as exc:

@@ -149,6 +149,11 @@ class FakeGateway(EngineGateway):
         self._enter("gslb.tombstones")
         return list(self.tombs.values())[:limit]
 
+    def unconfirmed(self, limit=50):
+        self._enter("gslb.unconfirmed")
+        return sorted((g.id for g in self.gslbs.values() if _value(g.publish_status) == "PENDING"
+                       and g.published_at is not None), key=lambda i: self.gslbs[i].published_at)[:limit]
+
     def ack_tombstones(self, ids):
         self._enter("gslb.tombstones.ack")
         return sum(1 for i in ids if self.tombs.pop(i, None))

@@ -161,7 +161,7 @@ def test_a_held_gslb_is_recorded_once_while_the_count_of_endpoints_down_grows(wo
     members = [f"m{i}{j}" for i in range(3) for j in range(4)]
     for s in (0, 10):
         round_(engine, clock, [(m, True) for m in members], s)
-    first, rest = members[:11], members[11:]     # h0 and h1 lose everything in the first cycle
+    first = members[:11]     # h0 and h1 lose everything in the first cycle
     for s in (20, 30):
         round_(engine, clock, [(m, False) for m in first], s)
     for s in (40, 50):

@@ -123,3 +123,18 @@ def gslb_tombstones_ack(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     if not (ctx.call.is_admin and (ctx.call.all_projects or not ctx.call.project_id)):
         stmt = stmt.where(TombstoneRow.project_id == ctx.call.project_id)
     return {"acked": ctx.session.execute(stmt).rowcount or 0}
+
+
+class UnconfirmedArgs(StrictModel):
+    limit: int = Field(50, ge=1, le=1000)
+
+
+@op("gslb.unconfirmed")
+def gslb_unconfirmed(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    """GSLBs pushed to an appliance that has not yet confirmed serving them (PENDING
+    with a push time), the longest waiting first."""
+    limit = parse(UnconfirmedArgs, args).limit
+    rows = ctx.session.scalars(ctx.list_scoped(select(GslbRow.id), GslbRow).where(
+        GslbRow.publish_status == PublishStatus.PENDING.value,
+        GslbRow.published_at.is_not(None)).order_by(GslbRow.published_at, GslbRow.id).limit(limit))
+    return {"ids": list(rows)}
