@@ -203,7 +203,8 @@ def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree,
             report.drift.append(g.id)
         if not (changed or status != PublishStatus.SYNCED.value or drift or reason != g.answer_reason):
             return
-        if changed or drift or (served is None and status != PublishStatus.SYNCED.value):
+        if changed or drift or (served is None and status != PublishStatus.SYNCED.value
+                                and not _awaiting(driver, g)):
             driver.set_answer(g.fqdn, g.zone_name, d.answers, g.ttl)
             pushed = True
     except ApplianceError as exc:
@@ -245,6 +246,8 @@ def _outcome(driver: Any, name: str, served: Served | None, pushed: bool, status
     served yet (PENDING) or failed (ERROR); finding it served confirms it,
     and the time since the push is the appliance's propagation time.
     """
+    if not pushed and served is None and _awaiting(driver, g):
+        return status, g.publish_reason, g.published_at   # the confirmation pass reads it back
     if pushed and driver.confirms_later:
         return (PublishStatus.PENDING.value,
                 f"pushed to {name}; waiting for its name servers to serve it", now)
@@ -259,6 +262,13 @@ def _outcome(driver: Any, name: str, served: Served | None, pushed: bool, status
                 "gslb_id": g.id, "fqdn": g.fqdn, "status": name, "propagation_s": round(seconds, 3)})
             return PublishStatus.SYNCED.value, None, g.published_at
     return PublishStatus.SYNCED.value, None, now
+
+
+def _awaiting(driver: Any, g: Any) -> bool:
+    """Pushed to an appliance that serves later, not yet confirmed: pushing the same
+    answer again would only restart the wait."""
+    return (driver.confirms_later and _status(g.publish_status) == PublishStatus.PENDING.value
+            and g.published_at is not None)
 
 
 def _refused_before(g: Any, d: AnswerDecision) -> bool:
