@@ -275,7 +275,7 @@ class Deployment:
 
 
 def deploy(runner: RunnerProcess, port: int, all_down: str = "ALL", fqdn: str = FQDN,
-           api: Api | None = None, pool: dict | None = None) -> Deployment:
+           api: Api | None = None, pool: dict | None = None, zone: str = "example.com.") -> Deployment:
     """Create the demo's monitor, pool of three members and GSLB through the REST API."""
     api = api or Api(runner.url)
     members: dict[str, dict] = {}
@@ -286,7 +286,7 @@ def deploy(runner: RunnerProcess, port: int, all_down: str = "ALL", fqdn: str = 
         for a in ADDRESSES:
             members[a] = api.post(f"/v1/pools/{pool['id']}/pool_members",
                                   {"name": a, "address": a, "port": port})
-    gslb = api.post("/v1/gslbs", {"name": fqdn, "fqdn": fqdn, "zone_name": "example.com.",
+    gslb = api.post("/v1/gslbs", {"name": fqdn, "fqdn": fqdn, "zone_name": zone,
                                   "ttl": 5, "all_down": all_down,
                                   "pools": [{"pool_id": pool["id"], "priority": 1}]})
     return Deployment(runner, api, gslb, pool, members)

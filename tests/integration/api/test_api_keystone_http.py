@@ -14,28 +14,19 @@ import pytest
 import requests
 import yaml
 
+from fixtures.openstack.keystone import terraform_roles
+
 from kosmos import bootstrap
 from kosmos.config import Settings
 
 pytestmark = pytest.mark.openstack
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def terraform_default_roles() -> list[str]:
-    """``app_credential_roles``'s default in the global Terraform module."""
-    import sys
-    sys.path.insert(0, str(ROOT / "tests" / "unit" / "infra"))
-    from _hcl import load_dir
-    return list(load_dir(ROOT / "infra" / "terraform" / "modules" / "global")
-                .variables["app_credential_roles"]["default"])
 
 
 @pytest.fixture(scope="module")
 def service_cloud(keystone, tmp_path_factory) -> Path:
     """clouds.yaml with the Kosmos functions' credential, made as Terraform makes it:
     an application credential of the deploying user with Terraform's default roles."""
-    roles = terraform_default_roles()
+    roles = terraform_roles()
     project = keystone.project("kosmos")
     deployer = keystone.user(project, roles=tuple(roles))
     cred_id, secret = keystone.application_credential(deployer, roles)
