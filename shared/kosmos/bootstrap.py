@@ -60,17 +60,10 @@ def endpoint_resolver(settings: Settings):
     """
     if not settings.cloud:
         return None
-    from kosmos.adapters.endpoint_lookup import lookup_endpoints
+    from kosmos.adapters.endpoint_lookup import member_resolver
     from kosmos.adapters.openstack import OpenStackRegions, default_connect
 
-    regions = OpenStackRegions(default_connect(settings.cloud))
-
-    def resolve(member: dict):
-        return lookup_endpoints(regions, member_id=member["id"], member_type=member["type"],
-                                region=member.get("region"), neutron_id=member.get("neutron_id"),
-                                last_known=list(member.get("endpoints") or []))
-
-    return resolve
+    return member_resolver(OpenStackRegions(default_connect(settings.cloud)))
 
 
 def event_publisher(settings: Settings | None = None, *, source: str = "//kosmos"):

@@ -27,11 +27,18 @@ def default_connect(cloud: str | None) -> Connect:
 
 
 class OpenStackRegions:
-    """Region-scoped lookups the checker needs."""
+    """Region-scoped lookups the checker needs.
+
+    Every read names the project that must own the object (the member's): the
+    service's credential may see other projects' ports and load balancers (an
+    observer role), and an object another project owns is reported as not
+    found, never used.
+    """
 
     def __init__(self, connect: Connect):
         self._connect = connect
         self._conns: dict[str, Any] = {}
+        self._ready: set[str] = set()
         self._lock = threading.Lock()
 
     def connection(self, region: str) -> Any:
@@ -42,36 +49,85 @@ class OpenStackRegions:
                     conn = self._conns[region] = self._connect(region)
             return conn
 
-    def port_addresses(self, region: str, port_id: str) -> list[str]:
+    def connected(self, region: str) -> bool:
+        """Whether the region is ready for reads that must fit in a probe's timeout:
+        connection built, token fetched, load-balancer endpoint found (``prepare``)."""
+        with self._lock:
+            return region in self._ready
+
+    def prepare(self, region: str) -> None:
+        """Pay once, outside any probe, for what a first read would: openstacksdk's
+        import, Keystone authentication and the load-balancer endpoint's lookup."""
+        with translated(f"region {region}"):
+            conn = self.connection(region)
+            conn.authorize()
+            conn.load_balancer.get_endpoint()
+        with self._lock:
+            self._ready.add(region)
+
+    def port_addresses(self, region: str, port_id: str, project_id: str | None) -> list[str]:
         """The port's fixed IPs, then the floating IPs bound to it."""
         with translated(f"port {port_id} in {region}"):
             net = self.connection(region).network
             port = net.get_port(port_id)
+            _owned(port, project_id, f"port {port_id} in {region}")
             fixed = [ip["ip_address"] for ip in (port.fixed_ips or []) if ip.get("ip_address")]
             floating = [f.floating_ip_address for f in net.ips(port_id=port_id)
                         if f.floating_ip_address]
         return _unique(fixed + floating)
 
-    def load_balancer_addresses(self, region: str, lb_id: str) -> list[str]:
+    def load_balancer_addresses(self, region: str, lb_id: str, project_id: str | None) -> list[str]:
         """The load balancer's VIP, then the floating IPs bound to the VIP's port."""
-        with translated(f"load balancer {lb_id} in {region}"):
+        what = f"load balancer {lb_id} in {region}"
+        with translated(what):
             conn = self.connection(region)
-            lb = conn.load_balancer.get_load_balancer(lb_id)
-            addresses = [lb.vip_address] if lb.vip_address else []
-            if lb.vip_port_id:
-                addresses += [f.floating_ip_address for f in conn.network.ips(port_id=lb.vip_port_id)
+            lb = _octavia_get(conn.load_balancer, f"loadbalancers/{lb_id}", what)["loadbalancer"]
+            _owned(lb, project_id, what)
+            addresses = [lb["vip_address"]] if lb.get("vip_address") else []
+            if lb.get("vip_port_id"):
+                addresses += [f.floating_ip_address for f in conn.network.ips(port_id=lb["vip_port_id"])
                               if f.floating_ip_address]
         return _unique(addresses)
 
-    def load_balancer_status(self, region: str, lb_id: str) -> dict[str, Any]:
-        """Octavia's status tree: ``{"loadbalancer": {operating_status, listeners: [...]}}``."""
-        with translated(f"load balancer {lb_id} in {region}"):
-            resp = self.connection(region).load_balancer.get(f"/lbaas/loadbalancers/{lb_id}/status")
-            if resp.status_code == 404:
-                raise NotFound(f"load balancer {lb_id} not found in {region}")
-            if resp.status_code >= 400:
-                raise _http_error(resp.status_code, f"load balancer {lb_id} in {region}")
-            return resp.json().get("statuses", {})
+    def load_balancer_status(self, region: str, lb_id: str, project_id: str | None) -> dict[str, Any]:
+        """Octavia's status tree (``{"loadbalancer": {operating_status, listeners: [...]}}``)
+        with each listener's ``protocol_port`` added, for the member's own listener."""
+        what = f"load balancer {lb_id} in {region}"
+        with translated(what):
+            api = self.connection(region).load_balancer
+            _owned(_octavia_get(api, f"loadbalancers/{lb_id}", what)["loadbalancer"], project_id, what)
+            listeners = _octavia_get(api, f"listeners?loadbalancer_id={lb_id}", what)["listeners"]
+            tree = _octavia_get(api, f"loadbalancers/{lb_id}/status", what).get("statuses", {})
+        ports = {li.get("id"): li.get("protocol_port") for li in listeners}
+        for li in (tree.get("loadbalancer") or {}).get("listeners") or []:
+            li["protocol_port"] = ports.get(li.get("id"))
+        return tree
+
+
+def _octavia_get(api: Any, path: str, what: str) -> dict[str, Any]:
+    """GET ``/v2/lbaas/<path>`` below Octavia's root, whatever the catalog's endpoint
+    ends in (``.../v2``, ``.../v2.0`` or the bare root: openstacksdk's own resource
+    paths double the version on the first two)."""
+    endpoint = str(api.get_endpoint() or "").rstrip("/")
+    for suffix in ("/v2.0", "/v2"):
+        if endpoint.endswith(suffix):
+            endpoint = endpoint[: -len(suffix)]
+    resp = api.get(f"{endpoint}/v2/lbaas/{path}", raise_exc=False)
+    if resp.status_code >= 400:
+        raise _http_error(resp.status_code, what)
+    body = resp.json()
+    if not isinstance(body, dict):
+        raise Unavailable(f"{what}: the region's API answered a body that is not an object",
+                          retry_after=5.0)
+    return body
+
+
+def _owned(obj: Any, project_id: str | None, what: str) -> None:
+    """An object of another project is not found, whatever the credential may see."""
+    get = obj.get if isinstance(obj, dict) else lambda k: getattr(obj, k, None)
+    owner = get("project_id") or get("tenant_id")
+    if project_id is not None and owner != project_id:
+        raise NotFound(f"{what} not found in project {project_id}")
 
 
 class translated:
@@ -101,6 +157,9 @@ class translated:
 def _http_error(status: int, what: str) -> KosmosError:
     if status == 404:
         return NotFound(f"{what} not found")
+    if status == 403:
+        return Unavailable(f"{what}: the region's API refused Kosmos's credential (HTTP 403): "
+                           "it lacks a read role there (see the deployment guide)", retry_after=60.0)
     return Unavailable(f"{what}: the region's API answered HTTP {status}", retry_after=5.0)
 
 

@@ -56,7 +56,8 @@ class EndpointDiscovery:
         """The member's current addresses (blocking; run in a thread)."""
         return lookup_endpoints(self.regions, member_id=spec.member_id,
                                 member_type=spec.member_type, region=spec.member_region,
-                                neutron_id=spec.neutron_id, last_known=spec.endpoints)
+                                neutron_id=spec.neutron_id, project_id=spec.project_id,
+                                last_known=spec.endpoints)
 
 
 def pick_address(current: str | None, endpoints: list[str]) -> str | None:

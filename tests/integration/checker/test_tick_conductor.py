@@ -23,7 +23,7 @@ class FakeRegions(OpenStackRegions):
     def __init__(self):
         super().__init__(connect=lambda region: None)
 
-    def port_addresses(self, region: str, port_id: str) -> list[str]:
+    def port_addresses(self, region: str, port_id: str, project_id: str | None) -> list[str]:
         if region != "R1":
             raise Unavailable(f"region {region}: ConnectFailure")
         return ["127.0.0.1", "203.0.113.5"]
@@ -83,7 +83,7 @@ def test_region_outage_keeps_last_known_endpoints(sqlite_conductor, http_server)
     first.on_batch(batch)
 
     class Outage(FakeRegions):
-        def port_addresses(self, region, port_id):
+        def port_addresses(self, region, port_id, project_id):
             raise Unavailable("region R1: ConnectTimeout")
 
     later = CheckerService(settings, sqlite_conductor, InMemoryPublisher(),
