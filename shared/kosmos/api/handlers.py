@@ -56,17 +56,32 @@ def member_in_path(call: ApiCall, spec: ResourceSpec) -> dict[str, Any] | None:
     return member
 
 
-def resolve_endpoints(call: ApiCall, member: dict[str, Any]) -> dict[str, Any]:
-    """A neutron member with its addresses looked up in its region, stored, and read back.
+def neutron_object_of_project(call: ApiCall, member: dict[str, Any]) -> Any:
+    """A neutron member's port or load balancer looked up in its region before anything
+    is stored: 404 naming ``neutron_id`` when it does not exist or another project owns
+    it (a member may only point at its own project's object); an unreachable region
+    lets the write through (STALE, with the reason). The lookup (an ``EndpointUpdate``)
+    or None for other members."""
+    if call.resolve_endpoints is None or member.get("type") not in NEUTRON_TYPES:
+        return None
+    update = call.resolve_endpoints(member)
+    if update.status == "ERROR":
+        raise NotFound(f"neutron_id: {update.reason}", field="neutron_id")
+    return update
+
+
+def resolve_endpoints(call: ApiCall, member: dict[str, Any], found: Any = None) -> dict[str, Any]:
+    """A neutron member with its addresses (``found`` before the write, else looked up
+    now) stored, and read back.
 
     The checker refreshes them every window anyway; resolving here means a new
-    member is served from its first verdict, and a wrong port id shows at once
-    (``endpoints_status`` ERROR with the reason). An unreachable region leaves
-    the member STALE with the reason: the create itself still succeeds.
+    member is served from its first verdict. An unreachable region leaves the
+    member STALE with the reason: the write itself still succeeds.
     """
     if call.resolve_endpoints is None or member.get("type") not in NEUTRON_TYPES:
         return member
-    update = call.resolve_endpoints(member)
+    update = found if found is not None else call.resolve_endpoints(member)
+    update = update.model_copy(update={"member_id": member["id"]})
     call.conductor.call("endpoints.set", {"updates": [update.model_dump(mode="json")]},
                         CallContext.system(call.request_id))
     return call.conductor.call("member.get", {"id": member["id"]}, call.context())
@@ -97,9 +112,12 @@ _IDEMPOTENCY = uuid.UUID("5b0f1f8e-6a43-4a8e-9a0c-2f4c7d0e9b61")
 
 def create(spec: ResourceSpec, call: ApiCall) -> Response:
     values = validate_body(spec.create, call.body).model_dump(mode="json")
+    found = None
     if spec.name == "member":
         call.conductor.call("pool.get", {"id": call.params["pool_id"]}, call.context())
         values["pool_id"] = call.params["pool_id"]
+        found = neutron_object_of_project(call, {**values, "id": "", "endpoints": [],
+                                                 "project_id": call.context().project_id})
     args: dict[str, Any] = {"values": values}
     if call.idempotency_key:
         # A retried POST with the same key gets the same id, so the conductor returns
@@ -108,7 +126,7 @@ def create(spec: ResourceSpec, call: ApiCall) -> Response:
         args["id"] = str(uuid.uuid5(_IDEMPOTENCY, f"{project}/{spec.name}/{call.idempotency_key}"))
     raw = call.conductor.call(f"{spec.name}.create", args, call.context())
     if spec.name == "member":
-        raw = resolve_endpoints(call, raw)
+        raw = resolve_endpoints(call, raw, found)
     body = render.record(spec, raw, call.base_url)
     return json_response(body, 201, {"Location": body["links"]["self"]})
 
@@ -121,11 +139,14 @@ def get(spec: ResourceSpec, call: ApiCall) -> Response:
 
 def update(spec: ResourceSpec, call: ApiCall) -> Response:
     values = validate_body(spec.update, call.body).model_dump(mode="json", exclude_unset=True)
-    member_in_path(call, spec)
+    stored = member_in_path(call, spec)
+    found = None
+    if stored is not None and {"region", "neutron_id", "type"} & values.keys():
+        found = neutron_object_of_project(call, {**stored, **values})
     raw = call.conductor.call(f"{spec.name}.update", {"id": call.params["id"], "values": values},
                               call.context())
-    if spec.name == "member" and {"region", "neutron_id"} & values.keys():
-        raw = resolve_endpoints(call, raw)
+    if found is not None:
+        raw = resolve_endpoints(call, raw, found)
     return json_response(render.record(spec, raw, call.base_url))
 
 
