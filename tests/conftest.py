@@ -158,3 +158,17 @@ def designate(keystone, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         raise
     yield ds
     ds.stop()
+
+
+@pytest.fixture(scope="session")
+def octavia(keystone, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A real Octavia API with the noop provider (tests/fixtures/openstack/octavia.py)."""
+    from fixtures.openstack.octavia import Octavia
+    oc = Octavia(tmp_path_factory.mktemp("octavia"), keystone)
+    try:
+        oc.start()
+    except Exception:
+        oc.stop()
+        raise
+    yield oc
+    oc.stop()

@@ -221,8 +221,8 @@ variable "auth_strategy" {
 
 variable "app_credential_roles" {
   type        = list(string)
-  description = "Roles of the functions' application credential in the current project: member (Designate records), load-balancer_observer (Octavia status), service (Keystone's identity:validate_token). The deploying user must hold them all."
-  default     = ["member", "load-balancer_observer", "service"]
+  description = "Roles of the functions' application credential in the current project: member (Designate records), load-balancer_global_observer (Octavia status of the tenants' load balancers, read-only; Kosmos uses one only when it belongs to the member's project), service (Keystone's identity:validate_token). The deploying user must hold them all."
+  default     = ["member", "load-balancer_global_observer", "service"]
 
   validation {
     condition     = length(var.app_credential_roles) > 0
