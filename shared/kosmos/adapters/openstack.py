@@ -84,7 +84,7 @@ class OpenStackRegions:
             lb = _octavia_get(conn.load_balancer, f"loadbalancers/{lb_id}", what)["loadbalancer"]
             _owned(lb, project_id, what)
             addresses = [lb["vip_address"]] if lb.get("vip_address") else []
-            if lb.get("vip_port_id"):
+            if lb.get("vip_port_id") and _has_network(conn):
                 addresses += [f.floating_ip_address for f in conn.network.ips(port_id=lb["vip_port_id"])
                               if f.floating_ip_address]
         return _unique(addresses)
@@ -102,6 +102,18 @@ class OpenStackRegions:
         for li in (tree.get("loadbalancer") or {}).get("listeners") or []:
             li["protocol_port"] = ports.get(li.get("id"))
         return tree
+
+
+def _has_network(conn: Any) -> bool:
+    """Whether the catalog offers Neutron (a cloud without it has no floating IPs; an
+    unreachable Neutron is another matter: its error reaches the caller)."""
+    from keystoneauth1 import exceptions as ks
+    from openstack import exceptions as sdk
+    try:
+        conn.network.get_endpoint()
+    except (sdk.ServiceDisabledException, ks.EndpointNotFound):
+        return False
+    return True
 
 
 def _octavia_get(api: Any, path: str, what: str) -> dict[str, Any]:
