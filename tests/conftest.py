@@ -136,39 +136,29 @@ def sqlite_conductor(sqlite_conductor_handler) -> ConductorClient:  # noqa: ANN0
 def keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """A real Keystone for this test session (see tests/fixtures/openstack/keystone.py)."""
     from fixtures.openstack.keystone import Keystone
-    ks = Keystone(tmp_path_factory.mktemp("keystone"))
+    yield from _service(Keystone(tmp_path_factory.mktemp("keystone")))
+
+
+def _service(service):
+    """Start ``service`` (stopped again if it fails to), yield it, stop it."""
     try:
-        ks.start()
+        service.start()
     except Exception:
-        ks.stop()
+        service.stop()
         raise
-    yield ks
-    ks.stop()
+    yield service
+    service.stop()
 
 
 @pytest.fixture(scope="session")
 def designate(keystone, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """A real Designate with PowerDNS behind it (tests/fixtures/openstack/designate.py)."""
     from fixtures.openstack.designate import Designate
-    ds = Designate(tmp_path_factory.mktemp("designate"), keystone)
-    try:
-        ds.start()
-    except Exception:
-        ds.stop()
-        raise
-    yield ds
-    ds.stop()
+    yield from _service(Designate(tmp_path_factory.mktemp("designate"), keystone))
 
 
 @pytest.fixture(scope="session")
 def octavia(keystone, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """A real Octavia API with the noop provider (tests/fixtures/openstack/octavia.py)."""
     from fixtures.openstack.octavia import Octavia
-    oc = Octavia(tmp_path_factory.mktemp("octavia"), keystone)
-    try:
-        oc.start()
-    except Exception:
-        oc.stop()
-        raise
-    yield oc
-    oc.stop()
+    yield from _service(Octavia(tmp_path_factory.mktemp("octavia"), keystone))
