@@ -39,6 +39,7 @@ class OpenStackRegions:
         self._connect = connect
         self._conns: dict[str, Any] = {}
         self._ready: set[str] = set()
+        self._owned_lbs: set[tuple[str, str, str | None]] = set()
         self._lock = threading.Lock()
 
     def connection(self, region: str) -> Any:
@@ -81,7 +82,8 @@ class OpenStackRegions:
         what = f"load balancer {lb_id} in {region}"
         with translated(what):
             conn = self.connection(region)
-            lb = _octavia_get(conn.load_balancer, f"loadbalancers/{lb_id}", what)["loadbalancer"]
+            api = conn.load_balancer
+            lb = _octavia_get(api, _octavia_root(api), f"loadbalancers/{lb_id}", what)["loadbalancer"]
             _owned(lb, project_id, what)
             addresses = [lb["vip_address"]] if lb.get("vip_address") else []
             if lb.get("vip_port_id") and _has_network(conn):
@@ -91,13 +93,21 @@ class OpenStackRegions:
 
     def load_balancer_status(self, region: str, lb_id: str, project_id: str | None) -> dict[str, Any]:
         """Octavia's status tree (``{"loadbalancer": {operating_status, listeners: [...]}}``)
-        with each listener's ``protocol_port`` added, for the member's own listener."""
+        with each listener's ``protocol_port`` added, for the member's own listener.
+
+        Ownership is read once per load balancer and project (Octavia never moves a
+        load balancer between projects); the listeners and the tree on every call."""
         what = f"load balancer {lb_id} in {region}"
         with translated(what):
             api = self.connection(region).load_balancer
-            _owned(_octavia_get(api, f"loadbalancers/{lb_id}", what)["loadbalancer"], project_id, what)
-            listeners = _octavia_get(api, f"listeners?loadbalancer_id={lb_id}", what)["listeners"]
-            tree = _octavia_get(api, f"loadbalancers/{lb_id}/status", what).get("statuses", {})
+            root = _octavia_root(api)
+            if (region, lb_id, project_id) not in self._owned_lbs:
+                lb = _octavia_get(api, root, f"loadbalancers/{lb_id}", what)["loadbalancer"]
+                _owned(lb, project_id, what)
+                with self._lock:
+                    self._owned_lbs.add((region, lb_id, project_id))
+            listeners = _octavia_get(api, root, f"listeners?loadbalancer_id={lb_id}", what)["listeners"]
+            tree = _octavia_get(api, root, f"loadbalancers/{lb_id}/status", what).get("statuses", {})
         ports = {li.get("id"): li.get("protocol_port") for li in listeners}
         for li in (tree.get("loadbalancer") or {}).get("listeners") or []:
             li["protocol_port"] = ports.get(li.get("id"))
@@ -116,15 +126,19 @@ def _has_network(conn: Any) -> bool:
     return True
 
 
-def _octavia_get(api: Any, path: str, what: str) -> dict[str, Any]:
-    """GET ``/v2/lbaas/<path>`` below Octavia's root, whatever the catalog's endpoint
-    ends in (``.../v2``, ``.../v2.0`` or the bare root: openstacksdk's own resource
-    paths double the version on the first two)."""
+def _octavia_root(api: Any) -> str:
+    """Octavia's root, whatever the catalog's endpoint ends in (``.../v2``, ``.../v2.0``
+    or nothing: openstacksdk's own resource paths double the version on the first two)."""
     endpoint = str(api.get_endpoint() or "").rstrip("/")
     for suffix in ("/v2.0", "/v2"):
         if endpoint.endswith(suffix):
             endpoint = endpoint[: -len(suffix)]
-    resp = api.get(f"{endpoint}/v2/lbaas/{path}", raise_exc=False)
+    return endpoint
+
+
+def _octavia_get(api: Any, root: str, path: str, what: str) -> dict[str, Any]:
+    """GET ``<root>/v2/lbaas/<path>`` as a JSON object."""
+    resp = api.get(f"{root}/v2/lbaas/{path}", raise_exc=False)
     if resp.status_code >= 400:
         raise _http_error(resp.status_code, what)
     body = resp.json()

@@ -80,7 +80,7 @@ class OctaviaCheck(Check):
             async with asyncio.timeout(budget):
                 tree = await loop.run_in_executor(self._executor(), self.regions.load_balancer_status,
                                                   spec.member_region, spec.neutron_id,
-                                                  getattr(spec, "project_id", None))
+                                                  spec.project_id)
         except TimeoutError:
             raise CheckInconclusive(f"load-balancer API of {spec.member_region} did not answer "
                                     f"within {budget:.2f}s") from None
