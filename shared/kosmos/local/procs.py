@@ -1,7 +1,10 @@
 """Function instances as processes of their own, and the HTTP between them and the platform.
 
 - ``FunctionProcess``: one function served by ``kosmos.local.serve`` in a child
-  process on an internal port.
+  process on an internal port. The emulator binds the port itself and hands the
+  listening socket to the child, so no other process can take the port between
+  choosing it and serving on it (with a port merely picked as free, two functions
+  could end up behind one port and the conductor's calls reach a checker).
 - ``http_delivery``: how the queue hands an event to a function process
   (CloudEvents binary mode over HTTP POST, as a broker's trigger would).
 - ``BrokerApp``: the platform's event ingress: functions publish with the
@@ -29,12 +32,6 @@ from kosmos.logs import get_logger
 log = get_logger("kosmos.local.runner")
 
 
-def free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
 class FunctionProcess:
     """``name`` (``target`` in ``source``) served in a child process on ``host``."""
 
@@ -42,10 +39,17 @@ class FunctionProcess:
                  env: dict[str, str], port: int = 0):
         self.name = name
         self.host = host
-        self.port = port or free_port(host)
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        try:
+            self.sock.bind((host, port))
+            self.sock.listen(128)
+        except OSError:
+            self.sock.close()
+            raise
+        self.port = self.sock.getsockname()[1]
         self.cmd = [sys.executable, "-m", "kosmos.local.serve", "--name", name,
                     "--source", str(source), "--target", target, "--signature", signature,
-                    "--host", host, "--port", str(self.port)]
+                    "--host", host, "--port", str(self.port), "--fd", str(self.sock.fileno())]
         self.env = {**os.environ, **env}
         self.proc: subprocess.Popen | None = None
 
@@ -54,11 +58,16 @@ class FunctionProcess:
         return f"http://{self.host}:{self.port}/"
 
     def start(self) -> "FunctionProcess":
-        self.proc = subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.DEVNULL,
+                                     pass_fds=(self.sock.fileno(),))
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Until the function accepts connections; RuntimeError if it exits or times out."""
+        """Until the function answers HTTP; RuntimeError if it exits or times out.
+
+        The socket listens from the start, so a connection alone proves nothing:
+        readiness is an answer, whatever its status.
+        """
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc is None or self.proc.poll() is not None:
@@ -66,23 +75,26 @@ class FunctionProcess:
                 raise RuntimeError(f"function {self.name} exited ({code}) before serving "
                                    f"on port {self.port}")
             try:
-                with socket.create_connection((self.host, self.port), timeout=0.5):
-                    return
-            except OSError:
+                requests.get(self.url + "healthz", timeout=1.0)
+                return
+            except requests.RequestException:
                 time.sleep(0.05)
         raise RuntimeError(f"function {self.name} did not serve on port {self.port} "
                            f"within {timeout:g}s")
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            log.warning("function %s did not stop in %gs; killed", self.name, timeout)
-            self.proc.kill()
-            self.proc.wait()
+            if self.proc is None or self.proc.poll() is not None:
+                return
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("function %s did not stop in %gs; killed", self.name, timeout)
+                self.proc.kill()
+                self.proc.wait()
+        finally:
+            self.sock.close()
 
 
 class _Sessions(threading.local):

@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--signature", choices=("http", "cloudevent"), required=True)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--fd", type=int, default=None,
+                   help="a socket already bound to --host/--port and listening (the emulator's)")
     a = p.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging_for(settings.log_level, settings.log_format)
     fn = load_function(a.name, a.source, a.target, a.signature)
-    server = make_server(a.host, a.port, fn.app, threaded=True)
+    server = make_server(a.host, a.port, fn.app, threaded=True, fd=a.fd)
     stopping = threading.Event()
 
     def stop(*_: object) -> None:

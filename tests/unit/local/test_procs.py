@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from werkzeug.wrappers import Request, Response
 
 from kosmos.local.events import DeliveryFailed, Envelope, to_binary
 from kosmos.local.gateway import Server
-from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, free_port, http_delivery
+from kosmos.local.harness import free_port
+from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
 
 FUNCTIONS = Path(__file__).resolve().parents[3] / "functions"
 
@@ -80,6 +82,21 @@ def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path)
     finally:
         fn.stop()
     assert fn.proc.returncode == 0
+
+
+def test_a_function_holds_its_port_from_the_start(tmp_path):
+    """The port is bound before the child runs: nothing else can take it meanwhile."""
+    fn = FunctionProcess("held", tmp_path / "missing.py", "nothing", "http", "127.0.0.1", {})
+    try:
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", fn.port))
+        with pytest.raises(OSError):   # a second function cannot be given the same port
+            FunctionProcess("twin", tmp_path / "missing.py", "nothing", "http", "127.0.0.1", {},
+                            port=fn.port)
+    finally:
+        fn.stop()
+    with socket.socket() as again:      # released on stop
+        again.bind(("127.0.0.1", fn.port))
 
 
 def test_a_function_that_cannot_start_says_so(tmp_path):
