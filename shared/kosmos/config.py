@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         1, ge=1, description="Healthy members a pool needs to be chosen over the next priority.")
     engine_retries: int = Field(
         5, ge=1, description="Re-reads after a compare-and-set miss before an event is retried.")
+    engine_lag_warn_seconds: float = Field(
+        5.0, gt=0, description="Warn (and record at once) when results reach the engine later "
+                               "than this after their check.")
+    engine_lag_record_seconds: float = Field(
+        10.0, gt=0, le=3600, description="Record each region's engine lag at most this often.")
 
     # --- appliances --------------------------------------------------------
     designate_cloud: str | None = Field(None, description="clouds.yaml entry for Designate, if not `cloud`.")

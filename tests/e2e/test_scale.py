@@ -61,6 +61,11 @@ def test_a_dead_endpoint_leaves_every_name_of_a_few_hundred(start_runner, endpoi
         raise AssertionError(f"members without a verdict: {unchecked()[:10]}\n{runner.log_tail(60)}") \
             from None
 
+    # The engine's lag is recorded for every region and shown in a GSLB's status.
+    lag = api.get(f"/v1/gslbs/{api.get('/v1/gslbs?limit=1')['gslbs'][0]['id']}/status")["engine_lag"]
+    assert sorted(r["region"] for r in lag) == sorted(runner.regions), lag
+    print("engine lag by region:", {r["region"]: r["lag_s"] for r in lag})
+
     dead = ADDRESSES[0]
     affected = [(fqdn, want - {dead}) for fqdn, want, _ in names if dead in want]
     died = time.monotonic()

@@ -68,6 +68,9 @@ Engine
                         appliance that serves later accepted it), longest waiting first
   history.append        {entries: [HistoryEntryCreate]} → {"appended": n}; idempotent
                         on ``dedupe_key``
+  engine.lag            {region, lag_s, stale_results, observed_at} → {"recorded": bool}; one
+                        row per region, replaced only by a newer ``observed_at``
+                        (``gslb.status`` lists every region's row as ``engine_lag``)
   breaker.view          {monitors_window?, summary?} → {"total_endpoints", "down": [{member_id,
                         addresses, port, region, monitor_ids}], "monitors_changed":
                         {id: updated_at}, "held": [gslb_id]}: what the circuit breaker
@@ -133,6 +136,17 @@ class GslbPoolStatus(RecordModel):
     members: list[MemberStatusTree] = Field(default_factory=list)
 
 
+class EngineLag(RecordModel):
+    """How late one region's results reached the engine, as last recorded."""
+
+    region: str
+    lag_s: float = Field(..., description="age of a batch's newest result when the engine "
+                                          "handled it (probe time, queueing and delivery)")
+    stale_results: int = Field(0, description="results of that batch already older than their "
+                                              "monitor's freshness window: kept, not news")
+    observed_at: UtcDatetime
+
+
 class GslbStatusTree(RecordModel):
     gslb: Gslb
     operating_status: str
@@ -140,6 +154,7 @@ class GslbStatusTree(RecordModel):
     answers_changed_at: UtcDatetime | None = None
     publish_status: str
     pools: list[GslbPoolStatus] = Field(default_factory=list)
+    engine_lag: list[EngineLag] = Field(default_factory=list)
 
 
 class GslbTreePool(RecordModel):

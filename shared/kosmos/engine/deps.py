@@ -9,6 +9,7 @@ from kosmos.appliances.registry import Appliances
 from kosmos.config import Settings
 from kosmos.contracts.common import utcnow
 from kosmos.engine.gateway import EngineGateway
+from kosmos.engine.lag import LagMeter
 
 
 @dataclass
@@ -17,3 +18,9 @@ class EngineDeps:
     appliances: Appliances
     settings: Settings
     clock: Callable[[], datetime] = field(default=utcnow)
+    lag: LagMeter | None = None
+
+    def __post_init__(self) -> None:
+        if self.lag is None:
+            self.lag = LagMeter(self.settings.engine_lag_record_seconds,
+                                self.settings.engine_lag_warn_seconds)

@@ -158,6 +158,13 @@ class EngineGateway:
         raw = self._call("endpoints.set", {"updates": [dump(u) for u in updates]}) or {}
         return list(raw.get("changed", []))
 
+    def record_lag(self, region: str, lag_s: float, stale_results: int,
+                   observed_at: datetime) -> bool:
+        raw = self._call("engine.lag", {"region": region, "lag_s": round(lag_s, 3),
+                                        "stale_results": stale_results,
+                                        "observed_at": observed_at.isoformat()}) or {}
+        return bool(raw.get("recorded"))
+
     def append_history(self, entries: list[HistoryEntryCreate]) -> int:
         if not entries:
             return 0

@@ -41,6 +41,7 @@ class HealthPlan:
     history: list[HistoryEntryCreate] = field(default_factory=list)
     moves: list[MemberMove] = field(default_factory=list)
     ignored: int = 0
+    stale: int = 0   # results already older than their freshness window: kept, not news
 
     @property
     def empty(self) -> bool:
@@ -81,9 +82,11 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
             plan.ignored += len(results)   # deleted since the batch was built, or re-scoped
             continue
         key = (member_id, monitor_id, batch.region)
+        window = stale_window(monitor.delay, settings.stale_intervals)
+        plan.stale += sum(1 for r in results if now - r.checked_at > window)
         old = ctx.states.get(key) or new_state(member_id, monitor_id, batch.region, member.project_id)
         new, changes = apply_results(old, results, monitor.max_retries, monitor.max_retries_down)
-        if needs_write(old, new, stale_window(monitor.delay, settings.stale_intervals)):
+        if needs_write(old, new, window):
             plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
         new_states[key] = new
         for ch, gslb_id in ((c, g) for c in changes for g in _gslbs_of(ctx, member.pool_id)):

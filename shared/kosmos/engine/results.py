@@ -26,7 +26,7 @@ from kosmos.engine.breaker_check import cycle_verdict
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.plan import plan_health
 from kosmos.engine.publish import Cause, publish
-from kosmos.errors import StaleVersion, Unavailable
+from kosmos.errors import KosmosError, StaleVersion, Unavailable
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -78,12 +78,33 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             log.info(f"member {move.from_status} -> {move.to_status}",
                      extra={"member_id": move.member_id, "region": batch.region,
                             "status": move.to_status})
-        return {"results": len(batch.results), "ignored": plan.ignored, "writes": len(plan.writes),
+        lag = _note_lag(deps, batch, plan.stale)
+        return {"results": len(batch.results), "ignored": plan.ignored, "stale": plan.stale,
+                "lag_s": lag, "writes": len(plan.writes),
                 "written": written, "moves": len(plan.moves), "gslbs": len(gslb_ids),
                 "published": report.published if report else [],
                 "held": report.held if report else [], "errors": report.errors if report else []}
     raise Unavailable("health state kept changing under concurrent writers; retry the batch",
                       retry_after=1.0)
+
+
+def _note_lag(deps: EngineDeps, batch: CheckResults, stale: int) -> float | None:
+    """Measure how late this batch came (``kosmos.engine.lag``); record it when due.
+
+    The record is a gauge, not part of the batch's outcome: a failure to store
+    it is logged and tried again with the next batch, never redelivers this one.
+    """
+    if not batch.results or deps.lag is None:
+        return None
+    now = deps.clock()
+    lag = max(0.0, (now - max(r.checked_at for r in batch.results)).total_seconds())
+    if deps.lag.observe(batch.region, lag, stale, now):
+        try:
+            deps.gateway.record_lag(batch.region, lag, stale, now)
+        except KosmosError as exc:
+            deps.lag.forget(batch.region)
+            log.info("engine lag not recorded: %s", exc, extra={"region": batch.region})
+    return round(lag, 3)
 
 
 def _may_trip_or_release(gw, plan, settings) -> bool:

@@ -344,3 +344,36 @@ def test_a_users_update_with_the_version_read_before_a_status_change_succeeds(se
     with pytest.raises(StaleVersion):
         build.call("member.update", {"id": a["id"],
                                      "values": {"weight": 3, "version": read["version"]}})
+
+
+def test_engine_lag_keeps_each_regions_newest_record_and_shows_in_gslb_status(setup):
+    build, _, p, _, _ = setup
+    g = build.gslb([p])
+    rec = {"region": "RegionOne", "lag_s": 7.25, "stale_results": 2,
+           "observed_at": "2026-12-01T10:00:05Z"}
+    assert build.call("engine.lag", rec, SYSTEM) == {"recorded": True}
+    assert build.call("engine.lag", {**rec, "region": "RegionTwo", "lag_s": 0.5,
+                                     "stale_results": 0}, SYSTEM) == {"recorded": True}
+    late = {**rec, "lag_s": 1.0, "observed_at": "2026-12-01T10:00:01Z"}   # an older record
+    assert build.call("engine.lag", late, SYSTEM) == {"recorded": False}
+    newer = {**rec, "lag_s": 0.75, "stale_results": 0, "observed_at": "2026-12-01T10:00:09Z"}
+    assert build.call("engine.lag", newer, SYSTEM) == {"recorded": True}
+    tree = build.call("gslb.status", {"id": g["id"]})
+    assert tree["engine_lag"] == [
+        {"region": "RegionOne", "lag_s": 0.75, "stale_results": 0,
+         "observed_at": "2026-12-01T10:00:09Z"},
+        {"region": "RegionTwo", "lag_s": 0.5, "stale_results": 0,
+         "observed_at": "2026-12-01T10:00:05Z"}]
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"region": "Region\x00One"}, "region"), ({"region": ""}, "region"),
+    ({"lag_s": -1}, "lag_s"), ({"lag_s": "soon"}, "lag_s"), ({"stale_results": -3}, "stale_results"),
+    ({"observed_at": "yesterday"}, "observed_at")])
+def test_engine_lag_refuses_bad_records_naming_the_field(setup, bad, field):
+    build = setup[0]
+    rec = {"region": "RegionOne", "lag_s": 1.0, "stale_results": 0,
+           "observed_at": "2026-12-01T10:00:05Z", **bad}
+    with pytest.raises(ValidationError) as err:
+        build.call("engine.lag", rec, SYSTEM)
+    assert field in str(err.value.to_wire())

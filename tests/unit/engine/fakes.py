@@ -49,6 +49,7 @@ class FakeGateway(EngineGateway):
         self.after_write: list = []             # callbacks run once after a health.write: other writers
         self.calls: list[str] = []
         self.health_writes = 0
+        self.lag: dict[str, tuple[float, int, datetime]] = {}   # region → last record
 
     def _enter(self, op: str) -> None:
         self.calls.append(op)
@@ -167,6 +168,11 @@ class FakeGateway(EngineGateway):
                 self.members[m.id] = _update(m, {"endpoints": u.endpoints, "version": m.version + 1})
                 changed.append(m.id)
         return changed
+
+    def record_lag(self, region, lag_s, stale_results, observed_at):
+        self._enter("engine.lag")
+        self.lag[region] = (lag_s, stale_results, observed_at)
+        return True
 
     def append_history(self, entries):
         self._enter("history.append")

@@ -131,3 +131,45 @@ def test_endpoint_updates_republish(world):
     data["endpoints"] = [{"member_id": "a2", "endpoints": ["203.0.113.5"], "observed_at": t(30).isoformat()}]
     engine.handle("kosmos.check.results", data)
     assert served(app) == [A1, "203.0.113.5"]
+
+
+def test_results_that_waited_past_their_freshness_are_kept_but_not_acted_on(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    # Every region's failures reach the engine only 200 s after their checks (stale window
+    # 30 s): the rows keep them, quorum does not count them, and the lag says so.
+    clock.now = t(230)
+    for r in REGIONS:
+        out = engine.handle("kosmos.check.results",
+                            batch(r, [("a1", False, t(20)), ("a1", False, t(30))]))
+        assert out["stale"] == 2 and out["lag_s"] == 200.0
+    assert gw.members["a1"].operating_status.value == "ONLINE"
+    assert served(app) == [A1, A2]
+    assert {k[2]: s.verdict.value for k, s in gw.states.items() if k[0] == "a1"} == \
+        {r: "DOWN" for r in REGIONS}
+    assert {r: gw.lag[r][:2] for r in REGIONS} == {r: (200.0, 2) for r in REGIONS}
+    # the same failures arriving in time are news
+    clock.now = t(41)
+    for r in REGIONS:
+        engine.handle("kosmos.check.results", batch(r, [("a1", False, t(40))]))
+    assert gw.members["a1"].operating_status.value == "OFFLINE"
+
+
+def test_engine_lag_is_recorded_per_region_every_few_seconds_and_at_once_when_late(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)                       # first batches: recorded at once
+    assert {r: gw.lag[r][0] for r in REGIONS} == {r: 1.0 for r in REGIONS}
+    records = gw.calls.count("engine.lag")
+    for s in range(12, 20):                           # 8 more seconds: not due yet
+        all_regions(engine, clock, [("a1", True, t(s))], t(s))
+    assert gw.calls.count("engine.lag") == records
+    clock.now = t(30)                                  # 9 s late: crosses the threshold
+    engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(21))]))
+    assert gw.calls.count("engine.lag") == records + 1 and gw.lag["r1"][0] == 9.0
+    gw.fail_next["engine.lag"] = 1                     # a failed record is not the batch's
+    clock.now = t(32)
+    out = engine.handle("kosmos.check.results", batch("r2", [("a1", True, t(22))]))
+    assert out["lag_s"] == 10.0 and gw.lag["r2"][0] == 1.0
+    clock.now = t(33)
+    engine.handle("kosmos.check.results", batch("r2", [("a1", True, t(23))]))
+    assert gw.lag["r2"][0] == 10.0                     # tried again with the next batch

@@ -2,7 +2,7 @@
 
 gslbs ─< gslb_pools >─ pools ─< pool_members ─< health_states >─ monitors
                         pools ─< pool_monitors >─ monitors
-history, gslb_tombstones
+history, gslb_tombstones, engine_lag (one row per checker region)
 
 Every row carries ``project_id``, ``created_at``/``updated_at`` (UTC) and
 ``version``. On the four resources ``version`` is SQLAlchemy's version
@@ -206,6 +206,18 @@ class TombstoneRow(Stamped, Base):
     fqdn: Mapped[str] = mapped_column(String(255), index=True)
     zone_name: Mapped[str] = mapped_column(String(255))
     appliance: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class EngineLagRow(Base):
+    """How long one region's results last waited for the engine (written every few seconds
+    at most, by whichever engine instance handled them; not a project's row)."""
+
+    __tablename__ = "engine_lag"
+
+    region: Mapped[str] = mapped_column(String(255), primary_key=True)
+    lag_s: Mapped[float] = mapped_column(Float)
+    stale_results: Mapped[int] = mapped_column(Integer, default=0)
+    observed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 RESOURCE_ROWS: dict[str, type[Resource]] = {

@@ -16,6 +16,7 @@ from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, Me
                                         MonitorRow, PoolMonitorRow, PoolRow)
 from kosmos.conductor.ops.common import (IdArgs, OpContext, get_row, op, parse, record,
                                          store_derived)
+from kosmos.conductor.ops.lag import lag_rows
 
 ONLINE, DEGRADED, OFFLINE, NO_MONITOR = "ONLINE", "DEGRADED", "OFFLINE", "NO_MONITOR"
 
@@ -186,4 +187,4 @@ def gslb_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"gslb": record("gslb", gslb),
             "operating_status": gslb_operating_status([p["operating_status"] for p in out]),
             "answers": list(gslb.answers), "answers_changed_at": _iso(gslb.answers_changed_at),
-            "publish_status": gslb.publish_status, "pools": out}
+            "publish_status": gslb.publish_status, "pools": out, "engine_lag": lag_rows(ctx)}
