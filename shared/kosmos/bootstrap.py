@@ -112,6 +112,8 @@ def engine_service(settings: Settings | None = None, *, conductor: ConductorClie
 
     s = settings or get_settings()
     deps = EngineDeps(EngineGateway(conductor or conductor_client(s)), appliances or Appliances(s), s)
+    if s.publisher == "http" and s.broker_url:   # a reconcile's shards go back through the broker
+        deps.publisher = event_publisher(s, source="//kosmos/engine")
     if clock is not None:
         deps.clock = clock
     return EngineService(deps)

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
         1, ge=1, description="Healthy members a pool needs to be chosen over the next priority.")
     engine_retries: int = Field(
         5, ge=1, description="Re-reads after a compare-and-set miss before an event is retried.")
+    reconcile_shard_size: int = Field(
+        500, ge=10, le=1000, description="GSLBs per reconcile event: a reconcile of more is "
+                                         "sent on as events of this many, shared by engine instances.")
     engine_lag_warn_seconds: float = Field(
         5.0, gt=0, description="Warn (and record at once) when results reach the engine later "
                                "than this after their check.")

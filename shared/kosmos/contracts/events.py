@@ -111,10 +111,17 @@ class CheckResults(EventData):
 
 
 class EngineReconcile(EventData):
-    """Cron → engine: compare desired and served answers and repair drift."""
+    """Cron → engine: compare desired and served answers and repair drift.
 
-    scope: Literal["all", "gslb"] = "all"
+    ``all`` (cron) covers every GSLB; when there are more than one shard's worth,
+    the engine handling it sends one ``gslbs`` event per shard (``gslb_ids``) so
+    that no invocation runs long and several instances share the work. ``gslb``
+    is one GSLB, an operator's deliberate release of a held change.
+    """
+
+    scope: Literal["all", "gslb", "gslbs"] = "all"
     gslb_id: str | None = None
+    gslb_ids: list[str] = Field(default_factory=list, max_length=1000)
     scheduled_at: UtcDatetime | None = None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from kosmos.appliances.registry import Appliances
 from kosmos.config import Settings
@@ -19,6 +19,9 @@ class EngineDeps:
     settings: Settings
     clock: Callable[[], datetime] = field(default=utcnow)
     lag: LagMeter | None = None
+    # Where the engine sends events of its own (a reconcile's shards); None: it does the
+    # whole reconcile itself.
+    publisher: Any = None
 
     def __post_init__(self) -> None:
         if self.lag is None:

@@ -158,6 +158,19 @@ class EngineGateway:
         raw = self._call("endpoints.set", {"updates": [dump(u) for u in updates]}) or {}
         return list(raw.get("changed", []))
 
+    def gslb_names(self, limit: int = 1000) -> dict[str, str]:
+        """Every GSLB's id → fqdn, read a page at a time (no trees)."""
+        out: dict[str, str] = {}
+        marker = None
+        while True:
+            args: dict[str, Any] = {"limit": limit, **({"marker": marker} if marker else {})}
+            raw = self._call("gslb.list", args) or {}
+            for g in raw.get("items", []):
+                out[g["id"]] = g["fqdn"]
+            marker = raw.get("next_marker")
+            if not marker:
+                return out
+
     def record_lag(self, region: str, lag_s: float, stale_results: int,
                    observed_at: datetime) -> bool:
         raw = self._call("engine.lag", {"region": region, "lag_s": round(lag_s, 3),

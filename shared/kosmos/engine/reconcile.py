@@ -8,9 +8,17 @@ The circuit breaker applies across all GSLBs. Scope ``gslb`` does the same for
 one GSLB and bypasses the breaker: it is how an operator releases a held
 change deliberately. An appliance that is down leaves its GSLBs in ERROR (and
 tombstones unacknowledged) and the next reconcile after it is back converges.
+
+Sharding: with a publisher and more GSLBs than ``reconcile_shard_size``, the
+``all`` event removes deleted names and then only sends one ``gslbs`` event per
+shard of ids (read as a plain list, no trees); each shard is reconciled like
+``all`` (breaker included) by whichever engine instance receives it. Shard
+events carry the cron's ``scheduled_at``, so a redelivered ``all`` sends the
+same shards again and they change nothing more.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from kosmos.contracts.events import ENGINE_RECONCILE, EngineReconcile
@@ -28,14 +36,21 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
     gw = deps.gateway
     if req.scope == "gslb" and not req.gslb_id:
         raise ValidationError("gslb_id is required when scope is 'gslb'", field="gslb_id")
+    if req.scope == "gslbs" and not req.gslb_ids:
+        raise ValidationError("gslb_ids is required when scope is 'gslbs'", field="gslb_ids")
     now = deps.clock()
-    trees = gw.trees([req.gslb_id] if req.scope == "gslb" else None)   # type: ignore[list-item]
+    if req.scope == "all" and deps.publisher is not None:
+        names = gw.gslb_names()
+        if len(names) > deps.settings.reconcile_shard_size:
+            return _send_shards(req, deps, names, req.scheduled_at or now)
+    ids = {"gslb": [req.gslb_id], "gslbs": req.gslb_ids}.get(req.scope)
+    trees = gw.trees(ids)   # type: ignore[arg-type]
     removed = remove_deleted_names(deps, {t.gslb.fqdn for t in trees}) if req.scope == "all" else 0
     key = (req.scheduled_at or now).isoformat()
     cause = Cause(ENGINE_RECONCILE, f"reconcile:{key}", req.scheduled_at or now,
                   {"scope": req.scope})
     verdict = cycle_verdict(gw.breaker_view(deps.settings.circuit_breaker_monitor_window), [],
-                            deps.settings) if req.scope == "all" else NOT_TRIPPED
+                            deps.settings) if req.scope != "gslb" else NOT_TRIPPED
     reader = ServedReader(deps.appliances)
     report = publish(gw, deps.appliances, deps.settings, trees, cause, breaker=verdict,
                      read_back=reader, clock=deps.clock, skip_conflicts=True)
@@ -45,6 +60,22 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
     return {"gslbs": len(trees), "drift": report.drift, "published": report.published,
             "held": report.held, "errors": report.errors, "conflicts": report.conflicts,
             "tombstones_removed": removed, "zone_listings": reader.listings}
+
+
+def _send_shards(req: EngineReconcile, deps: EngineDeps, names: dict[str, str],
+                 when: datetime) -> dict[str, Any]:
+    removed = remove_deleted_names(deps, set(names.values()))
+    ids = sorted(names)
+    size = deps.settings.reconcile_shard_size
+    shards = [ids[i:i + size] for i in range(0, len(ids), size)]
+    for n, chunk in enumerate(shards):
+        deps.publisher.publish(ENGINE_RECONCILE,
+                               EngineReconcile(scope="gslbs", gslb_ids=chunk, scheduled_at=when),
+                               event_id=f"reconcile:{when.isoformat()}:{n}",
+                               subject=f"shard/{n + 1}/{len(shards)}")
+    log.info("reconcile sent as shards",
+             extra={"status": f"{len(ids)} gslbs in {len(shards)} shards of up to {size}"})
+    return {"gslbs": len(ids), "shards": len(shards), "tombstones_removed": removed}
 
 
 def remove_deleted_names(deps: EngineDeps, live: set[str]) -> int:

@@ -132,8 +132,10 @@ class Platform:
         # One engine worker: results are applied in arrival order, as a single consumer
         # would, instead of racing each other into compare-and-set retries.
         self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60), workers=1)
+        # Two reconcile workers: a large reconcile's shards are shared, as several
+        # engine instances would share them.
         self.queue.subscribe(ENGINE_RECONCILE_LANE,
-                             http_delivery(self.functions[ENGINE].url, 600), workers=1)
+                             http_delivery(self.functions[ENGINE].url, 600), workers=2)
         for region in opts.regions:
             # A batch probes for the length of a tick; more workers let the next tick's
             # batch start while the last one finishes.

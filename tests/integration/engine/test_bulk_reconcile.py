@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dns.rcode
 
+from kosmos.adapters.publisher import InMemoryPublisher
+
 from .conftest import ZONE
 
 def test_a_thousand_names_one_listing_and_only_the_drift_repaired(rig, db_url):
@@ -37,3 +39,31 @@ def test_a_thousand_names_one_listing_and_only_the_drift_repaired(rig, db_url):
     assert store.get(names[120]).ttl == 30
     assert rig.resolve("stray.example.com.") == (dns.rcode.NOERROR, ["203.0.113.9"])
     assert rig.engine.handle("kosmos.engine.reconcile", {"scope": "all"})["drift"] == []
+
+
+def test_a_sharded_reconcile_repairs_the_same_drift_shard_by_shard(rig, db_url):
+    N = 120 if db_url.startswith("postgresql") else 250
+    mon = rig.call("monitor.create", {"values": {"type": "TCP", "delay": 10}})["id"]
+    pool = rig.call("pool.create", {"values": {"name": "p", "monitor_ids": [mon]}})["id"]
+    rig.call("member.create", {"values": {"pool_id": pool, "address": "192.0.2.1", "port": 80}})
+    names = [f"s{i}.example.com." for i in range(N)]
+    for name in names:
+        rig.call("gslb.create", {"values": {"fqdn": name, "zone_name": ZONE, "ttl": 30,
+                                            "pools": [{"pool_id": pool, "priority": 1}]}})
+    deps = rig.engine.deps
+    deps.settings = deps.settings.model_copy(update={"reconcile_shard_size": 50})
+    deps.publisher = bus = InMemoryPublisher()
+    out = rig.engine.handle("kosmos.engine.reconcile", {"scope": "all"})
+    assert out["gslbs"] == N and out["shards"] == -(-N // 50)
+    shards = [e.data for e in bus.events]
+    assert sorted(i for d in shards for i in d["gslb_ids"]) == sorted(
+        g["id"] for g in rig.call("gslb.list", {"limit": 1000})["items"])
+    published = [g for d in shards
+                 for g in rig.engine.handle("kosmos.engine.reconcile", d)["published"]]
+    assert len(published) == N
+    broken = names[::7]
+    for name in broken:
+        rig.dns.store.delete(name)
+    drift = [g for d in shards for g in rig.engine.handle("kosmos.engine.reconcile", d)["drift"]]
+    assert len(drift) == len(broken)
+    assert all(rig.resolve(n) == (dns.rcode.NOERROR, ["192.0.2.1"]) for n in broken)

@@ -115,6 +115,10 @@ class FakeGateway(EngineGateway):
             out.append(GslbTree(gslb=g, pools=pools))
         return out
 
+    def gslb_names(self, limit=1000):
+        self._enter("gslb.list")
+        return {g.id: g.fqdn for g in self.gslbs.values()}
+
     def set_answer(self, gslb_id, answers, answer_reason, publish_status, publish_reason=None,
                    published_at=None, history=()):
         self._enter("gslb.set_answer")

@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from kosmos.adapters.publisher import InMemoryPublisher
 from kosmos.contracts.conductor import Tombstone
-from kosmos.errors import Unavailable
+from kosmos.errors import Unavailable, ValidationError
 
 from .conftest import REGIONS
-from .fakes import T0, batch
+from .fakes import T0, Clock, FakeGateway, batch, make_engine
 
 A1, A2, B1 = "192.0.2.1", "192.0.2.2", "198.51.100.1"
 FQDN, ZONE = "www.example.com.", "example.com."
@@ -210,7 +211,6 @@ def test_one_region_of_endpoints_going_dark_is_not_held(world):
 
 def test_scoped_reconcile_needs_an_id(world):
     gw, clock, engine, app = world
-    from kosmos.errors import ValidationError
     with pytest.raises(ValidationError) as err:
         engine.handle("kosmos.engine.reconcile", {"scope": "gslb"})
     assert err.value.field == "gslb_id"
@@ -252,3 +252,43 @@ def test_reconcile_skips_a_gslb_another_writer_holds_and_does_the_rest(world):
     out = reconcile(engine)
     assert out["conflicts"] == ["g1"] and out["published"] == ["g2"]
     assert reconcile(engine)["published"] == ["g1"]
+
+
+def test_a_large_reconcile_is_sent_on_as_shards_that_each_repair_their_part():
+    gw = FakeGateway()
+    gw.add_monitor("mon")
+    gw.add_pool("A")
+    gw.add_member("a1", "A", A1)
+    for i in range(25):
+        gw.add_gslb(f"g{i:02d}", f"n{i}.example.com.", [("A", 1)])
+    gw.tombs["t1"] = Tombstone(id="t1", project_id="proj", gslb_id="gone",
+                               fqdn="gone.example.com.", zone_name=ZONE, created_at=T0)
+    engine, app = make_engine(gw, Clock(), regions=["r1"], reconcile_shard_size=10)
+    app.set_answer("gone.example.com.", ZONE, ["10.0.0.1"], 30)
+    bus = InMemoryPublisher()
+    engine.deps.publisher = bus
+    at = "2026-12-01T10:00:00Z"
+    out = reconcile(engine, scheduled_at=at)
+    assert out == {"gslbs": 25, "shards": 3, "tombstones_removed": 1}
+    assert "gslb.trees" not in gw.calls                               # no trees for the 'all'
+    shards = bus.of_type("kosmos.engine.reconcile")
+    assert [len(e.data["gslb_ids"]) for e in shards] == [10, 10, 5]
+    assert sorted(i for e in shards for i in e.data["gslb_ids"]) == sorted(gw.gslbs)
+    assert len({e.id for e in shards}) == 3
+    reconcile(engine, scheduled_at=at)                                  # redelivered: same shards
+    assert [e.id for e in bus.of_type("kosmos.engine.reconcile")[3:]] == [e.id for e in shards]
+    published = []
+    for e in shards:                                                    # any instance, any order
+        published += engine.handle("kosmos.engine.reconcile", e.data)["published"]
+    assert sorted(published) == sorted(gw.gslbs)
+    assert all(app.get_answer(f"n{i}.example.com.", ZONE).addresses == [A1] for i in range(25))
+    assert app.get_answer("gone.example.com.", ZONE).addresses == []
+    assert engine.handle("kosmos.engine.reconcile", shards[0].data)["published"] == []
+
+
+def test_a_small_reconcile_or_one_without_a_publisher_is_done_in_place(world):
+    gw, clock, engine, app = world
+    engine.deps.publisher = InMemoryPublisher()
+    assert reconcile(engine)["published"] == ["g1"] and not engine.deps.publisher.events
+    with pytest.raises(ValidationError, match="gslb_ids"):
+        engine.handle("kosmos.engine.reconcile", {"scope": "gslbs"})

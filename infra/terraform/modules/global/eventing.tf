@@ -1,5 +1,6 @@
-# The global broker: kosmos.engine.reconcile from cron, and kosmos.check.results
-# from checkers that publish here, both to the engine.
+# The global broker: kosmos.engine.reconcile from cron (and its shards from the
+# engine), kosmos.engine.decide from the conductor, and kosmos.check.results from
+# checkers that publish here, all to the engine.
 #
 # A PingSource always emits type dev.knative.sources.ping (ceOverrides may add
 # extensions but not change the type), so its events carry the Kosmos type in
@@ -70,6 +71,24 @@ resource "kubernetes_manifest" "trigger_reconcile" {
     spec = {
       broker     = kubernetes_manifest.broker.manifest.metadata.name
       filter     = { attributes = { type = local.ping_type, kosmostype = "kosmos.engine.reconcile" } }
+      subscriber = { ref = local.engine_ref }
+    }
+  }
+}
+
+# A reconcile's shards, sent by the engine itself (plain kosmos.engine.reconcile events,
+# not pings): any engine instance takes each.
+resource "kubernetes_manifest" "trigger_reconcile_shards" {
+  manifest = {
+    apiVersion = "eventing.knative.dev/v1"
+    kind       = "Trigger"
+    metadata = {
+      name      = "${var.prefix}-engine-reconcile-shards"
+      namespace = local.namespace
+    }
+    spec = {
+      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      filter     = { attributes = { type = "kosmos.engine.reconcile" } }
       subscriber = { ref = local.engine_ref }
     }
   }

@@ -73,6 +73,9 @@ module "engine" {
     KOSMOS_APPLIANCE       = var.appliance
     KOSMOS_CLOUD           = local.cloud_name
     KOSMOS_LOG_LEVEL       = var.log_level
+    # A large reconcile is sent on as shards (kosmos.engine.reconcile) through the broker.
+    KOSMOS_PUBLISHER  = "http"
+    KOSMOS_BROKER_URL = module.names.global_broker_url
   }
 
   secret_env = {
