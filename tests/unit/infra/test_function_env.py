@@ -19,7 +19,8 @@ REQUIRED = {
     "conductor": {"database_url", "database_auto_migrate", "conductor_token", "publisher",
                   "broker_url"},
     "checker": {"region", "conductor_url", "conductor_token", "broker_url", "publisher", "tick_period", "cloud"},
-    "engine": {"conductor_url", "conductor_token", "regions", "appliance", "quorum", "stale_intervals", "cloud"},
+    "engine": {"conductor_url", "conductor_token", "regions", "appliance", "quorum", "stale_intervals", "cloud",
+               "publisher", "broker_url"},
 }
 # Settings whose values are secrets: only ever from a Kubernetes Secret.
 SECRET_SETTINGS = {"database_url", "conductor_token", "powerdns_api_key"}
