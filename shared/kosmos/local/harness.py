@@ -76,6 +76,14 @@ class _Ok(BaseHTTPRequestHandler):
         pass
 
 
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A TCP check connects and hangs up at once: that is its way, not an error."""
+
+
 class Endpoint:
     """An HTTP endpoint on ``address:port`` answering 200; ``stop`` makes it refuse connections."""
 
@@ -85,9 +93,7 @@ class Endpoint:
         self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> "Endpoint":
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer((self.address, self.port), _Ok)
-        self._server.daemon_threads = True
+        self._server = _Quiet((self.address, self.port), _Ok)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
