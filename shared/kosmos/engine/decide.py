@@ -33,6 +33,8 @@ log = get_logger(__name__)
 
 def handle_decide(req: EngineDecide, deps: EngineDeps) -> dict[str, Any]:
     gw, settings = deps.gateway, deps.settings
+    if deps.steady is not None:   # monitors or pools may have changed: read rows afresh
+        deps.steady.forget_all()
     change = req.cause.model_dump(mode="json")
     trigger = {"change": change}
     for _attempt in range(settings.engine_retries):

@@ -10,6 +10,7 @@ from kosmos.config import Settings
 from kosmos.contracts.common import utcnow
 from kosmos.engine.gateway import EngineGateway
 from kosmos.engine.lag import LagMeter
+from kosmos.engine.steady import SteadyCache
 
 
 @dataclass
@@ -19,6 +20,7 @@ class EngineDeps:
     settings: Settings
     clock: Callable[[], datetime] = field(default=utcnow)
     lag: LagMeter | None = None
+    steady: SteadyCache | None = field(default_factory=SteadyCache)
     # Where the engine sends events of its own (a reconcile's shards); None: it does the
     # whole reconcile itself.
     publisher: Any = None

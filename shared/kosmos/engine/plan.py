@@ -20,6 +20,7 @@ from kosmos.contracts.history import HistoryEntryCreate, SubjectType
 from kosmos.domain.health import apply_results, needs_write, new_state
 from kosmos.domain.quorum import NO_MONITOR, MemberDecision, MonitorRule, decide_member, stale_window
 from kosmos.engine.gateway import EngineContext
+from kosmos.engine.steady import Known
 
 _KEEP_PREFIXES = ("keeping ", "no verdict yet")
 
@@ -42,6 +43,8 @@ class HealthPlan:
     moves: list[MemberMove] = field(default_factory=list)
     ignored: int = 0
     stale: int = 0   # results already older than their freshness window: kept, not news
+    # Each row as stored once ``writes`` are written, for the steady-state fast path.
+    known: dict[tuple[str, str, str], Known] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -86,8 +89,12 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         plan.stale += sum(1 for r in results if now - r.checked_at > window)
         old = ctx.states.get(key) or new_state(member_id, monitor_id, batch.region, member.project_id)
         new, changes = apply_results(old, results, monitor.max_retries, monitor.max_retries_down)
+        stored = old
         if needs_write(old, new, window):
             plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
+            stored = new.model_copy(update={"version": old.version + 1})
+        if stored.version:
+            plan.known[key] = Known(stored, monitor.max_retries, monitor.max_retries_down, window)
         new_states[key] = new
         for ch, gslb_id in ((c, g) for c in changes for g in _gslbs_of(ctx, member.pool_id)):
             plan.history.append(HistoryEntryCreate(

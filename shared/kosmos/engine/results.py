@@ -1,6 +1,9 @@
 """``kosmos.check.results``: thresholds, quorum, answers, then the health write.
 
 Steps for one batch (one region's results):
+0. results that would change nothing (the row as this instance knows it, counts
+   capped, no heartbeat due) are set aside without a read (``kosmos.engine.steady``);
+   a batch of only those costs no conductor call;
 1. endpoint updates (neutron members) go to ``endpoints.set``;
 2. ``engine.context`` reads the members, their pools, monitors and every
    regional state row; ``plan_health`` applies the results;
@@ -38,9 +41,17 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     reported = [u.member_id for u in batch.endpoints]
     if batch.endpoints:
         gw.set_endpoints(batch.endpoints)
-    member_ids = {r.member_id for r in batch.results} | set(reported)
-    if not member_ids:
-        return {"results": 0}
+    now = deps.clock()
+    results, quiet = (deps.steady.split(batch.region, batch.results, now) if deps.steady is not None
+                      else (batch.results, []))
+    quiet_stale = sum(1 for r, window in quiet if now - r.checked_at > window)
+    member_ids = {r.member_id for r in results} | set(reported)
+    if not member_ids:   # steady state: nothing to read, write or decide
+        return {"results": len(batch.results), "steady": len(quiet), "ignored": 0,
+                "stale": quiet_stale, "lag_s": _note_lag(deps, batch, quiet_stale), "writes": 0,
+                "written": 0, "moves": 0, "gslbs": 0, "published": [], "held": [], "errors": []}
+    if quiet:
+        batch = batch.model_copy(update={"results": results})
     for _attempt in range(settings.engine_retries):
         ctx = gw.context(member_ids)
         plan = plan_health(ctx, batch, deps.clock(), settings)
@@ -72,14 +83,17 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
         except StaleVersion:
             log.info("state moved meanwhile; re-reading", extra={"region": batch.region})
             continue
+        if deps.steady is not None:
+            deps.steady.remember(plan.known)
         if plan.moves and cause is not None:
             _settle(deps, gslb_ids, cause, verdict)
         for move in plan.moves:
             log.info(f"member {move.from_status} -> {move.to_status}",
                      extra={"member_id": move.member_id, "region": batch.region,
                             "status": move.to_status})
-        lag = _note_lag(deps, batch, plan.stale)
-        return {"results": len(batch.results), "ignored": plan.ignored, "stale": plan.stale,
+        lag = _note_lag(deps, batch, plan.stale + quiet_stale)
+        return {"results": len(batch.results) + len(quiet), "steady": len(quiet),
+                "ignored": plan.ignored, "stale": plan.stale + quiet_stale,
                 "lag_s": lag, "writes": len(plan.writes),
                 "written": written, "moves": len(plan.moves), "gslbs": len(gslb_ids),
                 "published": report.published if report else [],

@@ -8,7 +8,7 @@ import pytest
 from kosmos.errors import ValidationError
 
 from .conftest import REGIONS
-from .fakes import T0, batch
+from .fakes import T0, batch, make_engine
 
 A1, A2, B1 = "192.0.2.1", "192.0.2.2", "198.51.100.1"
 
@@ -148,10 +148,10 @@ def test_results_that_waited_past_their_freshness_are_kept_but_not_acted_on(worl
     assert {k[2]: s.verdict.value for k, s in gw.states.items() if k[0] == "a1"} == \
         {r: "DOWN" for r in REGIONS}
     assert {r: gw.lag[r][:2] for r in REGIONS} == {r: (200.0, 2) for r in REGIONS}
-    # the same failures arriving in time are news
-    clock.now = t(41)
+    # failures arriving in time are news
+    clock.now = t(241)
     for r in REGIONS:
-        engine.handle("kosmos.check.results", batch(r, [("a1", False, t(40))]))
+        engine.handle("kosmos.check.results", batch(r, [("a1", False, t(240))]))
     assert gw.members["a1"].operating_status.value == "OFFLINE"
 
 
@@ -173,3 +173,38 @@ def test_engine_lag_is_recorded_per_region_every_few_seconds_and_at_once_when_la
     clock.now = t(33)
     engine.handle("kosmos.check.results", batch("r2", [("a1", True, t(23))]))
     assert gw.lag["r2"][0] == 10.0                     # tried again with the next batch
+
+
+def test_steady_results_skip_the_conductor_until_a_heartbeat_is_due(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    reads = gw.calls.count("engine.context")
+    outs = []
+    for s in (20, 30, 40, 50):          # window 30 s: a heartbeat is due 15 s after a write
+        clock.now = t(s + 1)
+        outs.append(engine.handle("kosmos.check.results",
+                                  batch("r1", [(m, True, t(s)) for m in ("a1", "a2", "b1")])))
+    assert [o["steady"] for o in outs] == [3, 0, 3, 0]   # rows written at 10 s, 30 s, 50 s
+    assert gw.calls.count("engine.context") == reads + 2
+    # a failure is never steady: it goes the full way at once
+    clock.now = t(61)
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(60))]))
+    assert out["steady"] == 0 and gw.calls.count("engine.context") == reads + 3
+
+
+def test_a_row_another_instance_wrote_is_read_again_within_half_a_freshness_window(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)          # this instance wrote a1's rows UP at 10 s
+    other, _ = make_engine(gw, clock, regions=REGIONS)
+    for s in (11, 13):                   # another instance sees a1 fail in every region
+        all_regions(other, clock, [("a1", False, t(s))], t(s))
+    assert gw.members["a1"].operating_status.value == "OFFLINE"
+    # This instance's memory (UP at 10 s) is out of date: a success at 15 s looks steady
+    # to it and is set aside; the row stays as the other instance wrote it.
+    clock.now = t(16)
+    assert engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(15))]))["steady"] == 1
+    assert gw.states[("a1", "mon", "r1")].consecutive_ok == 0
+    # Half a freshness window (15 s) after the remembered check, it reads the row again.
+    clock.now = t(26)
+    assert engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(25))]))["steady"] == 0
+    assert gw.states[("a1", "mon", "r1")].consecutive_ok == 1
