@@ -1,7 +1,9 @@
 """The in-process queue: at-least-once delivery with retries and a dead-letter list.
 
 Each subscriber has its own worker threads, so a long ``kosmos.check.batch``
-(which probes for the length of a tick) never delays the engine. A delivery
+(which probes for the length of a tick) never delays the engine. An event
+leaves its subscriber's queue only when one of those workers is free, so the
+queue's ``waiting`` and ``lag_s`` are the real backlog, as a broker's are. A delivery
 that raises is retried with exponential backoff; after ``max_attempts`` it is
 moved to ``dead_letters`` and logged, as a broker's dead-letter sink would.
 """
@@ -37,6 +39,7 @@ class _Subscriber:
     name: str
     handler: Handler
     pool: ThreadPoolExecutor
+    workers: int
 
 
 class EventQueue:
@@ -52,7 +55,7 @@ class EventQueue:
         self.delivered = 0
         self.retried = 0
         self._subs: dict[str, _Subscriber] = {}
-        self._heap: list[tuple[float, int, str, Envelope, int]] = []
+        self._heaps: dict[str, list[tuple[float, int, Envelope, int]]] = {}   # per subscriber
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._inflight = 0
@@ -67,7 +70,8 @@ class EventQueue:
         if name in self._subs:
             raise ValueError(f"subscriber {name!r} already exists")
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"q-{name}")
-        self._subs[name] = _Subscriber(name, handler, pool)
+        self._subs[name] = _Subscriber(name, handler, pool, workers)
+        self._heaps[name] = []
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._dispatch, name="queue-dispatch", daemon=True)
@@ -103,7 +107,7 @@ class EventQueue:
 
     def pending(self) -> int:
         with self._cond:
-            return len(self._heap) + self._inflight
+            return sum(len(h) for h in self._heaps.values()) + self._inflight
 
     def lanes(self) -> dict[str, dict[str, float | int]]:
         """Per subscriber: events waiting and how long the oldest has waited (its lag, s)."""
@@ -111,18 +115,19 @@ class EventQueue:
         with self._cond:
             out = {name: {"waiting": 0, "in_flight": self._busy.get(name, 0), "lag_s": 0.0}
                    for name in self._subs}
-            for due, _, name, env, attempt in self._heap:
+            for name, heap in self._heaps.items():
                 lane = out[name]
-                lane["waiting"] += 1
-                queued = self._queued_at.get(env.id, due)
-                lane["lag_s"] = max(lane["lag_s"], round(max(0.0, now - queued), 3))
+                for due, _, env, _attempt in heap:
+                    lane["waiting"] += 1
+                    queued = self._queued_at.get(env.id, due)
+                    lane["lag_s"] = max(lane["lag_s"], round(max(0.0, now - queued), 3))
             return out
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block until nothing is queued or in flight (tests); False on timeout."""
         end = time.monotonic() + timeout
         with self._cond:
-            while self._heap or self._inflight:
+            while any(self._heaps.values()) or self._inflight:
                 left = end - time.monotonic()
                 if left <= 0:
                     return False
@@ -133,21 +138,40 @@ class EventQueue:
     def _push(self, subscriber: str, env: Envelope, attempt: int, delay: float) -> None:
         with self._cond:
             self._queued_at.setdefault(env.id, self.clock())
-            heapq.heappush(self._heap, (self.clock() + delay, next(self._seq), subscriber, env, attempt))
+            heapq.heappush(self._heaps[subscriber], (self.clock() + delay, next(self._seq), env, attempt))
             self._cond.notify_all()
+
+    def _ready(self) -> tuple[list[tuple[str, Envelope, int]], float]:
+        """Due events of subscribers with a free worker (taken off their queues), and how
+        long to wait when there are none. Called with the lock held."""
+        now, out, wait = self.clock(), [], 0.1
+        for name, heap in self._heaps.items():
+            free = self._subs[name].workers - self._busy.get(name, 0)
+            while heap and free > 0 and heap[0][0] <= now:
+                _, _, env, attempt = heapq.heappop(heap)
+                out.append((name, env, attempt))
+                free -= 1
+                self._inflight += 1
+                self._busy[name] = self._busy.get(name, 0) + 1
+            if heap and free > 0:
+                wait = min(wait, heap[0][0] - now)
+        return out, max(0.0, wait)
 
     def _dispatch(self) -> None:
         while True:
             with self._cond:
-                while not self._stopped and (not self._heap or self._heap[0][0] > self.clock()):
-                    wait = (self._heap[0][0] - self.clock()) if self._heap else None
-                    self._cond.wait(min(wait, 0.1) if wait is not None else 0.1)
+                ready, wait = self._ready()
+                while not self._stopped and not ready:
+                    self._cond.wait(wait)
+                    ready, wait = self._ready()
                 if self._stopped:
+                    for name, env, attempt in ready:   # not started: back where they were
+                        self._inflight -= 1
+                        self._busy[name] -= 1
+                        heapq.heappush(self._heaps[name], (self.clock(), next(self._seq), env, attempt))
                     return
-                _, _, name, env, attempt = heapq.heappop(self._heap)
-                self._inflight += 1
-                self._busy[name] = self._busy.get(name, 0) + 1
-            self._subs[name].pool.submit(self._deliver, name, env, attempt)
+            for name, env, attempt in ready:
+                self._subs[name].pool.submit(self._deliver, name, env, attempt)
 
     def _deliver(self, name: str, env: Envelope, attempt: int) -> None:
         try:

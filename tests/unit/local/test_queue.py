@@ -137,3 +137,25 @@ def test_lanes_report_what_waits_and_for_how_long():
     lanes = q.lanes()   # not started: both wait
     assert lanes["engine"] == {"waiting": 2, "in_flight": 0, "lag_s": 3.5}
     assert lanes["engine-reconcile"] == {"waiting": 0, "in_flight": 0, "lag_s": 0.0}
+
+
+def test_a_busy_lane_keeps_its_backlog_in_the_queue_where_it_shows():
+    gate = threading.Event()
+    q = EventQueue()
+    q.subscribe("engine", lambda e: gate.wait(5), workers=1)
+    q.start()
+    try:
+        for _ in range(5):
+            q.put("engine", Envelope(type="t", data={}))
+        deadline = time.monotonic() + 2
+        while q.lanes()["engine"]["in_flight"] != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        lane = q.lanes()["engine"]
+        # one with the worker, four waiting (not handed to the worker pool's own queue)
+        assert (lane["in_flight"], lane["waiting"]) == (1, 4) and lane["lag_s"] >= 0.2
+        gate.set()
+        assert q.wait_idle(5) and q.delivered == 5
+    finally:
+        gate.set()
+        q.stop()
