@@ -33,12 +33,12 @@ log = get_logger(__name__)
 
 def handle_decide(req: EngineDecide, deps: EngineDeps) -> dict[str, Any]:
     gw, settings = deps.gateway, deps.settings
-    if deps.steady is not None:   # monitors or pools may have changed: read rows afresh
-        deps.steady.forget_all()
     change = req.cause.model_dump(mode="json")
     trigger = {"change": change}
     for _attempt in range(settings.engine_retries):
         trees = gw.trees(sorted(set(req.gslb_ids)))
+        if deps.steady is not None:   # their monitors or pools may have changed: read afresh
+            deps.steady.forget({m.id for t in trees for p in t.pools for m in p.members})
         removed = remove_deleted_names(deps, {t.gslb.fqdn for t in trees})
         now = deps.clock()
         member_ids = {m.id for t in trees for p in t.pools for m in p.members}

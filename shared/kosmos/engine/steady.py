@@ -11,8 +11,8 @@ or move anything, or that this instance has not seen, takes the full path.
 The memory may lag a row that another engine instance wrote, but never for
 long: once half the freshness window has passed since the remembered check,
 ``needs_write`` says a heartbeat is due and the full path reads the row again.
-A user's change (``kosmos.engine.decide``) empties it, as monitors or pools may
-have changed.
+A user's change (``kosmos.engine.decide``) makes it forget the members of the
+GSLBs concerned, whose monitors or pools may have changed.
 """
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ class Known:
 class SteadyCache:
     def __init__(self, limit: int = 200_000):
         self.limit = limit
-        self._known: dict[Key, Known] = {}
+        self._known: dict[str, dict[tuple[str, str], Known]] = {}   # member → (monitor, region)
+        self._size = 0
         self._lock = threading.Lock()
 
     def split(self, region: str, results: list[CheckResult], now: datetime
@@ -54,7 +55,7 @@ class SteadyCache:
         full: list[CheckResult] = []
         quiet: list[tuple[CheckResult, timedelta]] = []
         with self._lock:
-            known = {k: self._known.get(k) for k in grouped}
+            known = {k: self._known.get(k[0], {}).get(k[1:]) for k in grouped}
         for key, rs in grouped.items():
             k = known[key]
             checked = k.state.last_checked_at if k is not None else None
@@ -68,13 +69,19 @@ class SteadyCache:
 
     def remember(self, rows: dict[Key, Known]) -> None:
         with self._lock:
-            if len(self._known) + len(rows) > self.limit:
+            if self._size + len(rows) > self.limit:
                 self._known.clear()
-            self._known.update(rows)
+                self._size = 0
+            for (member, monitor, region), known in rows.items():
+                by_member = self._known.setdefault(member, {})
+                self._size += (monitor, region) not in by_member
+                by_member[(monitor, region)] = known
 
-    def forget_all(self) -> None:
+    def forget(self, member_ids: set[str]) -> None:
+        """These members' rows are read afresh next time (their monitors or pools changed)."""
         with self._lock:
-            self._known.clear()
+            for m in member_ids:
+                self._size -= len(self._known.pop(m, {}))
 
     def __len__(self) -> int:
-        return len(self._known)
+        return self._size

@@ -208,3 +208,15 @@ def test_a_row_another_instance_wrote_is_read_again_within_half_a_freshness_wind
     clock.now = t(26)
     assert engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(25))]))["steady"] == 0
     assert gw.states[("a1", "mon", "r1")].consecutive_ok == 1
+
+
+def test_a_users_change_makes_the_engine_read_its_members_rows_afresh(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    clock.now = t(21)
+    assert engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(20))]))["steady"] == 1
+    cause = {"op": "monitor.update", "resource": "monitor", "resource_id": "mon",
+             "at": clock().isoformat()}
+    engine.handle("kosmos.engine.decide", {"gslb_ids": ["g1"], "cause": cause})
+    clock.now = t(23)
+    assert engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(22))]))["steady"] == 0
