@@ -20,6 +20,7 @@ from kosmos.adapters.publisher import Publisher
 from kosmos.checker.batch import BatchStats, Discover, run_batch
 from kosmos.checker.lag import LagMeter
 from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.due import DueChecks
 from kosmos.checker.tick import TickOutcome, handle_tick
 from kosmos.checks.base import Check
 from kosmos.checks.guard import Guard
@@ -54,6 +55,7 @@ class CheckerService:
         self.discover = discover
         self.checker_id = checker_id or settings.checker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.loop_factory = loop_factory
+        self.due = DueChecks(conductor)
 
     def handle(self, event_type: str, data: dict[str, Any]) -> TickOutcome | BatchStats:
         if event_type == CHECK_TICK:
@@ -67,7 +69,7 @@ class CheckerService:
         tick = _parse(CheckTick, data)
         return handle_tick(tick, self.conductor, self.publisher,
                            batch_size=self.settings.batch_size,
-                           batch_max_rate=self.settings.batch_max_rate)
+                           batch_max_rate=self.settings.batch_max_rate, due=self.due)
 
     def on_batch(self, data: dict[str, Any]) -> BatchStats:
         batch = _parse(CheckBatch, data)

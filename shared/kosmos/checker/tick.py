@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.publisher import Publisher
+from kosmos.checker.due import DueChecks
 from kosmos.checker.sharding import batch_id, shard
 from kosmos.contracts.common import utcnow
-from kosmos.contracts.conductor import CallContext
-from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckSpec, CheckTick
-from kosmos.errors import Unavailable
+from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -34,19 +33,19 @@ class TickOutcome:
 
 def handle_tick(tick: CheckTick, conductor: ConductorClient, publisher: Publisher, *,
                 batch_size: int, batch_max_rate: float,
-                now: datetime | None = None) -> TickOutcome:
-    """Publish one ``kosmos.check.batch`` per shard of the region's due checks."""
+                now: datetime | None = None, due: DueChecks | None = None) -> TickOutcome:
+    """Publish one ``kosmos.check.batch`` per shard of the region's due checks.
+
+    ``due`` (a warm instance's) reuses the last list while the conductor says it is
+    unchanged; without it every tick reads the list in full.
+    """
     now = now or utcnow()
     window_start = tick.scheduled_at
     deadline = window_start + timedelta(seconds=tick.period)
     if now >= deadline:
         log.warning("tick arrived after its window; skipped", extra={"region": tick.region})
         return TickOutcome(tick.region, 0, [], "window already over")
-    answer = conductor.call("checks.due", {"region": tick.region},
-                            CallContext.system(request_id=f"tick:{tick.region}"))
-    if not isinstance(answer, dict) or not isinstance(answer.get("checks"), list):
-        raise Unavailable("conductor answered checks.due without a 'checks' list")
-    specs = [CheckSpec.model_validate(c) for c in answer["checks"]]
+    specs = (due or DueChecks(conductor))(tick.region)
     ids = []
     for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate)):
         batch = CheckBatch(region=tick.region, batch_id=batch_id(tick.region, window_start, index),

@@ -39,8 +39,10 @@ Status and history (read)
                 HistoryEntry, newest first
 
 Checker
-  checks.due            {region} → {"checks": [CheckSpec]}: every (member, monitor) of
-                        every pool probed from ``region`` (pool.regions null or holds it)
+  checks.due            {region, known?} → {"checks": [CheckSpec], "fingerprint"}: every
+                        (member, monitor) of every pool probed from ``region`` (pool.regions
+                        null or holds it); with ``known`` equal to the current fingerprint
+                        → {"unchanged": true, "fingerprint"} (one statement)
   endpoints.set         {updates: [EndpointUpdate]} → {"changed": [member_id]}; writes
                         only members whose endpoints or status changed; older
                         ``observed_at`` than stored changes nothing; does not

@@ -9,7 +9,7 @@ from kosmos.appliances.registry import Appliances
 from kosmos.config import Settings
 from kosmos.contracts.common import utcnow
 from kosmos.engine.gateway import EngineGateway
-from kosmos.engine.lag import LagMeter
+from kosmos.engine.lag import ResultsLag
 from kosmos.engine.steady import SteadyCache
 
 
@@ -19,7 +19,7 @@ class EngineDeps:
     appliances: Appliances
     settings: Settings
     clock: Callable[[], datetime] = field(default=utcnow)
-    lag: LagMeter | None = None
+    lag: ResultsLag | None = None
     steady: SteadyCache | None = field(default_factory=SteadyCache)
     # Where the engine sends events of its own (a reconcile's shards); None: it does the
     # whole reconcile itself.
@@ -27,5 +27,5 @@ class EngineDeps:
 
     def __post_init__(self) -> None:
         if self.lag is None:
-            self.lag = LagMeter(self.settings.engine_lag_record_seconds,
+            self.lag = ResultsLag(self.settings.engine_lag_record_seconds,
                                 self.settings.engine_lag_warn_seconds)

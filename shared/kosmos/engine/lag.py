@@ -33,7 +33,7 @@ class _Seen:
 
 
 @dataclass
-class LagMeter:
+class ResultsLag:
     """Per engine instance: when each region's lag was last recorded and warned about."""
 
     record_every: float = 10.0

@@ -82,6 +82,40 @@ def test_checks_due_follows_pool_regions(build):
     assert err.value.field == "region"
 
 
+def test_checks_due_says_unchanged_until_something_it_depends_on_changes(build):
+    mon = build.monitor(type="TCP")
+    pool = build.pool([mon])
+    a = build.member(pool)
+
+    def due(known=None):
+        return build.call("checks.due", {"region": "r1", **({"known": known} if known else {})},
+                          SYSTEM)
+
+    first = due()
+    fp = first["fingerprint"]
+    assert len(first["checks"]) == 1 and due(fp) == {"unchanged": True, "fingerprint": fp}
+    # a status change (the engine's) is not something checks.due depends on ...
+    build.call("health.write", {"members": [{"member_id": a["id"], "operating_status": "ONLINE",
+                                             "status_reason": "up", "expected_version": 1}]},
+               SYSTEM)
+    assert due(fp)["unchanged"] is True
+    edits = [
+        lambda: build.call("monitor.update", {"id": mon["id"], "values": {"delay": 20}}),
+        lambda: build.member(pool),
+        lambda: build.call("member.update", {"id": a["id"], "values": {"port": 8443}}),
+        lambda: build.call("pool.update", {"id": pool["id"], "values": {"regions": ["r2"]}}),
+    ]
+    for edit in edits:           # ... but each of these is
+        edit()
+        again = due(fp)
+        assert "checks" in again and again["fingerprint"] != fp, edit
+        fp = again["fingerprint"]
+    assert due(fp)["unchanged"] is True and due("0a1b")["checks"] == []   # pool left r1
+    with pytest.raises(ValidationError) as err:
+        due("not hex!")
+    assert err.value.field == "known"
+
+
 def test_endpoints_set_writes_only_changes_and_ignores_late_updates(build):
     p = build.pool()
     n = build.member(p, address=None, type="neutron_lbaas_v2", region="r1",
