@@ -51,3 +51,22 @@ def test_an_unchanged_answer_without_a_list_to_reuse_is_not_trusted():
         assert "checks" in str(exc)
     else:
         raise AssertionError("an 'unchanged' with nothing known was taken as a list")
+
+
+def test_while_everything_changes_a_slow_full_read_is_not_repeated_on_every_tick():
+    conductor, now = Conductor(), [0.0]
+
+    def slow(envelope):            # a full read takes 0.5 s of the clock
+        args = envelope["args"]
+        conductor.calls.append(args)
+        conductor.version += 1      # and something changes on every tick
+        now[0] += 0.5
+        return 200, {"result": {"checks": list(conductor.checks),
+                                "fingerprint": f"{conductor.version:x}"}}
+    conductor.handler = slow
+    due = DueChecks(ConductorClient(conductor), spacing=4, clock=lambda: now[0])
+    for _ in range(10):             # ten ticks, a second apart
+        due("R1")
+        now[0] += 1
+    # at most one read per 4 x 0.5 s = 2 s after the last one ended: every other tick
+    assert due.full_reads == 5
