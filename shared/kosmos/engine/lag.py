@@ -53,7 +53,7 @@ class ResultsLag:
                             "(%d stale)", region, lag_s, stale,
                             extra={"region": region, "lag_s": round(lag_s, 3), "stale": stale})
             crossed = (seen.recorded_lag > self.warn_above) != (lag_s > self.warn_above)
-            due = (seen.recorded_at is None or crossed or stale > 0
+            due = (seen.recorded_at is None or crossed
                    or (now - seen.recorded_at).total_seconds() >= self.record_every)
             if due:
                 seen.recorded_at, seen.recorded_lag = now, lag_s

@@ -129,9 +129,10 @@ class Platform:
         for fn in self.functions.values():
             fn.wait_ready()
 
-        # One engine worker: results are applied in arrival order, as a single consumer
-        # would, instead of racing each other into compare-and-set retries.
-        self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60), workers=1)
+        # Two engine workers, as the platform would run concurrent requests: one batch
+        # waiting on the conductor does not hold the next. Batches that touch the same
+        # member meet in compare-and-set retries, which the engine handles.
+        self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60), workers=2)
         # Two reconcile workers: a large reconcile's shards are shared, as several
         # engine instances would share them.
         self.queue.subscribe(ENGINE_RECONCILE_LANE,

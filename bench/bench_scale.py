@@ -1,0 +1,260 @@
+"""Scale through the runner: N GSLBs on PostgreSQL with a real PowerDNS, three regions.
+
+Starts ``local/runner.py`` (its defaults: tick 1 s, reconcile every 300 s) on a
+fresh PostgreSQL database with the ``powerdns`` appliance on a real
+``pdns_server``, and three TCP endpoints on 127.0.0.2-4. Then, per N:
+
+- creates N GSLBs through the API (8 clients), each with its own monitor (TCP,
+  delay 10 s, fall 3), pool and 2-3 members on those endpoints, and times until
+  PowerDNS serves every name its members' addresses;
+- a reconcile of every name, run by an engine in this process on the same
+  database and PowerDNS (one invocation, no shards);
+- for 30 s of steady state: the engine lane's lag (the oldest waiting result,
+  from ``/_runner/queue``) sampled twice a second, and the lag the engine records
+  (``engine_lag`` in a GSLB's status);
+- one endpoint, used by about two thirds of the names, dies: the time until
+  PowerDNS stops serving it for every one of them, against the target
+  delay x max_retries_down + 2 s;
+- all along, API requests at 100 per second (GET a GSLB, POST a monitor),
+  p50/p99 by method;
+- the RSS of each function process.
+
+    python bench/bench_scale.py [--n 1000] [--db postgresql+pg8000://postgres@127.0.0.1:5432/postgres]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))   # the real PowerDNS server the tests start
+
+from bench_api import fresh_database  # noqa: E402
+from fixtures.powerdns import API_KEY, PowerDns  # noqa: E402
+
+from kosmos.local.harness import (ADDRESSES, Api, Endpoint, RunnerProcess,  # noqa: E402
+                                  common_free_port, dns_answer)
+
+ZONE = "example.com."
+REGIONS = ["RegionOne", "RegionTwo", "RegionThree"]
+DELAY, TIMEOUT, RISE, FALL = 10, 2, 2, 3
+
+
+def p(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
+
+
+def _post(url: str, path: str, body: dict) -> dict:
+    """POST with an Idempotency-Key, retried on a timeout or 503: a slow create is not a lost one."""
+    headers = {"X-Project-Id": "e2e-project", "X-Roles": "member",
+               "Idempotency-Key": str(uuid.uuid4())}
+    for attempt in range(5):
+        try:
+            r = requests.post(url + path, json=body, headers=headers, timeout=30)
+        except requests.RequestException:
+            time.sleep(1 + attempt)
+            continue
+        if r.status_code == 201:
+            return r.json()
+        if r.status_code != 503:
+            raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:300]}")
+        time.sleep(1 + attempt)
+    raise RuntimeError(f"POST {path}: no answer after 5 tries")
+
+
+def create(url: str, i: int, port: int) -> tuple[str, set[str], str]:
+    mon = _post(url, "/v1/monitors", {"name": f"m{i}", "type": "TCP", "delay": DELAY,
+                                      "timeout": TIMEOUT, "max_retries": RISE,
+                                      "max_retries_down": FALL})["id"]
+    pool = _post(url, "/v1/pools", {"name": f"p{i}", "monitor_ids": [mon]})["id"]
+    addresses = {ADDRESSES[i % 3], ADDRESSES[(i + 1) % 3]}
+    if i % 2:
+        addresses.add(ADDRESSES[(i + 2) % 3])
+    for a in sorted(addresses):
+        _post(url, f"/v1/pools/{pool}/pool_members", {"address": a, "port": port})
+    fqdn = f"n{i}.scale.{ZONE}"
+    g = _post(url, "/v1/gslbs", {"name": fqdn, "fqdn": fqdn, "zone_name": ZONE, "ttl": 30,
+                                 "appliance": "powerdns", "all_down": "ALL",
+                                 "pools": [{"pool_id": pool, "priority": 1}]})
+    return fqdn, addresses, g["id"]
+
+
+def sweep(names: dict[str, set[str]], dns_port: int) -> list[str]:
+    """Names whose served answer is not the expected one."""
+    return [n for n, want in names.items() if dns_answer(n, dns_port, timeout=2.0) != want]
+
+
+class Load:
+    """API requests at ``rate`` per second until stopped; latencies by method."""
+
+    def __init__(self, url: str, gslb_ids: list[str], rate: float = 100.0):
+        self.url, self.ids, self.rate = url, gslb_ids, rate
+        self.lat: dict[str, list[float]] = {"GET": [], "POST": []}
+        self.errors = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def one(self, n: int) -> None:
+        api = Api(self.url)
+        t0 = time.monotonic()
+        try:
+            if n % 2:
+                api.get(f"/v1/gslbs/{random.choice(self.ids)}")
+                method = "GET"
+            else:
+                api.post("/v1/monitors", {"name": f"load{n}", "type": "TCP", "delay": DELAY,
+                                          "timeout": TIMEOUT})
+                method = "POST"
+        except (AssertionError, requests.RequestException):
+            self.errors += 1
+            return
+        self.lat[method].append((time.monotonic() - t0) * 1000)
+
+    def run(self) -> None:
+        with ThreadPoolExecutor(16) as pool:
+            start, n = time.monotonic(), 0
+            while not self.stop.is_set():
+                n += 1
+                pool.submit(self.one, n)
+                time.sleep(max(0.0, start + n / self.rate - time.monotonic()))
+
+    def report(self) -> str:
+        return ", ".join(f"{m} p50 {p(v, 0.5):.0f} ms p99 {p(v, 0.99):.0f} ms ({len(v)})"
+                         for m, v in self.lat.items()) + f", {self.errors} failed"
+
+
+def rss_by_function(root_pid: int) -> dict[str, int]:
+    """RSS (MiB) of every process under the runner, by its function name."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parent[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    out: dict[str, int] = {}
+    for pid in parent:
+        up = pid
+        while up in parent and up != root_pid:
+            up = parent[up]
+        if up != root_pid or pid == root_pid:
+            continue
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        name = argv[argv.index("--name") + 1] if "--name" in argv else Path(argv[0]).name
+        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        out[name] = kb // 1024
+    return out
+
+
+def reconcile_in_process(db: str, pdns: PowerDns) -> tuple[float, dict]:
+    from kosmos import bootstrap
+    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+    from kosmos.conductor.app import build_handler
+    from kosmos.config import Settings
+
+    s = Settings(appliance="powerdns", powerdns_api_url=pdns.api_url, powerdns_api_key=API_KEY,
+                 regions=REGIONS, log_level="WARNING")
+    engine = bootstrap.engine_service(s, conductor=ConductorClient(InProcessTransport(
+        build_handler(db, settings=s))))
+    t0 = time.monotonic()
+    out = engine.handle("kosmos.engine.reconcile", {"scope": "all"})
+    return time.monotonic() - t0, out
+
+
+def run(n: int, db_admin: str, tmp: Path) -> None:
+    db = fresh_database(db_admin, "kosmos_bench_scale")
+    pdns = PowerDns(tmp)
+    pdns.start()
+    pdns.create_zone(ZONE)
+    port = common_free_port(ADDRESSES)
+    eps = {a: Endpoint(a, port).start() for a in ADDRESSES}
+    runner = RunnerProcess(ROOT, tmp, db, regions=REGIONS,
+                           extra=["--appliance", "powerdns", "--log-level", "WARNING"],
+                           env={"KOSMOS_POWERDNS_API_URL": pdns.api_url,
+                                "KOSMOS_POWERDNS_API_KEY": API_KEY}).start()
+    try:
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            made = list(pool.map(lambda i: create(runner.url, i, port), range(n)))
+        created = time.monotonic() - t0
+        names = {fqdn: want for fqdn, want, _ in made}
+        left = sweep(names, pdns.dns_port)
+        while left and time.monotonic() - t0 < 600:
+            time.sleep(1)
+            left = [x for x in left if dns_answer(x, pdns.dns_port, timeout=2.0) != names[x]]
+        served = time.monotonic() - t0
+        print(f"N={n}: created in {created:.1f}s ({n * 4.5 / created:.0f} API writes/s); every "
+              f"name served after {served:.1f}s" + (f"; {len(left)} never served" if left else ""),
+              flush=True)
+
+        took, out = reconcile_in_process(db, pdns)
+        print(f"N={n}: reconcile of every name {took:.2f}s ({len(out.get('drift', []))} drifted, "
+              f"{out.get('zone_listings')} zone listings)", flush=True)
+
+        load = Load(runner.url, [g for _, _, g in made])
+        load.thread.start()
+        lags: list[float] = []
+        steady_end = time.monotonic() + 30
+        while time.monotonic() < steady_end:
+            lanes = requests.get(runner.url + "/_runner/queue", timeout=5).json().get("lanes", {})
+            lags.append(float(lanes.get("engine", {}).get("lag_s", 0.0)))
+            time.sleep(0.5)
+        recorded = Api(runner.url).get(f"/v1/gslbs/{made[0][2]}/status")["engine_lag"]
+        print(f"N={n}: steady state engine lane lag p50 {p(lags, 0.5):.2f}s p99 {p(lags, 0.99):.2f}s; "
+              f"recorded by the engine: {({r['region']: r['lag_s'] for r in recorded})}", flush=True)
+
+        dead = ADDRESSES[0]
+        affected = {f: want - {dead} for f, want in names.items() if dead in want}
+        died = time.monotonic()
+        eps[dead].stop()
+        changed: dict[str, float] = {}
+        while len(changed) < len(affected) and time.monotonic() - died < 120:
+            for f, want in affected.items():
+                if f not in changed and dns_answer(f, pdns.dns_port, timeout=2.0) == want:
+                    changed[f] = time.monotonic() - died
+            time.sleep(0.1)
+        times = list(changed.values())
+        print(f"N={n}: one endpoint of {len(affected)} names died: every answer changed after "
+              f"{max(times) if len(times) == len(affected) else float('nan'):.1f}s (p50 "
+              f"{p(times, 0.5):.1f}s; target delay x fall + 2 = {DELAY * FALL + 2}s)"
+              + ("" if len(times) == len(affected) else f"; {len(affected) - len(times)} unchanged "
+                 "after 120 s"), flush=True)
+        load.stop.set()
+        load.thread.join(30)
+        print(f"N={n}: API at 100 req/s meanwhile: {load.report()}", flush=True)
+        print(f"N={n}: RSS MiB by process: {rss_by_function(runner.proc.pid)}", flush=True)
+    finally:
+        runner.stop()
+        for e in eps.values():
+            e.stop()
+        pdns.stop()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, nargs="+", default=[1000])
+    ap.add_argument("--db", default="postgresql+pg8000://postgres@127.0.0.1:5432/postgres",
+                    help="a PostgreSQL server (a database kosmos_bench_scale is made on it)")
+    args = ap.parse_args()
+    for n in args.n:
+        with tempfile.TemporaryDirectory() as tmp:
+            run(n, args.db, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
