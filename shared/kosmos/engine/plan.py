@@ -93,7 +93,10 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         if needs_write(old, new, window):
             plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
             stored = new.model_copy(update={"version": old.version + 1})
-        if stored.version:
+        # A row whose verdict just moved is not remembered: another instance may be
+        # deciding the member from the other regions' rows right now without this one,
+        # so the next result for it takes the full path and decides again.
+        if stored.version and not changes:
             plan.known[key] = Known(stored, monitor.max_retries, monitor.max_retries_down, window)
         new_states[key] = new
         for ch, gslb_id in ((c, g) for c in changes for g in _gslbs_of(ctx, member.pool_id)):

@@ -184,19 +184,41 @@ def test_steady_results_skip_the_conductor_until_a_heartbeat_is_due(world):
         clock.now = t(s + 1)
         outs.append(engine.handle("kosmos.check.results",
                                   batch("r1", [(m, True, t(s)) for m in ("a1", "a2", "b1")])))
-    assert [o["steady"] for o in outs] == [3, 0, 3, 0]   # rows written at 10 s, 30 s, 50 s
-    assert gw.calls.count("engine.context") == reads + 2
+    # 20 s: the verdicts moved at 10 s, so the rows are read again (and remembered);
+    # 30 s and 50 s: heartbeats due (written at 10 s, 30 s); 40 s: nothing to do
+    assert [o["steady"] for o in outs] == [0, 0, 3, 0]
+    assert gw.calls.count("engine.context") == reads + 3
     # a failure is never steady: it goes the full way at once
     clock.now = t(61)
     out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(60))]))
-    assert out["steady"] == 0 and gw.calls.count("engine.context") == reads + 3
+    assert out["steady"] == 0 and gw.calls.count("engine.context") == reads + 4
+
+
+def test_a_row_whose_verdict_moved_is_read_again_with_the_next_result(world):
+    """Two instances may each decide from their own region's new DOWN row without the
+    other's: neither moves the member. The next result must decide again, not skip."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    all_regions(engine, clock, [("a1", True, t(11))], t(11))
+    other, _ = make_engine(gw, clock, regions=REGIONS)
+    clock.now = t(21)
+    for e, r in ((engine, "r1"), (other, "r2")):
+        for s in (20, 21):
+            e.handle("kosmos.check.results", batch(r, [("a1", False, t(s))]))
+    status = gw.members["a1"].operating_status
+    gw.members["a1"] = gw.members["a1"].model_copy(update={"operating_status": type(status)("ONLINE")})
+    # as if both had decided before the other's row was written: still ONLINE
+    clock.now = t(23)
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(22))]))
+    assert out["steady"] == 0 and gw.members["a1"].operating_status.value == "OFFLINE"
 
 
 def test_a_row_another_instance_wrote_is_read_again_within_half_a_freshness_window(world):
     gw, clock, engine, app = world
     bring_online(engine, clock)          # this instance wrote a1's rows UP at 10 s
+    all_regions(engine, clock, [("a1", True, t(11))], t(11))   # and remembers them
     other, _ = make_engine(gw, clock, regions=REGIONS)
-    for s in (11, 13):                   # another instance sees a1 fail in every region
+    for s in (12, 13):                   # another instance sees a1 fail in every region
         all_regions(other, clock, [("a1", False, t(s))], t(s))
     assert gw.members["a1"].operating_status.value == "OFFLINE"
     # This instance's memory (UP at 10 s) is out of date: a success at 15 s looks steady
@@ -213,6 +235,7 @@ def test_a_row_another_instance_wrote_is_read_again_within_half_a_freshness_wind
 def test_a_users_change_makes_the_engine_read_its_members_rows_afresh(world):
     gw, clock, engine, app = world
     bring_online(engine, clock)
+    all_regions(engine, clock, [("a1", True, t(19))], t(19))     # remembered from here
     clock.now = t(21)
     assert engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(20))]))["steady"] == 1
     cause = {"op": "monitor.update", "resource": "monitor", "resource_id": "mon",
