@@ -31,31 +31,31 @@ class DueChecks:
         self.spacing = spacing
         self.clock = clock
         self.full_reads = 0
-        self._last: dict[str, tuple[str, list[CheckSpec], float]] = {}
-        self._took: dict[str, float] = {}   # region → seconds its last full read took
+        # region → (fingerprint, list, when it was read, how long the read took)
+        self._last: dict[str, tuple[str, list[CheckSpec], float, float]] = {}
         self._lock = threading.Lock()
 
     def __call__(self, region: str) -> list[CheckSpec]:
         with self._lock:
-            last, took = self._last.get(region), self._took.get(region, 0.0)
-        if last is not None and self.clock() - last[2] < min(10.0, self.spacing * took):
-            return last[1]
-        args: dict[str, Any] = {"region": region}
-        if last is not None and self.clock() - last[2] < self.max_age:
-            args["known"] = last[0]
+            last = self._last.get(region)
         started = self.clock()
+        args: dict[str, Any] = {"region": region}
+        if last is not None:
+            fingerprint, specs, read_at, took = last
+            if started - read_at < min(10.0, self.spacing * took):
+                return specs
+            if started - read_at < self.max_age:
+                args["known"] = fingerprint
         answer = self.conductor.call("checks.due", args,
                                      CallContext.system(request_id=f"tick:{region}"))
-        if not isinstance(answer, dict):
-            raise Unavailable("conductor answered checks.due without a 'checks' list")
-        if answer.get("unchanged") is True and "known" in args and last is not None:
-            return last[1]
-        if not isinstance(answer.get("checks"), list):
+        if isinstance(answer, dict) and answer.get("unchanged") is True and "known" in args:
+            return last[1]   # type: ignore[index]
+        if not isinstance(answer, dict) or not isinstance(answer.get("checks"), list):
             raise Unavailable("conductor answered checks.due without a 'checks' list")
         specs = [CheckSpec.model_validate(c) for c in answer["checks"]]
         self.full_reads += 1
         if isinstance(answer.get("fingerprint"), str):
+            done = self.clock()
             with self._lock:
-                self._last[region] = (answer["fingerprint"], specs, self.clock())
-                self._took[region] = self.clock() - started
+                self._last[region] = (answer["fingerprint"], specs, done, done - started)
         return specs

@@ -37,11 +37,11 @@ def handle_decide(req: EngineDecide, deps: EngineDeps) -> dict[str, Any]:
     trigger = {"change": change}
     for _attempt in range(settings.engine_retries):
         trees = gw.trees(sorted(set(req.gslb_ids)))
+        member_ids = {m.id for t in trees for p in t.pools for m in p.members}
         if deps.steady is not None:   # their monitors or pools may have changed: read afresh
-            deps.steady.forget({m.id for t in trees for p in t.pools for m in p.members})
+            deps.steady.forget(member_ids)
         removed = remove_deleted_names(deps, {t.gslb.fqdn for t in trees})
         now = deps.clock()
-        member_ids = {m.id for t in trees for p in t.pools for m in p.members}
         ctx = gw.context(member_ids) if member_ids else EngineContext()
         plan = redecide_members(ctx, now, settings, trigger)
         cause = Cause(ENGINE_DECIDE, f"change:{req.cause.request_id or ''}:{req.cause.at.isoformat()}",

@@ -42,7 +42,7 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
     if req.scope == "all" and deps.publisher is not None:
         names = gw.gslb_names()
         if len(names) > deps.settings.reconcile_shard_size:
-            return _send_shards(req, deps, names, req.scheduled_at or now)
+            return _send_shards(deps, names, req.scheduled_at or now)
     ids = {"gslb": [req.gslb_id], "gslbs": req.gslb_ids}.get(req.scope)
     trees = gw.trees(ids)   # type: ignore[arg-type]
     removed = remove_deleted_names(deps, {t.gslb.fqdn for t in trees}) if req.scope == "all" else 0
@@ -62,8 +62,7 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
             "tombstones_removed": removed, "zone_listings": reader.listings}
 
 
-def _send_shards(req: EngineReconcile, deps: EngineDeps, names: dict[str, str],
-                 when: datetime) -> dict[str, Any]:
+def _send_shards(deps: EngineDeps, names: dict[str, str], when: datetime) -> dict[str, Any]:
     removed = remove_deleted_names(deps, set(names.values()))
     ids = sorted(names)
     size = deps.settings.reconcile_shard_size

@@ -47,9 +47,8 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     quiet_stale = sum(1 for r, window in quiet if now - r.checked_at > window)
     member_ids = {r.member_id for r in results} | set(reported)
     if not member_ids:   # steady state: nothing to read, write or decide
-        return {"results": len(batch.results), "steady": len(quiet), "ignored": 0,
-                "stale": quiet_stale, "lag_s": _note_lag(deps, batch, quiet_stale), "writes": 0,
-                "written": 0, "moves": 0, "gslbs": 0, "published": [], "held": [], "errors": []}
+        return _summary(batch, len(quiet), quiet_stale, _note_lag(deps, batch, quiet_stale))
+    total = batch
     if quiet:
         batch = batch.model_copy(update={"results": results})
     for _attempt in range(settings.engine_retries):
@@ -91,15 +90,21 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             log.info(f"member {move.from_status} -> {move.to_status}",
                      extra={"member_id": move.member_id, "region": batch.region,
                             "status": move.to_status})
-        lag = _note_lag(deps, batch, plan.stale + quiet_stale)
-        return {"results": len(batch.results) + len(quiet), "steady": len(quiet),
-                "ignored": plan.ignored, "stale": plan.stale + quiet_stale,
-                "lag_s": lag, "writes": len(plan.writes),
-                "written": written, "moves": len(plan.moves), "gslbs": len(gslb_ids),
-                "published": report.published if report else [],
-                "held": report.held if report else [], "errors": report.errors if report else []}
+        stale = plan.stale + quiet_stale
+        return _summary(total, len(quiet), stale, _note_lag(deps, total, stale), plan=plan,
+                        written=written, gslbs=len(gslb_ids), report=report)
     raise Unavailable("health state kept changing under concurrent writers; retry the batch",
                       retry_after=1.0)
+
+
+def _summary(batch: CheckResults, steady: int, stale: int, lag: float | None, *, plan=None,
+             written: int = 0, gslbs: int = 0, report=None) -> dict[str, Any]:
+    """Counts of one batch (all its results) for logs and tests."""
+    return {"results": len(batch.results), "steady": steady, "ignored": plan.ignored if plan else 0, "stale": stale,
+            "lag_s": lag, "writes": len(plan.writes) if plan else 0, "written": written,
+            "moves": len(plan.moves) if plan else 0, "gslbs": gslbs,
+            "published": report.published if report else [],
+            "held": report.held if report else [], "errors": report.errors if report else []}
 
 
 def _note_lag(deps: EngineDeps, batch: CheckResults, stale: int) -> float | None:

@@ -7,16 +7,22 @@ from kosmos.adapters.publisher import InMemoryPublisher
 
 from .conftest import ZONE
 
-def test_a_thousand_names_one_listing_and_only_the_drift_repaired(rig, db_url):
-    # A thousand on SQLite; fewer on PostgreSQL, whose round trips make creating them slow.
-    N = 150 if db_url.startswith("postgresql") else 1000
+
+def _gslbs(rig, prefix: str, n: int) -> list[str]:
+    """``n`` GSLBs over one pool of one member (192.0.2.1); their names."""
     mon = rig.call("monitor.create", {"values": {"type": "TCP", "delay": 10}})["id"]
     pool = rig.call("pool.create", {"values": {"name": "p", "monitor_ids": [mon]}})["id"]
     rig.call("member.create", {"values": {"pool_id": pool, "address": "192.0.2.1", "port": 80}})
-    names = [f"n{i}.example.com." for i in range(N)]
+    names = [f"{prefix}{i}.example.com." for i in range(n)]
     for name in names:
         rig.call("gslb.create", {"values": {"fqdn": name, "zone_name": ZONE, "ttl": 30,
                                             "pools": [{"pool_id": pool, "priority": 1}]}})
+    return names
+
+def test_a_thousand_names_one_listing_and_only_the_drift_repaired(rig, db_url):
+    # A thousand on SQLite; fewer on PostgreSQL, whose round trips make creating them slow.
+    N = 150 if db_url.startswith("postgresql") else 1000
+    names = _gslbs(rig, "n", N)
     first = rig.engine.handle("kosmos.engine.reconcile", {"scope": "all"})
     assert len(first["published"]) == N and first["zone_listings"] == 1
 
@@ -43,13 +49,7 @@ def test_a_thousand_names_one_listing_and_only_the_drift_repaired(rig, db_url):
 
 def test_a_sharded_reconcile_repairs_the_same_drift_shard_by_shard(rig, db_url):
     N = 120 if db_url.startswith("postgresql") else 250
-    mon = rig.call("monitor.create", {"values": {"type": "TCP", "delay": 10}})["id"]
-    pool = rig.call("pool.create", {"values": {"name": "p", "monitor_ids": [mon]}})["id"]
-    rig.call("member.create", {"values": {"pool_id": pool, "address": "192.0.2.1", "port": 80}})
-    names = [f"s{i}.example.com." for i in range(N)]
-    for name in names:
-        rig.call("gslb.create", {"values": {"fqdn": name, "zone_name": ZONE, "ttl": 30,
-                                            "pools": [{"pool_id": pool, "priority": 1}]}})
+    names = _gslbs(rig, "s", N)
     deps = rig.engine.deps
     deps.settings = deps.settings.model_copy(update={"reconcile_shard_size": 50})
     deps.publisher = bus = InMemoryPublisher()
