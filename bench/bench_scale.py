@@ -20,6 +20,7 @@ fresh PostgreSQL database with the ``powerdns`` appliance on a real
 - the RSS of each function process.
 
     python bench/bench_scale.py [--n 1000] [--db postgresql+pg8000://postgres@127.0.0.1:5432/postgres]
+                                [--keep DIR]
 """
 from __future__ import annotations
 
@@ -249,8 +250,17 @@ def main() -> int:
     ap.add_argument("--n", type=int, nargs="+", default=[1000])
     ap.add_argument("--db", default="postgresql+pg8000://postgres@127.0.0.1:5432/postgres",
                     help="a PostgreSQL server (a database kosmos_bench_scale is made on it)")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="a directory to keep the runner's log and PowerDNS files in (else a "
+                         "temporary one, removed at the end)")
     args = ap.parse_args()
     for n in args.n:
+        if args.keep is not None:
+            work = args.keep / f"n{n}"
+            work.mkdir(parents=True, exist_ok=True)
+            run(n, args.db, work)
+            print(f"N={n}: runner log kept in {work}", flush=True)
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             run(n, args.db, Path(tmp))
     return 0

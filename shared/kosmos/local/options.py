@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class RunnerOptions:
     tick: float = 1.0
     reconcile: float = 300.0       # seconds, as production's cron (infra: reconcile_period)
     conductor_port: int = 0
+    conductor_instances: int = 0   # 0: as many as cores (2 at most) on a server database, 1 on SQLite
     cut_regions: list[str] = field(default_factory=list)
     fail_regions: list[str] = field(default_factory=list)
     allow_loopback: bool = True    # the demo's endpoints are on 127.0.0.2-4
@@ -45,6 +47,20 @@ class RunnerOptions:
             raise ValueError("--tick: must be a positive number of seconds")
         if not self.reconcile >= self.tick:
             raise ValueError("--reconcile: must be at least one --tick")
+        if not 0 <= self.conductor_instances <= 16:
+            raise ValueError("--conductor-instances: from 1 to 16 (0: chosen for the database)")
+
+    @property
+    def conductors(self) -> int:
+        """Conductor processes to run. The platform scales the conductor out under load;
+        one process here would be the whole deployment's bottleneck (its database calls
+        and JSON work hold one interpreter lock). SQLite takes one writer at a time, so
+        a second process would only wait on its lock."""
+        if self.conductor_instances:
+            return self.conductor_instances
+        if self.db.startswith("sqlite"):
+            return 1
+        return max(1, min(2, os.cpu_count() or 1))
 
     @property
     def reconcile_every(self) -> int:

@@ -107,7 +107,8 @@ class Platform:
         opts = self.opts
         self.broker = Server(opts.host, 0, BrokerApp(self.publish), "broker").start()
         self.dns = hooks.start_dns(opts) if opts.appliance == "local" else None
-        conductor = self._function("conductor", "conductor", {}, port=opts.conductor_port)
+        conductor = self._function("conductor", "conductor", {}, port=opts.conductor_port,
+                                   instances=opts.conductors)
         env = function_env(opts, conductor.url, getattr(self.dns, "control_url", None),
                            self.broker.url)
         os.environ.update(env)
@@ -156,10 +157,11 @@ class Platform:
                  self.gateway.url, conductor.url, ",".join(opts.regions), opts.appliance,
                  f", DNS on {opts.host}:{self.dns.dns_port}" if self.dns else "")
 
-    def _function(self, name: str, kind: str, env: dict[str, str], port: int = 0) -> FunctionProcess:
+    def _function(self, name: str, kind: str, env: dict[str, str], port: int = 0,
+                  instances: int = 1) -> FunctionProcess:
         target, sig = FUNCTIONS[kind]
         return FunctionProcess(name, self.opts.functions_dir / kind / "main.py", target, sig,
-                               self.opts.host, env, port=port)
+                               self.opts.host, env, port=port, instances=instances)
 
     def _lag_check(self, last_warned: float) -> float:
         """Warn (at most every 10 s) when results wait longer than a tick for the engine."""

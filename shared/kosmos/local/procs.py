@@ -33,12 +33,19 @@ log = get_logger("kosmos.local.runner")
 
 
 class FunctionProcess:
-    """``name`` (``target`` in ``source``) served in a child process on ``host``."""
+    """``name`` (``target`` in ``source``) served by ``instances`` child processes on ``host``.
+
+    The emulator binds the listening socket and every instance accepts on it, as
+    a pre-forking server's workers do: the kernel hands each connection to one
+    idle instance, as the platform's load balancer spreads requests over a
+    function's instances.
+    """
 
     def __init__(self, name: str, source: Path, target: str, signature: str, host: str,
-                 env: dict[str, str], port: int = 0):
+                 env: dict[str, str], port: int = 0, instances: int = 1):
         self.name = name
         self.host = host
+        self.instances = max(1, instances)
         self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         try:
             self.sock.bind((host, port))
@@ -51,27 +58,29 @@ class FunctionProcess:
                     "--source", str(source), "--target", target, "--signature", signature,
                     "--host", host, "--port", str(self.port), "--fd", str(self.sock.fileno())]
         self.env = {**os.environ, **env}
-        self.proc: subprocess.Popen | None = None
+        self.procs: list[subprocess.Popen] = []
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
     def start(self) -> "FunctionProcess":
-        self.proc = subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.DEVNULL,
-                                     pass_fds=(self.sock.fileno(),))
+        self.procs = [subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.DEVNULL,
+                                       pass_fds=(self.sock.fileno(),))
+                      for _ in range(self.instances)]
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Until the function answers HTTP; RuntimeError if it exits or times out.
+        """Until the function answers HTTP; RuntimeError if an instance exits or it times out.
 
         The socket listens from the start, so a connection alone proves nothing:
         readiness is an answer, whatever its status.
         """
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if self.proc is None or self.proc.poll() is not None:
-                code = None if self.proc is None else self.proc.returncode
+            gone = [p for p in self.procs if p.poll() is not None]
+            if not self.procs or gone:
+                code = gone[0].returncode if gone else None
                 raise RuntimeError(f"function {self.name} exited ({code}) before serving "
                                    f"on port {self.port}")
             try:
@@ -84,15 +93,17 @@ class FunctionProcess:
 
     def stop(self, timeout: float = 10.0) -> None:
         try:
-            if self.proc is None or self.proc.poll() is not None:
-                return
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                log.warning("function %s did not stop in %gs; killed", self.name, timeout)
-                self.proc.kill()
-                self.proc.wait()
+            running = [p for p in self.procs if p.poll() is None]
+            for p in running:
+                p.send_signal(signal.SIGTERM)
+            end = time.monotonic() + timeout
+            for p in running:
+                try:
+                    p.wait(max(0.1, end - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    log.warning("function %s did not stop in %gs; killed", self.name, timeout)
+                    p.kill()
+                    p.wait()
         finally:
             self.sock.close()
 

@@ -71,9 +71,10 @@ def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path)
         fn.wait_ready(60)
         call = {"schema_version": 1, "op": "gslb.list", "context": {"project_id": "p"}, "args": {}}
         assert requests.post(fn.url + "v1/call", json=call, timeout=30).json()["result"]["items"] == []
-        fn.proc.send_signal(signal.SIGINT)   # Ctrl-C reaches the process group: ignored
+        proc, = fn.procs
+        proc.send_signal(signal.SIGINT)   # Ctrl-C reaches the process group: ignored
         time.sleep(0.5)
-        assert fn.proc.poll() is None
+        assert proc.poll() is None
         assert requests.get(fn.url + "healthz", timeout=10).status_code == 200
         # events reach it the way the queue delivers them
         deliver = http_delivery(fn.url + "healthz", timeout=10)
@@ -81,7 +82,24 @@ def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path)
             deliver(Envelope(type="t", data={}))
     finally:
         fn.stop()
-    assert fn.proc.returncode == 0
+    assert proc.returncode == 0
+
+
+def test_instances_share_the_port_and_one_dying_leaves_the_others_serving(tmp_path):
+    env = {"KOSMOS_DATABASE_URL": f"sqlite:///{tmp_path / 'k.sqlite3'}", "KOSMOS_LOG_FORMAT": "text"}
+    fn = FunctionProcess("conductor", FUNCTIONS / "conductor" / "main.py", "kosmos_conductor",
+                         "http", "127.0.0.1", env, instances=2).start()
+    try:
+        fn.wait_ready(60)
+        first, second = fn.procs
+        first.kill()
+        first.wait(10)
+        for _ in range(20):   # every connection now reaches the one left (once it serves)
+            assert requests.get(fn.url + "healthz", timeout=60).status_code == 200
+        assert second.poll() is None
+    finally:
+        fn.stop()
+    assert second.returncode == 0
 
 
 def test_a_function_holds_its_port_from_the_start(tmp_path):
