@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from kosmos.config import Settings
 from kosmos.domain.answers import canonical, split_families
+from kosmos.errors import ApplianceError, ApplianceRefused
 
 __all__ = ["Appliance", "Served", "split_families", "SERVED", "PENDING", "FAILED"]
 
@@ -74,6 +75,26 @@ class Appliance(abc.ABC):
         ``fqdn`` and ``zone`` are absolute, lower-case, with the trailing dot.
         Raises ApplianceError (e.g. the zone does not exist on the appliance).
         """
+
+    def set_answers(self, zone: str, answers: list[tuple[str, list[str], int]]) -> dict[str, ApplianceError]:
+        """Serve many ``(fqdn, addresses, ttl)`` answers of one zone; the failures by fqdn.
+
+        One endpoint dying behind many names changes all of them in one engine
+        cycle: a driver whose service takes many record sets in one request
+        overrides this. The default pushes one name at a time; an error that is
+        not about that one answer (the appliance is down, the zone is missing)
+        fails the rest of the zone without asking again.
+        """
+        failed: dict[str, ApplianceError] = {}
+        for i, (fqdn, addresses, ttl) in enumerate(answers):
+            try:
+                self.set_answer(fqdn, zone, addresses, ttl)
+            except ApplianceRefused as exc:
+                failed[fqdn] = exc
+            except ApplianceError as exc:
+                failed.update({name: exc for name, _, _ in answers[i:]})
+                break
+        return failed
 
     @abc.abstractmethod
     def get_answer(self, fqdn: str, zone: str) -> Served:

@@ -2,7 +2,9 @@
 
 One ``PATCH /api/v1/servers/{server}/zones/{zone}`` per answer, with the A and
 AAAA rrsets as ``REPLACE`` (or ``DELETE`` for a family without addresses), so
-both change in one request. Settings: ``powerdns_api_url``,
+both change in one request; many answers of one zone go in one PATCH
+(``set_answers``, up to ``batch_names`` names each), which PowerDNS applies as
+one transaction. Settings: ``powerdns_api_url``,
 ``powerdns_api_key`` (X-API-Key), ``powerdns_server_id``. The zone must exist
 on the server; a missing zone is an ApplianceError naming it.
 """
@@ -16,7 +18,7 @@ import requests
 from kosmos.appliances.base import Appliance, Served
 from kosmos.config import Settings
 from kosmos.domain.answers import canonical, split_families
-from kosmos.errors import ApplianceError
+from kosmos.errors import ApplianceError, ApplianceRefused
 
 
 class PowerDnsAppliance(Appliance):
@@ -26,6 +28,7 @@ class PowerDnsAppliance(Appliance):
         super().__init__(settings)
         self._session = session
         self.timeout = 10.0
+        self.batch_names = 500
 
     def _zone_url(self, zone: str) -> str:
         base = self.settings.powerdns_api_url.rstrip("/")
@@ -46,6 +49,9 @@ class PowerDnsAppliance(Appliance):
         # The zone URL is the only resource addressed, so 404 means "no such zone".
         if resp.status_code == 404 or (resp.status_code == 422 and "not find" in resp.text.lower()):
             raise ApplianceError(f"PowerDNS has no zone {zone}", field="zone_name")
+        if resp.status_code == 422:   # the records themselves are wrong: sending them again won't do
+            raise ApplianceRefused(f"PowerDNS refused (HTTP 422) {method} zone {zone}: "
+                                   f"{_error_text(resp)}")
         if resp.status_code >= 400:
             raise ApplianceError(f"PowerDNS answered {resp.status_code} to {method} zone {zone}: "
                                  f"{_error_text(resp)}")
@@ -55,14 +61,24 @@ class PowerDnsAppliance(Appliance):
         self._request("PATCH", zone, json={"rrsets": rrsets})
 
     def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
-        rrsets = []
-        for rtype, values in zip(("A", "AAAA"), split_families(addresses)):
-            if values:
-                rrsets.append({"name": fqdn, "type": rtype, "ttl": ttl, "changetype": "REPLACE",
-                               "records": [{"content": v, "disabled": False} for v in values]})
-            else:
-                rrsets.append({"name": fqdn, "type": rtype, "changetype": "DELETE"})
-        self._patch(zone, rrsets)
+        self._patch(zone, _rrsets(fqdn, addresses, ttl))
+
+    def set_answers(self, zone: str, answers: list[tuple[str, list[str], int]]) -> dict[str, ApplianceError]:
+        """One PATCH per ``batch_names`` answers. PowerDNS applies a PATCH whole or not
+        at all, so a refused one is sent again name by name to find which answer it
+        was; an unreachable server fails them all at once."""
+        failed: dict[str, ApplianceError] = {}
+        for i in range(0, len(answers), self.batch_names):
+            chunk = answers[i:i + self.batch_names]
+            try:
+                self._patch(zone, [r for fqdn, a, ttl in chunk for r in _rrsets(fqdn, a, ttl)])
+            except ApplianceRefused as exc:   # one of them: find which
+                failed.update(super().set_answers(zone, chunk) if len(chunk) > 1
+                              else {chunk[0][0]: exc})
+            except ApplianceError as exc:     # down, or no such zone: all of them
+                failed.update({fqdn: exc for fqdn, _, _ in answers[i:]})
+                break
+        return failed
 
     def get_answer(self, fqdn: str, zone: str) -> Served:
         resp = self._request("GET", zone, params={"rrsets": "true", "rrset_name": fqdn})
@@ -84,6 +100,18 @@ class PowerDnsAppliance(Appliance):
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+
+def _rrsets(fqdn: str, addresses: list[str], ttl: int) -> list[dict[str, Any]]:
+    """The A and AAAA rrsets of one answer: REPLACE a family with addresses, DELETE one without."""
+    rrsets = []
+    for rtype, values in zip(("A", "AAAA"), split_families(addresses)):
+        if values:
+            rrsets.append({"name": fqdn, "type": rtype, "ttl": ttl, "changetype": "REPLACE",
+                           "records": [{"content": v, "disabled": False} for v in values]})
+        else:
+            rrsets.append({"name": fqdn, "type": rtype, "changetype": "DELETE"})
+    return rrsets
 
 
 def _served_by_name(rrsets: list[dict[str, Any]]) -> dict[str, Served]:

@@ -61,9 +61,10 @@ Engine
                         never its ``version``
   gslb.trees            {gslb_ids?: [...], limit?, marker?} → list of GslbTree (all GSLBs
                         when ids omitted, paginated)
-  gslb.set_answer       {id, answers, answer_reason, publish_status, publish_reason?,
-                        published_at?, history: [HistoryEntryCreate]} → Gslb; writes
-                        only what changed, history appended in the same transaction
+  gslb.set_answers      {items: [{id, answers, answer_reason, publish_status, publish_reason?,
+                        published_at?, history: [HistoryEntryCreate]}]} (≤ 500) →
+                        {"stored": n, "missing": [id]}; one transaction; per GSLB
+                        writes only what changed, its history appended with it
   gslb.tombstones       {limit?} → [Tombstone]: names to remove from appliances
   gslb.tombstones.ack   {ids} → {"acked": n}
   gslb.unconfirmed      {limit?} → {"ids": [gslb_id]}: PENDING GSLBs with a push time (an

@@ -19,7 +19,7 @@ Decisions the code makes, in one place (rules in ``kosmos.domain``):
   cycle with member moves reads ``breaker.view``; a reconcile scoped to one
   GSLB releases it deliberately, and it releases itself once the evidence
   clears.
-- Order of writes: appliance, then ``gslb.set_answer``, then ``health.write``
+- Order of writes: appliance, then ``gslb.set_answers``, then ``health.write``
   last, so a failure anywhere is retried by redelivery without losing a
   transition; history dedupe keys derive from the results' check times so a
   redelivered batch writes nothing twice.

@@ -53,6 +53,26 @@ class BreakerView:
     held: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AnswerRecord:
+    """What a GSLB now serves (or why not), as ``gslb.set_answers`` stores it."""
+
+    gslb_id: str
+    answers: list[str]
+    answer_reason: str | None
+    publish_status: str
+    publish_reason: str | None = None
+    published_at: datetime | None = None
+    history: tuple[HistoryEntryCreate, ...] = ()
+
+    def args(self) -> dict[str, Any]:
+        return {"id": self.gslb_id, "answers": list(self.answers),
+                "answer_reason": self.answer_reason, "publish_status": self.publish_status,
+                "publish_reason": self.publish_reason,
+                "published_at": self.published_at.isoformat() if self.published_at else None,
+                "history": history_args(self.history)}
+
+
 def _records(raw: Any) -> list[dict[str, Any]]:
     """Records from a list, a page ``{"items": [...]}``, or a mapping id → record."""
     if isinstance(raw, dict):
@@ -72,6 +92,7 @@ class EngineGateway:
     """Conductor operations the engine uses (see ``kosmos.contracts.conductor``)."""
 
     page_size = 500
+    answers_batch = 200
 
     def __init__(self, client: ConductorClient):
         self.client = client
@@ -118,16 +139,15 @@ class EngineGateway:
             if not marker:
                 return out
 
-    def set_answer(self, gslb_id: str, answers: list[str], answer_reason: str | None,
-                   publish_status: str, publish_reason: str | None = None,
-                   published_at: datetime | None = None,
-                   history: Iterable[HistoryEntryCreate] = ()) -> Gslb:
-        raw = self._call("gslb.set_answer", {
-            "id": gslb_id, "answers": list(answers), "answer_reason": answer_reason,
-            "publish_status": publish_status, "publish_reason": publish_reason,
-            "published_at": published_at.isoformat() if published_at else None,
-            "history": history_args(history)})
-        return Gslb.model_validate(raw)
+    def set_answers(self, records: list[AnswerRecord]) -> list[str]:
+        """Store many GSLBs' answers, ``answers_batch`` per transaction; the ids of
+        GSLBs deleted meanwhile."""
+        missing: list[str] = []
+        for i in range(0, len(records), self.answers_batch):
+            raw = self._call("gslb.set_answers",
+                             {"items": [r.args() for r in records[i:i + self.answers_batch]]}) or {}
+            missing.extend(raw.get("missing") or [])
+        return missing
 
     def breaker_view(self, monitors_window: float = 600.0) -> BreakerView:
         raw = self._call("breaker.view", {"monitors_window": monitors_window}) or {}

@@ -5,8 +5,8 @@ with the not-yet-written statuses as overrides) and by reconcile (every GSLB,
 with the appliance's served answer read back to find drift).
 
 Order matters for "no lost transition": the appliance is pushed first, then
-``gslb.set_answer`` records what is served (SYNCED) with its history entry in
-one conductor transaction. If the appliance fails, the GSLB keeps its old
+``gslb.set_answers`` records what is served (SYNCED) with the history entries
+in one conductor transaction. If the appliance fails, the GSLB keeps its old
 ``answers`` with publish_status ERROR and the desired answer in the reason;
 reconcile retries. If the conductor fails, the handler raises and the event is
 redelivered; the push is idempotent.
@@ -25,7 +25,7 @@ from kosmos.contracts.history import HistoryEntryCreate, SubjectType
 from kosmos.contracts.resources import PublishStatus
 from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict, removes
 from kosmos.domain.answers import AnswerDecision, answer_digest, decide_answer
-from kosmos.engine.gateway import EngineGateway
+from kosmos.engine.gateway import AnswerRecord, EngineGateway
 from kosmos.errors import ApplianceError, ApplianceRefused, StaleVersion
 from kosmos.logs import get_logger
 
@@ -112,11 +112,16 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
             skip_conflicts: bool = False) -> PublishReport:
     """Bring each GSLB of ``trees`` to its desired answer (see the module docstring).
 
-    ``read_back`` (reconcile) says what the appliance serves for a GSLB, to repair drift.
-    A GSLB changed by another writer meanwhile raises StaleVersion, or with
-    ``skip_conflicts`` is listed in ``report.conflicts`` and the rest go on.
-    While ``breaker`` holds, a GSLB whose answer would drop an address keeps
-    its answer (HELD); additions go through.
+    Three steps, each in bulk: decide every GSLB (reading back what the
+    appliance serves when ``read_back`` is given, to repair drift); push the
+    answers that must change, one ``Appliance.set_answers`` per appliance and
+    zone; store every outcome with ``gslb.set_answers``. One endpoint dying
+    behind a thousand names is then a few requests, not two per name.
+
+    A store refused as stale (another writer) raises StaleVersion, or with
+    ``skip_conflicts`` lists those GSLBs in ``report.conflicts`` for the next
+    cycle. While ``breaker`` holds, a GSLB whose answer would drop an address
+    keeps its answer (HELD); additions go through.
     """
     report = PublishReport()
     trees = [_with_overrides(t, statuses or {}) for t in trees]
@@ -125,19 +130,49 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
                  for t in trees}
     held = {t.gslb.id for t in trees
             if breaker.hold and removes(t.gslb.answers, decisions[t.gslb.id].answers)}
+    records: list[AnswerRecord] = []
+    steps: list[_Step] = []
     for tree in trees:
         g, d = tree.gslb, decisions[tree.gslb.id]
-        try:
-            if g.id in held:
-                _hold(gateway, tree, d, breaker, cause, len(held))
-                report.held.append(g.id)
-                continue
-            _publish_one(gateway, appliances, tree, d, cause, report, read_back, clock)
-        except StaleVersion:
-            if not skip_conflicts:
-                raise
-            report.conflicts.append(g.id)   # another writer is on it; the next cycle looks again
+        if g.id in held:
+            report.held.append(g.id)
+            records.extend(_hold(tree, d, breaker, cause, len(held)))
+            continue
+        step = _prepare(appliances, tree, d, report, read_back)
+        if step is not None:
+            steps.append(step)
+    failures = _push(appliances, [s for s in steps if s.push and s.error is None])
+    for step in steps:
+        records.extend(_finish(step, failures.get(step.tree.gslb.id), cause, report, clock))
+    if not records:
+        return report
+    try:
+        gateway.set_answers(records)
+    except StaleVersion:
+        if not skip_conflicts:
+            raise
+        stored = {r.gslb_id for r in records}   # another writer is on them; the next cycle looks again
+        report.conflicts.extend(sorted(stored))
+        report.published = [x for x in report.published if x not in stored]
+        return report
+    _log_outcomes(trees, decisions, records, report, breaker)
     return report
+
+
+@dataclass
+class _Step:
+    """One GSLB to bring to its answer: what it serves, what it wants, whether to push."""
+
+    tree: GslbTree
+    d: AnswerDecision
+    status: str
+    changed: bool
+    reason: str
+    name: str
+    driver: Any = None
+    served: Served | None = None
+    push: bool = False
+    error: ApplianceError | None = None
 
 
 def _limit(appliances: Appliances, name: str | None) -> int | None:
@@ -156,14 +191,15 @@ def _capped(d: AnswerDecision, limit: int | None) -> AnswerDecision:
                    evidence={**d.evidence, "answers_before_cut": len(d.answers)})
 
 
-def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict,
-          cause: Cause, n_held: int) -> None:
+def _hold(tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict, cause: Cause,
+          n_held: int) -> list[AnswerRecord]:
+    """The GSLB keeps its answer, HELD with the breaker's reason (nothing when already so)."""
     g = tree.gslb
     reason = verdict.reason
     would = f"; would publish {_text(d.answers)}"
     note = reason + would
     if _status(g.publish_status) == PublishStatus.HELD.value and (g.publish_reason or "").endswith(would):
-        return   # already held for this answer: a changing count is not a new event
+        return []   # already held for this answer: a changing count is not a new event
     entry = HistoryEntryCreate(
         project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
         time=cause.time, from_state=_text(g.answers), to_state="HELD", reason=reason,
@@ -172,69 +208,106 @@ def _hold(gateway: EngineGateway, tree: GslbTree, d: AnswerDecision, verdict: Br
                   "rule": d.rule, "answer_reason": d.reason, "gslbs_held": n_held,
                   "breaker": verdict.evidence, **d.evidence},
         dedupe_key=f"held:{g.id}:{answer_digest(d.answers)}:{cause.key}")
-    gateway.set_answer(g.id, g.answers, g.answer_reason, PublishStatus.HELD.value, note,
-                       g.published_at, [entry])
-    log.warning("gslb.breaker.held: answer change held by circuit breaker",
-                extra={"gslb_id": g.id, "fqdn": g.fqdn, "status": reason})
+    return [AnswerRecord(g.id, list(g.answers), g.answer_reason, PublishStatus.HELD.value, note,
+                         g.published_at, (entry,))]
 
 
-def _publish_one(gateway: EngineGateway, appliances: Appliances, tree: GslbTree, d: AnswerDecision,
-                 cause: Cause, report: PublishReport, read_back: "ServedReader | None",
-                 clock: Callable[[], datetime] | None) -> None:
+def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: PublishReport,
+             read_back: "ServedReader | None") -> _Step | None:
+    """What to do for one GSLB (None: nothing), reading back what it serves if asked."""
     g = tree.gslb
     status = _status(g.publish_status)
     changed = d.answers != list(g.answers)
     reason = answer_reason(d)
     if not (changed or status != PublishStatus.SYNCED.value or read_back is not None
             or reason != g.answer_reason):
-        return
-    name = g.appliance or appliances.default
-    served: Served | None = None
-    pushed = False
+        return None
+    step = _Step(tree, d, status, changed, reason, g.appliance or appliances.default)
     try:
-        driver = appliances.get(g.appliance)
+        step.driver = appliances.get(g.appliance)
         if _refused_before(g, d):
             report.errors.append(g.id)   # the same answer again cannot succeed
-            return
+            return None
         if read_back is not None:
-            served = read_back(name, g.fqdn, g.zone_name)
-        drift = served is not None and not served.matches(d.answers, g.ttl)
-        if drift:
-            report.drift.append(g.id)
-        if not (changed or status != PublishStatus.SYNCED.value or drift or reason != g.answer_reason):
-            return
-        if changed or drift or (served is None and status != PublishStatus.SYNCED.value
-                                and not _awaiting(driver, g)):
-            driver.set_answer(g.fqdn, g.zone_name, d.answers, g.ttl)
-            pushed = True
+            step.served = read_back(step.name, g.fqdn, g.zone_name)
     except ApplianceError as exc:
+        step.error = exc
+        return step
+    drift = step.served is not None and not step.served.matches(d.answers, g.ttl)
+    if drift:
+        report.drift.append(g.id)
+    if not (changed or status != PublishStatus.SYNCED.value or drift or reason != g.answer_reason):
+        return None
+    step.push = changed or drift or (step.served is None and status != PublishStatus.SYNCED.value
+                                     and not _awaiting(step.driver, g))
+    return step
+
+
+def _push(appliances: Appliances, steps: list[_Step]) -> dict[str, ApplianceError]:
+    """Push the steps' answers, one bulk write per (appliance, zone); failures by GSLB id."""
+    zones: dict[tuple[str, str], list[_Step]] = {}
+    for step in steps:
+        zones.setdefault((step.name, step.tree.gslb.zone_name), []).append(step)
+    failed: dict[str, ApplianceError] = {}
+    for (_name, zone), group in zones.items():
+        driver = group[0].driver
+        answers = [(s.tree.gslb.fqdn, s.d.answers, s.tree.gslb.ttl) for s in group]
+        try:
+            by_name = driver.set_answers(zone, answers)
+        except ApplianceError as exc:
+            by_name = {fqdn: exc for fqdn, _, _ in answers}
+        failed.update({s.tree.gslb.id: by_name[s.tree.gslb.fqdn] for s in group
+                       if s.tree.gslb.fqdn in by_name})
+    return failed
+
+
+def _finish(step: _Step, error: ApplianceError | None, cause: Cause, report: PublishReport,
+            clock: Callable[[], datetime] | None) -> list[AnswerRecord]:
+    """The record to store for one GSLB after the push (none when nothing changed)."""
+    g, d = step.tree.gslb, step.d
+    exc = step.error or error
+    if exc is not None:
         report.errors.append(g.id)
-        lead = "refused" if isinstance(exc, ApplianceRefused) else f"appliance {name}"
+        lead = "refused" if isinstance(exc, ApplianceRefused) else f"appliance {step.name}"
         note = f"{lead}: {exc.message}; wants {_text(d.answers)}"
-        if status != PublishStatus.ERROR.value or g.publish_reason != note:
-            gateway.set_answer(g.id, g.answers, g.answer_reason, PublishStatus.ERROR.value, note[:1024],
-                               g.published_at)
         log.warning("appliance push failed", extra={"gslb_id": g.id, "fqdn": g.fqdn})
-        return
+        if step.status != PublishStatus.ERROR.value or g.publish_reason != note:
+            return [AnswerRecord(g.id, list(g.answers), g.answer_reason, PublishStatus.ERROR.value,
+                                 note[:1024], g.published_at)]
+        return []
     now = clock() if clock else cause.time
-    new_status, note, published_at = _outcome(driver, name, served, pushed, status, g, now)
+    new_status, note, published_at = _outcome(step.driver, step.name, step.served, step.push,
+                                              step.status, g, now)
     history = []
-    if changed or d.rule != rule_of(g.answer_reason):
+    if step.changed or d.rule != rule_of(g.answer_reason):
         history.append(HistoryEntryCreate(
             project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
             time=cause.time, from_state=_text(list(g.answers)), to_state=_text(d.answers),
             reason=f"{cause.note}{d.rule}: {d.reason}"[:2048],
             evidence={**cause.evidence, "trigger": cause.trigger, "rule": d.rule,
                       "answers_from": list(g.answers), "answers_to": d.answers,
-                      "served_before": served.addresses if served else None, **d.evidence},
+                      "served_before": step.served.addresses if step.served else None,
+                      **d.evidence},
             dedupe_key=f"gslb:{g.id}:{answer_digest(g.answers)}:{answer_digest(d.answers)}:{cause.key}"))
-    if (not history and not changed and new_status == status and note == g.publish_reason
-            and reason == g.answer_reason):
-        return
-    gateway.set_answer(g.id, d.answers, reason, new_status, note, published_at, history)
+    if (not history and not step.changed and new_status == step.status
+            and note == g.publish_reason and step.reason == g.answer_reason):
+        return []
     report.published.append(g.id)
-    if changed:
-        log.info("answer published", extra={"gslb_id": g.id, "fqdn": g.fqdn, "status": d.rule})
+    return [AnswerRecord(g.id, d.answers, step.reason, new_status, note, published_at, tuple(history))]
+
+
+def _log_outcomes(trees: list[GslbTree], decisions: dict[str, AnswerDecision],
+                  records: list[AnswerRecord], report: PublishReport, verdict: BreakerVerdict) -> None:
+    """Once stored: a line per answer changed and per answer held."""
+    by_id = {t.gslb.id: t.gslb for t in trees}
+    for r in records:
+        g = by_id[r.gslb_id]
+        if r.publish_status == PublishStatus.HELD.value:
+            log.warning("gslb.breaker.held: answer change held by circuit breaker",
+                        extra={"gslb_id": g.id, "fqdn": g.fqdn, "status": verdict.reason})
+        elif r.gslb_id in report.published and list(g.answers) != r.answers:
+            log.info("answer published", extra={"gslb_id": g.id, "fqdn": g.fqdn,
+                                                "status": decisions[g.id].rule})
 
 
 def _outcome(driver: Any, name: str, served: Served | None, pushed: bool, status: str,

@@ -9,7 +9,7 @@ import pytest
 from kosmos.appliances.base import Served
 from kosmos.appliances.registry import load
 from kosmos.config import Settings
-from kosmos.errors import ApplianceError
+from kosmos.errors import ApplianceError, ApplianceRefused
 
 from .conftest import API_KEY
 
@@ -64,3 +64,28 @@ def test_errors_are_appliance_errors(powerdns, driver):
     down = load("powerdns", Settings(powerdns_api_url="http://127.0.0.1:9", powerdns_api_key=API_KEY))
     with pytest.raises(ApplianceError):
         down.set_answer("www.example.com.", ZONE, ["192.0.2.1"], 30)
+
+
+def test_many_answers_of_a_zone_go_in_one_request(powerdns, driver):
+    answers = [(f"n{i}.example.com.", [f"192.0.2.{i % 250 + 1}"], 30) for i in range(120)]
+    driver.batch_names = 50
+    sent = []
+    real = driver._patch
+    driver._patch = lambda zone, rrsets: (sent.append(len(rrsets)), real(zone, rrsets))[1]
+    assert driver.set_answers(ZONE, answers) == {}
+    assert sent == [100, 100, 40]                        # A and AAAA per name, 50 names a PATCH
+    served = driver.zone_answers(ZONE)
+    assert all(served[f] == Served(a, 30) for f, a, _ in answers)
+    assert resolve(powerdns, "n7.example.com.")[1] == ["192.0.2.8"]
+
+
+def test_a_refused_answer_in_a_batch_fails_alone(powerdns, driver):
+    answers = [("a.example.com.", ["192.0.2.1"], 30), ("b.elsewhere.test.", ["192.0.2.2"], 30),
+               ("c.example.com.", ["192.0.2.3"], 30)]
+    failed = driver.set_answers(ZONE, answers)
+    assert list(failed) == ["b.elsewhere.test."] and isinstance(failed["b.elsewhere.test."], ApplianceRefused)
+    assert resolve(powerdns, "a.example.com.")[1] == ["192.0.2.1"]
+    assert resolve(powerdns, "c.example.com.")[1] == ["192.0.2.3"]
+    down = load("powerdns", Settings(powerdns_api_url="http://127.0.0.1:9", powerdns_api_key=API_KEY))
+    assert set(down.set_answers(ZONE, answers)) == {"a.example.com.", "b.elsewhere.test.", "c.example.com."}
+    assert set(driver.set_answers("missing.test.", answers[:1])) == {"a.example.com."}

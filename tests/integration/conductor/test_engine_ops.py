@@ -166,29 +166,56 @@ def test_gslb_trees_pages_and_orders_pools(build):
     assert [t["gslb"]["id"] for t in only] == [gslbs[3]["id"]]
 
 
-def test_set_answer_writes_only_changes_with_history(build):
+def set_answer(build, args: dict) -> dict:
+    """One GSLB's answer through ``gslb.set_answers``; the GSLB as stored after it."""
+    out = build.call("gslb.set_answers", {"items": [args]}, SYSTEM)
+    assert out == {"stored": 1, "missing": []}
+    return build.call("gslb.get", {"id": args["id"]}, SYSTEM)
+
+
+def test_set_answers_writes_only_changes_with_history(build):
     g = build.gslb([])
     args = {"id": g["id"], "answers": ["192.0.2.1", "192.0.2.2"], "answer_reason": "pool a healthy",
             "publish_status": "SYNCED", "published_at": "2026-01-01T00:00:00Z",
             "history": [entry(gslb_id=g["id"], subject_type="gslb", subject_id=g["id"],
                               dedupe_key=f"{g['id']}/1")]}
-    first = build.call("gslb.set_answer", args, SYSTEM)
+    first = set_answer(build, args)
     # The answer is derived: the user's version is untouched.
     assert first["answers"] == ["192.0.2.1", "192.0.2.2"] and first["version"] == g["version"]
     assert first["publish_status"] == "SYNCED" and first["answers_changed_at"]
-    again = build.call("gslb.set_answer", args, SYSTEM)  # redelivered: no write, no new history
+    again = set_answer(build, args)  # redelivered: no write, no new history
     assert again == first
     assert len(build.call("history.list", {"gslb_id": g["id"]})["items"]) == 1
-    held = build.call("gslb.set_answer", {**args, "publish_status": "HELD", "history": []}, SYSTEM)
+    held = set_answer(build, {**args, "publish_status": "HELD", "history": []})
     assert held["publish_status"] == "HELD" and held["version"] == g["version"]
     assert held["answers_changed_at"] == first["answers_changed_at"]
-    assert build.call("gslb.get", {"id": g["id"]}, SYSTEM)["publish_status"] == "HELD"
+
+
+def test_set_answers_stores_many_in_one_call_and_names_the_deleted(build):
+    gslbs = [build.gslb([], fqdn=f"n{i}.example.com.") for i in range(30)]
+    gone = gslbs.pop()
+    build.call("gslb.delete", {"id": gone["id"]})
+    items = [{"id": g["id"], "answers": [f"192.0.2.{i + 1}"], "answer_reason": "[HEALTHY] ok",
+              "publish_status": "SYNCED",
+              "history": [entry(gslb_id=g["id"], subject_type="gslb", subject_id=g["id"],
+                                dedupe_key=f"{g['id']}/many")]}
+             for i, g in enumerate([*gslbs, gone])]
+    out = build.call("gslb.set_answers", {"items": items}, SYSTEM)
+    assert out == {"stored": 29, "missing": [gone["id"]]}
+    for i, g in enumerate(gslbs):
+        assert build.call("gslb.get", {"id": g["id"]}, SYSTEM)["answers"] == [f"192.0.2.{i + 1}"]
+        assert len(build.call("history.list", {"gslb_id": g["id"]})["items"]) == 1
+    with pytest.raises(ValidationError) as err:   # a bad item stores nothing
+        build.call("gslb.set_answers", {"items": [{**items[0], "answers": ["192.0.2.99"]},
+                                                  {**items[1], "publish_status": "MAYBE"}]}, SYSTEM)
+    assert "items" in (err.value.field or "")
+    assert build.call("gslb.get", {"id": gslbs[0]["id"]}, SYSTEM)["answers"] == ["192.0.2.1"]
 
 
 def test_a_user_update_is_not_refused_because_the_answer_changed(build):
     g = build.gslb([])
-    build.call("gslb.set_answer", {"id": g["id"], "answers": ["192.0.2.9"], "answer_reason": "r",
-                                   "publish_status": "SYNCED", "history": []}, SYSTEM)
+    set_answer(build, {"id": g["id"], "answers": ["192.0.2.9"], "answer_reason": "r",
+                       "publish_status": "SYNCED", "history": []})
     updated = build.call("gslb.update", {"id": g["id"], "values": {"ttl": 60,
                                                                   "version": g["version"]}})
     assert updated["ttl"] == 60 and updated["version"] == g["version"] + 1
@@ -278,9 +305,9 @@ def test_engine_context_records_equal_the_get_records(build):
     g2 = build.call("gslb.create", {"values": {
         "fqdn": "other.example.com.", "zone_name": "example.com.",
         "pools": [{"pool_id": p2["id"], "priority": 1}, {"pool_id": p1["id"], "priority": 5}]}})
-    build.call("gslb.set_answer", {"id": g1["id"], "answers": ["192.0.2.7"],
-                                   "publish_status": "SYNCED", "answer_reason": "[HEALTHY] ok",
-                                   "published_at": "2026-03-04T05:06:07Z"}, SYSTEM)
+    set_answer(build, {"id": g1["id"], "answers": ["192.0.2.7"],
+                       "publish_status": "SYNCED", "answer_reason": "[HEALTHY] ok",
+                       "published_at": "2026-03-04T05:06:07Z"})
     ctx = build.call("engine.context", {"member_ids": [a["id"], b["id"]]}, SYSTEM)
     for key, model, op, made in (("pools", Pool, "pool.get", [p1, p2]),
                                  ("monitors", Monitor, "monitor.get", [m1, m2]),
@@ -299,8 +326,7 @@ def test_gslb_trees_records_equal_the_get_records(build):
     p1, p2 = build.pool([m2, m1], regions=["r1"]), build.pool([m1])
     members = [build.member(p1), build.member(p1, weight=0), build.member(p2)]
     g = build.gslb([p2, p1], all_down="LAST_KNOWN")
-    build.call("gslb.set_answer", {"id": g["id"], "answers": ["192.0.2.9"],
-                                   "publish_status": "SYNCED"}, SYSTEM)
+    set_answer(build, {"id": g["id"], "answers": ["192.0.2.9"], "publish_status": "SYNCED"})
     [tree] = build.call("gslb.trees", {"gslb_ids": [g["id"]]}, SYSTEM)["items"]
     assert Gslb.model_validate(tree["gslb"]) == Gslb.model_validate(
         build.call("gslb.get", {"id": g["id"]}))

@@ -119,18 +119,22 @@ class FakeGateway(EngineGateway):
         self._enter("gslb.list")
         return {g.id: g.fqdn for g in self.gslbs.values()}
 
-    def set_answer(self, gslb_id, answers, answer_reason, publish_status, publish_reason=None,
-                   published_at=None, history=()):
-        self._enter("gslb.set_answer")
-        g = self.gslbs[gslb_id]
-        upd = {"answers": list(answers), "answer_reason": answer_reason,
-               "publish_status": publish_status, "publish_reason": publish_reason,
-               "published_at": published_at}
-        if list(answers) != g.answers:
-            upd["answers_changed_at"] = published_at
-        self.gslbs[gslb_id] = _update(g, {**upd, "version": g.version + 1})
-        self._append(list(history))
-        return self.gslbs[gslb_id]
+    def set_answers(self, records):
+        self._enter("gslb.set_answers")
+        missing = []
+        for r in records:
+            g = self.gslbs.get(r.gslb_id)
+            if g is None:
+                missing.append(r.gslb_id)
+                continue
+            upd = {"answers": list(r.answers), "answer_reason": r.answer_reason,
+                   "publish_status": r.publish_status, "publish_reason": r.publish_reason,
+                   "published_at": r.published_at}
+            if list(r.answers) != g.answers:
+                upd["answers_changed_at"] = r.published_at
+            self.gslbs[r.gslb_id] = _update(g, {**upd, "version": g.version + 1})
+            self._append(list(r.history))
+        return missing
 
     def breaker_view(self, monitors_window=600.0):
         self._enter("breaker.view")

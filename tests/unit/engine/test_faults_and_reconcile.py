@@ -62,7 +62,7 @@ def test_appliance_down_then_back_converges_in_one_reconcile(world):
     assert [(e.from_state, e.to_state) for e in gw.entries("gslb")][-1] == (f"{A1},{A2}", A2)
 
 
-@pytest.mark.parametrize("failing_op", ["engine.context", "gslb.trees", "gslb.set_answer", "health.write"])
+@pytest.mark.parametrize("failing_op", ["engine.context", "gslb.trees", "gslb.set_answers", "health.write"])
 def test_conductor_down_then_back_loses_no_transition(world, failing_op):
     gw, clock, engine, app = world
     online(engine, clock)
@@ -216,7 +216,7 @@ def test_scoped_reconcile_needs_an_id(world):
     assert err.value.field == "gslb_id"
 
 
-@pytest.mark.parametrize("op", ["gslb.set_answer", "health.write"])
+@pytest.mark.parametrize("op", ["gslb.set_answers", "health.write"])
 def test_concurrent_writer_conflict_is_retried_not_lost(world, op):
     gw, clock, engine, app = world
     online(engine, clock)
@@ -245,13 +245,13 @@ def test_second_look_publishes_a_move_another_instance_missed(world):
     assert app.get_answer(FQDN, ZONE).addresses == [B1] and gw.gslbs["g1"].answers == [B1]
 
 
-def test_reconcile_skips_a_gslb_another_writer_holds_and_does_the_rest(world):
+def test_reconcile_leaves_answers_another_writer_holds_to_the_next_cycle(world):
     gw, clock, engine, app = world
     gw.add_gslb("g2", "two.example.com.", [("B", 1)])
-    gw.conflict_next["gslb.set_answer"] = 1
-    out = reconcile(engine)
-    assert out["conflicts"] == ["g1"] and out["published"] == ["g2"]
-    assert reconcile(engine)["published"] == ["g1"]
+    gw.conflict_next["gslb.set_answers"] = 1
+    out = reconcile(engine)     # the one store of both answers was refused: both wait
+    assert out["conflicts"] == ["g1", "g2"] and out["published"] == []
+    assert reconcile(engine)["published"] == ["g1", "g2"]
 
 
 def test_a_large_reconcile_is_sent_on_as_shards_that_each_repair_their_part():

@@ -11,7 +11,7 @@ from kosmos.conductor.db.context_read import read_context
 from kosmos.conductor.db.models import GslbRow, TombstoneRow
 from kosmos.conductor.db.trees_read import read_trees
 from kosmos.conductor.ops import history
-from kosmos.conductor.ops.common import OpContext, get_row, op, parse, record, store_derived
+from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
 from kosmos.contracts.common import StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import PublishStatus
@@ -73,25 +73,38 @@ def gslb_trees(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "next_marker": next_marker}
 
 
-@op("gslb.set_answer")
-def gslb_set_answer(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    """Store the published answer; only what changed is written, history in the same
-    transaction. An unchanged answer keeps ``answers_changed_at``. The answer is
-    derived, so storing it does not bump the GSLB's ``version``."""
-    a = parse(SetAnswerArgs, args)
-    row = get_row(ctx, GslbRow, a.id, "gslb")
-    wanted: dict[str, Any] = {"answer_reason": a.answer_reason,
-                              "publish_status": a.publish_status.value,
-                              "publish_reason": a.publish_reason}
-    if a.published_at is not None:
-        wanted["published_at"] = a.published_at
-    changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
-    if list(row.answers or []) != a.answers:
-        changes.update(answers=list(a.answers), answers_changed_at=ctx.now)
-    if changes:
-        store_derived(ctx, GslbRow, row.id, {**changes, "updated_at": ctx.now})
-    history.append(ctx, a.history, field="history")
-    return record("gslb", row)
+class SetAnswersArgs(StrictModel):
+    items: list[SetAnswerArgs] = Field(..., max_length=500)
+
+
+@op("gslb.set_answers")
+def gslb_set_answers(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+    """Store published answers, many GSLBs in one transaction; per GSLB only what
+    changed is written, its history in the same transaction. An unchanged answer
+    keeps ``answers_changed_at``. The answer is derived, so storing it does not
+    bump the GSLB's ``version``. GSLBs deleted meanwhile are named in ``missing``."""
+    items = parse(SetAnswersArgs, args).items
+    rows = {r.id: r for r in ctx.session.scalars(ctx.scoped(
+        select(GslbRow).where(GslbRow.id.in_({a.id for a in items})), GslbRow))}
+    missing, entries = [], []
+    for a in items:
+        row = rows.get(a.id)
+        if row is None:
+            missing.append(a.id)
+            continue
+        wanted: dict[str, Any] = {"answer_reason": a.answer_reason,
+                                  "publish_status": a.publish_status.value,
+                                  "publish_reason": a.publish_reason}
+        if a.published_at is not None:
+            wanted["published_at"] = a.published_at
+        changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+        if list(row.answers or []) != a.answers:
+            changes.update(answers=list(a.answers), answers_changed_at=ctx.now)
+        if changes:
+            store_derived(ctx, GslbRow, row.id, {**changes, "updated_at": ctx.now})
+        entries.extend(a.history)
+    history.append(ctx, entries, field="items.history")
+    return {"stored": len(items) - len(missing), "missing": missing}
 
 
 def _tombstone(t: TombstoneRow) -> dict[str, Any]:
