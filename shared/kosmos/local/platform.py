@@ -30,7 +30,7 @@ from kosmos.local.options import RunnerOptions, function_env
 from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
 from kosmos.local.queue import EventQueue
 from kosmos.local.regions import RegionModes
-from kosmos.local.watch import AnswerWatch, ResultsLog
+from kosmos.local.watch import HistoryWatch, ResultsLog
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.runner")
@@ -80,7 +80,7 @@ class Platform:
         self.gateway: Server | None = None
         self.broker: Server | None = None
         self.dns: Any = None
-        self._watch: AnswerWatch | None = None
+        self._watch: HistoryWatch | None = None
         self._stop = threading.Event()
         self._watch_thread: threading.Thread | None = None
 
@@ -150,7 +150,7 @@ class Platform:
         self.gateway.start()
         self.cron = Cron(opts.regions, opts.tick, self.publish, reconcile_every=opts.reconcile_every)
         self.cron.start()
-        self._watch = AnswerWatch(hooks.conductor_call(Settings()))
+        self._watch = HistoryWatch(hooks.conductor_call(Settings()))
         self._watch_thread = threading.Thread(target=self._watch_loop, name="watch", daemon=True)
         self._watch_thread.start()
         log.info("Kosmos local runner: api on %s, conductor on %s, regions %s, appliance %s%s",

@@ -1,13 +1,14 @@
 """Readable log lines for a person watching the runner.
 
 ``ResultsLog`` notes when a region's probe of a member flips between pass and
-fail (from the results events crossing the platform). ``AnswerWatch`` polls
-the conductor's GSLB trees and logs each change of a member's cross-region
-status (the engine's verdict) and of a published answer.
+fail (from the results events crossing the platform). ``HistoryWatch``
+follows the history and logs each change of a member's cross-region status
+(the engine's verdict) and of a published answer.
 """
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from kosmos.contracts.events import CHECK_RESULTS
@@ -43,41 +44,55 @@ class ResultsLog:
 Call = Callable[[str, dict[str, Any]], Any]
 
 
-class AnswerWatch:
-    """Poll ``gslb.trees`` and log member status and answer changes."""
+class HistoryWatch:
+    """Follow the history (``history.list`` by ``recorded_since``) and log each verdict
+    and answer change as it is stored.
 
-    def __init__(self, call: Call):
+    One indexed query per poll whatever the number of GSLBs. A transaction may
+    commit a little after the time it stamps on its entries, so each poll looks
+    ``overlap`` seconds back and skips entries already logged.
+    """
+
+    def __init__(self, call: Call, overlap: float = 30.0,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.call = call
-        self._answers: dict[str, list[str]] = {}
-        self._status: dict[str, str] = {}
+        self.overlap = timedelta(seconds=overlap)
+        self.clock = clock
+        self._since = clock()
+        self._seen: dict[str, datetime] = {}
+        self._fqdn: dict[str, str] = {}
 
     def poll(self) -> None:
-        marker = None
+        started = self.clock()
+        since = self._since - self.overlap
+        entries, marker = [], None
         while True:
-            page = self.call("gslb.trees", {"limit": 100, **({"marker": marker} if marker else {})})
-            items = page.get("items", []) if isinstance(page, dict) else list(page or [])
-            for tree in items:
-                self._see(tree)
-            marker = page.get("next_marker") if isinstance(page, dict) else None
+            page = self.call("history.list", {"recorded_since": since.isoformat(), "limit": 500,
+                                              **({"marker": marker} if marker else {})})
+            entries += [e for e in page.get("items", []) if e["id"] not in self._seen]
+            marker = page.get("next_marker")
             if not marker:
-                return
+                break
+        for e in reversed(entries):   # oldest first
+            self._seen[e["id"]] = started
+            self._log(e)
+        self._since = started
+        self._seen = {k: t for k, t in self._seen.items() if t >= started - 2 * self.overlap}
 
-    def _see(self, tree: dict[str, Any]) -> None:
-        gslb = tree.get("gslb", {})
-        for pool in tree.get("pools", []):
-            for m in pool.get("members", []):
-                status = m.get("operating_status", "")
-                before = self._status.get(m["id"])
-                self._status[m["id"]] = status
-                if before is not None and before != status:
-                    log.info("verdict: member %s %s -> %s (%s)", m.get("address") or m["id"],
-                             before, status, m.get("status_reason") or "",
-                             extra={"member_id": m["id"], "gslb_id": gslb.get("id")})
-        answers = sorted(gslb.get("answers") or [])
-        before = self._answers.get(gslb.get("id", ""))
-        self._answers[gslb.get("id", "")] = answers
-        if before != answers and (before is not None or answers):
-            log.info("answer %s: %s -> %s (%s)", gslb.get("fqdn"),
-                     ",".join(before) if before else "-", ",".join(answers) or "-",
-                     gslb.get("answer_reason") or "",
-                     extra={"gslb_id": gslb.get("id"), "fqdn": gslb.get("fqdn")})
+    def _log(self, e: dict[str, Any]) -> None:
+        if e.get("subject_type") == "member":
+            log.info("verdict: member %s %s -> %s (%s)", e.get("subject_id"), e.get("from") or "-",
+                     e.get("to"), e.get("reason", ""),
+                     extra={"member_id": e.get("subject_id"), "gslb_id": e.get("gslb_id")})
+        elif e.get("subject_type") == "gslb":
+            gslb_id = e.get("gslb_id") or e.get("subject_id")
+            log.info("answer %s: %s -> %s (%s)", self._name(gslb_id), e.get("from") or "-",
+                     e.get("to"), e.get("reason", ""), extra={"gslb_id": gslb_id})
+
+    def _name(self, gslb_id: str) -> str:
+        if gslb_id not in self._fqdn:
+            try:
+                self._fqdn[gslb_id] = self.call("gslb.get", {"id": gslb_id}).get("fqdn") or gslb_id
+            except Exception:   # deleted meanwhile, or the conductor busy: the id will do
+                return gslb_id
+        return self._fqdn[gslb_id]

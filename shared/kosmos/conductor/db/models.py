@@ -180,6 +180,7 @@ class HistoryRow(Stamped, Base):
         Index("ix_history_gslb_time", "gslb_id", "time"),
         Index("ix_history_member_time", "member_id", "time"),
         Index("ix_history_project_time", "project_id", "time"),
+        Index("ix_history_created_at", "created_at"),
         UniqueConstraint("dedupe_key", name="uq_history_dedupe_key"),
     )
 

@@ -24,6 +24,7 @@ class HistoryListArgs(StrictModel):
     member_id: str | None = None
     since: UtcDatetime | None = None
     until: UtcDatetime | None = None
+    recorded_since: UtcDatetime | None = None   # stored at or after, whatever its ``time``
     limit: int = Field(100, ge=1, le=1000)
     marker: str | None = None
 
@@ -72,6 +73,8 @@ def history_list(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         stmt = stmt.where(HistoryRow.time >= a.since)
     if a.until is not None:
         stmt = stmt.where(HistoryRow.time <= a.until)
+    if a.recorded_since is not None:
+        stmt = stmt.where(HistoryRow.created_at >= a.recorded_since)
     if a.marker is not None:
         mark = ctx.session.execute(select(HistoryRow.time, HistoryRow.id).where(
             HistoryRow.id == a.marker)).first()
