@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     engine_lag_record_seconds: float = Field(
         10.0, gt=0, le=3600, description="Record each region's engine lag at most this often.")
 
+    # --- webhooks ----------------------------------------------------------
+    webhook_max_attempts: int = Field(
+        10, ge=1, le=50, description="Attempts of one webhook delivery before it is given up "
+        "(FAILED); the waits between them grow 2 s, 6 s, 18 s ... up to an hour.")
+    webhook_timeout: float = Field(
+        5.0, gt=0, le=60, description="Seconds a webhook receiver has to answer one delivery.")
+    webhook_batch: int = Field(
+        50, ge=1, le=500, description="Deliveries one engine instance sends per pass, at most.")
+
     # --- appliances --------------------------------------------------------
     designate_cloud: str | None = Field(None, description="clouds.yaml entry for Designate, if not `cloud`.")
     confirm_interval: float = Field(

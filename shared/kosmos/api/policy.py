@@ -24,7 +24,7 @@ import yaml
 
 from kosmos.errors import Forbidden, ValidationError
 
-RESOURCES = ("monitor", "pool", "member", "gslb")
+RESOURCES = ("monitor", "pool", "member", "gslb", "webhook")
 
 DEFAULT_RULES: dict[str, str] = {
     "context_is_admin": "role:admin",

@@ -40,6 +40,11 @@ class HistoryQuery(PageQuery):
     until: UtcDatetime | None = Field(None, description="Only entries before this time")
 
 
+class DeliveriesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(50, ge=1, le=500, description="At most this many, newest first")
+
+
 class EmptyQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -1,4 +1,4 @@
-"""The four resources of API v1 described once: names, models, filters, links.
+"""The resources of API v1 described once: names, models, filters, links.
 
 Handlers, routes, list queries and the OpenAPI document all read these specs,
 so adding a field or filter happens in one place.
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from kosmos.api import schemas
 from kosmos.contracts import resources as r
+from kosmos.contracts import webhooks as wh
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,4 +63,8 @@ GSLB = ResourceSpec(
              "appliance": str, "publish_status": str, "ttl": int},
     sort_keys=("created_at", "updated_at", "name", "id", "fqdn", "zone_name", "ttl"))
 
-SPECS: dict[str, ResourceSpec] = {s.name: s for s in (MONITOR, POOL, MEMBER, GSLB)}
+WEBHOOK = ResourceSpec(
+    "webhook", "webhooks", "Webhook", wh.WebhookCreate, wh.WebhookUpdate, wh.Webhook,
+    schemas.WebhookResponse, schemas.WebhookList, filters={"name": str, "url": str})
+
+SPECS: dict[str, ResourceSpec] = {s.name: s for s in (MONITOR, POOL, MEMBER, GSLB, WEBHOOK)}

@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 
 from kosmos.api import handlers, subresources
 from kosmos.api.context import ApiCall
-from kosmos.api.queries import EmptyQuery, HistoryQuery
-from kosmos.api.resources import GSLB, MEMBER, MONITOR, POOL, ResourceSpec
-from kosmos.api.schemas import GslbPoolList, HistoryList, MonitorList
+from kosmos.api.queries import DeliveriesQuery, EmptyQuery, HistoryQuery
+from kosmos.api.resources import GSLB, MEMBER, MONITOR, POOL, WEBHOOK, ResourceSpec
+from kosmos.api.schemas import GslbPoolList, HistoryList, MonitorList, WebhookDeliveryList
 from kosmos.contracts.conductor import GslbStatusTree, MemberStatusTree, PoolStatusTree
 
 Handler = Callable[[ApiCall], Response]
@@ -82,6 +82,10 @@ ROUTES: list[Route] = [
           "getGslbStatus", GSLB, "view", response=GslbStatusTree, query=EmptyQuery),
     Route("GET", "/v1/gslbs/<uuid:id>/history", subresources.gslb_history, "gslb:get_one",
           "listGslbHistory", GSLB, "view", response=HistoryList, query=HistoryQuery),
+    *_crud(WEBHOOK, "/v1/webhooks"),
+    Route("GET", "/v1/webhooks/<uuid:id>/deliveries", subresources.webhook_deliveries,
+          "webhook:get_one", "listWebhookDeliveries", WEBHOOK, "view",
+          response=WebhookDeliveryList, query=DeliveriesQuery),
 ]
 
 

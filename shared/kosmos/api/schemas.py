@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 from kosmos.contracts.common import RecordModel, UtcDatetime
 from kosmos.contracts.history import SubjectType
 from kosmos.contracts.resources import Gslb, Member, Monitor, Pool
+from kosmos.contracts.webhooks import Webhook, WebhookDelivery
 
 
 class SelfLinks(RecordModel):
@@ -35,6 +36,19 @@ class MemberResponse(Member):
 
 class GslbResponse(Gslb):
     links: SelfLinks
+
+
+class WebhookResponse(Webhook):
+    links: SelfLinks
+
+
+class WebhookList(RecordModel):
+    webhooks: list[WebhookResponse]
+    links: ListLinks
+
+
+class WebhookDeliveryList(RecordModel):
+    deliveries: list[WebhookDelivery]
 
 
 class MonitorList(RecordModel):

@@ -7,7 +7,8 @@ from kosmos.api import render
 from kosmos.api.context import ApiCall
 from kosmos.api.errors import json_response
 from kosmos.api.handlers import member_in_path
-from kosmos.api.queries import EmptyQuery, HistoryQuery, parse_query
+from kosmos.api.queries import DeliveriesQuery, EmptyQuery, HistoryQuery, parse_query
+from kosmos.api.schemas import WebhookDeliveryList
 from kosmos.api.resources import MEMBER, MONITOR, POOL
 from kosmos.contracts.conductor import GslbStatusTree, MemberStatusTree, PoolStatusTree
 
@@ -77,3 +78,12 @@ def gslb_history(call: ApiCall) -> Response:
     nxt = render.next_link(call.base_url, call.path, dict(call.args.items()),
                            result.get("next_marker"))
     return json_response(render.page("history", items, nxt))
+
+
+def webhook_deliveries(call: ApiCall) -> Response:
+    """The webhook's latest deliveries, newest first, with each one's outcome."""
+    query = parse_query(DeliveriesQuery, call.args)
+    raw = call.conductor.call("webhook.deliveries", {"id": call.params["id"], "limit": query.limit},
+                              call.context())
+    return json_response(WebhookDeliveryList.model_validate(
+        {"deliveries": raw.get("items", [])}).model_dump(mode="json"))

@@ -10,7 +10,8 @@ project it may read or change, unless ``context.is_admin`` (with
 and engine call with ``CallContext.system()``.
 
 Operation catalogue (``args`` → ``result``). ``{r}`` is one of ``monitor``,
-``pool``, ``member``, ``gslb``. Records are the models of
+``pool``, ``member``, ``gslb``, ``webhook`` (``kosmos.contracts.webhooks``; its
+secret is write-only). Records are the models of
 ``kosmos.contracts.resources``; lists are ``{"items": [...], "next_marker": id|None}``.
 
 Resources
@@ -35,8 +36,16 @@ Resources
 Status and history (read)
   member.status {id} → MemberStatusTree     pool.status {id} → PoolStatusTree
   gslb.status   {id} → GslbStatusTree
-  history.list  {gslb_id?, member_id?, since?, until?, limit?, marker?} → list of
-                HistoryEntry, newest first
+  history.list  {gslb_id?, member_id?, since?, until?, recorded_since?, limit?, marker?}
+                → list of HistoryEntry, newest first (``recorded_since``: stored since)
+
+Webhooks (the outbox: a stored change owes its deliveries in the same transaction)
+  webhook.deliveries         {id, limit?=50} → {"items": [WebhookDelivery]}, newest first
+  webhook.deliveries.due     {limit?, lease_s?} → {"items": [{id, url, secret, body,
+                             attempt}], "next_due_at"}: due deliveries claimed for
+                             ``lease_s``, the attempt counted
+  webhook.deliveries.report  {outcomes: [{id, ok, status_code?, error?}]} →
+                             {"next_due_at"}: delivered, retried later, or given up
 
 Checker
   checks.due            {region, known?} → {"checks": [CheckSpec], "fingerprint"}: every

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from kosmos.contracts.common import (JSON_NUMBER, NO_NUL, Description, JsonInt, Name, OperatingStatus,
                                      Port, RecordBase, RecordModel, Region, StrictModel, Uuid,
                                      UtcDatetime)
+from kosmos.contracts.webhooks import Webhook, WebhookCreate, WebhookUpdate
 from kosmos.domain.dnsnames import is_within_zone, normalize_fqdn
 
 # --------------------------------------------------------------------------- monitors
@@ -516,9 +517,11 @@ def _unique_uuids(values: list[str], what: str) -> list[str]:
 
 
 CREATE_MODELS: dict[str, type[BaseModel]] = {
-    "monitor": MonitorCreate, "pool": PoolCreate, "member": MemberCreate, "gslb": GslbCreate}
+    "monitor": MonitorCreate, "pool": PoolCreate, "member": MemberCreate, "gslb": GslbCreate,
+    "webhook": WebhookCreate}
 UPDATE_MODELS: dict[str, type[BaseModel]] = {
-    "monitor": MonitorUpdate, "pool": PoolUpdate, "member": MemberUpdate, "gslb": GslbUpdate}
+    "monitor": MonitorUpdate, "pool": PoolUpdate, "member": MemberUpdate, "gslb": GslbUpdate,
+    "webhook": WebhookUpdate}
 RECORD_MODELS: dict[str, type[BaseModel]] = {
-    "monitor": Monitor, "pool": Pool, "member": Member, "gslb": Gslb}
+    "monitor": Monitor, "pool": Pool, "member": Member, "gslb": Gslb, "webhook": Webhook}
 OPERATING = OperatingStatus

@@ -149,6 +149,16 @@ class EngineGateway:
             missing.extend(raw.get("missing") or [])
         return missing
 
+    def webhooks_due(self, limit: int, lease_s: float) -> tuple[list[dict[str, Any]], str | None]:
+        """Claim due webhook deliveries: ([{id, url, secret, body, attempt}], next_due_at)."""
+        raw = self._call("webhook.deliveries.due", {"limit": limit, "lease_s": lease_s}) or {}
+        return list(raw.get("items") or []), raw.get("next_due_at")
+
+    def webhooks_report(self, outcomes: list[dict[str, Any]]) -> str | None:
+        """Record attempts' outcomes; when the next waiting delivery is due."""
+        raw = self._call("webhook.deliveries.report", {"outcomes": outcomes}) or {}
+        return raw.get("next_due_at")
+
     def breaker_view(self, monitors_window: float = 600.0) -> BreakerView:
         raw = self._call("breaker.view", {"monitors_window": monitors_window}) or {}
         down = {d["member_id"]: DownMember(d["member_id"], tuple(d.get("addresses") or ()),

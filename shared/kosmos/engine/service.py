@@ -12,6 +12,7 @@ from kosmos.engine.decide import handle_decide
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.reconcile import handle_reconcile
 from kosmos.engine.results import handle_results
+from kosmos.engine.webhooks import WebhookSender
 from kosmos.errors import ValidationError, from_pydantic
 
 
@@ -21,18 +22,26 @@ class EngineService:
     def __init__(self, deps: EngineDeps):
         self.deps = deps
         self.confirmer = Confirmer(deps)
+        self.webhooks = WebhookSender(deps.gateway, deps.settings, deps.clock)
 
     def handle(self, event_type: str, data: dict[str, Any] | None) -> dict[str, Any]:
         try:
             if event_type == CHECK_RESULTS:
                 out = handle_results(CheckResults.model_validate(data or {}), self.deps)
-                return {**out, **self.confirmer.maybe()}
-            if event_type == ENGINE_DECIDE:
+                out = {**out, **self.confirmer.maybe()}
+            elif event_type == ENGINE_DECIDE:
                 out = handle_decide(EngineDecide.model_validate(data or {}), self.deps)
-                return {**out, **self.confirmer.maybe()}
-            if event_type == ENGINE_RECONCILE:
-                return handle_reconcile(EngineReconcile.model_validate(data or {}), self.deps)
+                out = {**out, **self.confirmer.maybe()}
+            elif event_type == ENGINE_RECONCILE:
+                out = handle_reconcile(EngineReconcile.model_validate(data or {}), self.deps)
+            else:
+                out = None
         except PydanticError as exc:
             raise from_pydantic(exc, "data") from exc
-        raise ValidationError(f"the engine does not handle events of type {event_type!r}",
-                              field="type")
+        if out is None:
+            raise ValidationError(f"the engine does not handle events of type {event_type!r}",
+                                  field="type")
+        # Anything stored may owe webhook deliveries (history, a failed publish, a hold).
+        stored = bool(out.get("moves") or out.get("published") or out.get("held")
+                      or out.get("errors") or out.get("confirmed"))
+        return {**out, **self.webhooks.maybe(stored)}

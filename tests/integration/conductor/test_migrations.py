@@ -17,7 +17,8 @@ from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext
 
 TABLES = {"monitors", "pools", "pool_monitors", "pool_members", "gslbs", "gslb_pools",
-          "health_states", "history", "gslb_tombstones", "engine_lag"}
+          "health_states", "history", "gslb_tombstones", "engine_lag", "webhooks",
+          "webhook_deliveries"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

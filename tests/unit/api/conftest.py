@@ -34,7 +34,7 @@ class FakeConductorTransport(Transport):
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, dict[str, Any]]] = {
-            "monitor": {}, "pool": {}, "member": {}, "gslb": {}}
+            "monitor": {}, "pool": {}, "member": {}, "gslb": {}, "webhook": {}}
         self.history: list[dict[str, Any]] = []
         self.down = False
         self.ops: list[str] = []
@@ -148,6 +148,9 @@ class FakeConductorTransport(Transport):
                 raise Conflict("pool is used by a GSLB")
             del self.rows[kind][row["id"]]
             return None
+        if op == "webhook.deliveries":
+            self._get("webhook", args["id"], ctx)
+            return {"items": []}
         if op == "pool.monitors":
             pool = self._get("pool", args["id"], ctx)
             return [self.rows["monitor"][m] for m in pool["monitor_ids"]]

@@ -6,7 +6,7 @@ import re
 import kosmos.contracts.conductor as contract
 from kosmos.conductor.ops import OPS
 
-RESOURCES = ("monitor", "pool", "member", "gslb")
+RESOURCES = ("monitor", "pool", "member", "gslb", "webhook")
 VERBS = ("create", "get", "list", "update", "delete")
 
 

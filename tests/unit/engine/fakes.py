@@ -158,6 +158,15 @@ class FakeGateway(EngineGateway):
         self._enter("gslb.tombstones")
         return list(self.tombs.values())[:limit]
 
+    def webhooks_due(self, limit, lease_s):
+        """No webhooks here (the conductor's outbox is tested on the real one)."""
+        if self.down:
+            raise Unavailable("conductor unreachable: ConnectionError")
+        return [], None
+
+    def webhooks_report(self, outcomes):
+        return None
+
     def unconfirmed(self, limit=50):
         self._enter("gslb.unconfirmed")
         return sorted((g.id for g in self.gslbs.values() if _value(g.publish_status) == "PENDING"

@@ -3,6 +3,7 @@
 gslbs ─< gslb_pools >─ pools ─< pool_members ─< health_states >─ monitors
                         pools ─< pool_monitors >─ monitors
 history, gslb_tombstones, engine_lag (one row per checker region)
+webhooks ─< webhook_deliveries
 
 Every row carries ``project_id``, ``created_at``/``updated_at`` (UTC) and
 ``version``. On the four resources ``version`` is SQLAlchemy's version
@@ -223,3 +224,40 @@ class EngineLagRow(Base):
 
 RESOURCE_ROWS: dict[str, type[Resource]] = {
     "monitor": MonitorRow, "pool": PoolRow, "member": MemberRow, "gslb": GslbRow}
+
+
+class WebhookRow(Resource, Base):
+    """A project's webhook; ``secret`` signs its deliveries and is never read back."""
+
+    __tablename__ = "webhooks"
+
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secret: Mapped[str] = mapped_column(String(256))
+
+
+class WebhookDeliveryRow(Stamped, Base):
+    """One event for one webhook, from its creation until delivered or given up.
+
+    Rows are written in the transaction that stores the change they announce,
+    so a change stored is a notification owed (the outbox pattern).
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_webhook_created", "webhook_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_type: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

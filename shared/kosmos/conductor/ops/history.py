@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import HistoryRow
+from kosmos.conductor.ops import webhooks
 from kosmos.conductor.ops.common import OpContext, op, parse
 from kosmos.contracts.common import StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntry, HistoryEntryCreate
@@ -32,7 +33,9 @@ class HistoryListArgs(StrictModel):
 def append(ctx: OpContext, entries: list[HistoryEntryCreate], field: str = "entries") -> int:
     """Insert entries in one statement; an entry whose ``dedupe_key`` is stored is skipped.
 
-    Returns how many were new. Used inside other operations' transactions too.
+    Returns how many were new; the new ones owe their webhook deliveries
+    (``webhooks.notify_history``), in the same transaction. Used inside other
+    operations' transactions too.
     """
     if not entries:
         return 0
@@ -51,7 +54,9 @@ def append(ctx: OpContext, entries: list[HistoryEntryCreate], field: str = "entr
     table = HistoryRow.__table__
     stmt = insert_for(ctx.dialect, table).on_conflict_do_nothing(
         index_elements=["dedupe_key"]).returning(table.c.id)
-    return len(ctx.session.execute(stmt, rows).all())
+    new = {r[0] for r in ctx.session.execute(stmt, rows).all()}
+    webhooks.notify_history(ctx, [r for r in rows if r["id"] in new])
+    return len(new)
 
 
 @op("history.append")
