@@ -10,10 +10,15 @@ from kosmos.adapters.conductor_client import ConductorClient, HttpTransport
 from kosmos.config import Settings, get_settings
 
 
-def conductor_client(settings: Settings | None = None) -> ConductorClient:
-    """A client for the conductor function at ``settings.conductor_url``."""
+def conductor_client(settings: Settings | None = None, caller: str = "") -> ConductorClient:
+    """A client for the conductor function at ``settings.conductor_url``; a ``caller``
+    (the function's name) gets a metrics buffer its calls are timed into."""
+    from kosmos.contracts.metrics import MetricsBuffer
+
     s = settings or get_settings()
-    return ConductorClient(HttpTransport(s.conductor_url, s.conductor_timeout, s.conductor_token))
+    return ConductorClient(HttpTransport(s.conductor_url, s.conductor_timeout, s.conductor_token),
+                           metrics=MetricsBuffer(s.metrics_interval) if caller else None,
+                           caller=caller)
 
 
 def api_app(settings: Settings | None = None, *, conductor: ConductorClient | None = None,
@@ -46,10 +51,10 @@ def api_app(settings: Settings | None = None, *, conductor: ConductorClient | No
             validator = KeystoneTokenValidator(session, s.keystone_auth_url,
                                                cache_seconds=s.token_cache_seconds)
             authenticator = KeystoneAuth(validator, s.keystone_auth_url)
-    return ApiApp(conductor or conductor_client(s), authenticator,
+    return ApiApp(conductor or conductor_client(s, "api"), authenticator,
                   policy or Policy.from_file(s.policy_file),
                   max_body_bytes=s.max_body_bytes, public_url=s.api_public_url,
-                  resolve_endpoints=endpoint_resolver(s))
+                  resolve_endpoints=endpoint_resolver(s), metrics_token=s.metrics_token)
 
 
 def endpoint_resolver(settings: Settings):
@@ -93,7 +98,7 @@ def checker_service(settings: Settings | None = None, *, conductor: ConductorCli
     s = settings or get_settings()
     regions = openstack or OpenStackRegions(default_connect(s.cloud))  # connects on first lookup
     return CheckerService(
-        s, conductor or conductor_client(s),
+        s, conductor or conductor_client(s, "checker"),
         publisher or event_publisher(s, source=f"//kosmos/checker/{s.region}"),
         load_checks(s, openstack=regions), discover=EndpointDiscovery(regions))
 
@@ -111,7 +116,8 @@ def engine_service(settings: Settings | None = None, *, conductor: ConductorClie
     from kosmos.engine.service import EngineService
 
     s = settings or get_settings()
-    deps = EngineDeps(EngineGateway(conductor or conductor_client(s)), appliances or Appliances(s), s)
+    deps = EngineDeps(EngineGateway(conductor or conductor_client(s, "engine")),
+                      appliances or Appliances(s), s)
     if s.publisher == "http" and s.broker_url:   # a reconcile's shards go back through the broker
         deps.publisher = event_publisher(s, source="//kosmos/engine")
     if clock is not None:

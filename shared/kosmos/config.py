@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     engine_lag_record_seconds: float = Field(
         10.0, gt=0, le=3600, description="Record each region's engine lag at most this often.")
 
+    # --- metrics -----------------------------------------------------------
+    metrics_interval: float = Field(
+        10.0, gt=0, le=3600, description="Seconds a function instance adds up its own "
+        "observations (probes, conductor call times, push times) before adding them to the "
+        "deployment's series.")
+    metrics_token: str | None = Field(
+        None, description="When set, GET /metrics wants `Authorization: Bearer <this>` (a "
+        "Prometheus scrape's bearer token); else it is served to anyone who reaches the api.")
+
     # --- webhooks ----------------------------------------------------------
     webhook_max_attempts: int = Field(
         10, ge=1, le=50, description="Attempts of one webhook delivery before it is given up "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from fixtures.receiver import Receiver
 
 from kosmos.local.harness import ADDRESSES, Api, Endpoint, common_free_port, wait_for
 
@@ -87,6 +88,9 @@ def test_one_checker_region_failing_everything_removes_and_holds_nothing(start_r
 def test_every_region_failing_most_endpoints_is_held_then_released(start_runner, endpoints):
     runner = start_runner(regions=REGIONS)
     api = Api(runner.url)
+    receiver = Receiver().start()
+    api.post("/v1/webhooks", {"url": receiver.url, "secret": "breaker-hold-secret",
+                              "events": ["gslb.breaker.held"]})
     # 12 distinct endpoints: three addresses (three sites, by member region) on four ports
     ports = [endpoints[ADDRESSES[0]].port]
     extra = []
@@ -125,6 +129,11 @@ def test_every_region_failing_most_endpoints_is_held_then_released(start_runner,
             assert 10 <= breaker["endpoints_down"] <= 12 and breaker["endpoints_monitored"] == 12
             status = api.get(f"/v1/gslbs/{g['id']}/status")
             assert status["publish_status"] == "HELD"
+        # the hold is announced: one gslb.breaker.held per GSLB, with the evidence
+        wait_for(lambda: len(receiver.delivered("gslb.breaker.held")) == 3, 30, interval=0.2)
+        for event in receiver.delivered("gslb.breaker.held"):
+            assert event["subject"] in ids.values()
+            assert event["data"]["breaker"]["endpoints_monitored"] == 12
 
         for r in REGIONS:   # the probes recover: released by itself
             api.region(r, "ok")
@@ -132,5 +141,6 @@ def test_every_region_failing_most_endpoints_is_held_then_released(start_runner,
                              for a, g in served().items()), DELAY * RISE + 2 + SLACK + 10,
                  interval=0.2)
     finally:
+        receiver.stop()
         for e in extra:
             e.stop()

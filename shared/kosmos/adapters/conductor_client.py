@@ -13,6 +13,7 @@ Transports:
 """
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any, Callable, Protocol
 
@@ -65,8 +66,13 @@ class InProcessTransport:
 
 
 class ConductorClient:
-    def __init__(self, transport: Transport):
+    """Calls conductor operations; with ``metrics``, times each call (``kosmos_conductor_
+    call_seconds`` by ``caller``) for the function to flush with its other observations."""
+
+    def __init__(self, transport: Transport, metrics: Any = None, caller: str = ""):
         self.transport = transport
+        self.metrics = metrics
+        self.caller = caller
 
     def call(self, op: str, args: dict[str, Any] | None = None,
              context: CallContext | None = None) -> Any:
@@ -80,7 +86,14 @@ class ConductorClient:
             "context": (context or CallContext.system()).model_dump(mode="json"),
             "args": args,
         }
-        status, body = self.transport.send(envelope)
+        started = time.perf_counter()
+        try:
+            status, body = self.transport.send(envelope)
+        finally:
+            if self.metrics is not None and op != "metrics.add":
+                self.metrics.add("kosmos_conductor_call_seconds_sum",
+                                 time.perf_counter() - started, function=self.caller)
+                self.metrics.add("kosmos_conductor_call_seconds_count", 1, function=self.caller)
         if "error" in body:
             raise from_wire(body)
         if status >= 400:

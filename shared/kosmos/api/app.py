@@ -7,6 +7,7 @@ structured log line carrying its request id.
 """
 from __future__ import annotations
 
+import hmac
 import json
 import time
 import uuid
@@ -25,7 +26,8 @@ from kosmos.api.errors import MethodNotAllowed, error_response, json_response
 from kosmos.api.policy import Policy
 from kosmos.api.routes import ROUTES, Route, url_map
 from kosmos.contracts.common import nul_path
-from kosmos.errors import (NotFound, PayloadTooLarge, UnsupportedMediaType,
+from kosmos.contracts.metrics import flush, prometheus_text
+from kosmos.errors import (NotAuthenticated, NotFound, PayloadTooLarge, UnsupportedMediaType,
                            ValidationError)
 from kosmos.logs import get_logger
 
@@ -87,8 +89,10 @@ class ApiApp:
     def __init__(self, conductor: ConductorClient, authenticator: Authenticator,
                  policy: Policy | None = None, *, max_body_bytes: int = 1_048_576,
                  public_url: str | None = None,
-                 resolve_endpoints: Callable[[dict[str, Any]], Any] | None = None):
+                 resolve_endpoints: Callable[[dict[str, Any]], Any] | None = None,
+                 metrics_token: str | None = None):
         self.conductor = conductor
+        self.metrics_token = metrics_token
         self.resolve_endpoints = resolve_endpoints
         self.authenticator = authenticator
         self.policy = policy or Policy()
@@ -110,6 +114,8 @@ class ApiApp:
             response = error_response(exc, request_id=request_id,
                                       keystone_url=self.authenticator.keystone_url)
         response.headers["X-Openstack-Request-Id"] = request_id
+        if getattr(self.conductor, "metrics", None) is not None:
+            flush(self.conductor.metrics, lambda op, args: self.conductor.call(op, args))
         log.info("%s %s %s", request.method, request.path, response.status_code,
                  extra={"request_id": request_id, "status": response.status_code,
                         "project_id": principal.project_id if principal else None,
@@ -138,6 +144,8 @@ class ApiApp:
         if route.kind == "openapi":
             return json_response(openapi.document(
                 "noauth" if isinstance(self.authenticator, NoAuth) else "keystone"))
+        if route.kind == "metrics":
+            return self._metrics(request)
         for name in request.args:
             _refuse_nul({name: " ".join(request.args.getlist(name))})
         _refuse_nul(params)
@@ -148,6 +156,15 @@ class ApiApp:
                        idempotency_key=idempotency_key(request),
                        resolve_endpoints=self.resolve_endpoints)
         return route.handler(call)
+
+    def _metrics(self, request: Request) -> Response:
+        if self.metrics_token is not None:
+            given = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {self.metrics_token}".encode()):
+                raise NotAuthenticated("GET /metrics wants the scrape's bearer token")
+        series = self.conductor.call("metrics.read", {}).get("series", [])
+        return Response(prometheus_text(series), 200,
+                        content_type="text/plain; version=0.0.4; charset=utf-8")
 
     @staticmethod
     def versions(base: str) -> dict[str, Any]:

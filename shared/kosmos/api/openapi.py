@@ -161,10 +161,14 @@ def document(auth: str = "keystone") -> dict[str, Any]:
             responses[status].update(_json(keys[(model, "serialization")]))
         elif route.kind == "openapi":
             responses[status].update(_json({"type": "object", "required": ["openapi", "paths"]}))
+        elif route.kind == "metrics":
+            responses[status]["content"] = {"text/plain": {"schema": {"type": "string"}}}
         if route.kind == "create":
             responses[status]["headers"] = {
                 "Location": {"schema": {"type": "string"}, "description": "URL of the new resource"}}
         codes = ["400", "404", "405", "503"] if route.public else list(_ERRORS)
+        if route.kind == "metrics":
+            codes = ["401", "503"]
         if not route.has_body:
             codes = [c for c in codes if c not in ("413", "415")]
         for code in codes:

@@ -33,6 +33,7 @@ DEFAULT_RULES: dict[str, str] = {
     "reader": "role:reader or rule:member",
     "version:get": "@",
     "openapi:get": "@",
+    "metrics:get": "@",
 }
 for _r in RESOURCES:
     DEFAULT_RULES.update({

@@ -62,6 +62,9 @@ ROUTES: list[Route] = [
     Route("GET", "/", None, "version:get", "getVersions", kind="versions", public=True),
     Route("GET", "/v1/openapi.json", None, "openapi:get", "getOpenApi", kind="openapi",
           public=True),
+    # Prometheus text format; a bearer token (settings.metrics_token) instead of Keystone,
+    # as a scraper has no Keystone token
+    Route("GET", "/metrics", None, "metrics:get", "getMetrics", kind="metrics", public=True),
     *_crud(MONITOR, "/v1/monitors"),
     *_crud(POOL, "/v1/pools"),
     Route("GET", "/v1/pools/<uuid:id>/monitors", subresources.pool_monitors, "pool:get_one",

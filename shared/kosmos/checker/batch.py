@@ -47,6 +47,8 @@ class BatchStats:
     events: int = 0
     publish_errors: int = 0
     inconclusive: int = 0
+    failed: int = 0               # probes whose result was a failure
+    loop_lag_s: float = 0.0       # the worst event-loop lag while the batch ran
     results_dropped: int = 0
     endpoint_updates: int = 0
 
@@ -136,6 +138,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             if result is None:
                 stats.inconclusive += 1
             else:
+                stats.failed += not result.ok
                 buffer.add(result)
         finally:
             semaphore.release()

@@ -75,11 +75,25 @@ class CheckerService:
         batch = _parse(CheckBatch, data)
         with asyncio.Runner(loop_factory=self.loop_factory) as runner:
             stats = runner.run(self.run_batch(batch))
+        self._measure(batch.region, stats)
         log.info("batch done: %d probes (%d without verdict), %d slots dropped, %d results "
                  "events (%d failed to publish), %d endpoint updates", stats.probes,
                  stats.inconclusive, stats.dropped, stats.events, stats.publish_errors,
                  stats.endpoint_updates, extra={"region": batch.region, "event_id": batch.batch_id})
         return stats
+
+    def _measure(self, region: str, stats: BatchStats) -> None:
+        """The batch's counts into the instance's metrics, added to the series when due."""
+        from kosmos.contracts.metrics import flush
+
+        buffer = getattr(self.conductor, "metrics", None)
+        if buffer is None:
+            return
+        buffer.add("kosmos_probes_total", stats.probes, region=region)
+        buffer.add("kosmos_probes_failed_total", stats.failed, region=region)
+        buffer.add("kosmos_slots_dropped_total", stats.dropped, region=region)
+        buffer.set("kosmos_checker_loop_lag_seconds", stats.loop_lag_s, region=region)
+        flush(buffer, lambda op, args: self.conductor.call(op, args))
 
     async def run_batch(self, batch: CheckBatch, *, flush_interval: float | None = None) -> BatchStats:
         """Run ``batch`` on the current loop (tests and the local runner await this directly)."""
@@ -93,11 +107,14 @@ class CheckerService:
             await asyncio.to_thread(self._publish, batch, results, endpoints)
 
         meter = LagMeter().start()
+        began = asyncio.get_running_loop().time()
         try:
-            return await run_batch(
+            stats = await run_batch(
                 batch, self.runner.run, sink, max_concurrency=self.settings.max_concurrency,
                 discover=self.discover,
                 flush_interval=flush_interval or self.settings.results_interval)
+            stats.loop_lag_s = round(meter.worst_since(began), 4)
+            return stats
         finally:
             await meter.stop()
             await self.runner.aclose()

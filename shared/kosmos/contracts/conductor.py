@@ -39,6 +39,12 @@ Status and history (read)
   history.list  {gslb_id?, member_id?, since?, until?, recorded_since?, limit?, marker?}
                 → list of HistoryEntry, newest first (``recorded_since``: stored since)
 
+Metrics (``kosmos.contracts.metrics``)
+  metrics.add   {updates: [{name, labels, kind, value}]} → {"added": n}: counters added
+                to, gauges replaced
+  metrics.read  {} → {"series": [{name, labels, kind, value, help}]}: the stored series
+                and gauges read from the state
+
 Webhooks (the outbox: a stored change owes its deliveries in the same transaction)
   webhook.deliveries         {id, limit?=50} → {"items": [WebhookDelivery]}, newest first
   webhook.deliveries.due     {limit?, lease_s?} → {"items": [{id, url, secret, body,

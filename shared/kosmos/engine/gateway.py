@@ -100,6 +100,17 @@ class EngineGateway:
     def _call(self, op: str, args: dict[str, Any]) -> Any:
         return self.client.call(op, args, CallContext.system())
 
+    @property
+    def metrics(self) -> Any:
+        """The instance's metrics buffer (None: not measured)."""
+        return getattr(getattr(self, "client", None), "metrics", None)
+
+    def flush_metrics(self, force: bool = False) -> int:
+        """Add the instance's observations to the deployment's series when due."""
+        from kosmos.contracts.metrics import flush
+
+        return flush(self.metrics, self._call, force) if self.metrics is not None else 0
+
     def context(self, member_ids: Iterable[str]) -> EngineContext:
         raw = self._call("engine.context", {"member_ids": sorted(set(member_ids))}) or {}
         # One validator call per list: thousands of rows per batch.

@@ -13,6 +13,7 @@ redelivered; the push is idempotent.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
@@ -141,7 +142,7 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
         step = _prepare(appliances, tree, d, report, read_back)
         if step is not None:
             steps.append(step)
-    failures = _push(appliances, [s for s in steps if s.push and s.error is None])
+    failures = _push(appliances, [s for s in steps if s.push and s.error is None], gateway.metrics)
     for step in steps:
         records.extend(_finish(step, failures.get(step.tree.gslb.id), cause, report, clock))
     if not records:
@@ -243,8 +244,9 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
     return step
 
 
-def _push(appliances: Appliances, steps: list[_Step]) -> dict[str, ApplianceError]:
-    """Push the steps' answers, one bulk write per (appliance, zone); failures by GSLB id."""
+def _push(appliances: Appliances, steps: list[_Step], metrics: Any = None) -> dict[str, ApplianceError]:
+    """Push the steps' answers, one bulk write per (appliance, zone); failures by GSLB id.
+    Each write's time goes to ``metrics`` (``kosmos_publish_seconds``), by appliance."""
     zones: dict[tuple[str, str], list[_Step]] = {}
     for step in steps:
         zones.setdefault((step.name, step.tree.gslb.zone_name), []).append(step)
@@ -252,10 +254,14 @@ def _push(appliances: Appliances, steps: list[_Step]) -> dict[str, ApplianceErro
     for (_name, zone), group in zones.items():
         driver = group[0].driver
         answers = [(s.tree.gslb.fqdn, s.d.answers, s.tree.gslb.ttl) for s in group]
+        started = time.perf_counter()
         try:
             by_name = driver.set_answers(zone, answers)
         except ApplianceError as exc:
             by_name = {fqdn: exc for fqdn, _, _ in answers}
+        if metrics is not None:
+            metrics.add("kosmos_publish_seconds_sum", time.perf_counter() - started, appliance=_name)
+            metrics.add("kosmos_publish_seconds_count", 1, appliance=_name)
         failed.update({s.tree.gslb.id: by_name[s.tree.gslb.fqdn] for s in group
                        if s.tree.gslb.fqdn in by_name})
     return failed

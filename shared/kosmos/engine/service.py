@@ -44,4 +44,6 @@ class EngineService:
         # Anything stored may owe webhook deliveries (history, a failed publish, a hold).
         stored = bool(out.get("moves") or out.get("published") or out.get("held")
                       or out.get("errors") or out.get("confirmed"))
-        return {**out, **self.webhooks.maybe(stored)}
+        out = {**out, **self.webhooks.maybe(stored)}
+        self.deps.gateway.flush_metrics()
+        return out

@@ -148,6 +148,10 @@ class FakeConductorTransport(Transport):
                 raise Conflict("pool is used by a GSLB")
             del self.rows[kind][row["id"]]
             return None
+        if op == "metrics.read":
+            return {"series": [{"name": "kosmos_gslbs", "labels": 'publish_status="SYNCED"',
+                                "kind": "gauge", "value": float(len(self.rows["gslb"])),
+                                "help": "GSLBs by publish status"}]}
         if op == "webhook.deliveries":
             self._get("webhook", args["id"], ctx)
             return {"items": []}

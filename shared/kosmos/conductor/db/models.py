@@ -261,3 +261,19 @@ class WebhookDeliveryRow(Stamped, Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class MetricRow(Base):
+    """One metric series, deployment-wide: a counter (added to) or a gauge (replaced).
+
+    Serverless instances come and go, so their counts meet here rather than in
+    each instance's memory; ``GET /metrics`` reads them back.
+    """
+
+    __tablename__ = "metrics"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    labels: Mapped[str] = mapped_column(String(255), primary_key=True, default="")
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

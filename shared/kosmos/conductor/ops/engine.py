@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from kosmos.conductor.db.context_read import read_context
 from kosmos.conductor.db.models import GslbRow, TombstoneRow
 from kosmos.conductor.db.trees_read import read_trees
-from kosmos.conductor.ops import history, webhooks
+from kosmos.conductor.ops import history, metrics, webhooks
 from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
 from kosmos.contracts.common import StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntryCreate
@@ -87,6 +87,7 @@ def gslb_set_answers(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     rows = {r.id: r for r in ctx.session.scalars(ctx.scoped(
         select(GslbRow).where(GslbRow.id.in_({a.id for a in items})), GslbRow))}
     missing, entries, failed = [], [], []
+    changed = held = 0
     for a in items:
         row = rows.get(a.id)
         if row is None:
@@ -102,12 +103,17 @@ def gslb_set_answers(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
             changes.update(answers=list(a.answers), answers_changed_at=ctx.now)
         if changes:
             store_derived(ctx, GslbRow, row.id, {**changes, "updated_at": ctx.now})
-            if a.publish_status == PublishStatus.ERROR and changes.keys() & {"publish_status",
-                                                                               "publish_reason"}:
+            moved = changes.keys() & {"publish_status", "publish_reason"}
+            if a.publish_status == PublishStatus.ERROR and moved:
                 failed.append((row.project_id, row.id, a.publish_reason or ""))
+            held += bool(a.publish_status == PublishStatus.HELD and moved)
+            changed += "answers" in changes
         entries.extend(a.history)
     history.append(ctx, entries, field="items.history")
     webhooks.notify_publish_failed(ctx, failed)
+    metrics.count(ctx, "kosmos_answer_changes_total", changed)
+    metrics.count(ctx, "kosmos_publish_errors_total", len(failed))
+    metrics.count(ctx, "kosmos_breaker_holds_total", held)
     return {"stored": len(items) - len(missing), "missing": missing}
 
 
