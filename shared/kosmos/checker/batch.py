@@ -92,8 +92,14 @@ class ResultBuffer:
 async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitable[CheckResult | None]],
                     sink: Sink, *, max_concurrency: int, discover: Discover | None = None,
                     flush_interval: float = 1.0, max_per_event: int = 1000,
-                    max_buffered: int = 50_000, wall: Callable[[], float] = time.time) -> BatchStats:
-    """Run every check of ``batch`` on its grid until ``batch.deadline``; return counts."""
+                    max_buffered: int = 50_000, wall: Callable[[], float] = time.time,
+                    region_phase: float = 0.0) -> BatchStats:
+    """Run every check of ``batch`` on its grid until ``batch.deadline``; return counts.
+
+    ``region_phase`` (in [0, 1)) shifts every grid by that share of its delay: each
+    region's checker gets its own share, so a member's probes from R regions fall
+    evenly over its delay and some region looks at it every delay / R.
+    """
     stats = BatchStats(batch.batch_id)
     start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
     if wall() >= end:
@@ -113,7 +119,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     arrived = wall()
     for i, t in enumerate(targets):
         delay = float(t.spec.monitor.delay)
-        off = phase(t.spec.member_id, t.spec.monitor.id, delay)
+        off = (phase(t.spec.member_id, t.spec.monitor.id, delay) + region_phase * delay) % delay
         offsets.append(off)
         # A batch always arrives a little after its window opens: a slot in that gap is
         # still run if within its grace.

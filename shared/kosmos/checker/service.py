@@ -112,7 +112,8 @@ class CheckerService:
             stats = await run_batch(
                 batch, self.runner.run, sink, max_concurrency=self.settings.max_concurrency,
                 discover=self.discover,
-                flush_interval=flush_interval or self.settings.results_interval)
+                flush_interval=flush_interval or self.settings.results_interval,
+                region_phase=region_phase(batch.region, self.settings.regions))
             stats.loop_lag_s = round(meter.worst_since(began), 4)
             return stats
         finally:
@@ -131,6 +132,12 @@ class CheckerService:
         data = CheckResults(region=batch.region, checker_id=self.checker_id,
                             batch_id=batch.batch_id, results=results, endpoints=endpoints)
         self.publisher.publish(CHECK_RESULTS, data, subject=batch.region)
+
+
+def region_phase(region: str, regions: list[str]) -> float:
+    """This region's share of every delay: its place among the checker regions over
+    their number (0 when it is not among them)."""
+    return regions.index(region) / len(regions) if region in regions else 0.0
 
 
 def _parse(model, data: dict[str, Any]):

@@ -205,3 +205,31 @@ def test_checks_whose_only_slot_passed_before_arrival_still_run_once(make_check)
     got = {r.member_id: to_epoch(r.checked_at) for r in rec.results}
     assert len(rec.results) == len(got) == len(expected) and stats.dropped == 0
     assert all(abs(got[m] - t) < 1e-5 for m, t in expected.items())
+
+
+def test_regions_probe_a_member_out_of_phase(make_check):
+    """Three regions' checkers probe the same member a third of its delay apart."""
+    from kosmos.checker.service import region_phase
+
+    regions = ["RegionOne", "RegionTwo", "RegionThree"]
+    start = datetime.now(timezone.utc)
+    b = batch_of(make_check, 4, delay=3, start=start, length=3.5)
+    recs = {r: Recorder() for r in regions}
+
+    async def all_regions():
+        await asyncio.gather(*(run_batch(b, recs[r].probe, recs[r].sink, max_concurrency=50,
+                                         region_phase=region_phase(r, regions))
+                               for r in regions))
+    asyncio.run(all_regions())
+    for i in range(4):
+        member = f"m{i}"
+        grid = [phase(member, "mon-1", 3) + share * 3 for share in (0, 1 / 3, 2 / 3)]
+        for r, want in zip(regions, grid):
+            instants = [to_epoch(x.checked_at) for x in recs[r].results if x.member_id == member]
+            assert instants, (r, member)
+            assert all(abs(((t - want) % 3.0 + 1.5) % 3.0 - 1.5) < 1e-5 for t in instants)
+        # the three regions' instants, folded onto one delay, are a delay/3 apart
+        folded = sorted(g % 3.0 for g in grid)
+        gaps = [b2 - a for a, b2 in zip(folded, folded[1:])] + [folded[0] + 3.0 - folded[-1]]
+        assert all(abs(g - 1.0) < 1e-6 for g in gaps)
+    assert region_phase("Elsewhere", regions) == 0.0 and region_phase("RegionTwo", regions) == 1 / 3

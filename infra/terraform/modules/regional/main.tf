@@ -42,7 +42,10 @@ module "checker" {
   image     = local.image
 
   env = {
-    KOSMOS_REGION          = var.region.name
+    KOSMOS_REGION = var.region.name
+    # Every region's checker probes a member at another phase of its delay (its place
+    # in this list), so some region looks every delay / regions.
+    KOSMOS_REGIONS         = var.region.regions_json
     KOSMOS_CONDUCTOR_URL   = var.conductor_url
     KOSMOS_PUBLISHER       = "http"
     KOSMOS_BROKER_URL      = var.region.broker_url

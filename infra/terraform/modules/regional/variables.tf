@@ -3,6 +3,7 @@ variable "region" {
     name                    = string
     slug                    = string
     checker_name            = string
+    regions_json            = string
     broker_name             = string
     broker_url              = string
     tick_schedule           = string

@@ -20,6 +20,7 @@ locals {
       name                    = r
       slug                    = module.names.region_slugs[r]
       checker_name            = module.names.checker_names[r]
+      regions_json            = jsonencode(var.regions)
       broker_name             = module.names.region_brokers[r]
       broker_url              = module.names.region_broker_urls[r]
       tick_schedule           = module.schedules.tick_schedule
