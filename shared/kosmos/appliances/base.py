@@ -64,6 +64,9 @@ class Appliance(abc.ABC):
     confirms_later: bool = False
     #: the most addresses one answer may hold on this appliance (None: no limit)
     max_answers: int | None = None
+    #: worst-case seconds from a push to its name servers answering with it (a GSLB's
+    #: stated ``failover_time`` counts it)
+    publish_s: float = 1.0
 
     def __init__(self, settings: Settings):
         self.settings = settings

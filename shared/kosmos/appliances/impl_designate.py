@@ -52,6 +52,8 @@ class _ZoneGone(Exception):
 class DesignateAppliance(Appliance):
     name = "designate"
     confirms_later = True
+    # the worker's push to the pool's name servers (NOTIFY, then their zone transfer)
+    publish_s = 10.0
 
     def __init__(self, settings: Settings, connection: Any = None,
                  connect: Callable[[Settings], Any] = _connect):

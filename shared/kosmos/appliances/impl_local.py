@@ -17,6 +17,7 @@ from kosmos.errors import ApplianceError
 
 class LocalAppliance(Appliance):
     name = "local"
+    publish_s = 0.1   # the embedded server answers from the record it was just given
 
     def __init__(self, settings: Settings, session: requests.Session | None = None):
         super().__init__(settings)

@@ -14,6 +14,7 @@ from kosmos.domain.answers import canonical
 
 class NoopAppliance(Appliance):
     name = "noop"
+    publish_s = 0.0
 
     def __init__(self, settings: Settings):
         super().__init__(settings)

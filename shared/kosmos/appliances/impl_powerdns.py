@@ -23,6 +23,7 @@ from kosmos.errors import ApplianceError, ApplianceRefused
 
 class PowerDnsAppliance(Appliance):
     name = "powerdns"
+    publish_s = 0.5   # the API applies the change and purges the caches of the names
 
     def __init__(self, settings: Settings, session: requests.Session | None = None):
         super().__init__(settings)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from importlib.metadata import entry_points
 
 from kosmos.appliances.base import Appliance
@@ -14,6 +15,19 @@ GROUP = "kosmos.appliances"
 def available() -> list[str]:
     """Names of every installed driver."""
     return sorted({ep.name for ep in entry_points(group=GROUP)})
+
+
+@lru_cache(maxsize=32)
+def publish_seconds(name: str) -> float:
+    """The driver's stated worst-case publish time (``Appliance.publish_s``); 1 s when
+    the driver is not installed here."""
+    for ep in entry_points(group=GROUP):
+        if ep.name == name:
+            try:
+                return float(ep.load().publish_s)
+            except Exception:   # noqa: BLE001 - a broken plugin: the default guess
+                break
+    return 1.0
 
 
 def load(name: str, settings: Settings) -> Appliance:

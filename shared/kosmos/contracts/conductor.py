@@ -107,7 +107,7 @@ from pydantic import Field
 
 from kosmos.contracts.common import RecordModel, StrictModel, UtcDatetime
 from kosmos.contracts.health import RegionStatus
-from kosmos.contracts.resources import Gslb, Member, Pool
+from kosmos.contracts.resources import FailoverTime, Gslb, Member, Pool
 
 CONDUCTOR_PATH = "/v1/call"
 
@@ -171,6 +171,7 @@ class GslbStatusTree(RecordModel):
     answers: list[str] = Field(default_factory=list)
     answers_changed_at: UtcDatetime | None = None
     publish_status: str
+    failover_time: FailoverTime | None = None
     pools: list[GslbPoolStatus] = Field(default_factory=list)
     engine_lag: list[EngineLag] = Field(default_factory=list)
 

@@ -482,6 +482,17 @@ class GslbPoolLink(RecordModel):
     priority: int
 
 
+class FailoverTime(RecordModel):
+    """The worst case from an endpoint's death to every resolver seeing the new answer,
+    from the monitors, regions, appliance and TTL configured (``kosmos.domain.failover``)."""
+
+    detect_s: float = Field(..., description="death → the regions quorum needs agree it is down")
+    decide_s: float = Field(..., description="results reach the engine and it decides")
+    publish_s: float = Field(..., description="the appliance serves the pushed answer")
+    ttl_s: float = Field(..., description="resolvers keep the old answer at most this long")
+    worst_case_s: float = Field(..., description="the sum: what the user can count on")
+
+
 class Gslb(RecordBase):
     fqdn: str
     zone_name: str
@@ -495,6 +506,8 @@ class Gslb(RecordBase):
     publish_status: PublishStatus = PublishStatus.PENDING
     publish_reason: str | None = None
     published_at: UtcDatetime | None = None
+    failover_time: FailoverTime | None = Field(
+        None, description="Read-only; null while no pool is monitored")
 
 
 # --------------------------------------------------------------------------- helpers

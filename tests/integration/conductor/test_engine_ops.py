@@ -403,3 +403,24 @@ def test_engine_lag_refuses_bad_records_naming_the_field(setup, bad, field):
     with pytest.raises(ValidationError) as err:
         build.call("engine.lag", rec, SYSTEM)
     assert field in str(err.value.to_wire())
+
+
+def test_a_gslb_states_its_failover_time_from_its_monitors_regions_appliance_and_ttl(build):
+    from kosmos.config import get_settings
+
+    s = get_settings()
+    slow, fast = build.monitor(delay=10, timeout=2, max_retries_down=3), \
+        build.monitor(delay=2, timeout=1, max_retries_down=2)
+    bare = build.gslb([], fqdn="bare.example.com.")
+    assert build.call("gslb.get", {"id": bare["id"]})["failover_time"] is None
+    g = build.gslb([build.pool([slow, fast]), build.pool([slow])], ttl=60)
+    ft = build.call("gslb.get", {"id": g["id"]})["failover_time"]
+    needed = min(len(s.regions), int(len(s.regions) * s.quorum) + 1)
+    detect = needed * 10 / len(s.regions) + 2 * 10 + 2          # the pool with only the slow one
+    assert ft["detect_s"] == pytest.approx(detect, abs=0.01) and ft["ttl_s"] == 60
+    assert ft["worst_case_s"] == pytest.approx(
+        ft["detect_s"] + ft["decide_s"] + ft["publish_s"] + 60, abs=0.02)
+    assert build.call("gslb.list", {})["items"][-1]["failover_time"] == ft
+    assert build.call("gslb.status", {"id": g["id"]})["failover_time"] == ft
+    faster = build.call("gslb.update", {"id": g["id"], "values": {"ttl": 5}})["failover_time"]
+    assert faster["worst_case_s"] == pytest.approx(ft["worst_case_s"] - 55, abs=0.02)

@@ -18,6 +18,7 @@ from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, g
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
 from kosmos.conductor.ops.status import refresh_gslbs
+from kosmos.conductor.ops.failover import with_failover
 from kosmos.contracts.resources import GslbCreate, GslbUpdate
 from kosmos.errors import Conflict, ValidationError
 
@@ -89,7 +90,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     if replay is not None:
         # A retried create may follow one whose notice was lost: notice it again.
         note_change(ctx, KIND, row_id, [row_id])
-        return replay
+        return with_failover(ctx, [replay])[0]
     project = ctx.owner()
     _check_pools(ctx, project, data["pools"])
     _check_fqdn(ctx, data["fqdn"], row_id)
@@ -101,12 +102,12 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     ctx.session.flush()
     refresh_gslbs(ctx, {row.id})
     note_change(ctx, KIND, row.id, [row.id])
-    return record(KIND, row)
+    return with_failover(ctx, [record(KIND, row)])[0]
 
 
 @op("gslb.get")
 def get(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    return record(KIND, get_row(ctx, GslbRow, parse(IdArgs, args).id, KIND))
+    return with_failover(ctx, [record(KIND, get_row(ctx, GslbRow, parse(IdArgs, args).id, KIND))])[0]
 
 
 @op("gslb.list")
@@ -114,7 +115,7 @@ def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     a = parse(ListArgs, args)
     rows, marker = page(ctx, ctx.list_scoped(select(GslbRow), GslbRow), GslbRow, a,
                         FILTERS, SORTS)
-    return {"items": records(KIND, rows), "next_marker": marker}
+    return {"items": with_failover(ctx, records(KIND, rows)), "next_marker": marker}
 
 
 @op("gslb.update")
@@ -135,7 +136,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         ctx.session.flush()
         refresh_gslbs(ctx, {row.id})
         note_change(ctx, KIND, row.id, [row.id])
-    return record(KIND, row)
+    return with_failover(ctx, [record(KIND, row)])[0]
 
 
 @op("gslb.delete")

@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 
 from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
                                         MonitorRow, PoolMonitorRow, PoolRow)
+from kosmos.conductor.ops.failover import with_failover
 from kosmos.conductor.ops.common import (IdArgs, OpContext, get_row, op, parse, record,
                                          store_derived)
 from kosmos.conductor.ops.lag import lag_rows
@@ -184,7 +185,8 @@ def gslb_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
             status, members = builder.pool(link.pool_id)
             out.append({"pool_id": link.pool_id, "priority": link.priority,
                         "operating_status": status, "members": members})
-    return {"gslb": record("gslb", gslb),
+    rec = with_failover(ctx, [record("gslb", gslb)])[0]
+    return {"gslb": rec, "failover_time": rec["failover_time"],
             "operating_status": gslb_operating_status([p["operating_status"] for p in out]),
             "answers": list(gslb.answers), "answers_changed_at": _iso(gslb.answers_changed_at),
             "publish_status": gslb.publish_status, "pools": out, "engine_lag": lag_rows(ctx)}

@@ -1,0 +1,38 @@
+"""A GSLB's stated ``failover_time`` (``kosmos.domain.failover``), added to its records."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from kosmos.appliances.registry import publish_seconds
+from kosmos.conductor.db.models import GslbPoolRow, MonitorRow, PoolMonitorRow, PoolRow
+from kosmos.conductor.ops.common import OpContext
+from kosmos.config import get_settings
+from kosmos.domain.failover import MonitorTiming, failover_time
+
+
+def with_failover(ctx: OpContext, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """GSLB records with their ``failover_time`` (``kosmos.domain.failover``), from one
+    query of their pools' monitors."""
+    if not items:
+        return items
+    s = get_settings()
+    ids = [g["id"] for g in items]
+    rows = ctx.session.execute(
+        select(GslbPoolRow.gslb_id, GslbPoolRow.pool_id, PoolRow.regions, MonitorRow.delay,
+               MonitorRow.timeout, MonitorRow.max_retries_down)
+        .join(PoolRow, PoolRow.id == GslbPoolRow.pool_id)
+        .join(PoolMonitorRow, PoolMonitorRow.pool_id == GslbPoolRow.pool_id)
+        .join(MonitorRow, MonitorRow.id == PoolMonitorRow.monitor_id)
+        .where(GslbPoolRow.gslb_id.in_(ids))).all()
+    pools: dict[str, dict[str, tuple[list[MonitorTiming], int]]] = {}
+    for gslb_id, pool_id, regions, delay, timeout, fall in rows:
+        n = len(regions) if regions else len(s.regions)
+        entry = pools.setdefault(gslb_id, {}).setdefault(pool_id, ([], n))
+        entry[0].append(MonitorTiming(float(delay), float(timeout), int(fall)))
+    for g in items:
+        ft = failover_time(pools.get(g["id"], {}).values(), s.quorum, s.results_interval,
+                           publish_seconds(g.get("appliance") or s.appliance), int(g["ttl"]))
+        g["failover_time"] = ft.as_dict() if ft else None
+    return items
