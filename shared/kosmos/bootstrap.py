@@ -120,6 +120,11 @@ def engine_service(settings: Settings | None = None, *, conductor: ConductorClie
                       appliances or Appliances(s), s)
     if s.publisher == "http" and s.broker_url:   # a reconcile's shards go back through the broker
         deps.publisher = event_publisher(s, source="//kosmos/engine")
+    if s.publisher == "http":   # rechecks go to each region's checkers through its broker
+        from kosmos.adapters.publisher import HttpPublisher
+
+        deps.region_publishers = {r: HttpPublisher(url, source="//kosmos/engine")
+                                  for r, url in s.region_brokers.items()}
     if clock is not None:
         deps.clock = clock
     return EngineService(deps)

@@ -93,6 +93,21 @@ class Settings(BaseSettings):
     engine_lag_record_seconds: float = Field(
         10.0, gt=0, le=3600, description="Record each region's engine lag at most this often.")
 
+    # --- fast failover -----------------------------------------------------
+    recheck: bool = Field(
+        True, description="Recheck on suspicion: after a failed probe of a member that is up, "
+        "the engine asks every region's checker to probe it at its monitor's recheck_delay "
+        "until its verdict settles.")
+    recheck_rate: float = Field(
+        200.0, gt=0, le=100000, description="Most rechecks (member x monitor x region) one "
+        "engine instance asks for per second; a suspect storm (a whole region failing) is cut "
+        "to this, and the normal schedule goes on regardless.")
+    recheck_batch: int = Field(
+        100, ge=1, le=10000, description="Most suspects one results batch may recheck.")
+    region_brokers: dict[str, str] = Field(
+        default_factory=dict, description="Region name => its broker URL, for rechecks (the "
+        "local runner's one broker routes by region: empty).")
+
     # --- metrics -----------------------------------------------------------
     metrics_interval: float = Field(
         10.0, gt=0, le=3600, description="Seconds a function instance adds up its own "

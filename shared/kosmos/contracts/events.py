@@ -38,7 +38,7 @@ class MonitorSpec(StrictModel):
 
     id: str
     type: str
-    delay: int
+    delay: int | float    # a recheck batch probes at the monitor's recheck_delay
     timeout: float
     max_retries: int
     max_retries_down: int

@@ -141,6 +141,10 @@ class MonitorFields(StrictModel):
     timeout: Annotated[float, Field(gt=0), JSON_NUMBER] | None = Field(None, description="Seconds; < delay; default min(5, delay/2)")
     max_retries: JsonInt = Field(3, ge=1, le=10, description="Consecutive successes to go up")
     max_retries_down: JsonInt = Field(3, ge=1, le=10, description="Consecutive failures to go down")
+    recheck_delay: Annotated[float, Field(ge=0.2, le=3600), JSON_NUMBER] | None = Field(
+        None, description="Seconds between probes of a suspect member (a probe failed in some "
+                          "region), in every region, until its verdict settles; 0.2..delay, "
+                          "default 1 (or delay if smaller)")
     port: Port | None = Field(None, description="Overrides the member's port")
     http_method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] = "GET"
     url_path: str = Field("/", max_length=2048, pattern=r"^/[!-~]*$")
@@ -205,6 +209,10 @@ class MonitorCreate(MonitorFields):
             self.timeout = min(5.0, self.delay / 2)
         if self.timeout >= self.delay:
             raise ValueError("timeout must be smaller than delay")
+        if self.recheck_delay is None:
+            self.recheck_delay = min(1.0, float(self.delay))
+        if self.recheck_delay > self.delay:
+            raise ValueError("recheck_delay must not exceed delay")
         return self
 
 
@@ -215,6 +223,7 @@ class MonitorUpdate(StrictModel):
     timeout: Annotated[float, Field(gt=0), JSON_NUMBER] | None = Field(None)
     max_retries: Annotated[int, Field(ge=1, le=10), JSON_NUMBER] | None = Field(None)
     max_retries_down: Annotated[int, Field(ge=1, le=10), JSON_NUMBER] | None = Field(None)
+    recheck_delay: Annotated[float, Field(ge=0.2, le=3600), JSON_NUMBER] | None = Field(None)
     port: Port | None = None
     http_method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] | None = None
     url_path: str | None = None
@@ -235,6 +244,7 @@ class Monitor(RecordBase):
     timeout: float
     max_retries: int
     max_retries_down: int
+    recheck_delay: float = 1.0
     port: int | None = None
     http_method: str = "GET"
     url_path: str = "/"

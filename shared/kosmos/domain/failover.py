@@ -5,9 +5,14 @@ seeing the new answer, from the monitors, regions, appliance and TTL configured.
   by its share of the delay), so the first probe after a death comes within
   ``delay / R`` in some region and within ``n · delay / R`` in the ``n``
   regions quorum needs; each of them then needs ``max_retries_down`` failed
-  probes, the last one taking up to ``timeout``. A member with several
-  monitors goes down with the first that says so: the fastest monitor counts.
-  A GSLB's detect is its slowest pool's.
+  probes, the last one taking up to ``timeout``. With recheck on suspicion,
+  the first failed probe anywhere (within ``delay / R``) makes every region
+  probe at ``recheck_delay``: the needed regions then reach
+  ``max_retries_down`` failures within ``max_retries_down × recheck_delay``
+  (after a results interval and the engine's turn to ask); the faster of the
+  two ways counts. A member with several monitors goes down with the first
+  that says so: the fastest monitor counts. A GSLB's detect is its slowest
+  pool's.
 - **decide**: the checker sends results every ``results_interval``; the engine
   is allowed ``ENGINE_S`` to decide and push (its measured lag is in ``/status``).
 - **publish**: what the appliance takes to serve a pushed answer.
@@ -28,6 +33,7 @@ class MonitorTiming:
     delay: float
     timeout: float
     max_retries_down: int
+    recheck_delay: float | None = None   # None: no recheck on suspicion
 
 
 @dataclass(frozen=True)
@@ -47,18 +53,24 @@ def regions_needed(regions: int, quorum: float) -> int:
     return min(regions, math.floor(regions * quorum) + 1)
 
 
-def detect_s(monitor: MonitorTiming, regions: int, quorum: float) -> float:
+def detect_s(monitor: MonitorTiming, regions: int, quorum: float,
+             results_interval: float = 1.0) -> float:
     """Worst case from death to the last needed region's last failed probe."""
     r = max(1, regions)
     first = regions_needed(r, quorum) * monitor.delay / r
-    return first + (monitor.max_retries_down - 1) * monitor.delay + monitor.timeout
+    plain = first + (monitor.max_retries_down - 1) * monitor.delay + monitor.timeout
+    if monitor.recheck_delay is None:
+        return plain
+    suspected = monitor.delay / r + monitor.timeout + results_interval + ENGINE_S
+    rechecked = suspected + monitor.max_retries_down * monitor.recheck_delay + monitor.timeout
+    return min(plain, rechecked)
 
 
 def failover_time(pools: Iterable[tuple[list[MonitorTiming], int]], quorum: float,
                   results_interval: float, publish_s: float, ttl: int) -> FailoverTime | None:
     """``pools``: each pool's monitors and how many regions probe it. None when no pool
     is monitored (nothing is detected, so nothing fails over)."""
-    per_pool = [min(detect_s(m, regions, quorum) for m in monitors)
+    per_pool = [min(detect_s(m, regions, quorum, results_interval) for m in monitors)
                 for monitors, regions in pools if monitors]
     if not per_pool:
         return None

@@ -21,9 +21,16 @@ class EngineDeps:
     clock: Callable[[], datetime] = field(default=utcnow)
     lag: ResultsLag | None = None
     steady: SteadyCache | None = field(default_factory=SteadyCache)
-    # Where the engine sends events of its own (a reconcile's shards); None: it does the
-    # whole reconcile itself.
+    # Where the engine sends events of its own (a reconcile's shards, rechecks); None: it
+    # does the whole reconcile itself and asks for no rechecks.
     publisher: Any = None
+    # Region => publisher to that region's checkers (rechecks); empty: ``publisher``.
+    region_publishers: dict[str, Any] = field(default_factory=dict)
+    rechecks: Any = None
+
+    def publisher_for(self, region: str) -> Any:
+        """Where an event for ``region``'s checkers goes (None: nowhere)."""
+        return self.region_publishers.get(region) or self.publisher
 
     def __post_init__(self) -> None:
         if self.lag is None:

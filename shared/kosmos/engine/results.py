@@ -84,6 +84,8 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             continue
         if deps.steady is not None:
             deps.steady.remember(plan.known)
+        if deps.rechecks is not None:
+            deps.rechecks.after_results(ctx, batch.results, statuses, deps.clock())
         if plan.moves and cause is not None:
             _settle(deps, gslb_ids, cause, verdict)
         for move in plan.moves:

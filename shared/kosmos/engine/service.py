@@ -12,6 +12,7 @@ from kosmos.engine.decide import handle_decide
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.reconcile import handle_reconcile
 from kosmos.engine.results import handle_results
+from kosmos.engine.recheck import Rechecks
 from kosmos.engine.webhooks import WebhookSender
 from kosmos.errors import ValidationError, from_pydantic
 
@@ -23,6 +24,8 @@ class EngineService:
         self.deps = deps
         self.confirmer = Confirmer(deps)
         self.webhooks = WebhookSender(deps.gateway, deps.settings, deps.clock)
+        if deps.rechecks is None:
+            deps.rechecks = Rechecks(deps.settings, deps.publisher_for)
 
     def handle(self, event_type: str, data: dict[str, Any] | None) -> dict[str, Any]:
         try:

@@ -37,3 +37,15 @@ def test_the_worst_case_adds_decide_publish_and_ttl():
 def test_nothing_monitored_states_nothing():
     assert failover_time([([], 3)], 0.5, 1.0, 0.5, 30) is None
     assert failover_time([], 0.5, 1.0, 0.5, 30) is None
+
+
+def test_recheck_on_suspicion_states_the_faster_detection():
+    rechecked = MonitorTiming(delay=10, timeout=2, max_retries_down=3, recheck_delay=1)
+    # the first failure anywhere within 10/3 s, its timeout, a results interval and the
+    # engine's turn, then three rechecks a second apart, the last one timing out
+    assert detect_s(rechecked, 3, 0.5, results_interval=1.0) == pytest.approx(
+        10 / 3 + 2 + 1 + ENGINE_S + 3 * 1 + 2)
+    assert detect_s(rechecked, 3, 0.5) < detect_s(WEB, 3, 0.5)
+    # a recheck slower than the monitor's own pace changes nothing
+    slow = MonitorTiming(delay=2, timeout=1, max_retries_down=2, recheck_delay=2)
+    assert detect_s(slow, 3, 0.5) == detect_s(MonitorTiming(2, 1, 2), 3, 0.5)

@@ -76,6 +76,8 @@ module "engine" {
     # A large reconcile is sent on as shards (kosmos.engine.reconcile) through the broker.
     KOSMOS_PUBLISHER  = "http"
     KOSMOS_BROKER_URL = module.names.global_broker_url
+    # Rechecks of a suspect member go to every region's checker through its own broker.
+    KOSMOS_REGION_BROKERS = jsonencode(module.names.region_broker_urls)
   }
 
   secret_env = {

@@ -69,6 +69,7 @@ class MonitorRow(Resource, Base):
     timeout: Mapped[float] = mapped_column(Float)
     max_retries: Mapped[int] = mapped_column(Integer)
     max_retries_down: Mapped[int] = mapped_column(Integer)
+    recheck_delay: Mapped[float] = mapped_column(Float, default=1.0, server_default=text("1.0"))
     port: Mapped[int | None] = mapped_column(Integer, nullable=True)
     http_method: Mapped[str] = mapped_column(String(16), default="GET")
     url_path: Mapped[str] = mapped_column(String(2048), default="/")

@@ -21,16 +21,17 @@ def with_failover(ctx: OpContext, items: list[dict[str, Any]]) -> list[dict[str,
     ids = [g["id"] for g in items]
     rows = ctx.session.execute(
         select(GslbPoolRow.gslb_id, GslbPoolRow.pool_id, PoolRow.regions, MonitorRow.delay,
-               MonitorRow.timeout, MonitorRow.max_retries_down)
+               MonitorRow.timeout, MonitorRow.max_retries_down, MonitorRow.recheck_delay)
         .join(PoolRow, PoolRow.id == GslbPoolRow.pool_id)
         .join(PoolMonitorRow, PoolMonitorRow.pool_id == GslbPoolRow.pool_id)
         .join(MonitorRow, MonitorRow.id == PoolMonitorRow.monitor_id)
         .where(GslbPoolRow.gslb_id.in_(ids))).all()
     pools: dict[str, dict[str, tuple[list[MonitorTiming], int]]] = {}
-    for gslb_id, pool_id, regions, delay, timeout, fall in rows:
+    for gslb_id, pool_id, regions, delay, timeout, fall, recheck in rows:
         n = len(regions) if regions else len(s.regions)
         entry = pools.setdefault(gslb_id, {}).setdefault(pool_id, ([], n))
-        entry[0].append(MonitorTiming(float(delay), float(timeout), int(fall)))
+        entry[0].append(MonitorTiming(float(delay), float(timeout), int(fall),
+                                      float(recheck) if s.recheck else None))
     for g in items:
         ft = failover_time(pools.get(g["id"], {}).values(), s.quorum, s.results_interval,
                            publish_seconds(g.get("appliance") or s.appliance), int(g["ttl"]))
