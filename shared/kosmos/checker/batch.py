@@ -67,9 +67,12 @@ class ResultBuffer:
         self.max_buffered = max_buffered
         self.results: list[CheckResult] = []
         self.endpoints: list[EndpointUpdate] = []
+        self.urgent = asyncio.Event()
 
-    def add(self, result: CheckResult) -> None:
+    def add(self, result: CheckResult, urgent: bool = False) -> None:
         self.results.append(result)
+        if urgent:
+            self.urgent.set()
         if len(self.results) > self.max_buffered:
             excess = len(self.results) - self.max_buffered
             del self.results[:excess]
@@ -93,12 +96,19 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                     sink: Sink, *, max_concurrency: int, discover: Discover | None = None,
                     flush_interval: float = 1.0, max_per_event: int = 1000,
                     max_buffered: int = 50_000, wall: Callable[[], float] = time.time,
-                    region_phase: float = 0.0) -> BatchStats:
+                    region_phase: float = 0.0,
+                    streaks: dict[tuple[str, str], int] | None = None) -> BatchStats:
     """Run every check of ``batch`` on its grid until ``batch.deadline``; return counts.
 
     ``region_phase`` (in [0, 1)) shifts every grid by that share of its delay: each
     region's checker gets its own share, so a member's probes from R regions fall
-    evenly over its delay and some region looks at it every delay / R.
+    evenly over its delay and some region looks at it every delay / R. A recheck
+    batch's grids start at its window instead (the first probes go at once).
+
+    ``streaks`` (kept by the checker instance across batches) counts each check's
+    consecutive failures: a failure that can still change a verdict (the first
+    ``max_retries_down`` of a streak) is sent without waiting for the next flush,
+    so a suspect reaches the engine, and its rechecks decide, without that delay.
     """
     stats = BatchStats(batch.batch_id)
     start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
@@ -119,7 +129,8 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     arrived = wall()
     for i, t in enumerate(targets):
         delay = float(t.spec.monitor.delay)
-        off = (phase(t.spec.member_id, t.spec.monitor.id, delay) + region_phase * delay) % delay
+        off = (start % delay if batch.recheck else
+               (phase(t.spec.member_id, t.spec.monitor.id, delay) + region_phase * delay) % delay)
         offsets.append(off)
         # A batch always arrives a little after its window opens: a slot in that gap is
         # still run if within its grace.
@@ -145,7 +156,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                 stats.inconclusive += 1
             else:
                 stats.failed += not result.ok
-                buffer.add(result)
+                buffer.add(result, _news(streaks, target, result))
         finally:
             semaphore.release()
 
@@ -185,10 +196,34 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     return stats
 
 
+#: an urgent flush waits this long for other results of the same moment, and flushes
+#: at most this often: a region failing every probe sends a few events a second, not one
+#: per probe
+URGENT_GAP = 0.1
+
+
 async def _flush_every(buffer: ResultBuffer, interval: float) -> None:
     while True:
-        await asyncio.sleep(interval)
+        try:
+            await asyncio.wait_for(buffer.urgent.wait(), interval)
+            await asyncio.sleep(URGENT_GAP)
+        except asyncio.TimeoutError:
+            pass
+        buffer.urgent.clear()
         await buffer.flush()
+
+
+def _news(streaks: dict[tuple[str, str], int] | None, target: Target, result: CheckResult) -> bool:
+    """Whether a result can still move a verdict: a failure within the first
+    ``max_retries_down`` of its streak (the streak reset by a success)."""
+    if streaks is None:
+        return False
+    key = (result.member_id, result.monitor_id)
+    if result.ok:
+        streaks.pop(key, None)
+        return False
+    n = streaks[key] = streaks.get(key, 0) + 1
+    return n <= target.spec.monitor.max_retries_down
 
 
 async def _discover(discover: Discover, targets: list[Target], buffer: ResultBuffer,

@@ -56,6 +56,8 @@ class CheckerService:
         self.checker_id = checker_id or settings.checker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.loop_factory = loop_factory
         self.due = DueChecks(conductor)
+        # consecutive failures per (member, monitor), across this instance's batches
+        self.streaks: dict[tuple[str, str], int] = {}
 
     def handle(self, event_type: str, data: dict[str, Any]) -> TickOutcome | BatchStats:
         if event_type == CHECK_TICK:
@@ -113,7 +115,8 @@ class CheckerService:
                 batch, self.runner.run, sink, max_concurrency=self.settings.max_concurrency,
                 discover=self.discover,
                 flush_interval=flush_interval or self.settings.results_interval,
-                region_phase=region_phase(batch.region, self.settings.regions))
+                region_phase=region_phase(batch.region, self.settings.regions),
+                streaks=self.streaks)
             stats.loop_lag_s = round(meter.worst_since(began), 4)
             return stats
         finally:

@@ -78,6 +78,8 @@ class CheckBatch(EventData):
     window_start: UtcDatetime
     deadline: UtcDatetime
     checks: list[CheckSpec]
+    recheck: bool = Field(False, description="A recheck of suspects: every grid starts at "
+                                             "window_start, so the first probes go at once")
 
 
 class CheckResult(StrictModel):

@@ -106,7 +106,8 @@ class Rechecks:
         sent = 0
         for region, specs in by_region.items():
             batch = CheckBatch(region=region, batch_id=_batch_id(region, now, specs),
-                               window_start=now, deadline=ends[region], checks=specs)
+                               window_start=now, deadline=ends[region], checks=specs,
+                               recheck=True)
             publisher = self.publisher_for(region)
             if publisher is None:
                 continue

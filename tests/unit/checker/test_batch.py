@@ -233,3 +233,44 @@ def test_regions_probe_a_member_out_of_phase(make_check):
         gaps = [b2 - a for a, b2 in zip(folded, folded[1:])] + [folded[0] + 3.0 - folded[-1]]
         assert all(abs(g - 1.0) < 1e-6 for g in gaps)
     assert region_phase("Elsewhere", regions) == 0.0 and region_phase("RegionTwo", regions) == 1 / 3
+
+
+class Failing(Recorder):
+    """Fails every probe of members named in ``down``."""
+
+    def __init__(self, down):
+        super().__init__()
+        self.down = set(down)
+
+    async def probe(self, target, checked_at):
+        r = await super().probe(target, checked_at)
+        return r.model_copy(update={"ok": target.spec.member_id not in self.down,
+                                    "reason": "refused"})
+
+
+def test_failures_that_can_move_a_verdict_are_sent_at_once(make_check):
+    """A failed probe leaves within a moment, not at the next flush; once a streak is
+    past max_retries_down its failures wait for the flush like the rest."""
+    rec = Failing(down={"m0"})
+    streaks: dict = {}
+    b = batch_of(make_check, 2, delay=1, length=2.5)
+    run(b, rec, flush_interval=5.0, streaks=streaks)
+    first_failure = min(to_epoch(r.checked_at) for r in rec.results if not r.ok)
+    flushed = [t for t, n in rec.flushes if n]
+    assert flushed and flushed[0] - first_failure < 0.6      # the 5 s flush did not wait
+    assert streaks[("m0", "mon-1")] >= 2 and ("m1", "mon-1") not in streaks
+    quiet = Failing(down={"m0"})
+    run(batch_of(make_check, 2, delay=1, length=2.5), quiet, flush_interval=5.0,
+        streaks={("m0", "mon-1"): 99})                       # long past its max_retries_down
+    assert [n for _, n in quiet.flushes if n] == [len(quiet.results)]   # one flush at the end
+
+
+def test_a_recheck_batch_probes_at_once(make_check):
+    start = datetime.now(timezone.utc)
+    b = batch_of(make_check, 3, delay=1, start=start, length=2.2).model_copy(update={"recheck": True})
+    rec = Recorder()
+    run(b, rec, region_phase=0.5)
+    for i in range(3):
+        instants = sorted(to_epoch(r.checked_at) for r in rec.results if r.member_id == f"m{i}")
+        assert abs(instants[0] - to_epoch(start)) < 1e-5        # on the window's own grid
+        assert [round(t - instants[0], 5) for t in instants] == [0.0, 1.0, 2.0]
