@@ -203,12 +203,20 @@ URGENT_GAP = 0.1
 
 
 async def _flush_every(buffer: ResultBuffer, interval: float) -> None:
+    """Flush every ``interval``, or soon after an urgent result; until cancelled.
+
+    ``asyncio.wait`` rather than ``wait_for``: Python 3.11's ``wait_for`` loses a
+    cancellation that arrives as the event is set, which left this loop running
+    (and its batch never finishing) while failures kept coming.
+    """
     while True:
+        waiter = asyncio.ensure_future(buffer.urgent.wait())
         try:
-            await asyncio.wait_for(buffer.urgent.wait(), interval)
+            await asyncio.wait({waiter}, timeout=interval)
+        finally:
+            waiter.cancel()
+        if buffer.urgent.is_set():
             await asyncio.sleep(URGENT_GAP)
-        except asyncio.TimeoutError:
-            pass
         buffer.urgent.clear()
         await buffer.flush()
 

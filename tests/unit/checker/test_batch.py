@@ -274,3 +274,26 @@ def test_a_recheck_batch_probes_at_once(make_check):
         instants = sorted(to_epoch(r.checked_at) for r in rec.results if r.member_id == f"m{i}")
         assert abs(instants[0] - to_epoch(start)) < 1e-5        # on the window's own grid
         assert [round(t - instants[0], 5) for t in instants] == [0.0, 1.0, 2.0]
+
+
+def test_a_batch_of_failures_finishes_when_its_window_ends(make_check):
+    """Urgent flushes (every failure) racing the batch's end must not keep it running:
+    the batch returns, on uvloop with a sink that hands off to a thread as the
+    checker's does."""
+    import uvloop
+
+    async def sink(results, endpoints):
+        await asyncio.to_thread(time.sleep, 0.01)
+
+    async def failing(target, checked_at):
+        return CheckResult(member_id=target.spec.member_id, monitor_id=target.spec.monitor.id,
+                           ok=False, reason="refused", checked_at=checked_at)
+
+    async def main():
+        b = batch_of(make_check, 5, delay=1, length=1.5)
+        return await asyncio.wait_for(run_batch(b, failing, sink, max_concurrency=10,
+                                                streaks={}), 30)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        for _ in range(3):
+            stats = runner.run(main())
+            assert stats.failed == stats.probes > 0
