@@ -15,8 +15,9 @@ fresh PostgreSQL database with the ``powerdns`` appliance on a real
 - one endpoint, used by about two thirds of the names, dies: the time until
   PowerDNS stops serving it for every one of them, against the target
   delay x max_retries_down + 2 s;
-- all along, API requests at 100 per second (GET a GSLB, POST a monitor),
-  p50/p99 by method;
+- then API requests at 100 per second (GET a GSLB, POST a monitor), p50/p99 by
+  method, and meanwhile the engine lane's lag again and a second endpoint's
+  death (the names it leaves with a live member);
 - the RSS of each function process.
 
     python bench/bench_scale.py [--n 1000] [--db postgresql+pg8000://postgres@127.0.0.1:5432/postgres]
@@ -176,6 +177,40 @@ def reconcile_in_process(db: str, pdns: PowerDns) -> tuple[float, dict]:
     return time.monotonic() - t0, out
 
 
+def lane_lags(url: str, seconds: float) -> list[float]:
+    """The engine lane's lag (its oldest waiting result), sampled twice a second."""
+    lags: list[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        lanes = requests.get(url + "/_runner/queue", timeout=5).json().get("lanes", {})
+        lags.append(float(lanes.get("engine", {}).get("lag_s", 0.0)))
+        time.sleep(0.5)
+    return lags
+
+
+def failover(n: int, names: dict[str, set[str]], dead: str, eps: dict, dns_port: int,
+             while_: str) -> None:
+    """Kill ``dead`` and time until no name using it is answered with it."""
+    # names left with no other live member fail open (all_down ALL): not a failover to time
+    affected = {f: want - {dead} for f, want in names.items() if dead in want and want - {dead}}
+    died = time.monotonic()
+    eps[dead].stop()
+    changed: dict[str, float] = {}
+    while len(changed) < len(affected) and time.monotonic() - died < 120:
+        for f, want in affected.items():
+            if f not in changed and dns_answer(f, dns_port, timeout=2.0) == want:
+                changed[f] = time.monotonic() - died
+        time.sleep(0.1)
+    times = list(changed.values())
+    print(f"N={n}: one endpoint of {len(affected)} names died ({while_}): every answer changed "
+          f"after {max(times) if len(times) == len(affected) else float('nan'):.1f}s (p50 "
+          f"{p(times, 0.5):.1f}s; target delay x fall + 2 = {DELAY * FALL + 2}s)"
+          + ("" if len(times) == len(affected) else f"; {len(affected) - len(times)} unchanged "
+             "after 120 s"), flush=True)
+    for f in affected:   # the names now serve without it
+        names[f] = affected[f]
+
+
 def run(n: int, db_admin: str, tmp: Path) -> None:
     db = fresh_database(db_admin, "kosmos_bench_scale")
     pdns = PowerDns(tmp)
@@ -206,34 +241,18 @@ def run(n: int, db_admin: str, tmp: Path) -> None:
         print(f"N={n}: reconcile of every name {took:.2f}s ({len(out.get('drift', []))} drifted, "
               f"{out.get('zone_listings')} zone listings)", flush=True)
 
-        load = Load(runner.url, [g for _, _, g in made])
-        load.thread.start()
-        lags: list[float] = []
-        steady_end = time.monotonic() + 30
-        while time.monotonic() < steady_end:
-            lanes = requests.get(runner.url + "/_runner/queue", timeout=5).json().get("lanes", {})
-            lags.append(float(lanes.get("engine", {}).get("lag_s", 0.0)))
-            time.sleep(0.5)
+        lags = lane_lags(runner.url, 30)
         recorded = Api(runner.url).get(f"/v1/gslbs/{made[0][2]}/status")["engine_lag"]
         print(f"N={n}: steady state engine lane lag p50 {p(lags, 0.5):.2f}s p99 {p(lags, 0.99):.2f}s; "
               f"recorded by the engine: {({r['region']: r['lag_s'] for r in recorded})}", flush=True)
+        failover(n, names, ADDRESSES[0], eps, pdns.dns_port, "no API load")
 
-        dead = ADDRESSES[0]
-        affected = {f: want - {dead} for f, want in names.items() if dead in want}
-        died = time.monotonic()
-        eps[dead].stop()
-        changed: dict[str, float] = {}
-        while len(changed) < len(affected) and time.monotonic() - died < 120:
-            for f, want in affected.items():
-                if f not in changed and dns_answer(f, pdns.dns_port, timeout=2.0) == want:
-                    changed[f] = time.monotonic() - died
-            time.sleep(0.1)
-        times = list(changed.values())
-        print(f"N={n}: one endpoint of {len(affected)} names died: every answer changed after "
-              f"{max(times) if len(times) == len(affected) else float('nan'):.1f}s (p50 "
-              f"{p(times, 0.5):.1f}s; target delay x fall + 2 = {DELAY * FALL + 2}s)"
-              + ("" if len(times) == len(affected) else f"; {len(affected) - len(times)} unchanged "
-                 "after 120 s"), flush=True)
+        load = Load(runner.url, [g for _, _, g in made])
+        load.thread.start()
+        lags = lane_lags(runner.url, 30)
+        print(f"N={n}: with the API at 100 req/s: engine lane lag p50 {p(lags, 0.5):.2f}s "
+              f"p99 {p(lags, 0.99):.2f}s", flush=True)
+        failover(n, names, ADDRESSES[1], eps, pdns.dns_port, "API at 100 req/s")
         load.stop.set()
         load.thread.join(30)
         print(f"N={n}: API at 100 req/s meanwhile: {load.report()}", flush=True)
