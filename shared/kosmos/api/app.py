@@ -141,6 +141,11 @@ class ApiApp:
         base = self._base_url(request)
         if route.kind == "versions":
             return json_response(self.versions(base))
+        if route.kind == "version":
+            return json_response({"version": self.versions(base)["versions"][0]})
+        if route.kind == "healthcheck":
+            self.conductor.call("conductor.ping", {})   # Unavailable (503) when it cannot answer
+            return json_response({"status": "ok"})
         if route.kind == "openapi":
             return json_response(openapi.document(
                 "noauth" if isinstance(self.authenticator, NoAuth) else "keystone"))

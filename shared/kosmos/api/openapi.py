@@ -11,7 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from kosmos.api.queries import list_query_model
 from kosmos.api.routes import ROUTES, Route
-from kosmos.api.schemas import ErrorBody, VersionDocument
+from kosmos.api.schemas import ErrorBody, Health, OneVersion, VersionDocument
 
 _REF = "#/components/schemas/{model}"
 _ERRORS = {
@@ -43,6 +43,10 @@ def _query_model(route: Route) -> type[BaseModel] | None:
 def _response_model(route: Route) -> tuple[str, type[BaseModel] | None]:
     if route.kind == "versions":
         return "200", VersionDocument
+    if route.kind == "version":
+        return "200", OneVersion
+    if route.kind == "healthcheck":
+        return "200", Health
     if route.kind == "list":
         return "200", route.spec.list_response
     if route.kind == "create":

@@ -34,6 +34,7 @@ DEFAULT_RULES: dict[str, str] = {
     "version:get": "@",
     "openapi:get": "@",
     "metrics:get": "@",
+    "healthcheck:get": "@",
 }
 for _r in RESOURCES:
     DEFAULT_RULES.update({

@@ -60,6 +60,10 @@ _MEMBERS = "/v1/pools/<uuid:pool_id>/pool_members"
 
 ROUTES: list[Route] = [
     Route("GET", "/", None, "version:get", "getVersions", kind="versions", public=True),
+    Route("GET", "/v1", None, "version:get", "getVersionV1", kind="version", public=True),
+    # For load balancers and probes: 200 when the api can serve, 503 otherwise
+    Route("GET", "/healthcheck", None, "healthcheck:get", "getHealth", kind="healthcheck",
+          public=True),
     Route("GET", "/v1/openapi.json", None, "openapi:get", "getOpenApi", kind="openapi",
           public=True),
     # Prometheus text format; a bearer token (settings.metrics_token) instead of Keystone,

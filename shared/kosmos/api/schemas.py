@@ -133,3 +133,11 @@ class Version(RecordModel):
 
 class VersionDocument(RecordModel):
     versions: list[Version]
+
+
+class OneVersion(RecordModel):
+    version: Version
+
+
+class Health(RecordModel):
+    status: str = Field(..., description="ok: the api can serve (its conductor and database answer)")

@@ -39,6 +39,9 @@ Status and history (read)
   history.list  {gslb_id?, member_id?, since?, until?, recorded_since?, limit?, marker?}
                 → list of HistoryEntry, newest first (``recorded_since``: stored since)
 
+Liveness
+  conductor.ping  {} → {"database": "ok"}: the conductor and its database answer
+
 Metrics (``kosmos.contracts.metrics``)
   metrics.add   {updates: [{name, labels, kind, value}]} → {"added": n}: counters added
                 to, gauges replaced

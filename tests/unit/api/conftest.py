@@ -148,6 +148,8 @@ class FakeConductorTransport(Transport):
                 raise Conflict("pool is used by a GSLB")
             del self.rows[kind][row["id"]]
             return None
+        if op == "conductor.ping":
+            return {"database": "ok"}
         if op == "metrics.read":
             return {"series": [{"name": "kosmos_gslbs", "labels": 'publish_status="SYNCED"',
                                 "kind": "gauge", "value": float(len(self.rows["gslb"])),

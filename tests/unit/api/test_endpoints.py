@@ -32,6 +32,18 @@ def test_version_document_needs_no_auth(client):
     assert any(link["href"].endswith("/v1/openapi.json") for link in v["links"])
 
 
+def test_the_v1_document_and_the_healthcheck_need_no_auth(client, fake_transport):
+    for path in ("/v1", "/v1/"):
+        r = client.get(path)
+        assert r.status_code == 200
+        v = r.get_json()["version"]
+        assert v["id"] == "v1" and any(link["href"].endswith("/v1/") for link in v["links"])
+    assert client.get("/healthcheck").get_json() == {"status": "ok"}
+    fake_transport.down = True   # the conductor (or its database) does not answer: not healthy
+    r = client.get("/healthcheck")
+    assert r.status_code == 503 and r.get_json()["error"]["type"] == "Unavailable"
+
+
 def test_openapi_document_lists_every_path(client):
     doc = client.get("/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
@@ -167,7 +179,7 @@ def test_openapi_schemas_are_valid_json_schema_and_ops_unique(client):
     for name, schema in doc["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
     op_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
-    assert len(op_ids) == len(set(op_ids)) == 36
+    assert len(op_ids) == len(set(op_ids)) == 38
     # the request schema is the validating model: an unknown field is refused by both
     assert doc["components"]["schemas"]["PoolCreate"]["additionalProperties"] is False
     params = {p["name"] for p in doc["paths"]["/v1/pools/{pool_id}/pool_members"]["get"]["parameters"]}

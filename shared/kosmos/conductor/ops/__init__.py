@@ -5,8 +5,8 @@ Importing this package registers every operation in ``OPS``.
 from __future__ import annotations
 
 from kosmos.conductor.ops import (breaker, checks, engine, gslbs, health,  # noqa: F401
-                                  history, lag, members, metrics, monitors, pools,
-                                  status, webhooks)
+                                  history, lag, members, metrics, monitors, ping,
+                                  pools, status, webhooks)
 from kosmos.conductor.ops.common import OPS, OpContext
 
 __all__ = ["OPS", "OpContext"]
