@@ -123,10 +123,12 @@ def test_every_region_failing_most_endpoints_is_held_then_released(start_runner,
             assert g["answers"] == [a], "a held GSLB keeps serving"
             [entry] = _held_entries(api, g["id"])   # one entry, however the count moves
             assert "circuit breaker" in entry["reason"] and "across 3 sites" in entry["reason"]
-            # the 12 endpoints may go down across two cycles: the first one to reach the
-            # minimum (10 of 12, over half) trips the breaker and records its own count
+            # the 12 endpoints go down over a few cycles (regions probe out of phase): the
+            # first cycle whose endpoints down or failing in enough regions to follow reach
+            # the minimum (10 of 12, over half) trips the breaker and records its own count
             breaker = entry["evidence"]["breaker"]
-            assert 10 <= breaker["endpoints_down"] <= 12 and breaker["endpoints_monitored"] == 12
+            assert 10 <= breaker["endpoints_down"] + breaker["endpoints_suspect"] <= 12
+            assert breaker["endpoints_monitored"] == 12
             status = api.get(f"/v1/gslbs/{g['id']}/status")
             assert status["publish_status"] == "HELD"
         # the hold is announced: one gslb.breaker.held per GSLB, with the evidence

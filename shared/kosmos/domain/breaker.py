@@ -69,26 +69,37 @@ def removes(current: Sequence[str], desired: Sequence[str]) -> bool:
 
 
 def judge(total_endpoints: int, down: Iterable[DownMember], fraction: float, min_endpoints: int,
-          monitors_changed: Mapping[str, str] | None = None) -> BreakerVerdict:
-    """Hold or not, from the members down now (see the module docstring)."""
+          monitors_changed: Mapping[str, str] | None = None,
+          suspect: Iterable[DownMember] = ()) -> BreakerVerdict:
+    """Hold or not, from the members down now and the suspects: members failing in as
+    many regions as quorum needs, about to go down (see the module docstring). Checker
+    trouble that spreads over a few seconds is judged by where it is going, not by the
+    first site whose members happen to cross their threshold first."""
     endpoints: dict[tuple[str, int], str] = {}
     monitors: set[str] = set()
     for m in down:
         for a in m.addresses:
             endpoints[(a, m.port)] = site_of(a, m.region)
         monitors.update(m.monitor_ids)
+    n_down = len(endpoints)
+    for m in suspect:
+        for a in m.addresses:
+            endpoints.setdefault((a, m.port), site_of(a, m.region))
+        monitors.update(m.monitor_ids)
     n, sites = len(endpoints), sorted(set(endpoints.values()))
     share = n / total_endpoints if total_endpoints else 0.0
     changed = {k: v for k, v in (monitors_changed or {}).items() if k in monitors}
-    evidence = {"endpoints_down": n, "endpoints_monitored": total_endpoints,
+    evidence = {"endpoints_down": n_down, "endpoints_suspect": n - n_down,
+                "endpoints_monitored": total_endpoints,
                 "share_down": round(share, 4), "sites_down": sites[:50], "sites": len(sites),
                 "fraction": fraction, "min_endpoints": min_endpoints,
                 "monitors_changed": changed}
     if n < min_endpoints or share < fraction or len(sites) < 2:
         return BreakerVerdict(False, "", evidence)
+    going = f" ({n - n_down} of them failing in enough regions to follow)" if n > n_down else ""
     reason = (f"circuit breaker: {n} of {total_endpoints} monitored endpoints ({share:.0%}) are "
-              f"down across {len(sites)} sites at once, which looks like the checkers rather "
-              f"than the endpoints; removals held")
+              f"down{going} across {len(sites)} sites at once, which looks like the checkers "
+              f"rather than the endpoints; removals held")
     if changed:
         reason += f"; monitors changed just before: {', '.join(sorted(changed))}"
     return BreakerVerdict(True, reason, evidence)

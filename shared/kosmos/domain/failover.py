@@ -48,6 +48,13 @@ class FailoverTime:
         return asdict(self)
 
 
+def rechecks_pay(delay: float, recheck_delay: float) -> bool:
+    """Whether rechecking a suspect is worth its probes and events: only when it at least
+    triples the pace (at delay 2 s and a 1 s recheck the normal schedule is about as
+    fast, and 60 suspects' rechecks measured slower than none)."""
+    return 3 * float(recheck_delay) <= float(delay)
+
+
 def regions_needed(regions: int, quorum: float) -> int:
     """How many regions must see a member down: more than ``quorum`` of them."""
     return min(regions, math.floor(regions * quorum) + 1)
@@ -59,7 +66,7 @@ def detect_s(monitor: MonitorTiming, regions: int, quorum: float,
     r = max(1, regions)
     first = regions_needed(r, quorum) * monitor.delay / r
     plain = first + (monitor.max_retries_down - 1) * monitor.delay + monitor.timeout
-    if monitor.recheck_delay is None:
+    if monitor.recheck_delay is None or not rechecks_pay(monitor.delay, monitor.recheck_delay):
         return plain
     suspected = monitor.delay / r + monitor.timeout + results_interval + ENGINE_S
     rechecked = suspected + monitor.max_retries_down * monitor.recheck_delay + monitor.timeout

@@ -51,6 +51,7 @@ class BreakerView:
     down: dict[str, DownMember] = field(default_factory=dict)   # by member id
     monitors_changed: dict[str, str] = field(default_factory=dict)
     held: list[str] = field(default_factory=list)
+    suspect: dict[str, DownMember] = field(default_factory=dict)   # by member id
 
 
 @dataclass(frozen=True)
@@ -170,19 +171,25 @@ class EngineGateway:
         raw = self._call("webhook.deliveries.report", {"outcomes": outcomes}) or {}
         return raw.get("next_due_at")
 
-    def breaker_view(self, monitors_window: float = 600.0) -> BreakerView:
-        raw = self._call("breaker.view", {"monitors_window": monitors_window}) or {}
-        down = {d["member_id"]: DownMember(d["member_id"], tuple(d.get("addresses") or ()),
-                                           int(d["port"]), d.get("region"),
-                                           tuple(d.get("monitor_ids") or ()))
-                for d in raw.get("down", [])}
-        return BreakerView(int(raw.get("total_endpoints", 0)), down,
-                           dict(raw.get("monitors_changed") or {}), list(raw.get("held") or []))
+    def breaker_view(self, monitors_window: float = 600.0, suspect_regions: int = 0) -> BreakerView:
+        raw = self._call("breaker.view", {"monitors_window": monitors_window,
+                                          "suspect_regions": suspect_regions}) or {}
 
-    def breaker_summary(self) -> tuple[int, int]:
-        """(enabled monitored members OFFLINE, GSLBs HELD): one cheap statement."""
-        raw = self._call("breaker.view", {"summary": True}) or {}
-        return int(raw.get("offline_members", 0)), int(raw.get("held_count", 0))
+        def members(key: str) -> dict[str, DownMember]:
+            return {d["member_id"]: DownMember(d["member_id"], tuple(d.get("addresses") or ()),
+                                               int(d["port"]), d.get("region"),
+                                               tuple(d.get("monitor_ids") or ()))
+                    for d in raw.get(key, [])}
+        return BreakerView(int(raw.get("total_endpoints", 0)), members("down"),
+                           dict(raw.get("monitors_changed") or {}), list(raw.get("held") or []),
+                           members("suspect"))
+
+    def breaker_summary(self, suspect_regions: int = 0) -> tuple[int, int, int]:
+        """(enabled monitored members OFFLINE, GSLBs HELD, suspects): one cheap read."""
+        raw = self._call("breaker.view", {"summary": True,
+                                          "suspect_regions": suspect_regions}) or {}
+        return (int(raw.get("offline_members", 0)), int(raw.get("held_count", 0)),
+                int(raw.get("suspect_members", 0)))
 
     def unconfirmed(self, limit: int = 50) -> list[str]:
         """GSLBs pushed to an appliance that has yet to confirm serving them."""

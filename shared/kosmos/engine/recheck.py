@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckResult, CheckSpec, MonitorSpec
+from kosmos.domain.failover import rechecks_pay
 from kosmos.engine.gateway import EngineContext
 from kosmos.logs import get_logger
 
@@ -75,7 +76,8 @@ class Rechecks:
             if member is None or monitor is None or not member.admin_state_up or key in out:
                 continue
             status = statuses.get(member.id, _value(member.operating_status))
-            if status != "ONLINE" or self._until.get(key, now) > now:
+            if status != "ONLINE" or self._until.get(key, now) > now or not rechecks_pay(
+                    monitor.delay, monitor.recheck_delay):
                 continue
             window = monitor.recheck_delay * (monitor.max_retries_down + 1) + monitor.timeout
             out[key] = now + timedelta(seconds=window)

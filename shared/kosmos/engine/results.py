@@ -25,7 +25,7 @@ from typing import Any
 from kosmos.contracts.events import CHECK_RESULTS, CheckResults
 from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict
 from kosmos.domain.quorum import OFFLINE
-from kosmos.engine.breaker_check import cycle_verdict
+from kosmos.engine.breaker_check import cycle_verdict, suspect_regions
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.plan import plan_health
 from kosmos.engine.publish import Cause, publish
@@ -59,7 +59,8 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
         gslb_ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id in pools for l in g.pools))
         verdict = NOT_TRIPPED
         if plan.moves and _may_trip_or_release(gw, plan, settings):
-            view = gw.breaker_view(settings.circuit_breaker_monitor_window)
+            view = gw.breaker_view(settings.circuit_breaker_monitor_window,
+                                   suspect_regions(settings))
             verdict = cycle_verdict(view, [
                 (ctx.members[m.member_id], m.to_status, tuple(ctx.pools[ctx.members[m.member_id]
                                                                         .pool_id].monitor_ids))
@@ -129,12 +130,12 @@ def _note_lag(deps: EngineDeps, batch: CheckResults, stale: int) -> float | None
 
 
 def _may_trip_or_release(gw, plan, settings) -> bool:
-    """Whether the full breaker view is needed: fewer members down than the floor of
-    endpoints cannot trip it (each member has at least one endpoint), and with no GSLB
-    held there is nothing to release. One cheap statement decides."""
-    offline, held = gw.breaker_summary()
+    """Whether the full breaker view is needed: fewer members down or suspect than the
+    floor of endpoints cannot trip it (each member has at least one endpoint), and with
+    no GSLB held there is nothing to release. One cheap read decides."""
+    offline, held, suspects = gw.breaker_summary(suspect_regions(settings))
     newly = sum(1 for m in plan.moves if m.to_status == OFFLINE)
-    return held > 0 or offline + newly >= settings.circuit_breaker_min_endpoints
+    return held > 0 or offline + newly + suspects >= settings.circuit_breaker_min_endpoints
 
 
 def _settle(deps: EngineDeps, gslb_ids: list[str], cause: Cause, verdict: BreakerVerdict) -> None:

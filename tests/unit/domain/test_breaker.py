@@ -45,3 +45,17 @@ def test_real_outages_are_never_held(members, total, why):
 def test_same_address_on_two_ports_is_two_endpoints():
     v = judge(24, down(6, "10.0.0", 80) + down(6, "10.0.0", 443) + down(1, "10.0.5"), 0.5, 10)
     assert v.hold and v.evidence["endpoints_down"] == 13
+
+
+def test_suspects_count_so_checker_trouble_spreading_over_seconds_is_held_early():
+    """One site's members crossed their threshold first; the others fail in enough regions
+    to follow: judged by where it is going, not by the first site alone."""
+    first = [DownMember(f"n{i}", ("192.0.2.4",), 8000 + i, "north") for i in range(4)]
+    coming = [DownMember(f"s{i}", (f"198.51.100.{i % 2 + 2}",), 8000 + i, ("east", "west")[i % 2])
+              for i in range(8)]
+    alone = judge(12, first, 0.5, 10)
+    assert not alone.hold                                  # one site going dark: a real outage
+    v = judge(12, first, 0.5, 10, suspect=coming)
+    assert v.hold and v.evidence["endpoints_down"] == 4 and v.evidence["endpoints_suspect"] == 8
+    assert "8 of them failing in enough regions to follow" in v.reason
+    assert not judge(12, first[:1], 0.5, 10, suspect=coming[:2]).hold   # below the floor

@@ -136,7 +136,7 @@ class FakeGateway(EngineGateway):
             self._append(list(r.history))
         return missing
 
-    def breaker_view(self, monitors_window=600.0):
+    def breaker_view(self, monitors_window=600.0, suspect_regions=0):
         self._enter("breaker.view")
         endpoints, down = set(), {}
         for m in self.members.values():
@@ -150,9 +150,9 @@ class FakeGateway(EngineGateway):
         held = sorted(g.id for g in self.gslbs.values() if _value(g.publish_status) == "HELD")
         return BreakerView(len(endpoints), down, {}, held)
 
-    def breaker_summary(self):
+    def breaker_summary(self, suspect_regions=0):
         view = self.breaker_view()
-        return len(view.down), len(view.held)
+        return len(view.down), len(view.held), 0
 
     def tombstones(self, limit=500):
         self._enter("gslb.tombstones")

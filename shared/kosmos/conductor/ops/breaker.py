@@ -2,8 +2,9 @@
 
 Deployment-wide and read only when a cycle moves members: how many distinct
 endpoints (address, port) of enabled members in monitored pools there are,
-which enabled members are OFFLINE now, monitors changed lately, and the
-GSLBs whose changes are held.
+which enabled members are OFFLINE now, which are suspects (failing lately in
+as many regions as quorum needs, not yet down), monitors changed lately, and
+the GSLBs whose changes are held.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import exists, func, select
 
-from kosmos.conductor.db.models import GslbRow, MemberRow, MonitorRow, PoolMonitorRow
+from kosmos.conductor.db.models import (GslbRow, HealthStateRow, MemberRow, MonitorRow,
+                                        PoolMonitorRow)
 from kosmos.conductor.ops.common import OpContext, op, parse
 from kosmos.contracts.common import StrictModel
 from kosmos.contracts.resources import PublishStatus
@@ -25,6 +27,23 @@ class BreakerViewArgs(StrictModel):
                                    description="seconds: monitors changed this recently are named")
     summary: bool = Field(False, description="only count OFFLINE members and HELD GSLBs "
                                              "(one statement; enough to know it cannot trip)")
+    suspect_regions: int = Field(0, ge=0, le=1000, description="members not yet OFFLINE whose "
+                                 "last probe failed in at least this many regions are suspects "
+                                 "(0: none)")
+    suspect_window: float = Field(60.0, gt=0, le=3600,
+                                  description="seconds: only probes this recent count")
+
+
+def _suspects(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> Any:
+    """Enabled members not OFFLINE whose last probe failed lately in ``suspect_regions``
+    regions: they are on their way down by quorum (a select of member ids)."""
+    failing = (select(HealthStateRow.member_id)
+               .where(HealthStateRow.last_ok.is_(False),
+                      HealthStateRow.last_checked_at >= ctx.now - timedelta(seconds=a.suspect_window))
+               .group_by(HealthStateRow.member_id)
+               .having(func.count(func.distinct(HealthStateRow.region)) >= a.suspect_regions))
+    return select(MemberRow.id).where(MemberRow.id.in_(failing),
+                                      MemberRow.operating_status != "OFFLINE", *enabled)
 
 
 def _iso(value: Any) -> str:
@@ -41,7 +60,10 @@ def breaker_view(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         held = select(func.count()).where(GslbRow.publish_status == PublishStatus.HELD.value)
         n_offline, n_held = ctx.session.execute(
             select(offline.scalar_subquery(), held.scalar_subquery())).one()
-        return {"offline_members": n_offline, "held_count": n_held}
+        n_suspect = (ctx.session.scalar(select(func.count()).select_from(
+            _suspects(ctx, a, enabled).subquery())) if a.suspect_regions else 0)
+        return {"offline_members": n_offline, "held_count": n_held,
+                "suspect_members": n_suspect or 0}
     # IP members' endpoints are counted by the database; discovered ones (few) here.
     ip_total = ctx.session.scalar(select(func.count()).select_from(
         select(MemberRow.address, MemberRow.port).where(
@@ -53,23 +75,29 @@ def breaker_view(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         endpoints.update((x, port) for x in (list(eps or []) or ([address] if address else [])))
     monitors: dict[str, list[str]] = defaultdict(list)
     down: list[dict[str, Any]] = []
-    rows = ctx.session.execute(select(
-        MemberRow.id, MemberRow.pool_id, MemberRow.address, MemberRow.endpoints,
-        MemberRow.port, MemberRow.region).where(MemberRow.operating_status == "OFFLINE", *enabled))
-    rows = list(rows)
+    columns = (MemberRow.id, MemberRow.pool_id, MemberRow.address, MemberRow.endpoints,
+               MemberRow.port, MemberRow.region)
+    rows = list(ctx.session.execute(select(*columns).where(
+        MemberRow.operating_status == "OFFLINE", *enabled)))
+    suspect_ids: set[str] = set()
+    if a.suspect_regions:
+        suspect_ids = set(ctx.session.scalars(_suspects(ctx, a, enabled)))
+        rows += list(ctx.session.execute(select(*columns).where(MemberRow.id.in_(suspect_ids))))
     if rows:
         for pool_id, monitor_id in ctx.session.execute(
                 select(PoolMonitorRow.pool_id, PoolMonitorRow.monitor_id).where(
                     PoolMonitorRow.pool_id.in_(sorted({r[1] for r in rows})))):
             monitors[pool_id].append(monitor_id)
+    suspect: list[dict[str, Any]] = []
     for mid, pool_id, address, eps, port, region in rows:
         addresses = list(eps or []) or ([address] if address else [])
-        down.append({"member_id": mid, "addresses": addresses, "port": port,
-                     "region": region, "monitor_ids": sorted(monitors[pool_id])})
+        (suspect if mid in suspect_ids else down).append({
+            "member_id": mid, "addresses": addresses, "port": port, "region": region,
+            "monitor_ids": sorted(monitors[pool_id])})
     since = ctx.now - timedelta(seconds=a.monitors_window)
     changed = {m: _iso(at) for m, at in ctx.session.execute(
         select(MonitorRow.id, MonitorRow.updated_at).where(MonitorRow.updated_at >= since))}
     held = sorted(ctx.session.scalars(select(GslbRow.id).where(
         GslbRow.publish_status == PublishStatus.HELD.value)))
-    return {"total_endpoints": ip_total + len(endpoints), "down": down,
+    return {"total_endpoints": ip_total + len(endpoints), "down": down, "suspect": suspect,
             "monitors_changed": changed, "held": held}
