@@ -19,6 +19,7 @@ from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.publisher import Publisher
 from kosmos.checker.batch import BatchStats, Discover, run_batch
 from kosmos.checker.lag import LagMeter
+from kosmos.contracts.metrics import flush
 from kosmos.checker.runner import ProbeRunner
 from kosmos.checker.due import DueChecks
 from kosmos.checker.tick import TickOutcome, handle_tick
@@ -86,8 +87,6 @@ class CheckerService:
 
     def _measure(self, region: str, stats: BatchStats) -> None:
         """The batch's counts into the instance's metrics, added to the series when due."""
-        from kosmos.contracts.metrics import flush
-
         buffer = getattr(self.conductor, "metrics", None)
         if buffer is None:
             return

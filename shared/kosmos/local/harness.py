@@ -85,7 +85,10 @@ class _Quiet(ThreadingHTTPServer):
 
 
 class Endpoint:
-    """An HTTP endpoint on ``address:port`` answering 200; ``stop`` makes it refuse connections."""
+    """An HTTP endpoint on ``address:port`` answering 200 (or as ``handler`` does); ``stop``
+    makes it refuse connections, ``start`` again serves on the same port."""
+
+    handler: type[BaseHTTPRequestHandler] = _Ok
 
     def __init__(self, address: str, port: int):
         self.address = address
@@ -93,7 +96,7 @@ class Endpoint:
         self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> "Endpoint":
-        self._server = _Quiet((self.address, self.port), _Ok)
+        self._server = _Quiet((self.address, self.port), self.handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
