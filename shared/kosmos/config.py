@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     powerdns_api_url: str = Field("http://127.0.0.1:8081", description="PowerDNS Authoritative API URL.")
     powerdns_api_key: str | None = Field(None, description="PowerDNS X-API-Key.")
     powerdns_server_id: str = Field("localhost", description="PowerDNS server id.")
+    powerdns_lua_records: bool = Field(
+        True, description="The PowerDNS server runs with enable-lua-records=yes, so it can "
+                          "serve WEIGHTED and GEO answers (LUA records); false: PRIORITY only.")
     local_dns_url: str | None = Field(
         None, description="Control URL of the local runner's embedded DNS (local appliance).")
 

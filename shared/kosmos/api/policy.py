@@ -35,6 +35,7 @@ DEFAULT_RULES: dict[str, str] = {
     "openapi:get": "@",
     "metrics:get": "@",
     "healthcheck:get": "@",
+    "appliance:get_all": "rule:reader",
 }
 for _r in RESOURCES:
     DEFAULT_RULES.update({

@@ -15,7 +15,7 @@ from kosmos.api.context import ApiCall
 from kosmos.api.queries import DeliveriesQuery, EmptyQuery, HistoryQuery
 from kosmos.api.resources import GSLB, MEMBER, MONITOR, POOL, WEBHOOK, ResourceSpec
 from kosmos.api.schemas import GslbPoolList, HistoryList, MonitorList, WebhookDeliveryList
-from kosmos.contracts.conductor import GslbStatusTree, MemberStatusTree, PoolStatusTree
+from kosmos.contracts.conductor import ApplianceList, GslbStatusTree, MemberStatusTree, PoolStatusTree
 
 Handler = Callable[[ApiCall], Response]
 
@@ -89,6 +89,9 @@ ROUTES: list[Route] = [
           "getGslbStatus", GSLB, "view", response=GslbStatusTree, query=EmptyQuery),
     Route("GET", "/v1/gslbs/<uuid:id>/history", subresources.gslb_history, "gslb:get_one",
           "listGslbHistory", GSLB, "view", response=HistoryList, query=HistoryQuery),
+    # Which appliance drivers are installed and which routing each serves
+    Route("GET", "/v1/appliances", subresources.appliances, "appliance:get_all",
+          "listAppliances", None, "view", response=ApplianceList, query=EmptyQuery),
     *_crud(WEBHOOK, "/v1/webhooks"),
     Route("GET", "/v1/webhooks/<uuid:id>/deliveries", subresources.webhook_deliveries,
           "webhook:get_one", "listWebhookDeliveries", WEBHOOK, "view",

@@ -10,7 +10,7 @@ from kosmos.api.handlers import member_in_path
 from kosmos.api.queries import DeliveriesQuery, EmptyQuery, HistoryQuery, parse_query
 from kosmos.api.schemas import WebhookDeliveryList
 from kosmos.api.resources import MEMBER, MONITOR, POOL
-from kosmos.contracts.conductor import GslbStatusTree, MemberStatusTree, PoolStatusTree
+from kosmos.contracts.conductor import ApplianceList, GslbStatusTree, MemberStatusTree, PoolStatusTree
 
 
 def _no_query(call: ApiCall) -> None:
@@ -54,6 +54,12 @@ def gslb_pools(call: ApiCall) -> Response:
         body["priority"] = int(link["priority"])
         items.append(body)
     return json_response(render.page(POOL.plural, items, None))
+
+
+def appliances(call: ApiCall) -> Response:
+    _no_query(call)
+    raw = call.conductor.call("appliance.list", {}, call.context())
+    return json_response(ApplianceList.model_validate(raw).model_dump(mode="json"))
 
 
 def gslb_status(call: ApiCall) -> Response:

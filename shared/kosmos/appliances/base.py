@@ -21,15 +21,27 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kosmos.config import Settings
 from kosmos.domain.answers import canonical, split_families
+from kosmos.domain.routing.route import Route
 from kosmos.errors import ApplianceError, ApplianceRefused
 
-__all__ = ["Appliance", "Served", "split_families", "SERVED", "PENDING", "FAILED"]
+__all__ = ["Appliance", "NameAnswer", "Served", "split_families", "SERVED", "PENDING", "FAILED"]
 
 
 SERVED, PENDING, FAILED = "served", "pending", "failed"
+
+
+class NameAnswer(NamedTuple):
+    """One name's answer to serve: its addresses, TTL and, for WEIGHTED and GEO, the
+    route the appliance picks each response from (``kosmos.domain.routing.Route``)."""
+
+    fqdn: str
+    addresses: list[str]
+    ttl: int
+    route: Route | None = None
 
 
 @dataclass(frozen=True)
@@ -45,11 +57,14 @@ class Served:
     ttl: int | None = None
     state: str = SERVED
     detail: str = ""
+    route_digest: str | None = None   # the digest of the route served with them, if any
 
-    def matches(self, addresses: list[str], ttl: int) -> bool:
-        """True when this is exactly the answer ``addresses`` with ``ttl``."""
+    def matches(self, addresses: list[str], ttl: int, route: Route | None = None) -> bool:
+        """True when this is exactly the answer ``addresses`` with ``ttl`` (and ``route``)."""
         want = canonical(addresses)
         if want != canonical(self.addresses):
+            return False
+        if want and self.route_digest != (route.digest() if route is not None else None):
             return False
         return not want or self.ttl == ttl
 
@@ -64,6 +79,11 @@ class Appliance(abc.ABC):
     confirms_later: bool = False
     #: the most addresses one answer may hold on this appliance (None: no limit)
     max_answers: int | None = None
+    #: the routing policies it serves (``kosmos.domain.routing``); a per-query policy
+    #: needs an appliance that picks each response itself from the route it is given
+    routing: tuple[str, ...] = ("PRIORITY",)
+    #: True when it answers each query from a route (WEIGHTED, GEO), not a fixed list
+    per_query: bool = False
     #: worst-case seconds from a push to its name servers answering with it (a GSLB's
     #: stated ``failover_time`` counts it)
     publish_s: float = 1.0
@@ -72,15 +92,20 @@ class Appliance(abc.ABC):
         self.settings = settings
 
     @abc.abstractmethod
-    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
+    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int,
+                   route: Route | None = None) -> None:
         """Serve exactly ``addresses`` (A for IPv4, AAAA for IPv6) for ``fqdn`` in ``zone``.
 
         ``fqdn`` and ``zone`` are absolute, lower-case, with the trailing dot.
-        Raises ApplianceError (e.g. the zone does not exist on the appliance).
+        With a ``route`` (a per-query policy, only given to a driver listing it in
+        ``routing``) each response is picked from it; ``addresses`` is then every
+        address some response may hold. Raises ApplianceError (e.g. the zone does
+        not exist on the appliance).
         """
 
-    def set_answers(self, zone: str, answers: list[tuple[str, list[str], int]]) -> dict[str, ApplianceError]:
-        """Serve many ``(fqdn, addresses, ttl)`` answers of one zone; the failures by fqdn.
+    def set_answers(self, zone: str, answers: list[NameAnswer]) -> dict[str, ApplianceError]:
+        """Serve many ``NameAnswer`` (or ``(fqdn, addresses, ttl)``) of one zone; the
+        failures by fqdn.
 
         One endpoint dying behind many names changes all of them in one engine
         cycle: a driver whose service takes many record sets in one request
@@ -89,13 +114,17 @@ class Appliance(abc.ABC):
         fails the rest of the zone without asking again.
         """
         failed: dict[str, ApplianceError] = {}
-        for i, (fqdn, addresses, ttl) in enumerate(answers):
+        items = [NameAnswer(*a) for a in answers]
+        for i, a in enumerate(items):
             try:
-                self.set_answer(fqdn, zone, addresses, ttl)
+                if a.route is None:
+                    self.set_answer(a.fqdn, zone, a.addresses, a.ttl)
+                else:
+                    self.set_answer(a.fqdn, zone, a.addresses, a.ttl, a.route)
             except ApplianceRefused as exc:
-                failed[fqdn] = exc
+                failed[a.fqdn] = exc
             except ApplianceError as exc:
-                failed.update({name: exc for name, _, _ in answers[i:]})
+                failed.update({b.fqdn: exc for b in items[i:]})
                 break
         return failed
 

@@ -12,12 +12,15 @@ import requests
 
 from kosmos.appliances.base import Appliance, Served
 from kosmos.config import Settings
+from kosmos.domain.routing.route import Route
 from kosmos.errors import ApplianceError
 
 
 class LocalAppliance(Appliance):
     name = "local"
     publish_s = 0.1   # the embedded server answers from the record it was just given
+    routing = ("PRIORITY", "WEIGHTED", "GEO")
+    per_query = True  # it picks each response from the route (kosmos.domain.routing.pick)
 
     def __init__(self, settings: Settings, session: requests.Session | None = None):
         super().__init__(settings)
@@ -43,15 +46,16 @@ class LocalAppliance(Appliance):
                                  f"{resp.text[:200]}")
         return resp
 
-    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
-        self._request("PUT", fqdn, {"zone": zone, "addresses": list(addresses), "ttl": ttl})
+    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int,
+                   route: Route | None = None) -> None:
+        self._request("PUT", fqdn, {"zone": zone, "addresses": list(addresses), "ttl": ttl,
+                                    "route": route.to_dict() if route is not None else None})
 
     def get_answer(self, fqdn: str, zone: str) -> Served:
         resp = self._request("GET", fqdn)
         if resp.status_code == 404:
             return Served()
-        data = resp.json()
-        return Served([*data.get("a", []), *data.get("aaaa", [])], data.get("ttl"))
+        return _served(resp.json())
 
     def zone_answers(self, zone: str) -> dict[str, Served]:
         """One GET of every record the responder holds, kept to ``zone``'s names."""
@@ -63,8 +67,8 @@ class LocalAppliance(Appliance):
             raise ApplianceError(f"local DNS unreachable: {exc.__class__.__name__}") from exc
         if resp.status_code >= 400:
             raise ApplianceError(f"local DNS answered {resp.status_code} to a listing")
-        return {name: Served([*r.get("a", []), *r.get("aaaa", [])], r.get("ttl"))
-                for name, r in resp.json().get("names", {}).items() if r.get("zone") == zone}
+        return {name: _served(r) for name, r in resp.json().get("names", {}).items()
+                if r.get("zone") == zone}
 
     def remove(self, fqdn: str, zone: str) -> None:
         self._request("DELETE", fqdn)
@@ -72,3 +76,15 @@ class LocalAppliance(Appliance):
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+
+def _served(record: dict[str, Any]) -> Served:
+    route = record.get("route")
+    digest = None
+    if route is not None:
+        try:
+            digest = Route.from_dict(route).digest()
+        except ValueError:
+            digest = "unreadable"   # not what we would write: repaired as drift
+    return Served([*record.get("a", []), *record.get("aaaa", [])], record.get("ttl"),
+                  route_digest=digest)

@@ -10,11 +10,13 @@ import threading
 from kosmos.appliances.base import Appliance, Served
 from kosmos.config import Settings
 from kosmos.domain.answers import canonical
+from kosmos.domain.routing.route import Route
 
 
 class NoopAppliance(Appliance):
     name = "noop"
     publish_s = 0.0
+    routing = ("PRIORITY", "WEIGHTED", "GEO")   # it serves nothing, so it "serves" them all
 
     def __init__(self, settings: Settings):
         super().__init__(settings)
@@ -22,11 +24,13 @@ class NoopAppliance(Appliance):
         self.records: dict[str, Served] = {}
         self.calls = 0
 
-    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
+    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int,
+                   route: Route | None = None) -> None:
         with self._lock:
             self.calls += 1
             if addresses:
-                self.records[fqdn] = Served(canonical(addresses), ttl)
+                self.records[fqdn] = Served(canonical(addresses), ttl, route_digest=(
+                    route.digest() if route is not None else None))
             else:
                 self.records.pop(fqdn, None)
 

@@ -2,7 +2,9 @@
 
 One ``PATCH /api/v1/servers/{server}/zones/{zone}`` per answer, with the A and
 AAAA rrsets as ``REPLACE`` (or ``DELETE`` for a family without addresses), so
-both change in one request; many answers of one zone go in one PATCH
+both change in one request; a WEIGHTED or GEO answer is a LUA rrset instead
+(``kosmos.appliances.powerdns_lua``; the server needs ``enable-lua-records``,
+else set ``powerdns_lua_records`` false and only PRIORITY is offered); many answers of one zone go in one PATCH
 (``set_answers``, up to ``batch_names`` names each), which PowerDNS applies as
 one transaction. Settings: ``powerdns_api_url``,
 ``powerdns_api_key`` (X-API-Key), ``powerdns_server_id``. The zone must exist
@@ -15,18 +17,24 @@ from urllib.parse import quote
 
 import requests
 
-from kosmos.appliances.base import Appliance, Served
+from kosmos.appliances.base import Appliance, NameAnswer, Served
+from kosmos.appliances.powerdns_lua import addresses_in, digest_of, lua_rrset
 from kosmos.config import Settings
 from kosmos.domain.answers import canonical, split_families
+from kosmos.domain.routing.route import Route
 from kosmos.errors import ApplianceError, ApplianceRefused
 
 
 class PowerDnsAppliance(Appliance):
     name = "powerdns"
     publish_s = 0.5   # the API applies the change and purges the caches of the names
+    routing = ("PRIORITY", "WEIGHTED", "GEO")
+    per_query = True
 
     def __init__(self, settings: Settings, session: requests.Session | None = None):
         super().__init__(settings)
+        if not settings.powerdns_lua_records:   # the server does not run LUA records
+            self.routing, self.per_query = ("PRIORITY",), False
         self._session = session
         self.timeout = 10.0
         self.batch_names = 500
@@ -61,23 +69,25 @@ class PowerDnsAppliance(Appliance):
     def _patch(self, zone: str, rrsets: list[dict[str, Any]]) -> None:
         self._request("PATCH", zone, json={"rrsets": rrsets})
 
-    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
-        self._patch(zone, _rrsets(fqdn, addresses, ttl))
+    def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int,
+                   route: Route | None = None) -> None:
+        self._patch(zone, _rrsets(fqdn, addresses, ttl, route))
 
-    def set_answers(self, zone: str, answers: list[tuple[str, list[str], int]]) -> dict[str, ApplianceError]:
+    def set_answers(self, zone: str, answers: list[NameAnswer]) -> dict[str, ApplianceError]:
         """One PATCH per ``batch_names`` answers. PowerDNS applies a PATCH whole or not
         at all, so a refused one is sent again name by name to find which answer it
         was; an unreachable server fails them all at once."""
         failed: dict[str, ApplianceError] = {}
-        for i in range(0, len(answers), self.batch_names):
-            chunk = answers[i:i + self.batch_names]
+        items = [NameAnswer(*a) for a in answers]
+        for i in range(0, len(items), self.batch_names):
+            chunk = items[i:i + self.batch_names]
             try:
-                self._patch(zone, [r for fqdn, a, ttl in chunk for r in _rrsets(fqdn, a, ttl)])
+                self._patch(zone, [r for a in chunk for r in _rrsets(*a)])
             except ApplianceRefused as exc:   # one of them: find which
                 failed.update(super().set_answers(zone, chunk) if len(chunk) > 1
-                              else {chunk[0][0]: exc})
+                              else {chunk[0].fqdn: exc})
             except ApplianceError as exc:     # down, or no such zone: all of them
-                failed.update({fqdn: exc for fqdn, _, _ in answers[i:]})
+                failed.update({a.fqdn: exc for a in items[i:]})
                 break
         return failed
 
@@ -92,7 +102,8 @@ class PowerDnsAppliance(Appliance):
 
     def remove(self, fqdn: str, zone: str) -> None:
         try:
-            self._patch(zone, [{"name": fqdn, "type": t, "changetype": "DELETE"} for t in ("A", "AAAA")])
+            self._patch(zone, [{"name": fqdn, "type": t, "changetype": "DELETE"}
+                               for t in ("A", "AAAA", "LUA")])
         except ApplianceError as exc:
             if exc.field == "zone_name":   # no zone, so nothing is served: removed
                 return
@@ -103,9 +114,15 @@ class PowerDnsAppliance(Appliance):
             self._session.close()
 
 
-def _rrsets(fqdn: str, addresses: list[str], ttl: int) -> list[dict[str, Any]]:
-    """The A and AAAA rrsets of one answer: REPLACE a family with addresses, DELETE one without."""
-    rrsets = []
+def _rrsets(fqdn: str, addresses: list[str], ttl: int,
+            route: Route | None = None) -> list[dict[str, Any]]:
+    """The rrsets of one answer. Static: REPLACE the A and AAAA of a family with
+    addresses, DELETE one without, and any LUA rrset. Routed (and not empty): the
+    LUA rrset (``kosmos.appliances.powerdns_lua``), and no A or AAAA."""
+    if route is not None and addresses:
+        return [lua_rrset(fqdn, route, ttl), *({"name": fqdn, "type": t, "changetype": "DELETE"}
+                                               for t in ("A", "AAAA"))]
+    rrsets = [{"name": fqdn, "type": "LUA", "changetype": "DELETE"}]
     for rtype, values in zip(("A", "AAAA"), split_families(addresses)):
         if values:
             rrsets.append({"name": fqdn, "type": rtype, "ttl": ttl, "changetype": "REPLACE",
@@ -116,19 +133,26 @@ def _rrsets(fqdn: str, addresses: list[str], ttl: int) -> list[dict[str, Any]]:
 
 
 def _served_by_name(rrsets: list[dict[str, Any]]) -> dict[str, Served]:
-    """Enabled A and AAAA records of PowerDNS rrsets, by lower-case name."""
+    """Enabled A, AAAA and LUA records of PowerDNS rrsets, by lower-case name; a LUA
+    rrset's addresses are those its snippets may answer, its digest from its comment."""
     found: dict[str, tuple[list[str], int | None]] = {}
+    digests: dict[str, str] = {}
     for rrset in rrsets:
-        if rrset.get("type") not in ("A", "AAAA"):
+        rtype = rrset.get("type")
+        if rtype not in ("A", "AAAA", "LUA"):
             continue
         enabled = [r["content"] for r in rrset.get("records", []) if not r.get("disabled")]
         if not enabled:
             continue
         name = rrset.get("name", "").lower()
+        if rtype == "LUA":
+            digests[name] = digest_of(rrset) or "unknown"
+            enabled = [a for content in enabled for a in addresses_in(content)]
         addresses, ttl = found.get(name, ([], None))
         ttl = rrset.get("ttl") if ttl is None else min(ttl, rrset.get("ttl", ttl))
         found[name] = (addresses + enabled, ttl)
-    return {name: Served(canonical(a), ttl) for name, (a, ttl) in found.items()}
+    return {name: Served(canonical(a), ttl, route_digest=digests.get(name))
+            for name, (a, ttl) in found.items()}
 
 
 def _error_text(resp: requests.Response) -> str:

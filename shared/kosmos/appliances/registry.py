@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import Any
 from importlib.metadata import entry_points
 
 from kosmos.appliances.base import Appliance
@@ -28,6 +29,43 @@ def publish_seconds(name: str) -> float:
             except Exception:   # noqa: BLE001 - a broken plugin: the default guess
                 break
     return 1.0
+
+
+def capabilities(name: str, settings: Settings) -> dict[str, Any] | None:
+    """What driver ``name`` can serve: ``{"name", "routing", "max_answers", "per_query"}``;
+    None when it is not installed or does not load."""
+    try:
+        driver = load(name, settings)
+    except ApplianceError:
+        return None
+    return {"name": name, "routing": list(driver.routing), "max_answers": driver.max_answers,
+            "per_query": driver.per_query}
+
+
+def describe(settings: Settings) -> list[dict[str, Any]]:
+    """Every installed driver's capabilities, the deployment default marked."""
+    out = []
+    for name in available():
+        caps = capabilities(name, settings)
+        if caps is not None:
+            out.append({**caps, "default": name == settings.appliance})
+    return out
+
+
+def unservable(name: str, routing: str, max_answers: int | None,
+               settings: Settings) -> tuple[str, str] | None:
+    """(field, why) when appliance ``name`` cannot serve this routing or max_answers."""
+    caps = capabilities(name, settings)
+    if caps is None:
+        return None
+    if routing not in caps["routing"]:
+        return "routing", (f"appliance {name} cannot serve {routing} routing (it serves "
+                           f"{', '.join(caps['routing'])})")
+    limit = caps["max_answers"]
+    if max_answers is not None and limit is not None and max_answers > limit:
+        return "max_answers", (f"appliance {name} serves at most {limit} addresses per answer; "
+                               f"max_answers {max_answers} is more")
+    return None
 
 
 def load(name: str, settings: Settings) -> Appliance:

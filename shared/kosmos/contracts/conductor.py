@@ -41,6 +41,7 @@ Status and history (read)
 
 Liveness
   conductor.ping  {} → {"database": "ok"}: the conductor and its database answer
+  appliance.list  {} → {"appliances": [{name, default, routing, max_answers, per_query}]}
 
 Metrics (``kosmos.contracts.metrics``)
   metrics.add   {updates: [{name, labels, kind, value}]} → {"added": n}: counters added
@@ -179,6 +180,20 @@ class GslbStatusTree(RecordModel):
     engine_lag: list[EngineLag] = Field(default_factory=list)
 
 
+class ApplianceInfo(RecordModel):
+    """One installed appliance driver and what it can serve (``GET /v1/appliances``)."""
+
+    name: str
+    default: bool = Field(..., description="the deployment's default for GSLBs naming none")
+    routing: list[str] = Field(..., description="routing policies it serves")
+    max_answers: int | None = Field(..., description="most addresses per answer; null: no limit")
+    per_query: bool = Field(..., description="it picks each response itself (WEIGHTED, GEO)")
+
+
+class ApplianceList(RecordModel):
+    appliances: list[ApplianceInfo]
+
+
 class GslbTreePool(RecordModel):
     pool: Pool
     priority: int
@@ -190,6 +205,9 @@ class GslbTree(RecordModel):
 
     gslb: Gslb
     pools: list[GslbTreePool] = Field(default_factory=list)
+    served_route: dict[str, Any] | None = Field(
+        None, description="WEIGHTED and GEO: the route stored with the answers "
+                          "(kosmos.domain.routing.Route.to_dict)")
 
 
 class Tombstone(RecordModel):

@@ -110,6 +110,14 @@ IpAddress = Annotated[str, Field(min_length=2, max_length=64, json_schema_extra=
     "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}],
     "not": {"pattern": r"^(0\.0\.0\.0|255\.255\.255\.255|2(2[4-9]|3\d)\..*|0*::0*|[fF][fF][0-9a-fA-F]{0,2}:.*"
                        r"|.*%.*)$"}})]
+_V4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_H = "[0-9a-fA-F]{1,4}"
+_V6 = (f"(({_H}:){{7}}{_H}|({_H}:){{1,7}}:|({_H}:){{1,6}}:{_H}|({_H}:){{1,5}}(:{_H}){{1,2}}"
+       f"|({_H}:){{1,4}}(:{_H}){{1,3}}|({_H}:){{1,3}}(:{_H}){{1,4}}|({_H}:){{1,2}}(:{_H}){{1,5}}"
+       f"|{_H}:((:{_H}){{1,6}})|:((:{_H}){{1,7}}|:))")
+#: A client network in CIDR notation, IPv4 or IPv6 (client_subnets canonicalizes it).
+Cidr = Annotated[str, Field(min_length=2, max_length=64, pattern=(
+    f"^({_V4}/(3[0-2]|[12]?\\d)|{_V6}/(12[0-8]|1[01]\\d|[1-9]?\\d))$"))]
 #: A header value as sent on the wire (see header_value_ok).
 HEADER_VALUE = r"^[\t\x20-\x7e]*$"
 #: A monitor's extra request headers: token names, wire-safe values (the validator decides).
@@ -265,11 +273,18 @@ class PoolCreate(StrictModel):
     monitor_ids: list[Uuid] = Field(default_factory=list, max_length=10,
                                     json_schema_extra={"uniqueItems": True})
     regions: list[Region] | None = Field(None, description="Checker regions probing this pool; null = all")
+    client_subnets: list[Cidr] = Field(default_factory=list, max_length=256, description=(
+        "Client networks (CIDR, IPv4 or IPv6) this pool serves under GEO routing"))
 
     @field_validator("monitor_ids")
     @classmethod
     def _ids(cls, v: list[str]) -> list[str]:
         return _unique_uuids(v, "monitor_ids")
+
+    @field_validator("client_subnets")
+    @classmethod
+    def _subnets(cls, v: list[str]) -> list[str]:
+        return client_subnets(v)
 
 
 class PoolUpdate(StrictModel):
@@ -277,6 +292,7 @@ class PoolUpdate(StrictModel):
     description: Description | None = None
     monitor_ids: list[Uuid] | None = Field(None, max_length=10, json_schema_extra={"uniqueItems": True})
     regions: list[Region] | None = None
+    client_subnets: list[Cidr] | None = Field(None, max_length=256)
     version: Annotated[int, Field(ge=1), JSON_NUMBER] | None = Field(None)
 
     @field_validator("monitor_ids")
@@ -288,6 +304,23 @@ class PoolUpdate(StrictModel):
 class Pool(RecordBase):
     monitor_ids: list[str] = Field(default_factory=list)
     regions: list[str] | None = None
+    client_subnets: list[str] = Field(default_factory=list)
+
+
+def client_subnets(values: list[str]) -> list[str]:
+    """``values`` as canonical networks (host bits cleared: 10.1.2.3/8 is 10.0.0.0/8),
+    unique, or ValueError."""
+    out = []
+    for i, text in enumerate(values):
+        try:
+            net = ipaddress.ip_network(text.strip(), strict=False)
+        except ValueError as exc:
+            raise ValueError(f"client_subnets[{i}]: {text!r} is not a network in CIDR "
+                             f"notation ({exc})") from None
+        if str(net) in out:
+            raise ValueError(f"client_subnets[{i}]: {net} is listed twice")
+        out.append(str(net))
+    return out
 
 
 # --------------------------------------------------------------------------- members
@@ -412,6 +445,12 @@ class AllDownPolicy(str, enum.Enum):
     NONE = "NONE"              # publish nothing
 
 
+class RoutingPolicy(str, enum.Enum):
+    PRIORITY = "PRIORITY"      # every healthy member of the first pool that qualifies
+    WEIGHTED = "WEIGHTED"      # that pool, drawn per query by weight
+    GEO = "GEO"                # the pool of the client's subnet, falling through by priority
+
+
 class GslbPoolRef(StrictModel):
     pool_id: Uuid
     priority: JsonInt = Field(1, ge=0, le=1000, description="Lower first")
@@ -432,6 +471,11 @@ class GslbFields(StrictModel):
     all_down: AllDownPolicy = AllDownPolicy.ALL
     appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
                                   json_schema_extra=_installed_enum("kosmos.appliances"))
+    routing: RoutingPolicy = RoutingPolicy.PRIORITY
+    max_answers: Annotated[int, Field(ge=1, le=64), JSON_NUMBER] | None = Field(
+        None, description="Most addresses per record type in one response; null = all")
+    slow_start: JsonInt = Field(0, ge=0, le=3600, description=(
+        "Seconds a member coming back ONLINE ramps up (WEIGHTED) or is held back (PRIORITY)"))
 
     @field_validator("fqdn")
     @classmethod
@@ -477,6 +521,9 @@ class GslbUpdate(StrictModel):
     all_down: AllDownPolicy | None = None
     appliance: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
                                   json_schema_extra=_installed_enum("kosmos.appliances"))
+    routing: RoutingPolicy | None = None
+    max_answers: Annotated[int, Field(ge=1, le=64), JSON_NUMBER] | None = Field(None)
+    slow_start: Annotated[int, Field(ge=0, le=3600), JSON_NUMBER] | None = Field(None)
     version: Annotated[int, Field(ge=1), JSON_NUMBER] | None = Field(None)
 
 
@@ -510,6 +557,9 @@ class Gslb(RecordBase):
     pools: list[GslbPoolLink] = Field(default_factory=list)
     all_down: AllDownPolicy = AllDownPolicy.ALL
     appliance: str | None = None
+    routing: RoutingPolicy = RoutingPolicy.PRIORITY
+    max_answers: int | None = None
+    slow_start: int = 0
     answers: list[str] = Field(default_factory=list, description="Addresses currently published")
     answers_changed_at: UtcDatetime | None = None
     answer_reason: str | None = None

@@ -1,17 +1,11 @@
-"""Per GSLB: which addresses to publish.
+"""What every routing policy shares: answers, members' state, the decision.
 
-Pools are tried in priority order (lower first). A member is *enabled* when
-``admin_state_up`` and ``weight`` > 0; disabled members are never served (a
-weight cannot be expressed in plain A/AAAA answers, so any positive weight
-just means "serve"). A member is *healthy* when it is ONLINE, or NO_MONITOR:
-a member without a verdict yet (new, or in a pool without monitors) is treated
-as healthy until proven otherwise, as Route 53 and Octavia do, which fits the
-fail-open default. The answer is the addresses of the enabled healthy members
-of the first pool with at least ``min_healthy`` of them.
-
-When no pool qualifies the GSLB's ``all_down`` policy decides: ``ALL`` (fail
-open) publishes every enabled member of every pool, ``LAST_KNOWN`` keeps the
-answer currently published, ``NONE`` publishes nothing.
+A member is *enabled* when ``admin_state_up`` and ``weight`` > 0; disabled
+members are never served. A member is *healthy* when it is ONLINE, or
+NO_MONITOR: a member without a verdict yet (new, or in a pool without
+monitors) is treated as healthy until proven otherwise, as Route 53 and
+Octavia do, which fits the fail-open default. Which healthy members a GSLB
+serves, and how, is its routing policy's (``kosmos.domain.routing``).
 
 Answers are canonical: unique addresses, IPv4 before IPv6, each family in
 numeric order, so equal sets compare equal.
@@ -21,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from kosmos.contracts.common import OperatingStatus
-from kosmos.contracts.conductor import GslbTree
-from kosmos.contracts.resources import AllDownPolicy, Member
+from kosmos.contracts.resources import Member
 
 HEALTHY = (OperatingStatus.ONLINE.value, OperatingStatus.NO_MONITOR.value)
 
@@ -37,6 +31,11 @@ class AnswerDecision:
     reason: str
     pool_id: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    # WEIGHTED and GEO: what the appliance picks from per query (``answers`` is then
+    # every address some query may get); None: ``answers`` is the whole answer.
+    route: Any = None
+    # when this decision should be made again (a member's slow start ends)
+    wake_at: datetime | None = None
 
 
 def canonical(addresses: Iterable[str]) -> list[str]:
@@ -79,35 +78,3 @@ def member_addresses(member: Member) -> list[str]:
     if member.endpoints:
         return list(member.endpoints)
     return [member.address] if member.address else []
-
-
-def decide_answer(tree: GslbTree, current: Sequence[str], min_healthy: int = 1) -> AnswerDecision:
-    """The answer a GSLB should publish now (see the module docstring)."""
-    pools_ev: list[dict[str, Any]] = []
-    for tp in sorted(tree.pools, key=lambda p: p.priority):
-        enabled = [m for m in tp.members if is_enabled(m)]
-        healthy = [m for m in enabled if is_healthy(m)]
-        pools_ev.append({"pool_id": tp.pool.id, "priority": tp.priority,
-                         "enabled": len(enabled), "healthy": len(healthy),
-                         "members": {m.id: _status(m) for m in tp.members}})
-        addresses = canonical(a for m in healthy for a in member_addresses(m))
-        if len(healthy) >= max(1, min_healthy) and addresses:
-            return AnswerDecision(
-                addresses, "pool",
-                f"pool {tp.pool.id} (priority {tp.priority}) has {len(healthy)} healthy "
-                f"of {len(enabled)} enabled members", tp.pool.id, {"pools": pools_ev})
-    policy = AllDownPolicy(tree.gslb.all_down)
-    evidence = {"pools": pools_ev, "all_down": policy.value}
-    if policy == AllDownPolicy.LAST_KNOWN:
-        return AnswerDecision(canonical(current), "all_down:LAST_KNOWN",
-                              "no pool has enough healthy members: keeping the last answer",
-                              None, evidence)
-    if policy == AllDownPolicy.NONE:
-        return AnswerDecision([], "all_down:NONE",
-                              "no pool has enough healthy members: publishing nothing",
-                              None, evidence)
-    every = canonical(a for tp in tree.pools for m in tp.members if is_enabled(m)
-                      for a in member_addresses(m))
-    return AnswerDecision(every, "all_down:ALL",
-                          "no pool has enough healthy members: failing open to every "
-                          "enabled member", None, evidence)

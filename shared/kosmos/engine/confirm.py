@@ -56,5 +56,6 @@ def confirm_pending(deps: EngineDeps) -> dict[str, Any]:
     now = deps.clock()
     cause = Cause(ENGINE_CONFIRM, f"confirm:{now.isoformat()}", now, {"gslb_ids": ids})
     report = publish(gw, deps.appliances, settings, gw.trees(ids), cause,
-                     read_back=ServedReader(deps.appliances), clock=deps.clock, skip_conflicts=True)
+                     read_back=ServedReader(deps.appliances), clock=deps.clock, skip_conflicts=True,
+                     wakeups=deps.wakeups)
     return {"confirmed": [i for i in report.published if i in ids], "errors": report.errors}

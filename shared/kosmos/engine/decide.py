@@ -52,7 +52,7 @@ def handle_decide(req: EngineDecide, deps: EngineDeps) -> dict[str, Any]:
             if not plan.empty:
                 gw.write_health([], plan.members, plan.history)
             report = publish(gw, deps.appliances, settings, trees, cause,
-                             statuses=plan.statuses(), clock=deps.clock)
+                             statuses=plan.statuses(), clock=deps.clock, wakeups=deps.wakeups)
         except StaleVersion:
             log.info("state moved meanwhile; deciding again", extra={"status": req.cause.op})
             continue

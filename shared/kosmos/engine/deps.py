@@ -11,6 +11,7 @@ from kosmos.contracts.common import utcnow
 from kosmos.engine.gateway import EngineGateway
 from kosmos.engine.lag import ResultsLag
 from kosmos.engine.steady import SteadyCache
+from kosmos.engine.wakeups import Wakeups
 
 
 @dataclass
@@ -27,6 +28,7 @@ class EngineDeps:
     # Region => publisher to that region's checkers (rechecks); empty: ``publisher``.
     region_publishers: dict[str, Any] = field(default_factory=dict)
     rechecks: Any = None
+    wakeups: Wakeups = field(default_factory=Wakeups)
 
     def publisher_for(self, region: str) -> Any:
         """Where an event for ``region``'s checkers goes (None: nowhere)."""

@@ -65,9 +65,10 @@ class AnswerRecord:
     publish_reason: str | None = None
     published_at: datetime | None = None
     history: tuple[HistoryEntryCreate, ...] = ()
+    route: dict[str, Any] | None = None     # WEIGHTED, GEO: the route served with them
 
     def args(self) -> dict[str, Any]:
-        return {"id": self.gslb_id, "answers": list(self.answers),
+        return {"id": self.gslb_id, "answers": list(self.answers), "route": self.route,
                 "answer_reason": self.answer_reason, "publish_status": self.publish_status,
                 "publish_reason": self.publish_reason,
                 "published_at": self.published_at.isoformat() if self.published_at else None,

@@ -14,18 +14,20 @@ redelivered; the push is idempotent.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from kosmos.appliances.base import FAILED, PENDING, Served
+from kosmos.appliances.base import FAILED, PENDING, NameAnswer, Served
 from kosmos.appliances.registry import Appliances
 from kosmos.config import Settings
 from kosmos.contracts.conductor import GslbTree
 from kosmos.contracts.history import HistoryEntryCreate, SubjectType
 from kosmos.contracts.resources import PublishStatus
 from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict, removes
-from kosmos.domain.answers import AnswerDecision, answer_digest, decide_answer
+from kosmos.contracts.common import utcnow
+from kosmos.domain import routing
+from kosmos.domain.answers import AnswerDecision, answer_digest
 from kosmos.engine.gateway import AnswerRecord, EngineGateway
 from kosmos.errors import ApplianceError, ApplianceRefused, StaleVersion
 from kosmos.logs import get_logger
@@ -79,6 +81,8 @@ class ServedReader:
 class PublishReport:
     published: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
+    # GSLB id => when to decide it again (a member's slow start ends)
+    wake_at: dict[str, datetime] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
@@ -110,7 +114,7 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
             trees: list[GslbTree], cause: Cause, statuses: dict[str, str] | None = None,
             breaker: BreakerVerdict = NOT_TRIPPED, read_back: "ServedReader | None" = None,
             clock: Callable[[], datetime] | None = None,
-            skip_conflicts: bool = False) -> PublishReport:
+            skip_conflicts: bool = False, wakeups: Any = None) -> PublishReport:
     """Bring each GSLB of ``trees`` to its desired answer (see the module docstring).
 
     Three steps, each in bulk: decide every GSLB (reading back what the
@@ -122,13 +126,16 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
     A store refused as stale (another writer) raises StaleVersion, or with
     ``skip_conflicts`` lists those GSLBs in ``report.conflicts`` for the next
     cycle. While ``breaker`` holds, a GSLB whose answer would drop an address
-    keeps its answer (HELD); additions go through.
+    keeps its answer (HELD); additions go through. A decision that wants another
+    look later (a slow start ending) is noted in ``wakeups``.
     """
     report = PublishReport()
     trees = [_with_overrides(t, statuses or {}) for t in trees]
-    decisions = {t.gslb.id: _capped(decide_answer(t, t.gslb.answers, settings.min_healthy_members),
-                                    _limit(appliances, t.gslb.appliance))
-                 for t in trees}
+    now = clock() if clock else utcnow()
+    decisions = {t.gslb.id: _decide(t, now, settings, appliances) for t in trees}
+    report.wake_at = {g: d.wake_at for g, d in decisions.items() if d.wake_at is not None}
+    if wakeups is not None and report.wake_at:
+        wakeups.note(report.wake_at)
     held = {t.gslb.id for t in trees
             if breaker.hold and removes(t.gslb.answers, decisions[t.gslb.id].answers)}
     records: list[AnswerRecord] = []
@@ -183,13 +190,22 @@ def _limit(appliances: Appliances, name: str | None) -> int | None:
         return None   # the push reports it
 
 
-def _capped(d: AnswerDecision, limit: int | None) -> AnswerDecision:
-    """The decision cut to the appliance's most addresses per answer (Designate's quota)."""
-    if limit is None or len(d.answers) <= limit:
-        return d
-    return replace(d, answers=d.answers[:limit],
-                   reason=f"{d.reason}; cut to the appliance's limit of {limit} addresses",
-                   evidence={**d.evidence, "answers_before_cut": len(d.answers)})
+def _decide(tree: GslbTree, now: datetime, settings: Settings,
+            appliances: Appliances) -> AnswerDecision:
+    """The GSLB's answer by its routing policy, its cap cut to the appliance's limit
+    (Designate's record quota)."""
+    served = None
+    if tree.served_route:
+        try:
+            served = routing.Route.from_dict(tree.served_route)
+        except ValueError:
+            served = None   # not a route we wrote: decided afresh
+    return routing.decide(tree, tree.gslb.answers, now, settings.min_healthy_members, served,
+                          _limit(appliances, tree.gslb.appliance))
+
+
+def _route(d: AnswerDecision) -> dict[str, Any] | None:
+    return d.route.to_dict() if d.route is not None else None
 
 
 def _hold(tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict, cause: Cause,
@@ -210,7 +226,7 @@ def _hold(tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict, cause: Cau
                   "breaker": verdict.evidence, **d.evidence},
         dedupe_key=f"held:{g.id}:{answer_digest(d.answers)}:{cause.key}")
     return [AnswerRecord(g.id, list(g.answers), g.answer_reason, PublishStatus.HELD.value, note,
-                         g.published_at, (entry,))]
+                         g.published_at, (entry,), tree.served_route)]
 
 
 def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: PublishReport,
@@ -218,7 +234,7 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
     """What to do for one GSLB (None: nothing), reading back what it serves if asked."""
     g = tree.gslb
     status = _status(g.publish_status)
-    changed = d.answers != list(g.answers)
+    changed = d.answers != list(g.answers) or _route(d) != tree.served_route
     reason = answer_reason(d)
     if not (changed or status != PublishStatus.SYNCED.value or read_back is not None
             or reason != g.answer_reason):
@@ -226,6 +242,9 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
     step = _Step(tree, d, status, changed, reason, g.appliance or appliances.default)
     try:
         step.driver = appliances.get(g.appliance)
+        policy = routing.policy_of(g)
+        if policy not in step.driver.routing:
+            raise ApplianceRefused(f"appliance {step.name} cannot serve {policy} routing")
         if _refused_before(g, d):
             report.errors.append(g.id)   # the same answer again cannot succeed
             return None
@@ -234,7 +253,7 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
     except ApplianceError as exc:
         step.error = exc
         return step
-    drift = step.served is not None and not step.served.matches(d.answers, g.ttl)
+    drift = step.served is not None and not step.served.matches(d.answers, g.ttl, d.route)
     if drift:
         report.drift.append(g.id)
     if not (changed or status != PublishStatus.SYNCED.value or drift or reason != g.answer_reason):
@@ -253,12 +272,13 @@ def _push(appliances: Appliances, steps: list[_Step], metrics: Any = None) -> di
     failed: dict[str, ApplianceError] = {}
     for (_name, zone), group in zones.items():
         driver = group[0].driver
-        answers = [(s.tree.gslb.fqdn, s.d.answers, s.tree.gslb.ttl) for s in group]
+        answers = [NameAnswer(s.tree.gslb.fqdn, s.d.answers, s.tree.gslb.ttl, s.d.route)
+                   for s in group]
         started = time.perf_counter()
         try:
             by_name = driver.set_answers(zone, answers)
         except ApplianceError as exc:
-            by_name = {fqdn: exc for fqdn, _, _ in answers}
+            by_name = {a.fqdn: exc for a in answers}
         if metrics is not None:
             metrics.add("kosmos_publish_seconds_sum", time.perf_counter() - started, appliance=_name)
             metrics.add("kosmos_publish_seconds_count", 1, appliance=_name)
@@ -279,7 +299,7 @@ def _finish(step: _Step, error: ApplianceError | None, cause: Cause, report: Pub
         log.warning("appliance push failed", extra={"gslb_id": g.id, "fqdn": g.fqdn})
         if step.status != PublishStatus.ERROR.value or g.publish_reason != note:
             return [AnswerRecord(g.id, list(g.answers), g.answer_reason, PublishStatus.ERROR.value,
-                                 note[:1024], g.published_at)]
+                                 note[:1024], g.published_at, (), step.tree.served_route)]
         return []
     now = clock() if clock else cause.time
     new_status, note, published_at = _outcome(step.driver, step.name, step.served, step.push,
@@ -293,13 +313,16 @@ def _finish(step: _Step, error: ApplianceError | None, cause: Cause, report: Pub
             evidence={**cause.evidence, "trigger": cause.trigger, "rule": d.rule,
                       "answers_from": list(g.answers), "answers_to": d.answers,
                       "served_before": step.served.addresses if step.served else None,
+                      **({"route": d.route.to_dict()} if d.route is not None else {}),
                       **d.evidence},
-            dedupe_key=f"gslb:{g.id}:{answer_digest(g.answers)}:{answer_digest(d.answers)}:{cause.key}"))
+            dedupe_key=f"gslb:{g.id}:{answer_digest(g.answers)}:{answer_digest(d.answers)}"
+                       f"{':' + d.route.digest() if d.route is not None else ''}:{cause.key}"))
     if (not history and not step.changed and new_status == step.status
             and note == g.publish_reason and step.reason == g.answer_reason):
         return []
     report.published.append(g.id)
-    return [AnswerRecord(g.id, d.answers, step.reason, new_status, note, published_at, tuple(history))]
+    return [AnswerRecord(g.id, d.answers, step.reason, new_status, note, published_at,
+                         tuple(history), _route(d))]
 
 
 def _log_outcomes(trees: list[GslbTree], decisions: dict[str, AnswerDecision],

@@ -54,7 +54,8 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
                             deps.settings) if req.scope != "gslb" else NOT_TRIPPED
     reader = ServedReader(deps.appliances)
     report = publish(gw, deps.appliances, deps.settings, trees, cause, breaker=verdict,
-                     read_back=reader, clock=deps.clock, skip_conflicts=True)
+                     read_back=reader, clock=deps.clock, skip_conflicts=True,
+                     wakeups=deps.wakeups)
     log.info("reconciled", extra={"status": f"{len(trees)} gslbs, {len(report.drift)} drifted, "
                                             f"{len(report.errors)} errors, "
                                             f"{reader.listings} zone listings"})

@@ -78,7 +78,8 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
                     "member_moves": [{"member_id": m.member_id, "from": m.from_status,
                                       "to": m.to_status} for m in plan.moves]})
                 report = publish(gw, deps.appliances, settings, gw.trees(gslb_ids), cause,
-                                 statuses=statuses, clock=deps.clock, breaker=verdict)
+                                 statuses=statuses, clock=deps.clock, breaker=verdict,
+                                 wakeups=deps.wakeups)
             written = 0 if plan.empty else gw.write_health(plan.writes, plan.members, plan.history)
         except StaleVersion:
             log.info("state moved meanwhile; re-reading", extra={"region": batch.region})
@@ -148,6 +149,6 @@ def _settle(deps: EngineDeps, gslb_ids: list[str], cause: Cause, verdict: Breake
     """
     try:
         publish(deps.gateway, deps.appliances, deps.settings, deps.gateway.trees(gslb_ids), cause,
-                clock=deps.clock, breaker=verdict)
+                clock=deps.clock, breaker=verdict, wakeups=deps.wakeups)
     except StaleVersion:
         log.info("GSLB being published by another instance; left to it and to reconcile")

@@ -14,6 +14,7 @@ from kosmos.engine.reconcile import handle_reconcile
 from kosmos.engine.results import handle_results
 from kosmos.engine.recheck import Rechecks
 from kosmos.engine.webhooks import WebhookSender
+from kosmos.engine.wakeups import wake_due
 from kosmos.errors import ValidationError, from_pydantic
 
 
@@ -39,6 +40,8 @@ class EngineService:
                 out = handle_reconcile(EngineReconcile.model_validate(data or {}), self.deps)
             else:
                 out = None
+            if out is not None and event_type != ENGINE_RECONCILE:
+                out = {**out, **wake_due(self.deps)}
         except PydanticError as exc:
             raise from_pydantic(exc, "data") from exc
         if out is None:
@@ -46,7 +49,7 @@ class EngineService:
                                   field="type")
         # Anything stored may owe webhook deliveries (history, a failed publish, a hold).
         stored = bool(out.get("moves") or out.get("published") or out.get("held")
-                      or out.get("errors") or out.get("confirmed"))
+                      or out.get("errors") or out.get("confirmed") or out.get("woken"))
         out = {**out, **self.webhooks.maybe(stored)}
         self.deps.gateway.flush_metrics()
         return out

@@ -73,7 +73,7 @@ def test_many_answers_of_a_zone_go_in_one_request(powerdns, driver):
     real = driver._patch
     driver._patch = lambda zone, rrsets: (sent.append(len(rrsets)), real(zone, rrsets))[1]
     assert driver.set_answers(ZONE, answers) == {}
-    assert sent == [100, 100, 40]                        # A and AAAA per name, 50 names a PATCH
+    assert sent == [150, 150, 60]                        # A, AAAA and LUA per name, 50 names a PATCH
     served = driver.zone_answers(ZONE)
     assert all(served[f] == Served(a, 30) for f, a, _ in answers)
     assert resolve(powerdns, "n7.example.com.")[1] == ["192.0.2.8"]

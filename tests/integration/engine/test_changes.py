@@ -26,7 +26,7 @@ from kosmos.conductor.app import build_handler
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext, GslbTree
 from kosmos.contracts.events import ENGINE_DECIDE
-from kosmos.domain.answers import decide_answer
+from kosmos.domain.routing import decide as decide_answer
 from kosmos.domain.quorum import MonitorRule, decide_member
 from kosmos.errors import Conflict
 

@@ -84,6 +84,9 @@ class FakeConductorTransport(Transport):
     def _op(self, op: str, args: dict[str, Any], ctx: CallContext) -> Any:
         kind, _, verb = op.partition(".")
         now = datetime.now(timezone.utc).isoformat()
+        if op == "appliance.list":
+            return {"appliances": [{"name": "local", "default": True, "per_query": True,
+                                    "routing": ["PRIORITY", "WEIGHTED", "GEO"], "max_answers": None}]}
         if op == "history.list":
             items = [h for h in self.history if h["gslb_id"] == args.get("gslb_id")
                      and (not args.get("member_id") or h["member_id"] == args["member_id"])]

@@ -7,7 +7,8 @@ import pytest
 
 from kosmos.contracts.conductor import GslbTree, GslbTreePool
 from kosmos.contracts.resources import Gslb, Member, Pool
-from kosmos.domain.answers import canonical, decide_answer, split_families
+from kosmos.domain.answers import canonical, split_families
+from kosmos.domain.routing import decide
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 BASE = {"project_id": "p", "created_at": NOW, "updated_at": NOW}
@@ -44,27 +45,27 @@ A1, A2, B1 = "192.0.2.1", "192.0.2.2", "198.51.100.1"
     ([[member("a1", A1, "ONLINE", up=False)]], "NONE", [A1], [], "all_down:NONE"),   # disabled never served
     ([], "ALL", [A1], [], "all_down:ALL"),
 ])
-def test_decide_answer(pools, all_down, current, expected, rule):
-    d = decide_answer(tree(pools, all_down), current)
+def test_decide(pools, all_down, current, expected, rule):
+    d = decide(tree(pools, all_down), current)
     assert (d.answers, d.rule) == (expected, rule), d.reason
 
 
 def test_priority_not_list_order():
     t = tree([[member("a1", A1)], [member("b1", B1)]])
     t.pools[0].priority, t.pools[1].priority = 50, 5
-    d = decide_answer(t, [])
+    d = decide(t, [])
     assert d.answers == [B1] and d.pool_id == "pool1"
 
 
 def test_min_healthy_skips_thin_pools():
     t = tree([[member("a1", A1), member("a2", A2, "OFFLINE")], [member("b1", B1), member("b2", "198.51.100.2")]])
-    assert decide_answer(t, [], min_healthy=2).answers == [B1, "198.51.100.2"]
-    assert decide_answer(t, [], min_healthy=1).answers == [A1]
+    assert decide(t, [], min_healthy=2).answers == [B1, "198.51.100.2"]
+    assert decide(t, [], min_healthy=1).answers == [A1]
 
 
 def test_endpoints_win_over_address_and_families_split():
     t = tree([[member("n1", A1, endpoints=["2001:db8::2", "203.0.113.9", "2001:db8::1"])]])
-    d = decide_answer(t, [])
+    d = decide(t, [])
     assert d.answers == ["203.0.113.9", "2001:db8::1", "2001:db8::2"]
     assert split_families(d.answers) == (["203.0.113.9"], ["2001:db8::1", "2001:db8::2"])
 

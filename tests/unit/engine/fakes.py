@@ -230,9 +230,9 @@ class FlakyAppliance(NoopAppliance):
         if self.down:
             raise ApplianceError("appliance unreachable: ConnectionError")
 
-    def set_answer(self, fqdn, zone, addresses, ttl):
+    def set_answer(self, fqdn, zone, addresses, ttl, route=None):
         self._check()
-        super().set_answer(fqdn, zone, addresses, ttl)
+        super().set_answer(fqdn, zone, addresses, ttl, route)
 
     def get_answer(self, fqdn, zone):
         self._check()

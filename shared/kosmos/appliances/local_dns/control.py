@@ -1,7 +1,7 @@
 """The local responder's HTTP control API (what the ``local`` driver talks to).
 
     GET    /v1/records/{fqdn}            → 200 {"fqdn","zone","a","aaaa","ttl"} | 404
-    PUT    /v1/records/{fqdn}            {"zone", "addresses", "ttl"} → 200 (idempotent)
+    PUT    /v1/records/{fqdn}            {"zone", "addresses", "ttl", "route"?} → 200 (idempotent)
     DELETE /v1/records/{fqdn}            → 204 (also when absent)
     GET    /v1/records                   → 200 {"zones", "serial", "names"}
     PUT    /v1/zones/{zone}              → 200: manage a zone with no names yet
@@ -72,7 +72,8 @@ class _Handler(BaseHTTPRequestHandler):
         rec = self.store.get(name)
         if rec is None:
             return self._reply(404, {"error": f"{name} is not served"})
-        self._reply(200, {"fqdn": name, "zone": rec.zone, "a": rec.a, "aaaa": rec.aaaa, "ttl": rec.ttl})
+        self._reply(200, {"fqdn": name, "zone": rec.zone, "a": rec.a, "aaaa": rec.aaaa, "ttl": rec.ttl,
+                          "route": rec.route})
 
     def do_PUT(self) -> None:   # noqa: N802
         zone = self._name("/v1/zones/")
@@ -87,11 +88,17 @@ class _Handler(BaseHTTPRequestHandler):
             zone = normalize_fqdn(str(body.get("zone", "")), "zone")
             ttl = int(body.get("ttl", 30))
             addresses = [str(a) for a in body.get("addresses", [])]
+            route = body.get("route")
+            if route is not None and not isinstance(route, dict):
+                raise ValueError("route must be an object")
         except (ValueError, TypeError) as exc:
             return self._reply(400, {"error": str(exc)})
         if not is_within_zone(name, zone) or not 1 <= ttl <= 86400:
             return self._reply(400, {"error": f"{name} not inside {zone}, or bad ttl"})
-        self.store.put(name, zone, addresses, ttl)
+        try:
+            self.store.put(name, zone, addresses, ttl, route)
+        except ValueError as exc:
+            return self._reply(400, {"error": f"route: {exc}"})
         self._reply(200, {"fqdn": name})
 
     def do_DELETE(self) -> None:   # noqa: N802

@@ -12,6 +12,7 @@ import socketserver
 import struct
 import threading
 
+import dns.edns
 import dns.exception
 import dns.flags
 import dns.message
@@ -24,6 +25,7 @@ import dns.rrset
 
 from kosmos.appliances.local_dns.connections import TracksConnections
 from kosmos.appliances.local_dns.store import RecordStore
+from kosmos.domain.routing import pick
 
 SOA_TTL = 30
 
@@ -33,8 +35,15 @@ def _soa(zone: str, serial: int) -> dns.rrset.RRset:
                                f"ns.{zone} hostmaster.{zone} {serial} 3600 600 86400 {SOA_TTL}")
 
 
-def answer(store: RecordStore, wire: bytes, max_size: int | None = 512) -> bytes | None:
-    """The response to one query message (None when the query cannot even be parsed)."""
+def answer(store: RecordStore, wire: bytes, max_size: int | None = 512,
+           client: str | None = None) -> bytes | None:
+    """The response to one query message (None when the query cannot even be parsed).
+
+    A name with a route (WEIGHTED, GEO) gets a response picked for this query
+    (``kosmos.domain.routing.pick``); the client is the EDNS Client Subnet
+    address when the query carries one, else ``client`` (the resolver), and an
+    ECS query's response carries the scope the answer depends on.
+    """
     try:
         query = dns.message.from_wire(wire)
     except dns.exception.DNSException:
@@ -63,12 +72,21 @@ def answer(store: RecordStore, wire: bytes, max_size: int | None = 512) -> bytes
         types = list(wanted)
     else:
         types = [q.rdtype] if q.rdtype in wanted else []
+    ecs = _client_subnet(query)
+    route = rec.steering() if rec is not None else None
+    scope = 0
     if rec is not None:
         for t in types:
             values = getattr(rec, wanted[t])
+            if values and route is not None:
+                who = str(ecs.address) if ecs is not None else client
+                values, scope = pick(route, 4 if t == dns.rdatatype.A else 6, who)
             if values:
                 resp.answer.append(dns.rrset.from_text_list(qname, rec.ttl, "IN",
                                                             dns.rdatatype.to_text(t), values))
+    if ecs is not None:
+        resp.use_edns(0, 0, 1232, options=[dns.edns.ECSOption(
+            ecs.address, ecs.srclen, min(scope, 32 if ":" not in ecs.address else 128))])
     if qname == zone and q.rdtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
         resp.answer.append(_soa(zone, serial))
     if not resp.answer:
@@ -86,6 +104,14 @@ def answer(store: RecordStore, wire: bytes, max_size: int | None = 512) -> bytes
         return resp.to_wire()
 
 
+def _client_subnet(query: dns.message.Message) -> dns.edns.ECSOption | None:
+    """The query's EDNS Client Subnet option, if any."""
+    for opt in query.options if query.edns >= 0 else ():
+        if isinstance(opt, dns.edns.ECSOption):
+            return opt
+    return None
+
+
 def _formerr(wire: bytes) -> bytes | None:
     if len(wire) < 3 or wire[2] & 0x80:   # too short to answer, or itself a response
         return None
@@ -98,7 +124,7 @@ def _formerr(wire: bytes) -> bytes | None:
 class _UDPHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         data, sock = self.request
-        out = answer(self.server.store, data)   # type: ignore[attr-defined]
+        out = answer(self.server.store, data, client=self.client_address[0])   # type: ignore[attr-defined]
         if out:
             sock.sendto(out, self.client_address)
 
@@ -115,7 +141,8 @@ class _TCPHandler(socketserver.BaseRequestHandler):
                 data = _read(conn, struct.unpack("!H", head)[0])
                 if data is None:
                     return
-                out = answer(self.server.store, data, max_size=None)   # type: ignore[attr-defined]
+                out = answer(self.server.store, data, max_size=None,   # type: ignore[attr-defined]
+                             client=self.client_address[0])
                 if not out:
                     return
                 conn.sendall(struct.pack("!H", len(out)) + out)

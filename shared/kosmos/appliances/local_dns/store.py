@@ -9,10 +9,11 @@ import json
 import os
 import tempfile
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from kosmos.domain.answers import split_families
+from kosmos.domain.routing.route import Route
 from kosmos.domain.dnsnames import is_within_zone
 
 
@@ -22,6 +23,17 @@ class NameRecords:
     a: list[str] = field(default_factory=list)
     aaaa: list[str] = field(default_factory=list)
     ttl: int = 30
+    # WEIGHTED, GEO: the route each response is picked from (Route.to_dict)
+    route: dict[str, Any] | None = None
+
+    def steering(self) -> Route | None:
+        """The route, parsed once per record."""
+        if self.route is None:
+            return None
+        cached = self.__dict__.get("_parsed")
+        if cached is None:
+            cached = self.__dict__["_parsed"] = Route.from_dict(self.route)
+        return cached
 
 
 class RecordStore:
@@ -46,8 +58,7 @@ class RecordStore:
 
     def get(self, fqdn: str) -> NameRecords | None:
         with self._lock:
-            rec = self.names.get(fqdn.lower())
-            return NameRecords(rec.zone, list(rec.a), list(rec.aaaa), rec.ttl) if rec else None
+            return self.names.get(fqdn.lower())   # records are replaced, never changed in place
 
     def has_descendant(self, qname: str) -> bool:
         """True when a managed name lies below ``qname`` (an empty non-terminal)."""
@@ -58,7 +69,7 @@ class RecordStore:
     def dump(self) -> dict[str, Any]:
         with self._lock:
             return {"zones": sorted(self.zones), "serial": self.serial,
-                    "names": {n: asdict(r) for n, r in sorted(self.names.items())}}
+                    "names": {n: _plain(r) for n, r in sorted(self.names.items())}}
 
     # ------------------------------------------------------------ writing
     def add_zone(self, zone: str) -> None:
@@ -67,13 +78,17 @@ class RecordStore:
                 self.zones.add(zone.lower())
                 self._changed()
 
-    def put(self, fqdn: str, zone: str, addresses: list[str], ttl: int) -> None:
-        """Serve exactly ``addresses`` for ``fqdn`` (none: remove the name, keep the zone)."""
+    def put(self, fqdn: str, zone: str, addresses: list[str], ttl: int,
+            route: dict[str, Any] | None = None) -> None:
+        """Serve exactly ``addresses`` for ``fqdn`` (none: remove the name, keep the zone);
+        with a ``route``, each response is picked from it (ValueError if it is not one)."""
         a, aaaa = split_families(addresses)
         fqdn, zone = fqdn.lower(), zone.lower()
+        if route is not None:
+            route = Route.from_dict(route).to_dict()
         with self._lock:
             self.zones.add(zone)
-            new = NameRecords(zone, a, aaaa, ttl) if (a or aaaa) else None
+            new = NameRecords(zone, a, aaaa, ttl, route) if (a or aaaa) else None
             if self.names.get(fqdn) == new and (new or fqdn not in self.names):
                 return
             if new is None:
@@ -93,7 +108,7 @@ class RecordStore:
         if not self.path:
             return
         data = {"zones": sorted(self.zones), "serial": self.serial,
-                "names": {n: asdict(r) for n, r in self.names.items()}}
+                "names": {n: _plain(r) for n, r in self.names.items()}}
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, tmp = tempfile.mkstemp(prefix=".local-dns-", dir=folder)
         with os.fdopen(fd, "w") as fh:
@@ -106,3 +121,7 @@ class RecordStore:
         self.zones = set(data.get("zones", []))
         self.serial = int(data.get("serial", 1))
         self.names = {n: NameRecords(**r) for n, r in data.get("names", {}).items()}
+
+
+def _plain(rec: NameRecords) -> dict[str, Any]:
+    return {"zone": rec.zone, "a": rec.a, "aaaa": rec.aaaa, "ttl": rec.ttl, "route": rec.route}

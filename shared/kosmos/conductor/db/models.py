@@ -87,6 +87,7 @@ class PoolRow(Resource, Base):
     __tablename__ = "pools"
 
     regions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    client_subnets: Mapped[list[str]] = mapped_column(JSON, default=list)
     monitor_links: Mapped[list["PoolMonitorRow"]] = relationship(
         order_by="PoolMonitorRow.position", cascade="all, delete-orphan", lazy="selectin")
 
@@ -133,7 +134,12 @@ class GslbRow(Resource, Base):
     ttl: Mapped[int] = mapped_column(Integer, default=30)
     all_down: Mapped[str] = mapped_column(String(16), default="ALL")
     appliance: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    routing: Mapped[str] = mapped_column(String(16), default="PRIORITY")
+    max_answers: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    slow_start: Mapped[int] = mapped_column(Integer, default=0)
     answers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # WEIGHTED and GEO: the route served with ``answers`` (kosmos.domain.routing.Route)
+    answer_route: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     answers_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     answer_reason: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     publish_status: Mapped[str] = mapped_column(String(16), default="PENDING")

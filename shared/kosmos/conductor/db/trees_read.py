@@ -34,7 +34,7 @@ WITH g AS (
 ), gp AS (SELECT * FROM gslb_pools WHERE gslb_id IN (SELECT id FROM g)
 ), p AS (SELECT * FROM pools WHERE id IN (SELECT pool_id FROM gp))
 SELECT CAST(json_build_array(
-    {agg(br.GSLB_FIELDS, ("id",), "g")},
+    {agg(br.TREE_GSLB_FIELDS, ("id",), "g")},
     {agg(br.GSLB_LINK_FIELDS, br.GSLB_LINK_ORDER, "gp")},
     {agg(br.POOL_FIELDS, ("id",), "p")},
     {agg(br.POOL_LINK_FIELDS, br.POOL_LINK_ORDER,
@@ -57,7 +57,7 @@ def read_trees(session: Session, dialect: str, gslb_ids: list[str] | None,
             br.from_arrays(table, fields, part) for table, fields, part in zip(
                 (GslbRow.__table__, GslbPoolRow.__table__, PoolRow.__table__,
                  PoolMonitorRow.__table__, MemberRow.__table__),
-                (br.GSLB_FIELDS, br.GSLB_LINK_FIELDS, br.POOL_FIELDS, br.POOL_LINK_FIELDS,
+                (br.TREE_GSLB_FIELDS, br.GSLB_LINK_FIELDS, br.POOL_FIELDS, br.POOL_LINK_FIELDS,
                  br.MEMBER_FIELDS), parts))
     else:
         gslbs, gslb_links, pools, pool_links, members = _portable(
@@ -71,7 +71,7 @@ def read_trees(session: Session, dialect: str, gslb_ids: list[str] | None,
     links_of: dict[str, list[dict[str, Any]]] = {}
     for link in gslb_links:
         links_of.setdefault(link["gslb_id"], []).append(link)
-    items = [{"gslb": g,
+    items = [{"served_route": g.pop("answer_route", None), "gslb": g,
               "pools": [{"pool": by_pool[link["pool_id"]], "priority": link["priority"],
                          "members": members_of.get(link["pool_id"], [])}
                         for link in links_of.get(g["id"], []) if link["pool_id"] in by_pool]}
@@ -89,7 +89,8 @@ def _portable(session: Session, dialect: str, gslb_ids: list[str] | None, projec
     if marker is not None:
         stmt = stmt.where(GslbRow.id > marker)
     ids = list(session.scalars(stmt.order_by(GslbRow.id).limit(limit)))
-    gslbs = br.read_by_key(session, dialect, GslbRow.__table__, br.GSLB_FIELDS, "id", ids, ("id",))
+    gslbs = br.read_by_key(session, dialect, GslbRow.__table__, br.TREE_GSLB_FIELDS, "id", ids,
+                           ("id",))
     gslb_links = br.read_by_key(session, dialect, GslbPoolRow.__table__, br.GSLB_LINK_FIELDS,
                                 "gslb_id", ids, br.GSLB_LINK_ORDER)
     pool_ids = sorted({link["pool_id"] for link in gslb_links})

@@ -4,7 +4,7 @@ Importing this package registers every operation in ``OPS``.
 """
 from __future__ import annotations
 
-from kosmos.conductor.ops import (breaker, checks, engine, gslbs, health,  # noqa: F401
+from kosmos.conductor.ops import (appliances, breaker, checks, engine, gslbs, health,  # noqa: F401
                                   history, lag, members, metrics, monitors, ping,
                                   pools, status, webhooks)
 from kosmos.conductor.ops.common import OPS, OpContext

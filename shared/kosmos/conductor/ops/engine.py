@@ -15,6 +15,7 @@ from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
 from kosmos.contracts.common import StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import PublishStatus
+from kosmos.domain.routing.route import Route
 from kosmos.errors import ValidationError
 
 
@@ -31,6 +32,7 @@ class TreesArgs(StrictModel):
 class SetAnswerArgs(StrictModel):
     id: str
     answers: list[str] = Field(..., max_length=1000)
+    route: dict[str, Any] | None = Field(None, description="the route served (WEIGHTED, GEO)")
     answer_reason: str | None = Field(None, max_length=2048)
     publish_status: PublishStatus
     publish_reason: str | None = Field(None, max_length=2048)
@@ -88,7 +90,7 @@ def gslb_set_answers(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         select(GslbRow).where(GslbRow.id.in_({a.id for a in items})), GslbRow))}
     missing, entries, failed = [], [], []
     changed = held = 0
-    for a in items:
+    for i, a in enumerate(items):
         row = rows.get(a.id)
         if row is None:
             missing.append(a.id)
@@ -101,6 +103,9 @@ def gslb_set_answers(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
         if list(row.answers or []) != a.answers:
             changes.update(answers=list(a.answers), answers_changed_at=ctx.now)
+        route = _route(a.route, f"items[{i}].route")
+        if (row.answer_route or None) != route:
+            changes["answer_route"] = route
         if changes:
             store_derived(ctx, GslbRow, row.id, {**changes, "updated_at": ctx.now})
             moved = changes.keys() & {"publish_status", "publish_reason"}
@@ -115,6 +120,16 @@ def gslb_set_answers(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     metrics.count(ctx, "kosmos_publish_errors_total", len(failed))
     metrics.count(ctx, "kosmos_breaker_holds_total", held)
     return {"stored": len(items) - len(missing), "missing": missing}
+
+
+def _route(value: dict[str, Any] | None, field: str) -> dict[str, Any] | None:
+    """The route as ``Route`` reads and writes it, or a ValidationError naming ``field``."""
+    if value is None:
+        return None
+    try:
+        return Route.from_dict(value).to_dict()
+    except ValueError as exc:
+        raise ValidationError(f"{field}: {exc}", field=field) from None
 
 
 def _tombstone(t: TombstoneRow) -> dict[str, Any]:

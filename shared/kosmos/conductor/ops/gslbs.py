@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from kosmos.appliances.registry import unservable
 from kosmos.conductor.db.models import GslbPoolRow, GslbRow, PoolRow, TombstoneRow
 from kosmos.conductor.ops.changes import note_change
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
@@ -19,19 +20,30 @@ from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, g
                                          replayed_create)
 from kosmos.conductor.ops.status import refresh_gslbs
 from kosmos.conductor.ops.failover import with_failover
+from kosmos.config import get_settings
 from kosmos.contracts.resources import GslbCreate, GslbUpdate
 from kosmos.errors import Conflict, ValidationError
 
 KIND = "gslb"
 FILTERS = COMMON_FIELDS + ("fqdn", "zone_name", "ttl", "all_down", "appliance",
-                           "publish_status")
+                           "publish_status", "routing")
 SORTS = COMMON_SORTS + ("fqdn", "zone_name", "ttl")
-COLUMNS = ("name", "description", "fqdn", "zone_name", "ttl", "all_down", "appliance")
+COLUMNS = ("name", "description", "fqdn", "zone_name", "ttl", "all_down", "appliance",
+           "routing", "max_answers", "slow_start")
 
 
 def _ordered(pools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Links in the order they are stored and returned: by priority, then as listed."""
     return sorted(pools, key=lambda p: p["priority"])
+
+
+def _check_servable(data: dict[str, Any]) -> None:
+    """A 400 naming the field when the GSLB's appliance cannot serve its routing."""
+    s = get_settings()
+    name = data.get("appliance") or s.appliance
+    wrong = unservable(name, data["routing"], data.get("max_answers"), s)
+    if wrong is not None:
+        raise ValidationError(f"{wrong[0]}: {wrong[1]}", field=wrong[0])
 
 
 def _check_fqdn(ctx: OpContext, fqdn: str, gslb_id: str) -> None:
@@ -92,6 +104,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         note_change(ctx, KIND, row_id, [row_id])
         return with_failover(ctx, [replay])[0]
     project = ctx.owner()
+    _check_servable(data)
     _check_pools(ctx, project, data["pools"])
     _check_fqdn(ctx, data["fqdn"], row_id)
     _clear_tombstones(ctx, data["fqdn"])
@@ -123,6 +136,7 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     row, data = merged_update(ctx, args, GslbRow, KIND, GslbUpdate, GslbCreate,
                               lambda r: {k: getattr(r, k) for k in COLUMNS} | {"pools": r.pools})
     data["pools"] = _ordered(data["pools"])
+    _check_servable(data)
     _check_pools(ctx, row.project_id, data["pools"])
     if data["fqdn"] != row.fqdn:
         _check_fqdn(ctx, data["fqdn"], row.id)

@@ -59,7 +59,8 @@ def set_monitors(ctx: OpContext, row: PoolRow, monitor_ids: list[str]) -> bool:
 
 def _create_values(row: PoolRow) -> dict[str, Any]:
     return {"name": row.name, "description": row.description,
-            "monitor_ids": row.monitor_ids, "regions": row.regions}
+            "monitor_ids": row.monitor_ids, "regions": row.regions,
+            "client_subnets": list(row.client_subnets or [])}
 
 
 @op("pool.create")
@@ -73,7 +74,8 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     project = ctx.owner()
     check_monitors(ctx, project, data["monitor_ids"])
     row = PoolRow(id=row_id, project_id=project, created_at=ctx.now, updated_at=ctx.now,
-                  name=data["name"], description=data["description"], regions=data["regions"])
+                  name=data["name"], description=data["description"], regions=data["regions"],
+                  client_subnets=data["client_subnets"])
     ctx.session.add(row)
     set_monitors(ctx, row, data["monitor_ids"])
     ctx.session.flush()
@@ -98,7 +100,8 @@ def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
 def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     row, data = merged_update(ctx, args, PoolRow, KIND, PoolUpdate, PoolCreate, _create_values)
     check_monitors(ctx, row.project_id, data["monitor_ids"])
-    changed = apply(ctx, row, {k: data[k] for k in ("name", "description", "regions")})
+    changed = apply(ctx, row, {k: data[k] for k in ("name", "description", "regions",
+                                                     "client_subnets")})
     if set_monitors(ctx, row, data["monitor_ids"]):
         row.updated_at = ctx.now  # the links are part of the pool: bump its version
         changed = True
