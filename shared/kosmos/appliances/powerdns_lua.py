@@ -5,8 +5,9 @@ query. A route becomes one LUA rrset per name, with an ``A`` and/or an
 ``AAAA`` record whose snippet carries the family's targets and picks like
 ``kosmos.domain.routing.pick``:
 
-- WEIGHTED: draws without replacement by effective weight, ramped from the
-  member's return (``os.time()``) over ``slow_start``, up to ``max_answers``;
+- WEIGHTED: draws without replacement by effective weight (PowerDNS's
+  ``pickwrandom``, weights in thousandths), ramped from the member's return
+  (``os.time()``) over ``slow_start``, up to ``max_answers``;
 - GEO: the group with the most specific of its ``client_subnets`` containing
   ``bestwho`` (the ECS address, else the resolver), through PowerDNS's own
   ``netmask``; none: the first group. Groups without an address of the
@@ -29,16 +30,18 @@ from kosmos.domain.routing.route import Route
 COMMENT = "kosmos route "
 
 _WEIGHTED = (
-    "local now=os.time() local ss={ss} local n={n} local t={{{targets}}} "
-    "local w={{}} local sum=0 "
-    "for i,x in ipairs(t) do local e=x[2] "
+    "local now=os.time() local ss={ss} local n={n} local t={{{targets}}} local c={{}} "
+    "local any=false "
+    "for _,x in ipairs(t) do local e=x[2] "
     "if x[3]>=0 and ss>0 then local f=(now-x[3])/ss if f<0 then f=0 end if f<1 then e=e*f end end "
-    "w[i]=e sum=sum+e end "
-    "if sum<=0 then for i=1,#t do w[i]=1 end sum=#t end "
-    "local out={{}} local k=#t if n>0 and n<k then k=n end "
-    "for j=1,k do if sum<=0 then break end local r=math.random()*sum local p=0 "
-    "for i=1,#t do if w[i]>0 then p=i r=r-w[i] if r<0 then break end end end "
-    "out[#out+1]=t[p][1] sum=sum-w[p] w[p]=0 end "
+    "e=math.floor(e*1000) if e>0 then any=true end c[#c+1]={{e,x[1]}} end "
+    "if not any then for _,x in ipairs(c) do x[1]=1 end end "
+    "local out={{}} local k=#c if n>0 and n<k then k=n end "
+    "for j=1,k do local live={{}} "
+    "for _,x in ipairs(c) do if x[1]>0 then live[#live+1]=x end end "
+    "if #live==0 then break end "
+    "local a=pickwrandom(live) out[#out+1]=a "
+    "for _,x in ipairs(c) do if x[2]==a then x[1]=0 end end end "
     "return out")
 
 _GEO = (
