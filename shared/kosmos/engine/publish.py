@@ -88,12 +88,16 @@ class PublishReport:
     conflicts: list[str] = field(default_factory=list)
 
 
-def _with_overrides(tree: GslbTree, statuses: dict[str, str]) -> GslbTree:
+def _with_overrides(tree: GslbTree, statuses: dict[str, str], now: datetime) -> GslbTree:
+    """The tree with the statuses not yet written; a status that changes changes now
+    (as ``health.write`` will record it), which slow start counts from."""
     if not statuses:
         return tree
     pools = []
     for tp in tree.pools:
-        members = [m.model_copy(update={"operating_status": statuses[m.id]}) if m.id in statuses else m
+        members = [m.model_copy(update={"operating_status": statuses[m.id]} | (
+                       {} if _status(m.operating_status) == _status(statuses[m.id])
+                       else {"status_changed_at": now})) if m.id in statuses else m
                    for m in tp.members]
         pools.append(tp.model_copy(update={"members": members}))
     return tree.model_copy(update={"pools": pools})
@@ -130,8 +134,8 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
     look later (a slow start ending) is noted in ``wakeups``.
     """
     report = PublishReport()
-    trees = [_with_overrides(t, statuses or {}) for t in trees]
     now = clock() if clock else utcnow()
+    trees = [_with_overrides(t, statuses or {}, now) for t in trees]
     decisions = {t.gslb.id: _decide(t, now, settings, appliances) for t in trees}
     report.wake_at = {g: d.wake_at for g, d in decisions.items() if d.wake_at is not None}
     if wakeups is not None and report.wake_at:

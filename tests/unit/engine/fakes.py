@@ -36,6 +36,8 @@ def _update(record, values: dict[str, Any]):
 
 class FakeGateway(EngineGateway):
     def __init__(self) -> None:
+        self.routes: dict[str, dict | None] = {}   # the route stored with each answer
+        self.clock = None                           # the engine's, for status_changed_at
         self.members: dict[str, Member] = {}
         self.pools: dict[str, Pool] = {}
         self.monitors: dict[str, Monitor] = {}
@@ -88,9 +90,12 @@ class FakeGateway(EngineGateway):
             self.states[k] = w.state.model_copy(update={"version": (w.expected_version or 0) + 1})
         for m in members:
             cur = self.members[m.member_id]
+            moved = _value(cur.operating_status) != _value(m.operating_status)
             self.members[m.member_id] = _update(cur, {
                 "operating_status": m.operating_status, "status_reason": m.status_reason,
-                "status_version": cur.status_version + 1})
+                "status_version": cur.status_version + 1,
+                "status_changed_at": (self.clock() if self.clock else T0) if moved
+                else cur.status_changed_at})
         self._append(history)
         self.health_writes += 1
         while self.after_write:
@@ -112,7 +117,7 @@ class FakeGateway(EngineGateway):
             pools = [GslbTreePool(pool=self.pools[l.pool_id], priority=l.priority,
                                   members=[m for m in self.members.values() if m.pool_id == l.pool_id])
                      for l in sorted(g.pools, key=lambda l: l.priority)]
-            out.append(GslbTree(gslb=g, pools=pools))
+            out.append(GslbTree(gslb=g, pools=pools, served_route=self.routes.get(g.id)))
         return out
 
     def gslb_names(self, limit=1000):
@@ -133,6 +138,7 @@ class FakeGateway(EngineGateway):
             if list(r.answers) != g.answers:
                 upd["answers_changed_at"] = r.published_at
             self.gslbs[r.gslb_id] = _update(g, {**upd, "version": g.version + 1})
+            self.routes[r.gslb_id] = r.route
             self._append(list(r.history))
         return missing
 
@@ -257,6 +263,7 @@ class Clock:
 def make_engine(gw: FakeGateway, clock: Clock, **settings: Any) -> tuple[EngineService, FlakyAppliance]:
     s = Settings(appliance="flaky", **settings)
     app = FlakyAppliance(s)
+    gw.clock = clock
     return EngineService(EngineDeps(gw, Appliances(s, {"flaky": app}), s, clock)), app
 
 
@@ -270,3 +277,7 @@ def batch(region: str, items: list[tuple[str, bool, datetime]], monitor: str = "
                         results=[CheckResult(member_id=m, monitor_id=monitor, ok=ok,
                                              reason="ok" if ok else "connection refused", checked_at=t)
                                  for m, ok, t in items]).model_dump(mode="json")
+
+
+def _value(v):
+    return v.value if hasattr(v, "value") else str(v)
