@@ -27,7 +27,7 @@ from pydantic import Field, field_validator
 from kosmos.checks.base import Check, CheckFailed, Outcome, Target
 from kosmos.contracts.common import StrictModel
 from kosmos.contracts.resources import DnsName
-from kosmos.domain.dnsnames import normalize_fqdn
+from kosmos.contracts.dnsnames import normalize_fqdn
 
 QueryType = Literal["A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT", "PTR", "CAA"]
 Rcode = Literal["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED"]

@@ -20,6 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
+from kosmos.conductor.db.engine import make_engine, translated_errors
+
 SCRIPT_LOCATION = "kosmos.conductor:migrations"
 
 
@@ -48,7 +50,6 @@ def head_revision() -> str | None:
 
 
 def _run(url: str, action: str, revision: str | None) -> Any:
-    from kosmos.conductor.db.session import make_engine, translated_errors
     engine = make_engine(url)
     try:
         with translated_errors(), engine.begin() as conn:

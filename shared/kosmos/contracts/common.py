@@ -12,6 +12,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso(value: datetime | None) -> str | None:
+    """A time as the records carry it: ISO 8601, UTC as ``Z`` (None stays None)."""
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def enum_text(value: Any) -> str:
+    """An enum member's value, or the string a record already holds."""
+    return value.value if hasattr(value, "value") else str(value)
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 

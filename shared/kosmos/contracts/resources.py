@@ -20,7 +20,7 @@ from kosmos.contracts.common import (JSON_NUMBER, NO_NUL, Description, JsonInt, 
                                      Port, RecordBase, RecordModel, Region, StrictModel, Uuid,
                                      UtcDatetime)
 from kosmos.contracts.webhooks import Webhook, WebhookCreate, WebhookUpdate
-from kosmos.domain.dnsnames import is_within_zone, normalize_fqdn
+from kosmos.contracts.dnsnames import is_within_zone, normalize_fqdn
 
 # --------------------------------------------------------------------------- monitors
 

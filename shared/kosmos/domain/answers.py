@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from kosmos.contracts.common import OperatingStatus
+from kosmos.contracts.common import OperatingStatus, enum_text
 from kosmos.contracts.resources import Member
 
 HEALTHY = (OperatingStatus.ONLINE.value, OperatingStatus.NO_MONITOR.value)
@@ -60,9 +60,9 @@ def answer_digest(addresses: Sequence[str]) -> str:
     return hashlib.sha256(",".join(canonical(addresses)).encode()).hexdigest()[:16]
 
 
-def _status(member: Member) -> str:
-    s = member.operating_status
-    return s.value if hasattr(s, "value") else str(s)
+def status_of(member: Member) -> str:
+    """The member's operating status as text."""
+    return enum_text(member.operating_status)
 
 
 def is_enabled(member: Member) -> bool:
@@ -70,7 +70,7 @@ def is_enabled(member: Member) -> bool:
 
 
 def is_healthy(member: Member) -> bool:
-    return _status(member) in HEALTHY
+    return status_of(member) in HEALTHY
 
 
 def member_addresses(member: Member) -> list[str]:

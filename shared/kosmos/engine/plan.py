@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kosmos.contracts.common import enum_text
 from kosmos.config import Settings
 from kosmos.contracts.events import CheckResult, CheckResults
 from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
@@ -53,10 +54,6 @@ class HealthPlan:
     def statuses(self) -> dict[str, str]:
         """member id → new operating status, for members whose status moved."""
         return {m.member_id: m.to_status for m in self.moves}
-
-
-def _status(value: Any) -> str:
-    return value.value if hasattr(value, "value") else str(value)
 
 
 def _result_ev(r: CheckResult) -> dict[str, Any]:
@@ -146,7 +143,7 @@ def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, states: list[H
     member = ctx.members[member_id]
     pool = ctx.pools[member.pool_id]
     monitors = [MonitorRule(m, ctx.monitors[m].delay) for m in pool.monitor_ids if m in ctx.monitors]
-    previous = _status(member.operating_status)
+    previous = enum_text(member.operating_status)
     args = (previous, states, monitors, now, settings.quorum, settings.stale_intervals, pool.regions)
     decision = decide_member(*args, explain=False)
     moved = decision.status != previous

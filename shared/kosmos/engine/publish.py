@@ -25,7 +25,7 @@ from kosmos.contracts.conductor import GslbTree
 from kosmos.contracts.history import HistoryEntryCreate, SubjectType
 from kosmos.contracts.resources import PublishStatus
 from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict, removes
-from kosmos.contracts.common import utcnow
+from kosmos.contracts.common import enum_text, utcnow
 from kosmos.domain import routing
 from kosmos.domain.answers import AnswerDecision, answer_digest
 from kosmos.engine.gateway import AnswerRecord, EngineGateway
@@ -96,7 +96,7 @@ def _with_overrides(tree: GslbTree, statuses: dict[str, str], now: datetime) -> 
     pools = []
     for tp in tree.pools:
         members = [m.model_copy(update={"operating_status": statuses[m.id]} | (
-                       {} if _status(m.operating_status) == _status(statuses[m.id])
+                       {} if enum_text(m.operating_status) == enum_text(statuses[m.id])
                        else {"status_changed_at": now})) if m.id in statuses else m
                    for m in tp.members]
         pools.append(tp.model_copy(update={"members": members}))
@@ -108,10 +108,6 @@ def _text(addresses: list[str]) -> str:
     (states are short columns; the full lists are in the evidence)."""
     text = ",".join(addresses) if addresses else "(none)"
     return text if len(text) <= 64 else f"{len(addresses)} addresses #{answer_digest(addresses)[:8]}"
-
-
-def _status(v: Any) -> str:
-    return v.value if hasattr(v, "value") else str(v)
 
 
 def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
@@ -219,7 +215,7 @@ def _hold(tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict, cause: Cau
     reason = verdict.reason
     would = f"; would publish {_text(d.answers)}"
     note = reason + would
-    if _status(g.publish_status) == PublishStatus.HELD.value and (g.publish_reason or "").endswith(would):
+    if enum_text(g.publish_status) == PublishStatus.HELD.value and (g.publish_reason or "").endswith(would):
         return []   # already held for this answer: a changing count is not a new event
     entry = HistoryEntryCreate(
         project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
@@ -237,7 +233,7 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
              read_back: "ServedReader | None") -> _Step | None:
     """What to do for one GSLB (None: nothing), reading back what it serves if asked."""
     g = tree.gslb
-    status = _status(g.publish_status)
+    status = enum_text(g.publish_status)
     changed = d.answers != list(g.answers) or _route(d) != tree.served_route
     reason = answer_reason(d)
     if not (changed or status != PublishStatus.SYNCED.value or read_back is not None
@@ -373,13 +369,13 @@ def _outcome(driver: Any, name: str, served: Served | None, pushed: bool, status
 def _awaiting(driver: Any, g: Any) -> bool:
     """Pushed to an appliance that serves later, not yet confirmed: pushing the same
     answer again would only restart the wait."""
-    return (driver.confirms_later and _status(g.publish_status) == PublishStatus.PENDING.value
+    return (driver.confirms_later and enum_text(g.publish_status) == PublishStatus.PENDING.value
             and g.published_at is not None)
 
 
 def _refused_before(g: Any, d: AnswerDecision) -> bool:
     """The appliance already refused exactly this answer for good (ApplianceRefused)."""
-    return (_status(g.publish_status) == PublishStatus.ERROR.value
+    return (enum_text(g.publish_status) == PublishStatus.ERROR.value
             and (g.publish_reason or "").startswith("refused:")
             and (g.publish_reason or "").endswith(f"; wants {_text(d.answers)}"))
 

@@ -29,6 +29,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from kosmos.contracts.common import enum_text
 from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckResult, CheckSpec, MonitorSpec
 from kosmos.domain.failover import rechecks_pay
 from kosmos.engine.gateway import EngineContext
@@ -75,7 +76,7 @@ class Rechecks:
             member, monitor = ctx.members.get(r.member_id), ctx.monitors.get(r.monitor_id)
             if member is None or monitor is None or not member.admin_state_up or key in out:
                 continue
-            status = statuses.get(member.id, _value(member.operating_status))
+            status = statuses.get(member.id, enum_text(member.operating_status))
             if status != "ONLINE" or self._until.get(key, now) > now or not rechecks_pay(
                     monitor.delay, monitor.recheck_delay):
                 continue
@@ -128,16 +129,12 @@ class Rechecks:
             self._until = {k: t for k, t in self._until.items() if t > now}
 
 
-def _value(v: Any) -> str:
-    return v.value if hasattr(v, "value") else str(v)
-
-
 def _spec(member: Any, monitor: Any) -> CheckSpec:
     fields = monitor.model_dump(mode="json")
     spec = MonitorSpec.model_validate({k: fields[k] for k in MonitorSpec.model_fields if k in fields})
     spec = spec.model_copy(update={"delay": float(monitor.recheck_delay)})
     return CheckSpec(member_id=member.id, pool_id=member.pool_id, project_id=member.project_id,
-                     member_type=_value(member.type),
+                     member_type=enum_text(member.type),
                      address=member.address or (member.endpoints[0] if member.endpoints else None),
                      endpoints=list(member.endpoints), port=member.port,
                      member_region=member.region, neutron_id=member.neutron_id, monitor=spec)

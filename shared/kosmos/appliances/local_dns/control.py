@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from kosmos.appliances.local_dns.connections import TracksConnections
 from kosmos.appliances.local_dns.store import RecordStore
-from kosmos.domain.dnsnames import is_within_zone, normalize_fqdn
+from kosmos.contracts.dnsnames import is_within_zone, normalize_fqdn
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -14,7 +14,7 @@ from typing import Any
 
 from kosmos.domain.answers import split_families
 from kosmos.domain.routing.route import Route
-from kosmos.domain.dnsnames import is_within_zone
+from kosmos.contracts.dnsnames import is_within_zone
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import DateTime, Table, select, text
 from sqlalchemy.orm import Session
 
+from kosmos.contracts.common import iso
 from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
                                         MonitorRow, PoolMonitorRow, PoolRow)
 from kosmos.contracts.health import HealthState
@@ -38,10 +39,6 @@ STATE_ORDER = ("member_id", "monitor_id", "region")
 POOL_LINK_FIELDS, POOL_LINK_ORDER = ("pool_id", "monitor_id"), ("pool_id", "position")
 GSLB_LINK_FIELDS = ("gslb_id", "pool_id", "priority")
 GSLB_LINK_ORDER = ("gslb_id", "priority", "position")
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def _is_time(column: Any) -> bool:
@@ -97,7 +94,7 @@ def read_by_key(session: Session, dialect: str, table: Table, fields: tuple[str,
     for row in raw:
         for name in times:
             if row[name] is not None:
-                row[name] = _iso(row[name])
+                row[name] = iso(row[name])
     return raw
 
 

@@ -1,105 +1,28 @@
-"""Engine, transactions and the translation of database errors.
+"""Transactions of one warm conductor on its database.
 
 ``Database`` builds its SQLAlchemy engine on first use (never at import), and
 ``transaction()`` is the only way the conductor touches the database: one
 session, one transaction, committed on success and rolled back on any error,
 so a failed operation leaves nothing half-written. Database exceptions are
-translated here, at the edge:
-
-- the server is unreachable or the connection broke → ``Unavailable`` (retryable)
-- an ORM version check missed (another writer won) → ``StaleVersion``
-- a unique or foreign key constraint fired → ``Conflict``
+translated at the edge (``kosmos.conductor.db.engine``).
 """
 from __future__ import annotations
 
-import logging
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc as sa_exc
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from kosmos.errors import Conflict, StaleVersion, Unavailable, ValidationError
+from kosmos.conductor.db.engine import make_engine, translated_errors
+from kosmos.conductor.migrate import current_revision, head_revision, upgrade_connection
+from kosmos.errors import Unavailable
 
-log = logging.getLogger("kosmos.conductor.db")
+__all__ = ["Database", "make_engine", "translated_errors"]
 
 # Serialises concurrent auto-migrations of several conductors on one PostgreSQL.
 _MIGRATION_LOCK_KEY = 0x6B6F736D  # "kosm"
-
-_UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
-                sa_exc.TimeoutError)
-
-
-def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """An engine for ``url`` with the settings each database needs."""
-    try:
-        parsed = make_url(url)
-    except sa_exc.ArgumentError as exc:
-        raise ValidationError(f"database_url is not a database URL: {exc}",
-                              field="database_url") from exc
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(
-            parsed, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    connect_args: dict[str, Any] = {}
-    if parsed.get_driver_name() == "pg8000":
-        connect_args["timeout"] = 30
-    engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size,
-                           pool_pre_ping=True, pool_timeout=10, connect_args=connect_args)
-    if parsed.get_driver_name() == "pg8000":
-        event.listen(engine, "connect", _tcp_nodelay)
-    return engine
-
-
-def _tcp_nodelay(dbapi_conn: Any, _record: Any) -> None:
-    """Send each message at once (pg8000 leaves Nagle's algorithm on).
-
-    pg8000 writes a statement as several small messages and waits for the
-    answer; with Nagle on, the last one waits for the server's delayed ACK,
-    about 40 ms on Linux, on many statements with a large parameter.
-    """
-    sock = getattr(dbapi_conn, "_usock", None)   # pg8000 has no public handle on it
-    if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            log.debug("could not set TCP_NODELAY on the database connection")
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    # WAL lets readers proceed while one writer commits; NORMAL is durable enough with WAL.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
-
-
-@contextmanager
-def translated_errors() -> Iterator[None]:
-    """Re-raise SQLAlchemy/DBAPI errors as Kosmos errors."""
-    try:
-        yield
-    except StaleDataError as exc:
-        raise StaleVersion("the row was changed by another writer; read it again") from exc
-    except sa_exc.IntegrityError as exc:
-        log.info("integrity conflict", extra={"error": _first_line(exc.orig)})
-        raise Conflict("conflicts with an existing row") from exc
-    except _UNREACHABLE as exc:
-        # The driver's text names hosts, ports and users: it goes to the log, never to a caller.
-        log.warning("database unavailable", extra={"error": _first_line(exc.orig or exc)})
-        raise Unavailable("the database is unavailable; retry later", retry_after=1.0) from exc
-
-
-def _first_line(exc: Any) -> str:
-    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-
 
 class Database:
     """One warm conductor's database: a lazily built engine and transactions on it."""
@@ -132,7 +55,6 @@ class Database:
         with self._lock:
             if self._schema_ready:
                 return
-            from kosmos.conductor.migrate import current_revision, head_revision, upgrade_connection
             with translated_errors(), self.engine.begin() as conn:
                 if not self.auto_migrate:
                     have, want = current_revision(conn), head_revision()

@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, select
 from kosmos.conductor.db.models import (GslbRow, HealthStateRow, MemberRow, MonitorRow,
                                         PoolMonitorRow)
 from kosmos.conductor.ops.common import OpContext, op, parse
-from kosmos.contracts.common import StrictModel
+from kosmos.contracts.common import iso, StrictModel
 from kosmos.contracts.resources import PublishStatus
 
 
@@ -44,10 +44,6 @@ def _suspects(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> Any:
                .having(func.count(func.distinct(HealthStateRow.region)) >= a.suspect_regions))
     return select(MemberRow.id).where(MemberRow.id.in_(failing),
                                       MemberRow.operating_status != "OFFLINE", *enabled)
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 @op("breaker.view")
@@ -95,7 +91,7 @@ def breaker_view(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
             "member_id": mid, "addresses": addresses, "port": port, "region": region,
             "monitor_ids": sorted(monitors[pool_id])})
     since = ctx.now - timedelta(seconds=a.monitors_window)
-    changed = {m: _iso(at) for m, at in ctx.session.execute(
+    changed = {m: iso(at) for m, at in ctx.session.execute(
         select(MonitorRow.id, MonitorRow.updated_at).where(MonitorRow.updated_at >= since))}
     held = sorted(ctx.session.scalars(select(GslbRow.id).where(
         GslbRow.publish_status == PublishStatus.HELD.value)))

@@ -1,7 +1,6 @@
 """The engine's operations: what it reads to decide, and what it publishes."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field
@@ -12,7 +11,7 @@ from kosmos.conductor.db.models import GslbRow, TombstoneRow
 from kosmos.conductor.db.trees_read import read_trees
 from kosmos.conductor.ops import history, metrics, webhooks
 from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
-from kosmos.contracts.common import StrictModel, UtcDatetime
+from kosmos.contracts.common import iso, StrictModel, UtcDatetime
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import PublishStatus
 from kosmos.domain.routing.route import Route
@@ -135,11 +134,7 @@ def _route(value: dict[str, Any] | None, field: str) -> dict[str, Any] | None:
 def _tombstone(t: TombstoneRow) -> dict[str, Any]:
     return {"id": t.id, "project_id": t.project_id, "gslb_id": t.gslb_id, "fqdn": t.fqdn,
             "zone_name": t.zone_name, "appliance": t.appliance,
-            "created_at": _iso(t.created_at)}
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+            "created_at": iso(t.created_at)}
 
 
 @op("gslb.tombstones")

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import exists, func, select
 
+from kosmos.contracts.common import iso
 from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
                                         MonitorRow, PoolMonitorRow, PoolRow)
 from kosmos.conductor.ops.failover import with_failover
@@ -135,7 +136,7 @@ class TreeBuilder:
         return {"region": state.region, "monitor_id": state.monitor_id,
                 "verdict": state.verdict, "fresh": fresh, "last_ok": state.last_ok,
                 "last_reason": state.last_reason, "last_latency_ms": state.last_latency_ms,
-                "last_checked_at": _iso(state.last_checked_at),
+                "last_checked_at": iso(state.last_checked_at),
                 "consecutive_ok": state.consecutive_ok,
                 "consecutive_fail": state.consecutive_fail}
 
@@ -153,10 +154,6 @@ class TreeBuilder:
         trees = [self.member(m) for m in self.members.get(pool_id, [])]
         enabled = [t["operating_status"] for t in trees if t["member"]["admin_state_up"]]
         return pool_operating_status(bool(pool.monitor_ids), enabled), trees
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 @op("member.status")
@@ -188,5 +185,5 @@ def gslb_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     rec = with_failover(ctx, [record("gslb", gslb)])[0]
     return {"gslb": rec, "failover_time": rec["failover_time"],
             "operating_status": gslb_operating_status([p["operating_status"] for p in out]),
-            "answers": list(gslb.answers), "answers_changed_at": _iso(gslb.answers_changed_at),
+            "answers": list(gslb.answers), "answers_changed_at": iso(gslb.answers_changed_at),
             "publish_status": gslb.publish_status, "pools": out, "engine_lag": lag_rows(ctx)}

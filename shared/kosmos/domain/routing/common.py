@@ -9,8 +9,8 @@ from typing import Any, Callable, Iterable, Sequence
 from kosmos.contracts.common import OperatingStatus
 from kosmos.contracts.conductor import GslbTree, GslbTreePool
 from kosmos.contracts.resources import AllDownPolicy, Member
-from kosmos.domain.answers import (AnswerDecision, _status, canonical, is_enabled, is_healthy,
-                                   member_addresses)
+from kosmos.domain.answers import (AnswerDecision, canonical, is_enabled, is_healthy,
+                                   member_addresses, status_of)
 from kosmos.domain.routing.route import Group, Route, Target
 
 
@@ -44,7 +44,7 @@ class Ask:
 
 def pool_evidence(tp: GslbTreePool, enabled: list[Member], healthy: list[Member]) -> dict[str, Any]:
     return {"pool_id": tp.pool.id, "priority": tp.priority, "enabled": len(enabled),
-            "healthy": len(healthy), "members": {m.id: _status(m) for m in tp.members}}
+            "healthy": len(healthy), "members": {m.id: status_of(m) for m in tp.members}}
 
 
 def split_pool(tp: GslbTreePool) -> tuple[list[Member], list[Member]]:
@@ -59,7 +59,7 @@ def qualifies(healthy: list[Member], ask: Ask) -> bool:
 
 def ramp_start(member: Member, ask: Ask) -> float | None:
     """Epoch seconds the member turned ONLINE, when the GSLB ramps members (slow_start)."""
-    if ask.slow_start <= 0 or _status(member) != OperatingStatus.ONLINE.value:
+    if ask.slow_start <= 0 or status_of(member) != OperatingStatus.ONLINE.value:
         return None
     changed = member.status_changed_at
     return changed.timestamp() if changed is not None else None
