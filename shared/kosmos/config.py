@@ -44,15 +44,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
 
     # --- events ------------------------------------------------------------
-    publisher: Literal["http", "local", "zaqar"] = Field(
-        "http", description="How events leave a function: http (CloudEvents sink), local, zaqar.")
+    publisher: Literal["http", "local"] = Field(
+        "http", description="How events leave a function: http (CloudEvents to broker_url), or "
+                            "local (supplied by the host, e.g. tests).")
     broker_url: str | None = Field(None, description="CloudEvents sink / Knative broker URL for http.")
-    zaqar_queue: str = Field("kosmos", description="Zaqar queue name when publisher=zaqar.")
 
     # --- checker -----------------------------------------------------------
     region: str = Field("RegionOne", description="The region this checker instance probes from.")
     checker_id: str | None = Field(None, description="Identity of this checker; default host+pid.")
-    tick_period: float = Field(60.0, gt=0, description="Seconds covered by one kosmos.check.tick.")
     batch_size: int = Field(2000, ge=1, description="Most checks in one kosmos.check.batch.")
     max_concurrency: int = Field(2000, ge=1, description="Most probes in flight at once per batch.")
     batch_max_rate: float = Field(
@@ -69,7 +68,9 @@ class Settings(BaseSettings):
 
     # --- engine ------------------------------------------------------------
     regions: list[str] = Field(
-        default_factory=lambda: ["RegionOne"], description="All checker regions (for quorum).")
+        default_factory=lambda: ["RegionOne"], description=(
+            "All checker regions, in one order everywhere: each checker's probe phase, the "
+            "engine's rechecks and breaker suspects, and failover_time count them."))
     quorum: float = Field(0.5, ge=0, lt=1, description="Down when more than this share of fresh regions say so.")
     stale_intervals: float = Field(3.0, gt=0, description="A region's verdict expires after this many delays.")
     circuit_breaker_fraction: float = Field(

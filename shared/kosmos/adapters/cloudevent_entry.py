@@ -15,9 +15,9 @@ redelivery of one ping, so derived ids are too).
 """
 from __future__ import annotations
 
-import threading
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from kosmos.adapters.warm import WarmInstance
 from kosmos.config import Settings
 from kosmos.errors import ValidationError
 from kosmos.logs import get_logger
@@ -47,31 +47,17 @@ def kosmos_event(event: Any) -> tuple[str, Any]:
     return event_type, data
 
 
-class LazyHandler(Generic[S]):
-    """Holds one service per warm instance; subclasses say how to build it."""
+class LazyHandler(WarmInstance[S]):
+    """The checker's or the engine's warm service; subclasses say how to build it."""
 
     def __init__(self) -> None:
-        self._service: S | None = None
-        self._lock = threading.Lock()
+        super().__init__(self.build)
 
     def build(self, settings: Settings) -> S:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def use(self, service: S | None) -> None:
-        """Handle events with ``service`` from now on (None: build from settings next time)."""
-        with self._lock:
-            self._service = service
-
     def service(self) -> S:
-        with self._lock:
-            if self._service is None:
-                from kosmos.config import get_settings
-                from kosmos.logs import configure
-
-                settings = get_settings()
-                configure(settings.log_level, settings.log_format)
-                self._service = self.build(settings)
-            return self._service
+        return self.get()
 
     def handle(self, event: Any) -> Any:
         """Dispatch a functions-framework CloudEvent on its (Kosmos) type."""

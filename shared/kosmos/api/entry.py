@@ -7,38 +7,28 @@ authenticator.
 """
 from __future__ import annotations
 
-import threading
-
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
+from kosmos.adapters.warm import WarmInstance
 from kosmos.api.app import ApiApp
 from kosmos.api.errors import error_response
+from kosmos.config import Settings
 from kosmos.errors import KosmosError, NotFound, ValidationError
 
 
-class LazyApi:
-    def __init__(self) -> None:
-        self._app: ApiApp | None = None
-        self._lock = threading.Lock()
+def _build(settings: Settings) -> ApiApp:
+    from kosmos import bootstrap
+    return bootstrap.api_app(settings)
 
-    def use(self, app: ApiApp | None) -> None:
-        """Serve with ``app`` from now on (None: build from settings on the next call)."""
-        with self._lock:
-            self._app = app
+
+class LazyApi(WarmInstance[ApiApp]):
+    def __init__(self) -> None:
+        super().__init__(_build)
 
     def app(self) -> ApiApp:
-        with self._lock:
-            if self._app is None:
-                from kosmos import bootstrap
-                from kosmos.config import get_settings
-                from kosmos.logs import configure
-
-                settings = get_settings()
-                configure(settings.log_level, settings.log_format)
-                self._app = bootstrap.api_app(settings)
-            return self._app
+        return self.get()
 
     def __call__(self, request: Request) -> Response:
         try:

@@ -7,11 +7,11 @@ instance is alive. When ``conductor_token`` is set every call must carry it in
 from __future__ import annotations
 
 import hmac
-import threading
 from typing import Any
 
 from flask import Request, Response, json
 
+from kosmos.adapters.warm import WarmInstance
 from kosmos.conductor.dispatch import Handler
 from kosmos.config import Settings, get_settings
 from kosmos.contracts.conductor import CONDUCTOR_PATH
@@ -20,22 +20,13 @@ from kosmos.errors import KosmosError, NotAuthenticated, NotFound, UnsupportedMe
 
 TOKEN_HEADER = "X-Kosmos-Conductor-Token"
 
-_lock = threading.Lock()
-_handler: Handler | None = None
+def _build(settings: Settings) -> Handler:
+    from kosmos.conductor.app import build_handler
+    return build_handler(settings=settings)
 
 
-def default_handler(settings: Settings | None = None) -> Handler:
-    """This warm instance's handler, built on the first call."""
-    global _handler
-    if _handler is None:
-        with _lock:
-            if _handler is None:
-                from kosmos.conductor.app import build_handler
-                from kosmos.logs import configure
-                s = settings or get_settings()
-                configure(s.log_level, s.log_format)
-                _handler = build_handler(settings=s)
-    return _handler
+#: This warm instance's handler, built on the first call.
+INSTANCE: WarmInstance[Handler] = WarmInstance(_build)
 
 
 def _reply(status: int, body: dict[str, Any]) -> Response:
@@ -62,5 +53,5 @@ def respond(request: Request, handler: Handler | None = None,
             raise ValidationError("the body must be a JSON object", field="body")
     except KosmosError as exc:
         return _reply(exc.code, exc.to_wire())
-    status, body = (handler or default_handler(s))(envelope)
+    status, body = (handler or INSTANCE.get(s))(envelope)
     return _reply(status, body)

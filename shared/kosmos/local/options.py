@@ -85,7 +85,6 @@ def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | N
         "KOSMOS_BROKER_URL": broker_url,
         "KOSMOS_REGIONS": json.dumps(opts.regions),
         "KOSMOS_REGION": opts.regions[0],
-        "KOSMOS_TICK_PERIOD": str(opts.tick),
         "KOSMOS_ALLOW_LOOPBACK": "true" if opts.allow_loopback else "false",
         "KOSMOS_APPLIANCE": opts.appliance,
         "KOSMOS_LOG_FORMAT": opts.log_format,

@@ -17,11 +17,12 @@ def client(monkeypatch, tmp_path):
     monkeypatch.setenv("KOSMOS_DATABASE_URL", f"sqlite:///{tmp_path / 'c.sqlite3'}")
     monkeypatch.setenv("KOSMOS_CONDUCTOR_TOKEN", "s3cret")
     reset_settings()
-    monkeypatch.setattr(conductor_http, "_handler", None)
+    conductor_http.INSTANCE.use(None)
     app = create_app("kosmos_conductor", str(SOURCE), "http")
     yield app.test_client()
-    if conductor_http._handler is not None:
-        conductor_http._handler.database.dispose()
+    if conductor_http.INSTANCE.held is not None:
+        conductor_http.INSTANCE.held.database.dispose()
+        conductor_http.INSTANCE.use(None)
     reset_settings()
 
 

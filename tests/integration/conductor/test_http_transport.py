@@ -24,7 +24,7 @@ def server_url(monkeypatch, tmp_path):
     monkeypatch.setenv("KOSMOS_CONDUCTOR_TOKEN", "t0ken")
     monkeypatch.setenv("KOSMOS_LOG_FORMAT", "text")
     reset_settings()
-    monkeypatch.setattr(conductor_http, "_handler", None)
+    conductor_http.INSTANCE.use(None)
     app = create_app("kosmos_conductor", str(SOURCE), "http")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -32,8 +32,9 @@ def server_url(monkeypatch, tmp_path):
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
     thread.join(10)
-    if conductor_http._handler is not None:
-        conductor_http._handler.database.dispose()
+    if conductor_http.INSTANCE.held is not None:
+        conductor_http.INSTANCE.held.database.dispose()
+        conductor_http.INSTANCE.use(None)
     reset_settings()
 
 

@@ -18,7 +18,7 @@ REQUIRED = {
     "api": {"conductor_url", "conductor_token", "auth_strategy", "keystone_auth_url", "cloud"},
     "conductor": {"database_url", "database_auto_migrate", "conductor_token", "publisher",
                   "broker_url"},
-    "checker": {"region", "conductor_url", "conductor_token", "broker_url", "publisher", "tick_period", "cloud"},
+    "checker": {"region", "conductor_url", "conductor_token", "broker_url", "publisher", "regions", "cloud"},
     "engine": {"conductor_url", "conductor_token", "regions", "appliance", "quorum", "stale_intervals", "cloud",
                "publisher", "broker_url"},
 }

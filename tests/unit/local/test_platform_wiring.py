@@ -43,7 +43,7 @@ def test_function_env_is_valid_settings(monkeypatch, tmp_path):
     assert s.regions == ["A", "B", "C"] and s.database_url == "sqlite:///x.db"
     assert s.allow_loopback and s.auth_strategy == "noauth" and s.publisher == "http"
     assert s.appliance == "local" and s.local_dns_url == "http://127.0.0.1:5380"
-    assert s.tick_period == 0.5 and s.conductor_url == "http://127.0.0.1:1234/"
+    assert s.conductor_url == "http://127.0.0.1:1234/"
     assert s.broker_url == "http://127.0.0.1:4321/"
     assert json.loads(env["KOSMOS_REGIONS"]) == ["A", "B", "C"]
 

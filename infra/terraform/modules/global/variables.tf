@@ -12,7 +12,7 @@ variable "region" {
 
 variable "regions" {
   type        = list(string)
-  description = "All checker regions (the engine's KOSMOS_REGIONS, for quorum); usually the names output of the regions module."
+  description = "All checker regions (the engine's KOSMOS_REGIONS: quorum, rechecks, breaker suspects); usually the names output of the regions module."
 
   validation {
     condition     = length(var.regions) > 0 && length(distinct(var.regions)) == length(var.regions)

@@ -49,7 +49,6 @@ module "checker" {
     KOSMOS_CONDUCTOR_URL   = var.conductor_url
     KOSMOS_PUBLISHER       = "http"
     KOSMOS_BROKER_URL      = var.region.broker_url
-    KOSMOS_TICK_PERIOD     = tostring(var.region.tick_period)
     KOSMOS_BATCH_SIZE      = tostring(var.batch_size)
     KOSMOS_MAX_CONCURRENCY = tostring(var.max_concurrency)
     KOSMOS_DENY_CIDRS      = jsonencode(var.deny_cidrs)

@@ -19,7 +19,7 @@ output "reconcile_data" {
 }
 
 output "tick_period" {
-  description = "Seconds one tick covers (the checker's KOSMOS_TICK_PERIOD)."
+  description = "Seconds one tick covers (the period its tick events carry)."
   value       = var.tick_period
 }
 

@@ -6,7 +6,7 @@ variable "regions" {
 
 variable "tick_period" {
   type        = number
-  description = "Seconds one kosmos.check.tick covers (the checker's KOSMOS_TICK_PERIOD). A whole number of minutes that divides an hour, or one hour."
+  description = "Seconds one kosmos.check.tick covers (the period its tick events carry). A whole number of minutes that divides an hour, or one hour."
   default     = 60
 
   validation {
