@@ -52,7 +52,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
-from kosmos.adapters.publisher import Event, Publisher  # noqa: E402
+from kosmos.adapters.emitter import Event, Emitter  # noqa: E402
 from kosmos.checker.service import CheckerService, new_event_loop  # noqa: E402
 from kosmos.checks.registry import load_checks  # noqa: E402
 from kosmos.config import Settings  # noqa: E402
@@ -189,8 +189,8 @@ def wait_listening(address: str, seconds: float = 20.0) -> None:
 
 # --------------------------------------------------------------------------- sustained run
 
-class TallyPublisher(Publisher):
-    """Encodes every results event like the HTTP publisher would, then tallies verdicts."""
+class TallyPublisher(Emitter):
+    """Encodes every results event like the HTTP emitter would, then tallies verdicts."""
 
     def __init__(self, expected: dict[str, tuple[bool, str]]):
         super().__init__("//bench")

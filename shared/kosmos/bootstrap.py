@@ -71,24 +71,24 @@ def endpoint_resolver(settings: Settings):
     return member_resolver(OpenStackRegions(default_connect(settings.cloud)))
 
 
-def event_publisher(settings: Settings | None = None, *, source: str = "//kosmos"):
-    """The Publisher chosen by ``settings.publisher`` (http: CloudEvents to ``broker_url``).
+def event_emitter(settings: Settings | None = None, *, source: str = "//kosmos"):
+    """The Emitter chosen by ``settings.emitter`` (http: CloudEvents to ``broker_url``).
 
     ``local`` is the local runner's in-process queue: the runner builds it and
     passes it in, so asking for it here is a configuration error.
     """
-    from kosmos.adapters.publisher import HttpPublisher
+    from kosmos.adapters.emitter import HttpEmitter
     from kosmos.errors import ValidationError
 
     s = settings or get_settings()
-    if s.publisher == "http":
-        return HttpPublisher(s.broker_url or "", source=source)
-    raise ValidationError(f"publisher {s.publisher!r} must be supplied by its host "
-                          "(the local runner passes its queue)", field="publisher")
+    if s.emitter == "http":
+        return HttpEmitter(s.broker_url or "", source=source)
+    raise ValidationError(f"emitter {s.emitter!r} must be supplied by its host "
+                          "(the local runner passes its queue)", field="emitter")
 
 
 def checker_service(settings: Settings | None = None, *, conductor: ConductorClient | None = None,
-                    publisher=None, openstack=None):
+                    emitter=None, openstack=None):
     """The checker function's CheckerService: checks from entry points, discovery, guard."""
     from kosmos.adapters.openstack import OpenStackRegions, default_connect
     from kosmos.checker.discovery import EndpointDiscovery
@@ -99,7 +99,7 @@ def checker_service(settings: Settings | None = None, *, conductor: ConductorCli
     regions = openstack or OpenStackRegions(default_connect(s.cloud))  # connects on first lookup
     return CheckerService(
         s, conductor or conductor_client(s, "checker"),
-        publisher or event_publisher(s, source=f"//kosmos/checker/{s.region}"),
+        emitter or event_emitter(s, source=f"//kosmos/checker/{s.region}"),
         load_checks(s, openstack=regions), discover=EndpointDiscovery(regions))
 
 
@@ -118,12 +118,12 @@ def engine_service(settings: Settings | None = None, *, conductor: ConductorClie
     s = settings or get_settings()
     deps = EngineDeps(EngineGateway(conductor or conductor_client(s, "engine")),
                       appliances or Appliances(s), s)
-    if s.publisher == "http" and s.broker_url:   # a reconcile's shards go back through the broker
-        deps.publisher = event_publisher(s, source="//kosmos/engine")
-    if s.publisher == "http":   # rechecks go to each region's checkers through its broker
-        from kosmos.adapters.publisher import HttpPublisher
+    if s.emitter == "http" and s.broker_url:   # a reconcile's shards go back through the broker
+        deps.emitter = event_emitter(s, source="//kosmos/engine")
+    if s.emitter == "http":   # rechecks go to each region's checkers through its broker
+        from kosmos.adapters.emitter import HttpEmitter
 
-        deps.region_publishers = {r: HttpPublisher(url, source="//kosmos/engine")
+        deps.region_emitters = {r: HttpEmitter(url, source="//kosmos/engine")
                                   for r, url in s.region_brokers.items()}
     if clock is not None:
         deps.clock = clock

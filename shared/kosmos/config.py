@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
 
     # --- events ------------------------------------------------------------
-    publisher: Literal["http", "local"] = Field(
+    emitter: Literal["http", "local"] = Field(
         "http", description="How events leave a function: http (CloudEvents to broker_url), or "
                             "local (supplied by the host, e.g. tests).")
     broker_url: str | None = Field(None, description="CloudEvents sink / Knative broker URL for http.")

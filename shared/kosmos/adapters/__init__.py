@@ -1,1 +1,1 @@
-"""The edges of Kosmos: database, conductor client, publishers, OpenStack."""
+"""The edges of Kosmos: database, conductor client, emitters, OpenStack."""

@@ -10,10 +10,10 @@ bunch would hit endpoints in bursts. One exception: a check whose only slot
 of the window passed before the batch arrived (its delay is as long as the
 window) runs that slot at once, or it would never run at all.
 
-Completed results are published as ``kosmos.check.results`` every
+Completed results are emitted as ``kosmos.check.results`` every
 ``flush_interval`` (one second by default), so detection never waits for the
 window to end. ``checked_at`` is the slot instant, so a duplicated batch
-publishes identical results that the engine ignores.
+emits identical results that the engine ignores.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ log = get_logger(__name__)
 #: How early a slot may start (its checked_at stays the grid instant).
 LEAD = 0.002
 
-#: Sends one chunk of results/endpoint updates; the service binds it to a Publisher.
+#: Sends one chunk of results/endpoint updates; the service binds it to a Emitter.
 Sink = Callable[[list[CheckResult], list[EndpointUpdate]], Awaitable[None]]
 #: Refreshes neutron members' addresses; updates ``Target.address`` in place.
 Discover = Callable[[list[Target]], Awaitable[list[EndpointUpdate]]]
@@ -45,7 +45,7 @@ class BatchStats:
     probes: int = 0
     dropped: int = 0
     events: int = 0
-    publish_errors: int = 0
+    emit_errors: int = 0
     inconclusive: int = 0
     failed: int = 0               # probes whose result was a failure
     loop_lag_s: float = 0.0       # the worst event-loop lag while the batch ran
@@ -87,8 +87,8 @@ class ResultBuffer:
                 await self.sink(chunk, updates)
                 self.stats.events += 1
             except Exception:  # noqa: BLE001 - keep probing; the next window re-sends state
-                self.stats.publish_errors += 1
-                log.warning("publishing %d results failed", len(chunk), exc_info=True,
+                self.stats.emit_errors += 1
+                log.warning("emitting %d results failed", len(chunk), exc_info=True,
                             extra={"event_type": "kosmos.check.results"})
 
 

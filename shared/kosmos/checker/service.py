@@ -1,8 +1,8 @@
 """The checker function's handlers, bound to their dependencies.
 
 ``CheckerService.handle(event_type, data)`` is what ``functions/checker/main.py``
-calls: ``kosmos.check.tick`` → ``on_tick`` (publish batches), ``kosmos.check.batch``
-→ ``on_batch`` (run the window, publish results). Bad event data raises
+calls: ``kosmos.check.tick`` → ``on_tick`` (emit batches), ``kosmos.check.batch``
+→ ``on_batch`` (run the window, emit results). Bad event data raises
 ``ValidationError`` (the entry point logs and drops it: retrying cannot fix it);
 a dependency that is down raises ``Unavailable`` (the platform retries).
 """
@@ -16,7 +16,7 @@ from typing import Any, Callable
 from pydantic import ValidationError as PydanticError
 
 from kosmos.adapters.conductor_client import ConductorClient
-from kosmos.adapters.publisher import Publisher
+from kosmos.adapters.emitter import Emitter
 from kosmos.checker.batch import BatchStats, Discover, run_batch
 from kosmos.checker.lag import LagMeter
 from kosmos.contracts.metrics import flush
@@ -45,13 +45,13 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 class CheckerService:
-    def __init__(self, settings: Settings, conductor: ConductorClient, publisher: Publisher,
+    def __init__(self, settings: Settings, conductor: ConductorClient, emitter: Emitter,
                  checks: dict[str, Check], *, discover: Discover | None = None,
                  guard: Guard | None = None, checker_id: str | None = None,
                  loop_factory: Callable[[], asyncio.AbstractEventLoop] = new_event_loop):
         self.settings = settings
         self.conductor = conductor
-        self.publisher = publisher
+        self.emitter = emitter
         self.runner = ProbeRunner(checks, guard or Guard.from_settings(settings))
         self.discover = discover
         self.checker_id = checker_id or settings.checker_id or f"{socket.gethostname()}:{os.getpid()}"
@@ -70,7 +70,7 @@ class CheckerService:
 
     def on_tick(self, data: dict[str, Any]) -> TickOutcome:
         tick = _parse(CheckTick, data)
-        return handle_tick(tick, self.conductor, self.publisher,
+        return handle_tick(tick, self.conductor, self.emitter,
                            batch_size=self.settings.batch_size,
                            batch_max_rate=self.settings.batch_max_rate, due=self.due)
 
@@ -80,8 +80,8 @@ class CheckerService:
             stats = runner.run(self.run_batch(batch))
         self._measure(batch.region, stats)
         log.info("batch done: %d probes (%d without verdict), %d slots dropped, %d results "
-                 "events (%d failed to publish), %d endpoint updates", stats.probes,
-                 stats.inconclusive, stats.dropped, stats.events, stats.publish_errors,
+                 "events (%d failed to emit), %d endpoint updates", stats.probes,
+                 stats.inconclusive, stats.dropped, stats.events, stats.emit_errors,
                  stats.endpoint_updates, extra={"region": batch.region, "event_id": batch.batch_id})
         return stats
 
@@ -105,7 +105,7 @@ class CheckerService:
                             extra={"monitor_id": spec.monitor.id, "region": batch.region})
 
         async def sink(results: list[CheckResult], endpoints: list[EndpointUpdate]) -> None:
-            await asyncio.to_thread(self._publish, batch, results, endpoints)
+            await asyncio.to_thread(self._emit, batch, results, endpoints)
 
         meter = LagMeter().start()
         began = asyncio.get_running_loop().time()
@@ -122,7 +122,7 @@ class CheckerService:
             await meter.stop()
             await self.runner.aclose()
 
-    def _publish(self, batch: CheckBatch, results: list[CheckResult],
+    def _emit(self, batch: CheckBatch, results: list[CheckResult],
                  endpoints: list[EndpointUpdate]) -> None:
         if endpoints:
             try:
@@ -133,7 +133,7 @@ class CheckerService:
                 log.warning("endpoints.set failed", exc_info=True, extra={"region": batch.region})
         data = CheckResults(region=batch.region, checker_id=self.checker_id,
                             batch_id=batch.batch_id, results=results, endpoints=endpoints)
-        self.publisher.publish(CHECK_RESULTS, data, subject=batch.region)
+        self.emitter.emit(CHECK_RESULTS, data, subject=batch.region)
 
 
 def region_phase(region: str, regions: list[str]) -> float:

@@ -1,10 +1,10 @@
-"""``kosmos.check.tick``: ask what is due in a region, publish it as batches.
+"""``kosmos.check.tick``: ask what is due in a region, emit it as batches.
 
 A tick covers the window [scheduled_at, scheduled_at + period). A tick that
-arrives after its window has ended publishes nothing: the next tick covers
+arrives after its window has ended emits nothing: the next tick covers
 the next window, and probing a past window would only produce stale results.
 A conductor that is down raises ``Unavailable`` so the platform retries the
-tick; the retry publishes the same batch ids, so nothing runs twice for long
+tick; the retry emits the same batch ids, so nothing runs twice for long
 (and duplicate results are ignored downstream anyway).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kosmos.adapters.conductor_client import ConductorClient
-from kosmos.adapters.publisher import Publisher
+from kosmos.adapters.emitter import Emitter
 from kosmos.checker.due import DueChecks
 from kosmos.checker.sharding import batch_id, shard
 from kosmos.contracts.common import utcnow
@@ -31,10 +31,10 @@ class TickOutcome:
     skipped_reason: str | None = None
 
 
-def handle_tick(tick: CheckTick, conductor: ConductorClient, publisher: Publisher, *,
+def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *,
                 batch_size: int, batch_max_rate: float,
                 now: datetime | None = None, due: DueChecks | None = None) -> TickOutcome:
-    """Publish one ``kosmos.check.batch`` per shard of the region's due checks.
+    """Emit one ``kosmos.check.batch`` per shard of the region's due checks.
 
     ``due`` (a warm instance's) reuses the last list while the conductor says it is
     unchanged; without it every tick reads the list in full.
@@ -50,9 +50,9 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, publisher: Publishe
     for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate)):
         batch = CheckBatch(region=tick.region, batch_id=batch_id(tick.region, window_start, index),
                            window_start=window_start, deadline=deadline, checks=chunk)
-        # The batch id doubles as the event id so a broker can drop a re-published duplicate.
-        publisher.publish(CHECK_BATCH, batch, event_id=batch.batch_id, subject=tick.region)
+        # The batch id doubles as the event id so a broker can drop a re-emitted duplicate.
+        emitter.emit(CHECK_BATCH, batch, event_id=batch.batch_id, subject=tick.region)
         ids.append(batch.batch_id)
-    log.info("tick published %d batches for %d checks", len(ids), len(specs),
+    log.info("tick emitted %d batches for %d checks", len(ids), len(specs),
              extra={"region": tick.region})
     return TickOutcome(tick.region, len(specs), ids)

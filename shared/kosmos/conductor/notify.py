@@ -8,7 +8,7 @@ only repeats an idempotent decision.
 """
 from __future__ import annotations
 
-from kosmos.adapters.publisher import Publisher
+from kosmos.adapters.emitter import Emitter
 from kosmos.conductor.ops.changes import ChangeNote
 from kosmos.contracts.common import utcnow
 from kosmos.contracts.conductor import CallContext
@@ -21,8 +21,8 @@ CHUNK = 500
 class EngineNotifier:
     """The dispatcher's ``notify``: one ``kosmos.engine.decide`` per chunk of GSLB ids."""
 
-    def __init__(self, publisher: Publisher, chunk: int = CHUNK):
-        self.publisher = publisher
+    def __init__(self, emitter: Emitter, chunk: int = CHUNK):
+        self.emitter = emitter
         self.chunk = chunk
 
     def __call__(self, op: str, call: CallContext, change: ChangeNote) -> None:
@@ -31,6 +31,6 @@ class EngineNotifier:
                             request_id=call.request_id, at=utcnow())
         ids = sorted(change.gslb_ids)
         for i in range(0, len(ids), self.chunk):
-            self.publisher.publish(ENGINE_DECIDE, EngineDecide(gslb_ids=ids[i:i + self.chunk],
+            self.emitter.emit(ENGINE_DECIDE, EngineDecide(gslb_ids=ids[i:i + self.chunk],
                                                                cause=cause),
                                    subject=f"{change.resource}/{change.resource_id}")

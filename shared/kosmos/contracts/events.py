@@ -143,7 +143,7 @@ class EngineDecide(EventData):
     """Conductor → engine: a committed change may alter these GSLBs' answers; decide them now.
 
     Sent after the change's transaction commits. The engine re-decides the
-    members of these GSLBs from the stored health rows and publishes their
+    members of these GSLBs from the stored health rows and emits their
     answers; GSLB ids that no longer exist mean "remove the deleted names".
     Handling it twice, late or out of order changes nothing more: it always
     decides from what is stored when it runs.

@@ -24,15 +24,15 @@ class EngineDeps:
     steady: SteadyCache | None = field(default_factory=SteadyCache)
     # Where the engine sends events of its own (a reconcile's shards, rechecks); None: it
     # does the whole reconcile itself and asks for no rechecks.
-    publisher: Any = None
-    # Region => publisher to that region's checkers (rechecks); empty: ``publisher``.
-    region_publishers: dict[str, Any] = field(default_factory=dict)
+    emitter: Any = None
+    # Region => emitter to that region's checkers (rechecks); empty: ``emitter``.
+    region_emitters: dict[str, Any] = field(default_factory=dict)
     rechecks: Any = None
     wakeups: Wakeups = field(default_factory=Wakeups)
 
-    def publisher_for(self, region: str) -> Any:
+    def emitter_for(self, region: str) -> Any:
         """Where an event for ``region``'s checkers goes (None: nowhere)."""
-        return self.region_publishers.get(region) or self.publisher
+        return self.region_emitters.get(region) or self.emitter
 
     def __post_init__(self) -> None:
         if self.lag is None:

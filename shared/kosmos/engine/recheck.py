@@ -43,10 +43,10 @@ Key = tuple[str, str]   # (member_id, monitor_id)
 class Rechecks:
     """The recheck requests of one warm engine instance."""
 
-    def __init__(self, settings: Any, publisher_for: Callable[[str], Any],
+    def __init__(self, settings: Any, emitter_for: Callable[[str], Any],
                  monotonic: Callable[[], float] = time.monotonic):
         self.settings = settings
-        self.publisher_for = publisher_for
+        self.emitter_for = emitter_for
         self.monotonic = monotonic
         self._until: dict[Key, datetime] = {}
         self._tokens = float(settings.recheck_rate)
@@ -111,11 +111,11 @@ class Rechecks:
             batch = CheckBatch(region=region, batch_id=_batch_id(region, now, specs),
                                window_start=now, deadline=ends[region], checks=specs,
                                recheck=True)
-            publisher = self.publisher_for(region)
-            if publisher is None:
+            emitter = self.emitter_for(region)
+            if emitter is None:
                 continue
             try:
-                publisher.publish(CHECK_BATCH, batch, event_id=batch.batch_id, subject=region)
+                emitter.emit(CHECK_BATCH, batch, event_id=batch.batch_id, subject=region)
                 sent += len(specs)
             except Exception as exc:   # noqa: BLE001 - a lost recheck leaves the normal schedule
                 log.warning("recheck not sent: %s", exc, extra={"region": region})

@@ -9,7 +9,7 @@ one GSLB and bypasses the breaker: it is how an operator releases a held
 change deliberately. An appliance that is down leaves its GSLBs in ERROR (and
 tombstones unacknowledged) and the next reconcile after it is back converges.
 
-Sharding: with a publisher and more GSLBs than ``reconcile_shard_size``, the
+Sharding: with a emitter and more GSLBs than ``reconcile_shard_size``, the
 ``all`` event removes deleted names and then only sends one ``gslbs`` event per
 shard of ids (read as a plain list, no trees); each shard is reconciled like
 ``all`` (breaker included) by whichever engine instance receives it. Shard
@@ -39,7 +39,7 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
     if req.scope == "gslbs" and not req.gslb_ids:
         raise ValidationError("gslb_ids is required when scope is 'gslbs'", field="gslb_ids")
     now = deps.clock()
-    if req.scope == "all" and deps.publisher is not None:
+    if req.scope == "all" and deps.emitter is not None:
         names = gw.gslb_names()
         if len(names) > deps.settings.reconcile_shard_size:
             return _send_shards(deps, names, req.scheduled_at or now)
@@ -70,7 +70,7 @@ def _send_shards(deps: EngineDeps, names: dict[str, str], when: datetime) -> dic
     size = deps.settings.reconcile_shard_size
     shards = [ids[i:i + size] for i in range(0, len(ids), size)]
     for n, chunk in enumerate(shards):
-        deps.publisher.publish(ENGINE_RECONCILE,
+        deps.emitter.emit(ENGINE_RECONCILE,
                                EngineReconcile(scope="gslbs", gslb_ids=chunk, scheduled_at=when),
                                event_id=f"reconcile:{when.isoformat()}:{n}",
                                subject=f"shard/{n + 1}/{len(shards)}")

@@ -26,7 +26,7 @@ class EngineService:
         self.confirmer = Confirmer(deps)
         self.webhooks = WebhookSender(deps.gateway, deps.settings, deps.clock)
         if deps.rechecks is None:
-            deps.rechecks = Rechecks(deps.settings, deps.publisher_for)
+            deps.rechecks = Rechecks(deps.settings, deps.emitter_for)
 
     def handle(self, event_type: str, data: dict[str, Any] | None) -> dict[str, Any]:
         try:

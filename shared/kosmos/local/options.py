@@ -74,14 +74,14 @@ def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | N
 
     The checker's region is the one setting that differs per function
     instance; the platform gives it to each region's checker separately.
-    Functions publish events as in production: CloudEvents over HTTP to the
+    Functions emit events as in production: CloudEvents over HTTP to the
     platform's broker (``broker_url``).
     """
     env = {
         "KOSMOS_DATABASE_URL": opts.db,
         "KOSMOS_CONDUCTOR_URL": conductor_url,
         "KOSMOS_AUTH_STRATEGY": opts.auth,
-        "KOSMOS_PUBLISHER": "http",
+        "KOSMOS_EMITTER": "http",
         "KOSMOS_BROKER_URL": broker_url,
         "KOSMOS_REGIONS": json.dumps(opts.regions),
         "KOSMOS_REGION": opts.regions[0],

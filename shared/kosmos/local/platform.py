@@ -7,7 +7,7 @@ Wiring, as production has it:
   region (its region in its environment);
 - the gateway (``--host``/``--port``) forwarding to the api, with the runner's
   admin endpoints under ``/_runner``;
-- a broker: functions publish CloudEvents over HTTP to its ingress, and the
+- a broker: functions emit CloudEvents over HTTP to its ingress, and the
   in-process queue delivers them to the subscribing function over HTTP, with
   retries; results cross the region simulation on the way;
 - the cron emulator; the embedded DNS responder for the ``local`` appliance.
@@ -85,10 +85,10 @@ class Platform:
         self._watch_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ routing
-    def publish(self, env: Envelope) -> None:
+    def emit(self, env: Envelope) -> None:
         """Route one event into the queue, through the region simulation."""
         if self._stop.is_set():
-            return  # batches still finishing after a stop publish into the void
+            return  # batches still finishing after a stop emit into the void
         name = subscriber_for(env, self.opts.regions)
         if name is None:
             log.warning("no function subscribes to %s; dropped", env.type)
@@ -105,7 +105,7 @@ class Platform:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         opts = self.opts
-        self.broker = Server(opts.host, 0, BrokerApp(self.publish), "broker").start()
+        self.broker = Server(opts.host, 0, BrokerApp(self.emit), "broker").start()
         self.dns = hooks.start_dns(opts) if opts.appliance == "local" else None
         conductor = self._function("conductor", "conductor", {}, port=opts.conductor_port,
                                    instances=opts.conductors)
@@ -148,7 +148,7 @@ class Platform:
         self.queue.start()
 
         self.gateway.start()
-        self.cron = Cron(opts.regions, opts.tick, self.publish, reconcile_every=opts.reconcile_every)
+        self.cron = Cron(opts.regions, opts.tick, self.emit, reconcile_every=opts.reconcile_every)
         self.cron.start()
         self._watch = HistoryWatch(hooks.conductor_call(Settings()))
         self._watch_thread = threading.Thread(target=self._watch_loop, name="watch", daemon=True)

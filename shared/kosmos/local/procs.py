@@ -7,8 +7,8 @@
   could end up behind one port and the conductor's calls reach a checker).
 - ``http_delivery``: how the queue hands an event to a function process
   (CloudEvents binary mode over HTTP POST, as a broker's trigger would).
-- ``BrokerApp``: the platform's event ingress: functions publish with the
-  production ``http`` publisher to it, and it routes into the queue.
+- ``BrokerApp``: the platform's event ingress: functions emit with the
+  production ``http`` emitter to it, and it routes into the queue.
 - ``ApiProxy``: the gateway's forwarding of public requests to the api process.
 """
 from __future__ import annotations

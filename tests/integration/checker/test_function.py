@@ -11,7 +11,7 @@ import functions_framework
 import pytest
 
 from kosmos.adapters.conductor_client import ConductorClient
-from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.checker.schedule import to_epoch
 from kosmos.checker.service import CheckerService
 from kosmos.checks.registry import load_checks
@@ -31,7 +31,7 @@ def due(member: str, port: int, **monitor) -> dict:
 def client_and_bus(fake_conductor_transport):
     app = functions_framework.create_app("kosmos_checker", str(MAIN), "cloudevent")
     module = sys.modules["main"]
-    bus = InMemoryPublisher()
+    bus = InMemoryEmitter()
     settings = Settings(region="R1", allow_loopback=True, batch_size=2, results_interval=0.5)
     module.INSTANCE.use(CheckerService(settings, ConductorClient(fake_conductor_transport), bus,
                                        load_checks(settings), checker_id="test-checker"))

@@ -147,13 +147,13 @@ def test_batch_refreshes_neutron_endpoints_and_probes_them(regions, http_server,
     from datetime import timedelta
 
     from kosmos.adapters.conductor_client import ConductorClient
-    from kosmos.adapters.publisher import InMemoryPublisher
+    from kosmos.adapters.emitter import InMemoryEmitter
     from kosmos.checker.service import CheckerService
     from kosmos.config import Settings
     from kosmos.contracts.events import CHECK_RESULTS, CheckBatch, CheckResults
 
     settings = Settings(region="R1", allow_loopback=True, results_interval=0.5)
-    bus = InMemoryPublisher()
+    bus = InMemoryEmitter()
     service = CheckerService(settings, ConductorClient(fake_conductor_transport), bus,
                              load_checks(settings, openstack=regions),
                              discover=EndpointDiscovery(regions), checker_id="c1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from kosmos.adapters.openstack import OpenStackRegions
-from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.checker.discovery import EndpointDiscovery
 from kosmos.checker.service import CheckerService
 from kosmos.checks.registry import load_checks
@@ -46,7 +46,7 @@ def seed(conductor, port: int) -> dict[str, str]:
 
 def test_tick_batches_and_results_from_the_conductor(sqlite_conductor, http_server):
     ids = seed(sqlite_conductor, http_server.port)
-    bus = InMemoryPublisher()
+    bus = InMemoryEmitter()
     settings = Settings(region="R1", allow_loopback=True, results_interval=0.5)
     regions = FakeRegions()
     service = CheckerService(settings, sqlite_conductor, bus, load_checks(settings, openstack=regions),
@@ -74,7 +74,7 @@ def test_region_outage_keeps_last_known_endpoints(sqlite_conductor, http_server)
     ids = seed(sqlite_conductor, http_server.port)
     settings = Settings(region="R1", allow_loopback=True, results_interval=0.5)
     regions = FakeRegions()
-    first = CheckerService(settings, sqlite_conductor, InMemoryPublisher(),
+    first = CheckerService(settings, sqlite_conductor, InMemoryEmitter(),
                            load_checks(settings), discover=EndpointDiscovery(regions))
     start = datetime.now(timezone.utc)
     batch = {"region": "R1", "batch_id": "R1/a/0", "window_start": start.isoformat(),
@@ -86,7 +86,7 @@ def test_region_outage_keeps_last_known_endpoints(sqlite_conductor, http_server)
         def port_addresses(self, region, port_id, project_id):
             raise Unavailable("region R1: ConnectTimeout")
 
-    later = CheckerService(settings, sqlite_conductor, InMemoryPublisher(),
+    later = CheckerService(settings, sqlite_conductor, InMemoryEmitter(),
                            load_checks(settings), discover=EndpointDiscovery(Outage()))
     start = datetime.now(timezone.utc)
     batch = {**batch, "batch_id": "R1/b/0", "window_start": start.isoformat(),

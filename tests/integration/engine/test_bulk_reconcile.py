@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dns.rcode
 
-from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.adapters.emitter import InMemoryEmitter
 
 from .conftest import ZONE
 
@@ -52,7 +52,7 @@ def test_a_sharded_reconcile_repairs_the_same_drift_shard_by_shard(rig, db_url):
     names = _gslbs(rig, "s", N)
     deps = rig.engine.deps
     deps.settings = deps.settings.model_copy(update={"reconcile_shard_size": 50})
-    deps.publisher = bus = InMemoryPublisher()
+    deps.emitter = bus = InMemoryEmitter()
     out = rig.engine.handle("kosmos.engine.reconcile", {"scope": "all"})
     assert out["gslbs"] == N and out["shards"] == -(-N // 50)
     shards = [e.data for e in bus.events]

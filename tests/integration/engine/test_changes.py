@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from kosmos import bootstrap
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
-from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.appliances.impl_local import LocalAppliance
 from kosmos.appliances.local_dns import serve
 from kosmos.appliances.registry import Appliances
@@ -41,7 +41,7 @@ B = ["198.51.100.1", "198.51.100.2"]
 class ChangeRig(Rig):
     """The engine rig with a conductor that announces changes into ``events``."""
 
-    events: InMemoryPublisher
+    events: InMemoryEmitter
 
     def call(self, op: str, args: dict[str, Any]) -> Any:
         return self.client.call(op, args, USER)
@@ -61,8 +61,8 @@ class ChangeRig(Rig):
 
 def _rig(url: str, tmp_path) -> ChangeRig:
     state = str(tmp_path / f"dns-{uuid.uuid4().hex}.json")
-    events = InMemoryPublisher()
-    handler = build_handler(url, settings=Settings(), auto_migrate=True, publisher=events)
+    events = InMemoryEmitter()
+    handler = build_handler(url, settings=Settings(), auto_migrate=True, emitter=events)
     client = ConductorClient(InProcessTransport(handler))
     server = serve("127.0.0.1", 0, 0, state, zones=[ZONE])
     s = Settings(appliance="local", local_dns_url=server.control_url, regions=REGIONS)

@@ -115,7 +115,7 @@ def test_batch_after_its_deadline_does_nothing(make_check):
 def test_publish_failures_are_counted_and_probing_goes_on(make_check):
     rec = Recorder(fail_publish=True)
     stats = run(batch_of(make_check, 5, delay=1, length=2.2), rec, flush_interval=0.5)
-    assert stats.publish_errors >= 2 and stats.probes >= 5
+    assert stats.emit_errors >= 2 and stats.probes >= 5
 
 
 def test_memory_stays_bounded_by_concurrency(make_check):

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.checker.tick import handle_tick
 from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
 from kosmos.errors import Unavailable
@@ -18,7 +18,7 @@ def tick(region="RegionOne", period=60.0):
 
 def test_tick_publishes_batches_covering_its_window(conductor, fake_transport, make_check):
     fake_transport.checks = [make_check(f"m{i}") for i in range(5)]
-    pub = InMemoryPublisher()
+    pub = InMemoryEmitter()
     out = handle_tick(tick(), conductor, pub, batch_size=2, batch_max_rate=1e9, now=T0)
     assert out.checks == 5 and out.batch_ids == [f"RegionOne/2030-01-01T12:00:00Z/{i}" for i in range(3)]
     events = pub.of_type(CHECK_BATCH)
@@ -33,7 +33,7 @@ def test_tick_publishes_batches_covering_its_window(conductor, fake_transport, m
 
 def test_duplicate_tick_publishes_identical_batches(conductor, fake_transport, make_check):
     fake_transport.checks = [make_check(f"m{i}") for i in range(3)]
-    pub = InMemoryPublisher()
+    pub = InMemoryEmitter()
     handle_tick(tick(), conductor, pub, batch_size=2, batch_max_rate=1e9, now=T0)
     handle_tick(tick(), conductor, pub, batch_size=2, batch_max_rate=1e9, now=T0 + timedelta(seconds=3))
     first, second = pub.events[:2], pub.events[2:]
@@ -42,14 +42,14 @@ def test_duplicate_tick_publishes_identical_batches(conductor, fake_transport, m
 
 def test_late_tick_publishes_nothing(conductor, fake_transport, make_check):
     fake_transport.checks = [make_check("m1")]
-    pub = InMemoryPublisher()
+    pub = InMemoryEmitter()
     out = handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9,
                       now=T0 + timedelta(seconds=61))
     assert out.batch_ids == [] and pub.events == [] and fake_transport.calls == []
 
 
 def test_no_due_checks_no_batches(conductor):
-    pub = InMemoryPublisher()
+    pub = InMemoryEmitter()
     assert handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9, now=T0).batch_ids == []
     assert pub.events == []
 
@@ -57,4 +57,4 @@ def test_no_due_checks_no_batches(conductor):
 def test_conductor_down_is_retryable(conductor, fake_transport):
     fake_transport.down = True
     with pytest.raises(Unavailable):
-        handle_tick(tick(), conductor, InMemoryPublisher(), batch_size=10, batch_max_rate=1e9, now=T0)
+        handle_tick(tick(), conductor, InMemoryEmitter(), batch_size=10, batch_max_rate=1e9, now=T0)

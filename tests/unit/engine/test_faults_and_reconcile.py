@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.contracts.conductor import Tombstone
 from kosmos.errors import Unavailable, ValidationError
 
@@ -265,8 +265,8 @@ def test_a_large_reconcile_is_sent_on_as_shards_that_each_repair_their_part():
                                fqdn="gone.example.com.", zone_name=ZONE, created_at=T0)
     engine, app = make_engine(gw, Clock(), regions=["r1"], reconcile_shard_size=10)
     app.set_answer("gone.example.com.", ZONE, ["10.0.0.1"], 30)
-    bus = InMemoryPublisher()
-    engine.deps.publisher = bus
+    bus = InMemoryEmitter()
+    engine.deps.emitter = bus
     at = "2026-12-01T10:00:00Z"
     out = reconcile(engine, scheduled_at=at)
     assert out == {"gslbs": 25, "shards": 3, "tombstones_removed": 1}
@@ -288,7 +288,7 @@ def test_a_large_reconcile_is_sent_on_as_shards_that_each_repair_their_part():
 
 def test_a_small_reconcile_or_one_without_a_publisher_is_done_in_place(world):
     gw, clock, engine, app = world
-    engine.deps.publisher = InMemoryPublisher()
-    assert reconcile(engine)["published"] == ["g1"] and not engine.deps.publisher.events
+    engine.deps.emitter = InMemoryEmitter()
+    assert reconcile(engine)["published"] == ["g1"] and not engine.deps.emitter.events
     with pytest.raises(ValidationError, match="gslb_ids"):
         engine.handle("kosmos.engine.reconcile", {"scope": "gslbs"})

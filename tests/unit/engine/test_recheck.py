@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kosmos.adapters.publisher import InMemoryPublisher
+from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.contracts.events import CHECK_BATCH, CheckBatch
 
 from .conftest import REGIONS
@@ -24,8 +24,8 @@ def setup(**settings):
     gw.add_gslb("g1", "www.example.com.", [("A", 1)])
     clock = Clock()
     engine, app = make_engine(gw, clock, regions=REGIONS, **settings)
-    bus = InMemoryPublisher()
-    engine.deps.publisher = bus
+    bus = InMemoryEmitter()
+    engine.deps.emitter = bus
     for s in (0, 10):   # both members up everywhere
         clock.now = t(s + 1)
         for r in REGIONS:

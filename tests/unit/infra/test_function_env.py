@@ -16,11 +16,11 @@ KOSMOS_NAME = re.compile(r"^KOSMOS_[A-Z0-9_]+$")
 # What each role reads; the deployment must set these (not rely on local defaults).
 REQUIRED = {
     "api": {"conductor_url", "conductor_token", "auth_strategy", "keystone_auth_url", "cloud"},
-    "conductor": {"database_url", "database_auto_migrate", "conductor_token", "publisher",
+    "conductor": {"database_url", "database_auto_migrate", "conductor_token", "emitter",
                   "broker_url"},
-    "checker": {"region", "conductor_url", "conductor_token", "broker_url", "publisher", "regions", "cloud"},
+    "checker": {"region", "conductor_url", "conductor_token", "broker_url", "emitter", "regions", "cloud"},
     "engine": {"conductor_url", "conductor_token", "regions", "appliance", "quorum", "stale_intervals", "cloud",
-               "publisher", "broker_url"},
+               "emitter", "broker_url"},
 }
 # Settings whose values are secrets: only ever from a Kubernetes Secret.
 SECRET_SETTINGS = {"database_url", "conductor_token", "powerdns_api_key"}
@@ -98,7 +98,7 @@ def test_production_conductor_leaves_migrations_to_the_job(functions, tf_modules
 
 def test_checker_publishes_over_http_to_its_region_broker(functions):
     _, env, _ = functions["checker"]
-    assert env["KOSMOS_PUBLISHER"] == "http"
+    assert env["KOSMOS_EMITTER"] == "http"
     assert env["KOSMOS_BROKER_URL"] == "${var.region.broker_url}"
     assert env["KOSMOS_REGION"] == "${var.region.name}"
 

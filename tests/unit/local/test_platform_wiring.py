@@ -41,7 +41,7 @@ def test_function_env_is_valid_settings(monkeypatch, tmp_path):
         monkeypatch.setenv(k, v)
     s = Settings()
     assert s.regions == ["A", "B", "C"] and s.database_url == "sqlite:///x.db"
-    assert s.allow_loopback and s.auth_strategy == "noauth" and s.publisher == "http"
+    assert s.allow_loopback and s.auth_strategy == "noauth" and s.emitter == "http"
     assert s.appliance == "local" and s.local_dns_url == "http://127.0.0.1:5380"
     assert s.conductor_url == "http://127.0.0.1:1234/"
     assert s.broker_url == "http://127.0.0.1:4321/"

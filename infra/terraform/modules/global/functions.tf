@@ -13,7 +13,7 @@ module "conductor" {
     KOSMOS_DATABASE_POOL_SIZE    = tostring(var.db_pool_size)
     KOSMOS_LOG_LEVEL             = var.log_level
     # Users' changes are announced to the engine (kosmos.engine.decide) through the broker.
-    KOSMOS_PUBLISHER  = "http"
+    KOSMOS_EMITTER    = "http"
     KOSMOS_BROKER_URL = module.names.global_broker_url
   }
 
@@ -74,7 +74,7 @@ module "engine" {
     KOSMOS_CLOUD           = local.cloud_name
     KOSMOS_LOG_LEVEL       = var.log_level
     # A large reconcile is sent on as shards (kosmos.engine.reconcile) through the broker.
-    KOSMOS_PUBLISHER  = "http"
+    KOSMOS_EMITTER    = "http"
     KOSMOS_BROKER_URL = module.names.global_broker_url
     # Rechecks of a suspect member go to every region's checker through its own broker.
     KOSMOS_REGION_BROKERS = jsonencode(module.names.region_broker_urls)

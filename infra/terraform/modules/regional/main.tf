@@ -47,7 +47,7 @@ module "checker" {
     # in this list), so some region looks every delay / regions.
     KOSMOS_REGIONS         = var.region.regions_json
     KOSMOS_CONDUCTOR_URL   = var.conductor_url
-    KOSMOS_PUBLISHER       = "http"
+    KOSMOS_EMITTER         = "http"
     KOSMOS_BROKER_URL      = var.region.broker_url
     KOSMOS_BATCH_SIZE      = tostring(var.batch_size)
     KOSMOS_MAX_CONCURRENCY = tostring(var.max_concurrency)

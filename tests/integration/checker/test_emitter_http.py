@@ -1,4 +1,4 @@
-"""HttpPublisher against a real local CloudEvents sink."""
+"""HttpEmitter against a real local CloudEvents sink."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kosmos.adapters.publisher import HttpPublisher
+from kosmos.adapters.emitter import HttpEmitter
 from kosmos.contracts.events import CHECK_TICK, CheckTick
 from kosmos.errors import KosmosError, Unavailable
 
@@ -37,8 +37,8 @@ def sink():
 
 def test_binary_mode_cloudevent_reaches_the_sink(sink):
     url, received, _ = sink
-    pub = HttpPublisher(url, source="//kosmos/checker/R1")
-    ev = pub.publish(CHECK_TICK, CheckTick(region="R1", scheduled_at="2030-01-01T00:00:00Z"),
+    pub = HttpEmitter(url, source="//kosmos/checker/R1")
+    ev = pub.emit(CHECK_TICK, CheckTick(region="R1", scheduled_at="2030-01-01T00:00:00Z"),
                      event_id="abc", subject="R1")
     headers, body = received[0]
     headers = {k.lower(): v for k, v in headers.items()}
@@ -51,14 +51,14 @@ def test_binary_mode_cloudevent_reaches_the_sink(sink):
 
 def test_sink_errors_are_translated(sink):
     url, _, status = sink
-    pub = HttpPublisher(url)
+    pub = HttpEmitter(url)
     data = {"region": "R1", "scheduled_at": "2030-01-01T00:00:00Z"}
     status["code"] = 503
     with pytest.raises(Unavailable):
-        pub.publish(CHECK_TICK, data)
+        pub.emit(CHECK_TICK, data)
     status["code"] = 400
     with pytest.raises(KosmosError) as err:
-        pub.publish(CHECK_TICK, data)
+        pub.emit(CHECK_TICK, data)
     assert not err.value.retryable
 
 
@@ -69,5 +69,5 @@ def test_unreachable_sink_is_unavailable():
     port = s.getsockname()[1]
     s.close()
     with pytest.raises(Unavailable):
-        HttpPublisher(f"http://127.0.0.1:{port}/", timeout=2).publish(
+        HttpEmitter(f"http://127.0.0.1:{port}/", timeout=2).emit(
             CHECK_TICK, {"region": "R1", "scheduled_at": "2030-01-01T00:00:00Z"})

@@ -1,15 +1,15 @@
-"""The Publisher port: how an event leaves a function.
+"""The Emitter port: how an event leaves a function.
 
-``Publisher.publish(event_type, data)`` validates ``data`` against the event's
+``Emitter.emit(event_type, data)`` validates ``data`` against the event's
 model in ``kosmos.contracts.events``, wraps it in a CloudEvents 1.0 envelope
 (``Event``) and hands it to ``deliver``, which each implementation provides:
 
-- ``HttpPublisher``: binary-mode CloudEvents over HTTP POST to a sink or
+- ``HttpEmitter``: binary-mode CloudEvents over HTTP POST to a sink or
   broker URL (``settings.broker_url``; a Knative broker in production).
   Connection errors, timeouts, 429 and 5xx raise ``Unavailable`` (retryable);
   another 4xx raises ``KosmosError`` (the event itself is wrong).
-- ``InMemoryPublisher``: keeps events in a list, for tests.
-- The local runner subclasses ``Publisher`` with its in-process queue.
+- ``InMemoryEmitter``: keeps events in a list, for tests.
+- The local runner subclasses ``Emitter`` with its in-process queue.
 
 Delivery is at-least-once downstream; ``event_id`` lets a caller give a
 duplicate the same id (e.g. a batch's id) so a broker can drop it.
@@ -56,13 +56,13 @@ class Event:
         return h
 
 
-class Publisher(abc.ABC):
-    """Port: publish ``kosmos.*`` events. Subclasses implement ``deliver``."""
+class Emitter(abc.ABC):
+    """Port: emit ``kosmos.*`` events. Subclasses implement ``deliver``."""
 
     def __init__(self, source: str = "//kosmos"):
         self.source = source
 
-    def publish(self, event_type: str, data: BaseModel | dict[str, Any], *,
+    def emit(self, event_type: str, data: BaseModel | dict[str, Any], *,
                 event_id: str | None = None, subject: str | None = None) -> Event:
         """Validate ``data`` for ``event_type`` and deliver it; returns the event sent."""
         event = Event(id=event_id or str(uuid.uuid4()), type=event_type, source=self.source,
@@ -92,14 +92,14 @@ def encode(event_type: str, data: BaseModel | dict[str, Any]) -> dict[str, Any]:
         raise
 
 
-class HttpPublisher(Publisher):
+class HttpEmitter(Emitter):
     """Binary-mode CloudEvents over HTTP POST to ``url``."""
 
     def __init__(self, url: str, *, source: str = "//kosmos", timeout: float = 10.0,
                  session: requests.Session | None = None):
         super().__init__(source)
         if not url:
-            raise ValidationError("broker_url is required for the http publisher", field="broker_url")
+            raise ValidationError("broker_url is required for the http emitter", field="broker_url")
         self.url = url
         self.timeout = timeout
         self.session = session or requests.Session()
@@ -119,7 +119,7 @@ class HttpPublisher(Publisher):
 
 
 @dataclass
-class InMemoryPublisher(Publisher):
+class InMemoryEmitter(Emitter):
     """Keeps every event it is given (thread-safe); for tests."""
 
     source: str = "//kosmos/test"

@@ -4,14 +4,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kosmos.adapters.publisher import Event, InMemoryPublisher, Publisher, encode
+from kosmos.adapters.emitter import Event, InMemoryEmitter, Emitter, encode
 from kosmos.contracts.events import CHECK_RESULTS, CHECK_TICK, CheckTick
 from kosmos.errors import ValidationError
 
 
 def test_publish_validates_and_wraps_in_a_cloudevent():
-    pub = InMemoryPublisher(source="//kosmos/checker/R1")
-    ev = pub.publish(CHECK_TICK, {"region": "R1", "scheduled_at": "2030-01-01T00:00:00Z"},
+    pub = InMemoryEmitter(source="//kosmos/checker/R1")
+    ev = pub.emit(CHECK_TICK, {"region": "R1", "scheduled_at": "2030-01-01T00:00:00Z"},
                      event_id="tick-1", subject="R1")
     assert ev.id == "tick-1" and ev.type == CHECK_TICK and ev.source == "//kosmos/checker/R1"
     assert ev.data == {"schema_version": 1, "region": "R1",
@@ -29,17 +29,17 @@ def test_models_are_accepted_as_data():
 
 def test_bad_data_names_the_field():
     with pytest.raises(ValidationError) as err:
-        InMemoryPublisher().publish(CHECK_RESULTS, {"region": "R1"})
+        InMemoryEmitter().emit(CHECK_RESULTS, {"region": "R1"})
     assert err.value.field == "data.checker_id"
 
 
 def test_unknown_event_type_is_refused():
     with pytest.raises(ValidationError):
-        InMemoryPublisher().publish("kosmos.nope", {})
+        InMemoryEmitter().emit("kosmos.nope", {})
 
 
 def test_a_subclass_only_implements_deliver():
-    class Collecting(Publisher):
+    class Collecting(Emitter):
         def __init__(self):
             super().__init__("//test")
             self.seen: list[Event] = []
@@ -48,5 +48,5 @@ def test_a_subclass_only_implements_deliver():
             self.seen.append(event)
 
     pub = Collecting()
-    pub.publish(CHECK_TICK, {"region": "R", "scheduled_at": "2030-01-01T00:00:00Z"})
+    pub.emit(CHECK_TICK, {"region": "R", "scheduled_at": "2030-01-01T00:00:00Z"})
     assert len(pub.seen) == 1 and pub.seen[0].source == "//test"
