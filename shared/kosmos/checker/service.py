@@ -20,7 +20,7 @@ from kosmos.adapters.emitter import Emitter
 from kosmos.checker.batch import BatchStats, Discover, run_batch
 from kosmos.checker.lag import LagMeter
 from kosmos.contracts.metrics import flush
-from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.prober import Prober
 from kosmos.checker.due import DueChecks
 from kosmos.checker.tick import TickOutcome, handle_tick
 from kosmos.checks.base import Check
@@ -52,7 +52,7 @@ class CheckerService:
         self.settings = settings
         self.conductor = conductor
         self.emitter = emitter
-        self.runner = ProbeRunner(checks, guard or Guard.from_settings(settings))
+        self.runner = Prober(checks, guard or Guard.from_settings(settings))
         self.discover = discover
         self.checker_id = checker_id or settings.checker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.loop_factory = loop_factory

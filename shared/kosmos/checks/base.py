@@ -8,7 +8,7 @@ name::
     [project.entry-points."kosmos.checks"]
     MYCHECK = "mypackage.checks:MyCheck"
 
-The runner (``kosmos.checker.runner``) owns what every check shares: the hard
+The runner (``kosmos.checker.prober``) owns what every check shares: the hard
 timeout (``monitor.timeout``, enforced around ``probe``), the SSRF guard (before
 ``probe`` when ``probes_address`` is true), latency when the check reports none,
 and turning unexpected exceptions into a failed result. A check therefore only

@@ -20,7 +20,7 @@ import time
 from functools import lru_cache
 
 from kosmos.checks.base import Check, CheckFailed, Outcome, Target
-from kosmos.checks.httpwire import HttpProbeProtocol, ProbeError, Verdict
+from kosmos.checks.httpwire import HttpProbeProtocol, ProbeError, HttpReading
 from kosmos.checks.tcp import connect_reason
 from kosmos.contracts.events import MonitorSpec
 from kosmos.contracts.resources import expand_codes
@@ -92,7 +92,7 @@ class HttpCheck(Check):
             except OSError as exc:
                 raise CheckFailed(connect_reason(exc), _ms(started)) from None
             try:
-                verdict: Verdict = await future
+                verdict: HttpReading = await future
             except ProbeError as exc:
                 raise CheckFailed(str(exc), _ms(started)) from None
         finally:

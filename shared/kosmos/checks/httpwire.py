@@ -22,7 +22,7 @@ class ProbeError(Exception):
     """A wire-level failure; the message is the human reason."""
 
 
-class Verdict:
+class HttpReading:
     """What was read: the status code and whether the body held the needle."""
 
     __slots__ = ("status", "found")
@@ -33,7 +33,7 @@ class Verdict:
 
 
 class HttpProbeProtocol(asyncio.Protocol):
-    """Send ``request``; resolve ``future`` with a Verdict or a ProbeError.
+    """Send ``request``; resolve ``future`` with a HttpReading or a ProbeError.
 
     The body is read only if ``needle`` is set, the method is not HEAD and the
     status is one of ``accept`` (a wrong status already decides the verdict).
@@ -199,7 +199,7 @@ class HttpProbeProtocol(asyncio.Protocol):
     def _done(self, found: bool | None) -> None:
         self.state = 2
         if not self.future.done():
-            self.future.set_result(Verdict(self.status, found))
+            self.future.set_result(HttpReading(self.status, found))
         if self.transport is not None:
             self.transport.abort()
 

@@ -5,7 +5,7 @@ Wiring, as production has it:
   a serverless platform runs each in its own container: the api, the
   conductor on the ``--db`` database, the engine, one checker per simulated
   region (its region in its environment);
-- the gateway (``--host``/``--port``) forwarding to the api, with the runner's
+- the ingress (``--host``/``--port``) forwarding to the api, with the runner's
   admin endpoints under ``/_runner``;
 - a broker: functions emit CloudEvents over HTTP to its ingress, and the
   in-process queue delivers them to the subscribing function over HTTP, with
@@ -25,7 +25,7 @@ from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENG
 from kosmos.local import hooks
 from kosmos.local.cron import Cron
 from kosmos.local.events import Envelope
-from kosmos.local.gateway import AdminApp, Gateway, Server
+from kosmos.local.ingress import AdminApp, Ingress, Server
 from kosmos.local.options import RunnerOptions, function_env
 from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
 from kosmos.local.queue import EventQueue
@@ -77,7 +77,7 @@ class Platform:
         self.results_log = ResultsLog()
         self.functions: dict[str, FunctionProcess] = {}
         self.cron: Cron | None = None
-        self.gateway: Server | None = None
+        self.ingress: Server | None = None
         self.broker: Server | None = None
         self.dns: Any = None
         self._watch: HistoryWatch | None = None
@@ -123,8 +123,8 @@ class Platform:
                 checker_name(region), "checker", {**env, "KOSMOS_REGION": region})
         admin = AdminApp(self.regions, self.queue, tick=lambda: self.cron and self.cron.fire())
         # Bound before anything starts, so a taken port fails at once.
-        self.gateway = Server(opts.host, opts.port,
-                              Gateway(ApiProxy(self.functions["api"].url), admin), "gateway")
+        self.ingress = Server(opts.host, opts.port,
+                              Ingress(ApiProxy(self.functions["api"].url), admin), "ingress")
         for fn in self.functions.values():
             fn.start()
         for fn in self.functions.values():
@@ -147,14 +147,14 @@ class Platform:
                                  http_delivery(fn.url, 2 * opts.tick + 60), workers=4)
         self.queue.start()
 
-        self.gateway.start()
+        self.ingress.start()
         self.cron = Cron(opts.regions, opts.tick, self.emit, reconcile_every=opts.reconcile_every)
         self.cron.start()
         self._watch = HistoryWatch(hooks.conductor_call(Settings()))
         self._watch_thread = threading.Thread(target=self._watch_loop, name="watch", daemon=True)
         self._watch_thread.start()
         log.info("Kosmos local runner: api on %s, conductor on %s, regions %s, appliance %s%s",
-                 self.gateway.url, conductor.url, ",".join(opts.regions), opts.appliance,
+                 self.ingress.url, conductor.url, ",".join(opts.regions), opts.appliance,
                  f", DNS on {opts.host}:{self.dns.dns_port}" if self.dns else "")
 
     def _function(self, name: str, kind: str, env: dict[str, str], port: int = 0,
@@ -190,8 +190,8 @@ class Platform:
         log.info("stopping")
         if self.cron:
             self.cron.stop()
-        if self.gateway:
-            self.gateway.stop()
+        if self.ingress:
+            self.ingress.stop()
         # Batches in flight probe until their window ends: let them finish while the
         # conductor they report to is still up.
         if not self.queue.stop(timeout=2 * self.opts.tick + 5):

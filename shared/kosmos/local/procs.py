@@ -9,7 +9,7 @@
   (CloudEvents binary mode over HTTP POST, as a broker's trigger would).
 - ``BrokerApp``: the platform's event ingress: functions emit with the
   production ``http`` emitter to it, and it routes into the queue.
-- ``ApiProxy``: the gateway's forwarding of public requests to the api process.
+- ``ApiProxy``: the ingress's forwarding of public requests to the api process.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from kosmos.appliances.local_dns import serve
-from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.prober import Prober
 from kosmos.checker.service import new_event_loop
 from kosmos.checks.base import Target
 from kosmos.checks.guard import Guard
@@ -36,7 +36,7 @@ def probe(port: int, factory, **options):
                           max_retries_down=1, options={"query_name": "health.example.com.", **options})
     spec = CheckSpec(member_id="m", pool_id="p", project_id="x", address="127.0.0.1", port=port,
                      monitor=monitor)
-    runner = ProbeRunner(load_checks(), Guard(allow_loopback=True))
+    runner = Prober(load_checks(), Guard(allow_loopback=True))
     with asyncio.Runner(loop_factory=factory) as loop:
         return loop.run(runner.run(Target("127.0.0.1", port, spec), NOW))
 

@@ -13,7 +13,7 @@ import responses
 
 from kosmos.adapters.openstack import OpenStackRegions
 from kosmos.checker.discovery import EndpointDiscovery
-from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.prober import Prober
 from kosmos.checks.base import Target
 from kosmos.checks.guard import Guard
 from kosmos.checks.registry import load_checks
@@ -121,7 +121,7 @@ def test_discovery_ok_error_and_stale(regions):
 
 
 def run_octavia(regions, s: CheckSpec):
-    runner = ProbeRunner(load_checks(None, openstack=regions), Guard())
+    runner = Prober(load_checks(None, openstack=regions), Guard())
     return asyncio.run(runner.run(Target(s.address, s.port, s), NOW))
 
 

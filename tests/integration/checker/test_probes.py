@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.prober import Prober
 from kosmos.checker.service import new_event_loop
 from kosmos.checks.base import Target
 from kosmos.checks.guard import Guard
@@ -36,7 +36,7 @@ def event_loop_kind(request):
 
 
 def probe(s: CheckSpec, guard: Guard | None = None) -> CheckResult:
-    runner = ProbeRunner(load_checks(), guard or Guard(allow_loopback=True))
+    runner = Prober(load_checks(), guard or Guard(allow_loopback=True))
     with asyncio.Runner(loop_factory=LOOP["factory"]) as loop:
         return loop.run(runner.run(Target(s.address, s.monitor.port or s.port, s), NOW))
 
@@ -205,7 +205,7 @@ def test_unknown_monitor_type_says_so():
 
 def test_unresolved_member_has_no_address():
     s = spec(80).model_copy(update={"address": None})
-    runner = ProbeRunner(load_checks(), Guard(allow_loopback=True))
+    runner = Prober(load_checks(), Guard(allow_loopback=True))
     with asyncio.Runner(loop_factory=LOOP["factory"]) as loop:
         r = loop.run(runner.run(Target(None, 80, s), NOW))
     assert (r.ok, r.reason) == (False, "no address to probe (endpoints not resolved)")
@@ -218,7 +218,7 @@ def test_timeouts_leave_no_unretrieved_errors_behind(silent_peer, https_server):
 
     async def main():
         asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: errors.append(ctx))
-        runner = ProbeRunner(load_checks(), Guard(allow_loopback=True))
+        runner = Prober(load_checks(), Guard(allow_loopback=True))
         specs = [spec(silent_peer.port, "HTTPS", insecure=True, timeout=0.2),
                  spec(silent_peer.port, timeout=0.2),
                  spec(https_server.port, "HTTPS", timeout=0.2)]  # fails verification

@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timezone
 
 from kosmos.checker.lag import LagMeter, overloaded
-from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.prober import Prober
 from kosmos.checks.base import Check, Outcome, Target
 from kosmos.checks.guard import Guard
 from kosmos.contracts.events import CheckSpec, MonitorSpec
@@ -41,7 +41,7 @@ def run(check: Check, with_meter: bool = True):
         meter = LagMeter(interval=0.01).start() if with_meter else None
         try:
             await asyncio.sleep(0.05)
-            return await ProbeRunner({"HANG": check}, Guard()).run(
+            return await Prober({"HANG": check}, Guard()).run(
                 target(), datetime.now(timezone.utc))
         finally:
             if meter:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.prober import Prober
 from kosmos.checks.base import CheckUnavailable, Target
 from kosmos.checks.guard import Guard
 from kosmos.checks.ping import PingCheck, checksum, echo_request, socket_kind
@@ -47,7 +47,7 @@ def test_ping_loopback_when_icmp_is_permitted(run):
     need_icmp()
     spec = CheckSpec(member_id="m", pool_id="p", project_id="x", address="127.0.0.1", port=1,
                      monitor=MON)
-    runner = ProbeRunner(load_checks(), Guard(allow_loopback=True))
+    runner = Prober(load_checks(), Guard(allow_loopback=True))
     r = run(runner.run(Target("127.0.0.1", 1, spec), datetime.now(timezone.utc)))
     assert (r.ok, r.reason) == (True, "echo reply") and r.latency_ms < 1000
 
@@ -61,7 +61,7 @@ class NoIcmpPing(PingCheck):
 def test_ping_without_icmp_permission_is_a_clear_configuration_error(run):
     with pytest.raises(CheckUnavailable, match="ping_group_range"):
         NoIcmpPing().validate(MON)
-    runner = ProbeRunner({"PING": NoIcmpPing()}, Guard(allow_loopback=True))
+    runner = Prober({"PING": NoIcmpPing()}, Guard(allow_loopback=True))
     spec = CheckSpec(member_id="m", pool_id="p", project_id="x", address="127.0.0.1", port=1,
                      monitor=MON)
     assert "CAP_NET_RAW" in runner.unavailable_reason(spec)
@@ -72,7 +72,7 @@ def test_ping_without_icmp_permission_is_a_clear_configuration_error(run):
 def test_many_concurrent_pings_share_one_socket_and_each_gets_its_reply(run):
     need_icmp()
     check = PingCheck()
-    runner = ProbeRunner({"PING": check}, Guard(allow_loopback=True))
+    runner = Prober({"PING": check}, Guard(allow_loopback=True))
     targets = []
     for i in range(200):
         address = f"127.0.{i // 100}.{i % 100 + 1}"

@@ -5,7 +5,7 @@ import asyncio
 import textwrap
 from datetime import datetime, timezone
 
-from kosmos.checker.runner import ProbeRunner
+from kosmos.checker.prober import Prober
 from kosmos.checks.base import Check, Target
 from kosmos.checks.guard import Guard
 from kosmos.checks.registry import available, load_check_class, load_checks
@@ -47,7 +47,7 @@ def test_a_deployers_plugin_is_discovered_and_used(tmp_path, monkeypatch):
     spec = CheckSpec(member_id="m", pool_id="p", project_id="x", address=None, port=8,
                      monitor=MonitorSpec(id="mon", type="ECHO", delay=5, timeout=1,
                                          max_retries=1, max_retries_down=1))
-    result = asyncio.run(ProbeRunner(checks, Guard()).run(
+    result = asyncio.run(Prober(checks, Guard()).run(
         Target(None, 8, spec), datetime(2030, 1, 1, tzinfo=timezone.utc)))
     assert (result.ok, result.reason, result.latency_ms) == (True, "echo 8 vanilla", 1.5)
 

@@ -1,4 +1,4 @@
-"""Function processes, the broker's ingress and the gateway's forwarding to the api."""
+"""Function processes, the broker's ingress and the ingress's forwarding to the api."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
 from kosmos.local.events import DeliveryFailed, Envelope, to_binary
-from kosmos.local.gateway import Server
+from kosmos.local.ingress import Server
 from kosmos.local.harness import free_port
 from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
 
@@ -44,7 +44,7 @@ def _echo(environ, start_response):
     return resp(environ, start_response)
 
 
-def test_the_gateway_forwards_requests_and_answers_unchanged():
+def test_the_ingress_forwards_requests_and_answers_unchanged():
     upstream = Server("127.0.0.1", 0, _echo, "echo").start()
     try:
         client = Client(ApiProxy(upstream.url))
@@ -58,7 +58,7 @@ def test_the_gateway_forwards_requests_and_answers_unchanged():
         upstream.stop()
 
 
-def test_the_gateway_answers_503_json_when_the_api_is_down():
+def test_the_ingress_answers_503_json_when_the_api_is_down():
     r = Client(ApiProxy(f"http://127.0.0.1:{free_port('127.0.0.1')}/")).get("/v1/gslbs")
     assert r.status_code == 503 and r.get_json()["error"]["type"] == "Unavailable"
 

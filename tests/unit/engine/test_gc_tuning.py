@@ -5,7 +5,7 @@ import gc
 
 import pytest
 
-from kosmos.engine import heap
+from kosmos.engine import gc_tuning
 
 
 @pytest.fixture
@@ -19,9 +19,9 @@ def restore_gc():
 def test_tune_freezes_what_exists_and_collects_young_objects_less_often(restore_gc):
     gc.unfreeze()
     assert gc.get_freeze_count() == 0
-    heap.tune()
+    gc_tuning.tune()
     assert gc.get_freeze_count() > 0
-    assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
+    assert gc.get_threshold()[0] == gc_tuning.YOUNG_THRESHOLD
     cycle: list = []
     cycle.append(cycle)
     del cycle
@@ -35,4 +35,4 @@ def test_the_warm_instance_tunes_once_it_is_built(restore_gc):
 
     gc.set_threshold(700, 10, 10)
     assert isinstance(LazyEngine().build(Settings()), EngineService)   # connects to nothing yet
-    assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
+    assert gc.get_threshold()[0] == gc_tuning.YOUNG_THRESHOLD

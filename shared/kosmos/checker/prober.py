@@ -1,6 +1,6 @@
 """Run one probe: pick the check, guard the target, enforce the timeout.
 
-Whatever a check does, ``ProbeRunner.run`` returns a CheckResult within the
+Whatever a check does, ``Prober.run`` returns a CheckResult within the
 monitor's timeout (plus scheduling jitter): ``asyncio.timeout`` cancels the
 probe at its deadline, so a slow endpoint never holds anything but its own
 slot. Unexpected exceptions become a failed result with the exception's name,
@@ -20,7 +20,7 @@ from kosmos.logs import get_logger
 
 log = get_logger(__name__)
 
-class ProbeRunner:
+class Prober:
     """Turns a (target, slot time) into a CheckResult using the installed checks."""
 
     def __init__(self, checks: dict[str, Check], guard: Guard):

@@ -1,4 +1,4 @@
-"""Gateway routing and the admin API of region simulation."""
+"""Ingress routing and the admin API of region simulation."""
 from __future__ import annotations
 
 import requests
@@ -6,7 +6,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from kosmos.local.events import Envelope
-from kosmos.local.gateway import AdminApp, Gateway, Server
+from kosmos.local.ingress import AdminApp, Ingress, Server
 from kosmos.local.queue import EventQueue
 from kosmos.local.regions import RegionModes
 
@@ -18,7 +18,7 @@ def api_app(environ, start_response):
 def make(regions=("RegionOne", "RegionTwo")):
     modes = RegionModes(regions)
     q = EventQueue(max_attempts=1)
-    return modes, q, Client(Gateway(api_app, AdminApp(modes, q)))
+    return modes, q, Client(Ingress(api_app, AdminApp(modes, q)))
 
 
 def test_api_paths_go_to_the_api_function():
@@ -63,7 +63,7 @@ def test_queue_inspection_lists_dead_letters():
 
 
 def test_server_serves_on_a_real_port():
-    srv = Server("127.0.0.1", 0, Gateway(api_app, AdminApp(RegionModes(["A"]))), "gw").start()
+    srv = Server("127.0.0.1", 0, Ingress(api_app, AdminApp(RegionModes(["A"]))), "gw").start()
     try:
         assert requests.get(srv.url + "v1/x", timeout=5).text == "api /v1/x"
     finally:

@@ -1,4 +1,4 @@
-"""The HTTP gateway: routes ``/_runner/...`` to the runner's admin API and
+"""The HTTP ingress: routes ``/_runner/...`` to the runner's admin API and
 everything else to the api function, as the platform's ingress would.
 
 Admin API (JSON):
@@ -75,7 +75,7 @@ class AdminApp:
                                 "details": []}}, 404)
 
 
-class Gateway:
+class Ingress:
     """WSGI dispatcher: admin prefix to ``admin``, the rest to ``api``."""
 
     def __init__(self, api: Callable, admin: Callable):
@@ -90,7 +90,7 @@ class Gateway:
 
 
 class Server:
-    """A threaded WSGI server on its own thread (gateway and conductor)."""
+    """A threaded WSGI server on its own thread (ingress and conductor)."""
 
     def __init__(self, host: str, port: int, app: Callable, name: str):
         self.name = name
