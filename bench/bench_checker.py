@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
 from kosmos.adapters.emitter import Event, Emitter  # noqa: E402
 from kosmos.checker.service import CheckerService, new_event_loop  # noqa: E402
-from kosmos.checks.registry import load_checks  # noqa: E402
+from kosmos.probes.registry import load_checks  # noqa: E402
 from kosmos.config import Settings  # noqa: E402
 from kosmos.contracts.events import CheckBatch  # noqa: E402
 

@@ -15,8 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from kosmos.checks.base import Target
-from kosmos.checks.http import HttpCheck
+from kosmos.probes.base import Target
+from kosmos.probes.http import HttpCheck
 from kosmos.contracts.events import CheckSpec, MonitorSpec
 
 PROBES = 10_000

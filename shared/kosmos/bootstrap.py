@@ -93,7 +93,7 @@ def checker_service(settings: Settings | None = None, *, conductor: ConductorCli
     from kosmos.adapters.openstack import OpenStackRegions, default_connect
     from kosmos.checker.discovery import EndpointDiscovery
     from kosmos.checker.service import CheckerService
-    from kosmos.checks.registry import load_checks
+    from kosmos.probes.registry import load_checks
 
     s = settings or get_settings()
     regions = openstack or OpenStackRegions(default_connect(s.cloud))  # connects on first lookup

@@ -13,7 +13,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from kosmos.checks.httpwire import HttpProbeProtocol, ProbeError, Verdict
+    from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError, Verdict
 
 LOOP = asyncio.new_event_loop()
 

@@ -116,7 +116,7 @@ _SCHEMES = {
 
 def _options_by_type(schemas: dict[str, Any]) -> None:
     """Each installed check plugin's options schema, as the rule of MonitorCreate.options."""
-    from kosmos.checks.registry import available, load_check_class
+    from kosmos.probes.registry import available, load_check_class
 
     rules = []
     for name in sorted(available()):

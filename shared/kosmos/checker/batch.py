@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from kosmos.checker.schedule import from_epoch, late_grace, phase, slot_index, to_epoch
-from kosmos.checks.base import Target
+from kosmos.probes.base import Target
 from kosmos.contracts.events import CheckBatch, CheckResult, EndpointUpdate
 from kosmos.logs import get_logger
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 from kosmos.adapters.endpoint_lookup import NEUTRON_TYPES, lookup_endpoints
 from kosmos.adapters.openstack import OpenStackRegions
-from kosmos.checks.base import Target
+from kosmos.probes.base import Target
 from kosmos.contracts.events import CheckSpec, EndpointUpdate
 
 

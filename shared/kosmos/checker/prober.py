@@ -13,8 +13,8 @@ import time
 from datetime import datetime
 
 from kosmos.checker.lag import meter_of_running_loop, overloaded
-from kosmos.checks.base import Check, CheckFailed, CheckInconclusive, CheckUnavailable, Target
-from kosmos.checks.guard import Guard
+from kosmos.probes.base import Check, CheckFailed, CheckInconclusive, CheckUnavailable, Target
+from kosmos.probes.guard import Guard
 from kosmos.contracts.events import CheckResult, CheckSpec
 from kosmos.logs import get_logger
 

@@ -23,8 +23,8 @@ from kosmos.contracts.metrics import flush
 from kosmos.checker.prober import Prober
 from kosmos.checker.due import DueChecks
 from kosmos.checker.tick import TickOutcome, handle_tick
-from kosmos.checks.base import Check
-from kosmos.checks.guard import Guard
+from kosmos.probes.base import Check
+from kosmos.probes.guard import Guard
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext
 from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, CheckBatch,

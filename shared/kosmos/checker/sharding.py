@@ -13,7 +13,7 @@ from datetime import datetime
 
 from functools import lru_cache
 
-from kosmos.checks.registry import cost_of
+from kosmos.probes.registry import cost_of
 from kosmos.contracts.events import CheckSpec
 
 _cost = lru_cache(maxsize=None)(cost_of)

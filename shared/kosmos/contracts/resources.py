@@ -79,7 +79,7 @@ def header_value_ok(value: str) -> bool:
 
 @lru_cache(maxsize=None)
 def installed(group: str) -> frozenset[str]:
-    """Names of the plugins installed in entry point ``group`` (kosmos.checks, kosmos.appliances)."""
+    """Names of the plugins installed in entry point ``group`` (kosmos.probes, kosmos.appliances)."""
     from importlib.metadata import entry_points
     return frozenset(ep.name for ep in entry_points(group=group))
 
@@ -143,7 +143,7 @@ class MonitorFields(StrictModel):
     name: Name = ""
     description: Description = ""
     type: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
-                      json_schema_extra=_installed_enum("kosmos.checks"),
+                      json_schema_extra=_installed_enum("kosmos.probes"),
                       description="HTTP, HTTPS, TCP, PING, or an installed check plugin's name")
     delay: JsonInt = Field(10, ge=1, le=3600, description="Whole seconds between checks")
     timeout: Annotated[float, Field(gt=0), JSON_NUMBER] | None = Field(None, description="Seconds; < delay; default min(5, delay/2)")
@@ -174,7 +174,7 @@ class MonitorFields(StrictModel):
     @classmethod
     def _type(cls, v: str) -> str:
         v = v.upper() if v.upper() in BUILTIN_CHECKS else v
-        return _installed_or_error(v, "kosmos.checks", "check plugin")
+        return _installed_or_error(v, "kosmos.probes", "check plugin")
 
     @field_validator("url_path")
     @classmethod

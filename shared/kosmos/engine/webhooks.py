@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from kosmos.checks.guard import Guard
+from kosmos.probes.guard import Guard
 from kosmos.errors import KosmosError
 from kosmos.logs import get_logger
 

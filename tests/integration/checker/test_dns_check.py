@@ -9,9 +9,9 @@ import pytest
 from kosmos.appliances.local_dns import serve
 from kosmos.checker.prober import Prober
 from kosmos.checker.service import new_event_loop
-from kosmos.checks.base import Target
-from kosmos.checks.guard import Guard
-from kosmos.checks.registry import load_checks
+from kosmos.probes.base import Target
+from kosmos.probes.guard import Guard
+from kosmos.probes.registry import load_checks
 from kosmos.contracts.events import CheckSpec, MonitorSpec
 
 NOW = datetime.now(timezone.utc)

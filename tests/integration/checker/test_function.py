@@ -14,7 +14,7 @@ from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.checker.schedule import to_epoch
 from kosmos.checker.service import CheckerService
-from kosmos.checks.registry import load_checks
+from kosmos.probes.registry import load_checks
 from kosmos.config import Settings
 from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CheckResults
 

@@ -16,7 +16,7 @@ import pytest
 from fixtures.openstack.keystone import REGION
 from fixtures.openstack.octavia import TenantLoadBalancer, kosmos_regions
 from kosmos.adapters.openstack import OpenStackRegions
-from kosmos.checks.octavia import verdict
+from kosmos.probes.octavia import verdict
 from kosmos.errors import NotFound
 
 pytestmark = pytest.mark.openstack
@@ -87,8 +87,8 @@ def test_a_catalog_endpoint_ending_in_v2_works(service_regions, lb, keystone, oc
 def test_a_slow_connection_gives_no_verdict_and_is_ready_next_time(service_regions, lb):
     import time
 
-    from kosmos.checks.base import CheckInconclusive
-    from kosmos.checks.octavia import OctaviaCheck
+    from kosmos.probes.base import CheckInconclusive
+    from kosmos.probes.octavia import OctaviaCheck
 
     slow = OpenStackRegions(lambda region: (time.sleep(1.0), service_regions._connect(region))[1])
     check = OctaviaCheck(None, openstack=slow)

@@ -14,9 +14,9 @@ import responses
 from kosmos.adapters.openstack import OpenStackRegions
 from kosmos.checker.discovery import EndpointDiscovery
 from kosmos.checker.prober import Prober
-from kosmos.checks.base import Target
-from kosmos.checks.guard import Guard
-from kosmos.checks.registry import load_checks
+from kosmos.probes.base import Target
+from kosmos.probes.guard import Guard
+from kosmos.probes.registry import load_checks
 from kosmos.contracts.events import CheckSpec
 from kosmos.errors import NotFound, Unavailable
 

@@ -9,9 +9,9 @@ import pytest
 
 from kosmos.checker.prober import Prober
 from kosmos.checker.service import new_event_loop
-from kosmos.checks.base import Target
-from kosmos.checks.guard import Guard
-from kosmos.checks.registry import load_checks
+from kosmos.probes.base import Target
+from kosmos.probes.guard import Guard
+from kosmos.probes.registry import load_checks
 from kosmos.contracts.events import CheckResult, CheckSpec, MonitorSpec
 
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -192,7 +192,7 @@ def test_guard_refuses_by_default_and_says_why(address, why):
 
 
 def test_guard_refuses_denied_ranges(http_server):
-    guard = Guard(allow_loopback=True, deny=__import__("kosmos.checks.guard", fromlist=["x"])
+    guard = Guard(allow_loopback=True, deny=__import__("kosmos.probes.guard", fromlist=["x"])
                   .parse_cidrs(["127.0.0.0/8"]))
     r = probe(spec(http_server.port), guard=guard)
     assert r.reason == "refused: 127.0.0.1 is in denied range 127.0.0.0/8"

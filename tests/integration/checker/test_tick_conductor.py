@@ -7,7 +7,7 @@ from kosmos.adapters.openstack import OpenStackRegions
 from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.checker.discovery import EndpointDiscovery
 from kosmos.checker.service import CheckerService
-from kosmos.checks.registry import load_checks
+from kosmos.probes.registry import load_checks
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext
 from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CheckResults

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from kosmos.checker.lag import LagMeter, overloaded
 from kosmos.checker.prober import Prober
-from kosmos.checks.base import Check, Outcome, Target
-from kosmos.checks.guard import Guard
+from kosmos.probes.base import Check, Outcome, Target
+from kosmos.probes.guard import Guard
 from kosmos.contracts.events import CheckSpec, MonitorSpec
 
 

@@ -10,7 +10,7 @@ from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
-from kosmos.checks.registry import validate_options
+from kosmos.probes.registry import validate_options
 from kosmos.conductor.ops.changes import gslbs_using_monitor, note_change
 from kosmos.contracts.resources import MonitorCreate, MonitorUpdate
 from kosmos.errors import Conflict

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from pydantic import Field
 from sqlalchemy import delete, select
 
-from kosmos.checks.guard import Guard
+from kosmos.probes.guard import Guard
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import WebhookDeliveryRow, WebhookRow
 from kosmos.conductor.listing import COMMON_SORTS, ListArgs, page

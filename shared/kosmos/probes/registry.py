@@ -1,4 +1,4 @@
-"""Finding check plugins: the ``kosmos.checks`` entry point group.
+"""Finding check plugins: the ``kosmos.probes`` entry point group.
 
 Every check, the built-in ones included, is a class named by an entry point;
 its name is the monitor ``type`` it serves. A plugin that fails to import is
@@ -11,10 +11,10 @@ from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from kosmos.checks.base import Check
+from kosmos.probes.base import Check
 from kosmos.logs import get_logger
 
-GROUP = "kosmos.checks"
+GROUP = "kosmos.probes"
 log = get_logger(__name__)
 
 
@@ -37,7 +37,7 @@ def load_check_class(name: str) -> type[Check]:
     ep = available()[name]
     cls = ep.load()
     if not (isinstance(cls, type) and issubclass(cls, Check)):
-        raise TypeError(f"entry point {GROUP}:{name} is not a kosmos.checks.base.Check")
+        raise TypeError(f"entry point {GROUP}:{name} is not a kosmos.probes.base.Check")
     return cls
 
 

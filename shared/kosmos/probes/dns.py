@@ -24,7 +24,7 @@ import dns.rcode
 import dns.rdatatype
 from pydantic import Field, field_validator
 
-from kosmos.checks.base import Check, CheckFailed, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, Outcome, Target
 from kosmos.contracts.common import StrictModel
 from kosmos.contracts.resources import DnsName
 from kosmos.contracts.dnsnames import normalize_fqdn

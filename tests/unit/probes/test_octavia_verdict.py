@@ -1,7 +1,7 @@
 """The Octavia verdict decides from the listener on the member's port."""
 from __future__ import annotations
 
-from kosmos.checks.octavia import verdict
+from kosmos.probes.octavia import verdict
 
 
 def listener(port, op="ONLINE", members=("ONLINE",)):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kosmos.checks.guard import Guard, parse_cidrs
+from kosmos.probes.guard import Guard, parse_cidrs
 from kosmos.config import Settings
 from kosmos.errors import ValidationError
 

@@ -7,7 +7,7 @@ import socket
 import struct
 import time
 
-from kosmos.checks.base import Check, CheckFailed, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, Outcome, Target
 
 _LINGER_RESET = struct.pack("ii", 1, 0)
 

@@ -2,10 +2,10 @@
 
 A check probes one target under one monitor's settings and says whether it
 passed, why, and how long it took. Plugins are classes registered under the
-entry point group ``kosmos.checks`` with the monitor ``type`` they serve as the
+entry point group ``kosmos.probes`` with the monitor ``type`` they serve as the
 name::
 
-    [project.entry-points."kosmos.checks"]
+    [project.entry-points."kosmos.probes"]
     MYCHECK = "mypackage.checks:MyCheck"
 
 The runner (``kosmos.checker.prober``) owns what every check shares: the hard

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from kosmos.checks.httpwire import HttpProbeProtocol, ProbeError
+from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError
 
 
 class RecordingTransport(asyncio.Transport):

@@ -19,9 +19,9 @@ import ssl
 import time
 from functools import lru_cache
 
-from kosmos.checks.base import Check, CheckFailed, Outcome, Target
-from kosmos.checks.httpwire import HttpProbeProtocol, ProbeError, HttpReading
-from kosmos.checks.tcp import connect_reason
+from kosmos.probes.base import Check, CheckFailed, Outcome, Target
+from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError, HttpReading
+from kosmos.probes.tcp import connect_reason
 from kosmos.contracts.events import MonitorSpec
 from kosmos.contracts.resources import expand_codes
 

@@ -1,4 +1,4 @@
-"""Plugin discovery through the ``kosmos.checks`` entry point group."""
+"""Plugin discovery through the ``kosmos.probes`` entry point group."""
 from __future__ import annotations
 
 import asyncio
@@ -6,13 +6,13 @@ import textwrap
 from datetime import datetime, timezone
 
 from kosmos.checker.prober import Prober
-from kosmos.checks.base import Check, Target
-from kosmos.checks.guard import Guard
-from kosmos.checks.registry import available, load_check_class, load_checks
+from kosmos.probes.base import Check, Target
+from kosmos.probes.guard import Guard
+from kosmos.probes.registry import available, load_check_class, load_checks
 from kosmos.contracts.events import CheckSpec, MonitorSpec
 
 PLUGIN = '''
-from kosmos.checks.base import Check, Outcome
+from kosmos.probes.base import Check, Outcome
 
 class EchoCheck(Check):
     name = "ECHO"
@@ -29,7 +29,7 @@ def install_plugin(tmp_path, monkeypatch, entries: str) -> None:
     info = tmp_path / "kosmos_echo_plugin-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kosmos-echo-plugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[kosmos.checks]\n{entries}\n")
+    (info / "entry_points.txt").write_text(f"[kosmos.probes]\n{entries}\n")
     monkeypatch.syspath_prepend(str(tmp_path))
 
 

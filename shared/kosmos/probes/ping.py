@@ -22,7 +22,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from kosmos.checks.base import Check, CheckFailed, CheckUnavailable, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, CheckUnavailable, Outcome, Target
 from kosmos.contracts.events import MonitorSpec
 
 _ECHO = {socket.AF_INET: (8, 0), socket.AF_INET6: (128, 129)}  # (request, reply) types

@@ -28,7 +28,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from kosmos.checks.base import Check, CheckFailed, CheckInconclusive, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, CheckInconclusive, Outcome, Target
 from kosmos.errors import NotFound, Unavailable
 
 class OctaviaCheck(Check):

@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 import pytest
 
 from kosmos.checker.prober import Prober
-from kosmos.checks.base import CheckUnavailable, Target
-from kosmos.checks.guard import Guard
-from kosmos.checks.ping import PingCheck, checksum, echo_request, socket_kind
-from kosmos.checks.registry import load_checks
+from kosmos.probes.base import CheckUnavailable, Target
+from kosmos.probes.guard import Guard
+from kosmos.probes.ping import PingCheck, checksum, echo_request, socket_kind
+from kosmos.probes.registry import load_checks
 from kosmos.contracts.events import CheckSpec, MonitorSpec
 
 @pytest.fixture(params=["uvloop", "asyncio"])
