@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kosmos.local.harness import (ADDRESSES, Api, Endpoint, RunnerProcess, common_free_port,
+from kosmos_local.harness import (ADDRESSES, Api, Endpoint, RunnerProcess, common_free_port,
                                   dns_answer, wait_for)
 
 ROOT = Path(__file__).resolve().parent.parent

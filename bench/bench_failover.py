@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kosmos.local.harness import (ADDRESSES, DELAY, DOWN, Endpoint, RunnerProcess,
+from kosmos_local.harness import (ADDRESSES, DELAY, DOWN, Endpoint, RunnerProcess,
                                   common_free_port, deploy)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from kosmos.local.harness import ADDRESSES, Api, Endpoint, RunnerProcess, common_free_port, dns_answer
+from kosmos_local.harness import ADDRESSES, Api, Endpoint, RunnerProcess, common_free_port, dns_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIONS = ["RegionOne", "RegionTwo", "RegionThree"]

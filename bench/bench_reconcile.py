@@ -20,7 +20,7 @@ from pathlib import Path
 from kosmos import bootstrap
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
 from kosmos.appliances.impl_local import LocalAppliance
-from kosmos.appliances.local_dns import serve
+from kosmos_local.dns import serve
 from kosmos.appliances.registry import Appliances
 from kosmos.conductor.app import build_handler
 from kosmos.config import Settings

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))   # the real PowerDNS server the tests s
 from bench_api import fresh_database  # noqa: E402
 from fixtures.powerdns import API_KEY, PowerDns  # noqa: E402
 
-from kosmos.local.harness import (ADDRESSES, Api, Endpoint, RunnerProcess,  # noqa: E402
+from kosmos_local.harness import (ADDRESSES, Api, Endpoint, RunnerProcess,  # noqa: E402
                                   common_free_port, dns_answer)
 
 ZONE = "example.com."

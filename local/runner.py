@@ -13,8 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
-from kosmos.local.options import APPLIANCES, AUTH, DEFAULT_DB, RunnerOptions
-from kosmos.local.platform import Platform
+from kosmos_local.options import APPLIANCES, AUTH, DEFAULT_DB, RunnerOptions
+from kosmos_local.platform import Platform
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 

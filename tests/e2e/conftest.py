@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, Endpoint, RunnerProcess, common_free_port
+from kosmos_local.harness import ADDRESSES, Endpoint, RunnerProcess, common_free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ import time
 import pytest
 from fixtures.receiver import Receiver
 
-from kosmos.local.harness import ADDRESSES, Api, Endpoint, common_free_port, wait_for
+from kosmos_local.harness import ADDRESSES, Api, Endpoint, common_free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 

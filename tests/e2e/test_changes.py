@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, RISE, Api, dns_answer, wait_for
+from kosmos_local.harness import ADDRESSES, RISE, Api, dns_answer, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, DELAY, DOWN, FQDN, deploy, wait_for
+from kosmos_local.harness import ADDRESSES, DELAY, DOWN, FQDN, deploy, wait_for
 
 pytestmark = pytest.mark.e2e
 

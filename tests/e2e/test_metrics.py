@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from kosmos.local.harness import ADDRESSES, Api, deploy, wait_for
+from kosmos_local.harness import ADDRESSES, Api, deploy, wait_for
 
 pytestmark = pytest.mark.e2e
 

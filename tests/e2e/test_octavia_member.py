@@ -11,7 +11,7 @@ import pytest
 
 from fixtures.openstack.keystone import REGION
 from fixtures.openstack.octavia import TenantLoadBalancer, kosmos_clouds_yaml
-from kosmos.local.harness import ADDRESSES, DELAY, DOWN, RISE, Api, dns_answer, wait_for
+from kosmos_local.harness import ADDRESSES, DELAY, DOWN, RISE, Api, dns_answer, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.openstack]
 

@@ -15,7 +15,7 @@ import pytest
 
 from fixtures.openstack.designate import Tenant
 from fixtures.openstack.keystone import terraform_roles
-from kosmos.local.harness import ADDRESSES, DELAY, DOWN, Api, deploy, wait_for
+from kosmos_local.harness import ADDRESSES, DELAY, DOWN, Api, deploy, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.openstack]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, DELAY, DOWN, deploy, dns_answer, wait_for
+from kosmos_local.harness import ADDRESSES, DELAY, DOWN, deploy, dns_answer, wait_for
 
 pytestmark = pytest.mark.e2e
 

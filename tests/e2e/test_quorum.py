@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, DELAY, DOWN, deploy
+from kosmos_local.harness import ADDRESSES, DELAY, DOWN, deploy
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, Api, Deployment, deploy
+from kosmos_local.harness import ADDRESSES, Api, Deployment, deploy
 
 pytestmark = pytest.mark.e2e
 

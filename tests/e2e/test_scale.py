@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, Api, dns_answer, wait_for
+from kosmos_local.harness import ADDRESSES, Api, dns_answer, wait_for
 
 pytestmark = pytest.mark.e2e
 

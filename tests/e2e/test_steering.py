@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from kosmos.local.harness import ADDRESSES, deploy, dns_answer, wait_for
+from kosmos_local.harness import ADDRESSES, deploy, dns_answer, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ import hmac
 import pytest
 from fixtures.receiver import Receiver
 
-from kosmos.local.harness import ADDRESSES, Api, deploy, wait_for
+from kosmos_local.harness import ADDRESSES, Api, deploy, wait_for
 
 pytestmark = pytest.mark.e2e
 

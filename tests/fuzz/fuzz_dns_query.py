@@ -13,8 +13,8 @@ import atheris
 with atheris.instrument_imports():
     import dns.message
 
-    from kosmos.appliances.local_dns.responder import answer
-    from kosmos.appliances.local_dns.store import RecordStore
+    from kosmos_local.dns.responder import answer
+    from kosmos_local.dns.store import RecordStore
 
 STORE = RecordStore()
 STORE.add_zone("example.com.")

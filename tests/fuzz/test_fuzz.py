@@ -11,8 +11,8 @@ from pathlib import Path
 import dns.message
 import pytest
 
-from kosmos.appliances.local_dns.responder import answer
-from kosmos.appliances.local_dns.store import RecordStore
+from kosmos_local.dns.responder import answer
+from kosmos_local.dns.store import RecordStore
 
 HERE = Path(__file__).resolve().parent
 SECONDS = int(os.environ.get("KOSMOS_FUZZ_SECONDS", "20"))

@@ -49,6 +49,11 @@ def test_only_the_conductor_imports_sqlalchemy():
     assert users == []
 
 
+def test_the_library_never_imports_the_platform_emulator():
+    users = sorted(m for m, deps in GRAPH.items() if any(_inside(d, "kosmos_local") for d in deps))
+    assert users == []
+
+
 def test_contracts_and_domain_import_only_inward():
     allowed = {"kosmos.contracts": ("kosmos.contracts", "kosmos.errors"),
                "kosmos.domain": ("kosmos.contracts", "kosmos.domain", "kosmos.errors")}

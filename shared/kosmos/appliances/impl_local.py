@@ -1,7 +1,7 @@
 """``local``: the local runner's embedded DNS responder, through its control API.
 
 ``settings.local_dns_url`` is the responder's control URL (see
-``kosmos.appliances.local_dns``).
+``kosmos_local.dns``).
 """
 from __future__ import annotations
 

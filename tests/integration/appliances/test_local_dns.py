@@ -10,7 +10,7 @@ import pytest
 
 from kosmos.appliances.base import Served
 from kosmos.appliances.impl_local import LocalAppliance
-from kosmos.appliances.local_dns import serve
+from kosmos_local.dns import serve
 from kosmos.config import Settings
 from kosmos.errors import ApplianceError
 

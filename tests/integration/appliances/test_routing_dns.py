@@ -15,7 +15,7 @@ import dns.query
 import pytest
 
 from kosmos.appliances.impl_local import LocalAppliance
-from kosmos.appliances.local_dns import serve
+from kosmos_local.dns import serve
 from kosmos.appliances.registry import load
 from kosmos.config import Settings
 from kosmos.contracts.conductor import GslbTree, GslbTreePool

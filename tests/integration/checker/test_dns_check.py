@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kosmos.appliances.local_dns import serve
+from kosmos_local.dns import serve
 from kosmos.checker.prober import Prober
 from kosmos.checker.service import new_event_loop
 from kosmos.probes.base import Target

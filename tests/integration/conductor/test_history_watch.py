@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from fixtures.conductor import SYSTEM, entry
 
-from kosmos.local.watch import HistoryWatch
+from kosmos_local.watch import HistoryWatch
 
 
 def test_each_entry_is_logged_once_including_late_ones(build, caplog):

@@ -13,7 +13,7 @@ import pytest
 from kosmos import bootstrap
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.appliances.impl_local import LocalAppliance
-from kosmos.appliances.local_dns import serve
+from kosmos_local.dns import serve
 from kosmos.appliances.registry import Appliances
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext

@@ -89,7 +89,7 @@ def test_conductor_down_then_back_no_lost_transition(rig):
 
 
 def test_appliance_down_then_back_converges_in_one_reconcile(rig):
-    from kosmos.appliances.local_dns import serve
+    from kosmos_local.dns import serve
     ids = make_gslb(rig)
     rig.round(members(ids))
     rig.round(members(ids))

@@ -80,6 +80,17 @@ def test_library_is_copied_without_bytecode(artifact):
     assert not list(dest.rglob("*.pyc")) and not list(dest.rglob("__pycache__"))
 
 
+def test_images_hold_only_production_code(artifact):
+    """The platform emulator, its embedded DNS server and the e2e harness (kosmos_local)
+    are development tools: no image carries them."""
+    _, dest = artifact
+    shipped = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.py"))
+    assert "main.py" in shipped and "kosmos/__init__.py" in shipped
+    assert [p for p in shipped if not (p == "main.py" or p.startswith("kosmos/"))] == []
+    assert [p for p in shipped if "local" in p.split("/")[1:-1] or "local_dns" in p
+            or "harness" in p] == []
+
+
 def test_requirements_are_the_runtime_closure_pinned_from_constraints(artifact):
     _, dest = artifact
     pins = {canon(n): v for n, v in re.findall(r"(?m)^([A-Za-z0-9_.\-]+)==(\S+)$",

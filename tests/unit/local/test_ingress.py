@@ -5,10 +5,10 @@ import requests
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
-from kosmos.local.events import Envelope
-from kosmos.local.ingress import AdminApp, Ingress, Server
-from kosmos.local.queue import EventQueue
-from kosmos.local.regions import RegionModes
+from kosmos_local.events import Envelope
+from kosmos_local.ingress import AdminApp, Ingress, Server
+from kosmos_local.queue import EventQueue
+from kosmos_local.regions import RegionModes
 
 
 def api_app(environ, start_response):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kosmos.local.events import Envelope, post
-from kosmos.local.loader import load_function, module_name, unload_function
+from kosmos_local.events import Envelope, post
+from kosmos_local.loader import load_function, module_name, unload_function
 
 HTTP_MAIN = """
 import functions_framework
@@ -110,7 +110,7 @@ def test_duplicate_name_is_refused(tmp_path, loaded):
 
 
 def test_failing_event_function_is_a_delivery_failure(tmp_path, loaded):
-    from kosmos.local.events import DeliveryFailed
+    from kosmos_local.events import DeliveryFailed
     src = write_main(tmp_path, "bad", "import functions_framework\n"
                      "@functions_framework.cloud_event\ndef t_bad(event):\n    raise RuntimeError('no')\n")
     fn = loaded("t-bad", src, "t_bad", "cloudevent")

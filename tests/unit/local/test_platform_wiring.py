@@ -10,10 +10,10 @@ import pytest
 from kosmos.config import Settings
 from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_DECIDE,
                                      ENGINE_RECONCILE)
-from kosmos.local.events import Envelope
-from kosmos.local.hooks import dns_state_path
-from kosmos.local.options import RunnerOptions, function_env
-from kosmos.local.platform import subscriber_for
+from kosmos_local.events import Envelope
+from kosmos_local.hooks import dns_state_path
+from kosmos_local.options import RunnerOptions, function_env
+from kosmos_local.platform import subscriber_for
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -12,10 +12,10 @@ import requests
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
-from kosmos.local.events import DeliveryFailed, Envelope, to_binary
-from kosmos.local.ingress import Server
-from kosmos.local.harness import free_port
-from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
+from kosmos_local.events import DeliveryFailed, Envelope, to_binary
+from kosmos_local.ingress import Server
+from kosmos_local.harness import free_port
+from kosmos_local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
 
 FUNCTIONS = Path(__file__).resolve().parents[3] / "functions"
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from kosmos.local.events import Envelope
-from kosmos.local.queue import EventQueue
+from kosmos_local.events import Envelope
+from kosmos_local.queue import EventQueue
 
 
 @pytest.fixture

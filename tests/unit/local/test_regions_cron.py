@@ -8,9 +8,9 @@ import pytest
 from kosmos.contracts.events import (CHECK_RESULTS, CHECK_TICK, ENGINE_RECONCILE, CheckResults,
                                      CheckTick, EngineReconcile)
 from kosmos.errors import NotFound, ValidationError
-from kosmos.local.cron import Cron
-from kosmos.local.events import Envelope
-from kosmos.local.regions import RegionModes
+from kosmos_local.cron import Cron
+from kosmos_local.events import Envelope
+from kosmos_local.regions import RegionModes
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

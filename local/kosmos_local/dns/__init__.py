@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from socketserver import BaseServer
 
-from kosmos.appliances.local_dns.control import start_control
-from kosmos.appliances.local_dns.responder import answer, start_dns
-from kosmos.appliances.local_dns.store import RecordStore
+from kosmos_local.dns.control import start_control
+from kosmos_local.dns.responder import answer, start_dns
+from kosmos_local.dns.store import RecordStore
 
 __all__ = ["LocalDnsServer", "RecordStore", "answer", "serve"]
 

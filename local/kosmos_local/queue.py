@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
-from kosmos.local.events import Envelope
+from kosmos_local.events import Envelope
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.queue")

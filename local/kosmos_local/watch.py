@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from kosmos.contracts.events import CHECK_RESULTS
-from kosmos.local.events import Envelope
+from kosmos_local.events import Envelope
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.watch")

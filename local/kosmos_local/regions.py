@@ -19,7 +19,7 @@ from typing import Iterable
 
 from kosmos.contracts.events import CHECK_RESULTS
 from kosmos.errors import NotFound, ValidationError
-from kosmos.local.events import Envelope
+from kosmos_local.events import Envelope
 
 MODES = ("ok", "fail", "cut")
 

@@ -20,8 +20,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from kosmos.errors import KosmosError, ValidationError
-from kosmos.local.queue import EventQueue
-from kosmos.local.regions import RegionModes
+from kosmos_local.queue import EventQueue
+from kosmos_local.regions import RegionModes
 
 ADMIN_PREFIX = "/_runner"
 

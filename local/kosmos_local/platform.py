@@ -1,7 +1,7 @@
 """The platform that runs the four functions on one machine.
 
 Wiring, as production has it:
-- each function instance in a process of its own (``kosmos.local.serve``), as
+- each function instance in a process of its own (``kosmos_local.serve``), as
   a serverless platform runs each in its own container: the api, the
   conductor on the ``--db`` database, the engine, one checker per simulated
   region (its region in its environment);
@@ -22,15 +22,15 @@ from typing import Any
 from kosmos.config import Settings, reset_settings
 from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENGINE_DECIDE,
                                      ENGINE_RECONCILE)
-from kosmos.local import hooks
-from kosmos.local.cron import Cron
-from kosmos.local.events import Envelope
-from kosmos.local.ingress import AdminApp, Ingress, Server
-from kosmos.local.options import RunnerOptions, function_env
-from kosmos.local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
-from kosmos.local.queue import EventQueue
-from kosmos.local.regions import RegionModes
-from kosmos.local.watch import HistoryWatch, ResultsLog
+from kosmos_local import hooks
+from kosmos_local.cron import Cron
+from kosmos_local.events import Envelope
+from kosmos_local.ingress import AdminApp, Ingress, Server
+from kosmos_local.options import RunnerOptions, function_env
+from kosmos_local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
+from kosmos_local.queue import EventQueue
+from kosmos_local.regions import RegionModes
+from kosmos_local.watch import HistoryWatch, ResultsLog
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.runner")

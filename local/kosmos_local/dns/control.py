@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from kosmos.appliances.local_dns.connections import TracksConnections
-from kosmos.appliances.local_dns.store import RecordStore
+from kosmos_local.dns.connections import TracksConnections
+from kosmos_local.dns.store import RecordStore
 from kosmos.contracts.dnsnames import is_within_zone, normalize_fqdn
 
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any, Callable
 
 from kosmos.config import Settings
-from kosmos.local.options import RunnerOptions
+from kosmos_local.options import RunnerOptions
 from kosmos.logs import configure
 
 
@@ -19,7 +19,7 @@ def dns_state_path(db_url: str) -> str:
 
 
 def start_dns(opts: RunnerOptions) -> Any:
-    from kosmos.appliances.local_dns import serve
+    from kosmos_local.dns import serve
     return serve(opts.host, opts.dns_port, 0, state_path=dns_state_path(opts.db))
 
 

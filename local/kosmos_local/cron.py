@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from kosmos.contracts.events import CHECK_TICK, ENGINE_RECONCILE, CheckTick, EngineReconcile
-from kosmos.local.events import Envelope
+from kosmos_local.events import Envelope
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.cron")

@@ -23,8 +23,8 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-from kosmos.appliances.local_dns.connections import TracksConnections
-from kosmos.appliances.local_dns.store import RecordStore
+from kosmos_local.dns.connections import TracksConnections
+from kosmos_local.dns.store import RecordStore
 from kosmos.domain.routing import pick
 
 SOA_TTL = 30

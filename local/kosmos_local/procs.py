@@ -1,6 +1,6 @@
 """Function instances as processes of their own, and the HTTP between them and the platform.
 
-- ``FunctionProcess``: one function served by ``kosmos.local.serve`` in a child
+- ``FunctionProcess``: one function served by ``kosmos_local.serve`` in a child
   process on an internal port. The emulator binds the port itself and hands the
   listening socket to the child, so no other process can take the port between
   choosing it and serving on it (with a port merely picked as free, two functions
@@ -26,7 +26,7 @@ from typing import Any, Callable
 import requests
 from werkzeug.wrappers import Request, Response
 
-from kosmos.local.events import DeliveryFailed, Envelope, to_binary
+from kosmos_local.events import DeliveryFailed, Envelope, to_binary
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.runner")
@@ -54,7 +54,7 @@ class FunctionProcess:
             self.sock.close()
             raise
         self.port = self.sock.getsockname()[1]
-        self.cmd = [sys.executable, "-m", "kosmos.local.serve", "--name", name,
+        self.cmd = [sys.executable, "-m", "kosmos_local.serve", "--name", name,
                     "--source", str(source), "--target", target, "--signature", signature,
                     "--host", host, "--port", str(self.port), "--fd", str(self.sock.fileno())]
         self.env = {**os.environ, **env}

@@ -1,4 +1,4 @@
-"""Serve one function in a process of its own: ``python -m kosmos.local.serve ...``.
+"""Serve one function in a process of its own: ``python -m kosmos_local.serve ...``.
 
 The platform emulator starts one of these per function instance (the api,
 the conductor, the engine, one checker per region), as a serverless platform
@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m kosmos.local.serve")
+    p = argparse.ArgumentParser(prog="python -m kosmos_local.serve")
     p.add_argument("--name", required=True)
     p.add_argument("--source", required=True)
     p.add_argument("--target", required=True)
@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     from kosmos.config import get_settings
-    from kosmos.local.hooks import configure_logging_for
-    from kosmos.local.loader import load_function
+    from kosmos_local.hooks import configure_logging_for
+    from kosmos_local.loader import load_function
 
     settings = get_settings()
     configure_logging_for(settings.log_level, settings.log_format)
