@@ -47,8 +47,13 @@ def stale_window(delay: float, stale_intervals: float) -> timedelta:
     return timedelta(seconds=max(1.0, float(delay)) * stale_intervals)
 
 
+def fresh_at(last_checked_at: datetime | None, now: datetime, window: timedelta) -> bool:
+    """A verdict checked at ``last_checked_at`` is fresh at ``now`` (the one rule)."""
+    return last_checked_at is not None and now - last_checked_at <= window
+
+
 def is_fresh(state: HealthState, now: datetime, window: timedelta) -> bool:
-    return state.last_checked_at is not None and now - state.last_checked_at <= window
+    return fresh_at(state.last_checked_at, now, window)
 
 
 def _region_evidence(state: HealthState, fresh: bool) -> dict[str, Any]:

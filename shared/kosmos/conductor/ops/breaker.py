@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import exists, func, select
 
+from kosmos.domain.rollup import OFFLINE
 from kosmos.conductor.db.models import (GslbRow, HealthStateRow, MemberRow, MonitorRow,
                                         PoolMonitorRow)
 from kosmos.conductor.ops.common import OpContext, op, parse
@@ -43,7 +44,7 @@ def _suspects(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> Any:
                .group_by(HealthStateRow.member_id)
                .having(func.count(func.distinct(HealthStateRow.region)) >= a.suspect_regions))
     return select(MemberRow.id).where(MemberRow.id.in_(failing),
-                                      MemberRow.operating_status != "OFFLINE", *enabled)
+                                      MemberRow.operating_status != OFFLINE, *enabled)
 
 
 @op("breaker.view")
@@ -52,7 +53,7 @@ def breaker_view(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     monitored = exists().where(PoolMonitorRow.pool_id == MemberRow.pool_id)
     enabled = (MemberRow.admin_state_up.is_(True), MemberRow.weight > 0, monitored)
     if a.summary:
-        offline = select(func.count()).where(MemberRow.operating_status == "OFFLINE", *enabled)
+        offline = select(func.count()).where(MemberRow.operating_status == OFFLINE, *enabled)
         held = select(func.count()).where(GslbRow.publish_status == PublishStatus.HELD.value)
         n_offline, n_held = ctx.session.execute(
             select(offline.scalar_subquery(), held.scalar_subquery())).one()
@@ -74,7 +75,7 @@ def breaker_view(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     columns = (MemberRow.id, MemberRow.pool_id, MemberRow.address, MemberRow.endpoints,
                MemberRow.port, MemberRow.region)
     rows = list(ctx.session.execute(select(*columns).where(
-        MemberRow.operating_status == "OFFLINE", *enabled)))
+        MemberRow.operating_status == OFFLINE, *enabled)))
     suspect_ids: set[str] = set()
     if a.suspect_regions:
         suspect_ids = set(ctx.session.scalars(_suspects(ctx, a, enabled)))

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from kosmos.domain.rollup import DEGRADED, NO_MONITOR
 from kosmos.conductor.db.models import HealthStateRow, MemberRow, PoolRow
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, MemberListArgs, page
 from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
@@ -63,7 +64,7 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     ctx.session.add(row)
     ctx.session.flush()
     # A new member has no verdict yet: it cannot move a DEGRADED or NO_MONITOR pool.
-    if data["admin_state_up"] and pool_status not in ("DEGRADED", "NO_MONITOR"):
+    if data["admin_state_up"] and pool_status not in (DEGRADED, NO_MONITOR):
         refresh_pools(ctx, {pool_id})
     note_change(ctx, KIND, row.id, gslbs_using_pools(ctx, [pool_id]))
     return record(KIND, row)

@@ -7,7 +7,6 @@ the tree says which they are so an operator sees why.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -19,37 +18,8 @@ from kosmos.conductor.ops.failover import with_failover
 from kosmos.conductor.ops.common import (IdArgs, OpContext, get_row, op, parse, record,
                                          store_derived)
 from kosmos.conductor.ops.lag import lag_rows
-
-ONLINE, DEGRADED, OFFLINE, NO_MONITOR = "ONLINE", "DEGRADED", "OFFLINE", "NO_MONITOR"
-
-
-def pool_operating_status(has_monitors: bool, member_statuses: list[str]) -> str:
-    """A pool is ONLINE when every enabled member is, DEGRADED when some are."""
-    if not has_monitors:
-        return NO_MONITOR
-    if not member_statuses:
-        return OFFLINE
-    online = sum(1 for s in member_statuses if s == ONLINE)
-    if online == len(member_statuses):
-        return ONLINE
-    if online:
-        return DEGRADED
-    if all(s == NO_MONITOR for s in member_statuses):
-        return NO_MONITOR
-    return OFFLINE
-
-
-def gslb_operating_status(pool_statuses: list[str]) -> str:
-    if not pool_statuses:
-        return OFFLINE
-    if all(s == ONLINE for s in pool_statuses):
-        return ONLINE
-    if any(s in (ONLINE, DEGRADED) for s in pool_statuses):
-        return DEGRADED
-    if all(s == NO_MONITOR for s in pool_statuses):
-        return NO_MONITOR
-    return OFFLINE
-
+from kosmos.domain.quorum import fresh_at, stale_window
+from kosmos.domain import rollup
 
 def refresh_pools(ctx: OpContext, pool_ids: set[str]) -> None:
     """Store the derived operating_status of these pools, then of the GSLBs using them.
@@ -72,7 +42,7 @@ def refresh_pools(ctx: OpContext, pool_ids: set[str]) -> None:
     for pool_id, current, monitored in ctx.session.execute(
             select(PoolRow.id, PoolRow.operating_status, has_monitor).where(PoolRow.id.in_(ids))):
         if _store(ctx, PoolRow, pool_id, current,
-                  pool_operating_status(bool(monitored), counts.get(pool_id, []))):
+                  rollup.pool_status(bool(monitored), counts.get(pool_id, []))):
             changed.add(pool_id)
     if changed:  # a GSLB's status follows only its pools' statuses
         refresh_gslbs(ctx, set(ctx.session.scalars(select(GslbPoolRow.gslb_id).where(
@@ -92,7 +62,7 @@ def refresh_gslbs(ctx: OpContext, gslb_ids: set[str]) -> None:
         by_gslb[gslb_id].append(status)
     for gslb_id, current in ctx.session.execute(
             select(GslbRow.id, GslbRow.operating_status).where(GslbRow.id.in_(ids))):
-        _store(ctx, GslbRow, gslb_id, current, gslb_operating_status(by_gslb.get(gslb_id, [])))
+        _store(ctx, GslbRow, gslb_id, current, rollup.gslb_status(by_gslb.get(gslb_id, [])))
 
 
 def _store(ctx: OpContext, row_cls: Any, row_id: str, current: str, status: str) -> bool:
@@ -129,10 +99,8 @@ class TreeBuilder:
                 self.states[s.member_id].append(s)
 
     def region(self, state: HealthStateRow) -> dict[str, Any]:
-        delay = self.delays.get(state.monitor_id, 0)
-        window = timedelta(seconds=self.ctx.stale_intervals * delay)
-        fresh = (state.last_checked_at is not None
-                 and self.ctx.now - state.last_checked_at <= window)
+        window = stale_window(self.delays.get(state.monitor_id, 0), self.ctx.stale_intervals)
+        fresh = fresh_at(state.last_checked_at, self.ctx.now, window)
         return {"region": state.region, "monitor_id": state.monitor_id,
                 "verdict": state.verdict, "fresh": fresh, "last_ok": state.last_ok,
                 "last_reason": state.last_reason, "last_latency_ms": state.last_latency_ms,
@@ -143,7 +111,7 @@ class TreeBuilder:
     def member(self, m: MemberRow) -> dict[str, Any]:
         pool = self.pools.get(m.pool_id)
         monitor_ids = set(pool.monitor_ids) if pool else set()
-        status = m.operating_status if monitor_ids else NO_MONITOR
+        status = m.operating_status if monitor_ids else rollup.NO_MONITOR
         return {"member": record("member", m), "operating_status": status,
                 "status_reason": m.status_reason,
                 "regions": [self.region(s) for s in self.states.get(m.id, [])
@@ -153,7 +121,7 @@ class TreeBuilder:
         pool = self.pools[pool_id]
         trees = [self.member(m) for m in self.members.get(pool_id, [])]
         enabled = [t["operating_status"] for t in trees if t["member"]["admin_state_up"]]
-        return pool_operating_status(bool(pool.monitor_ids), enabled), trees
+        return rollup.pool_status(bool(pool.monitor_ids), enabled), trees
 
 
 @op("member.status")
@@ -184,6 +152,6 @@ def gslb_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
                         "operating_status": status, "members": members})
     rec = with_failover(ctx, [record("gslb", gslb)])[0]
     return {"gslb": rec, "failover_time": rec["failover_time"],
-            "operating_status": gslb_operating_status([p["operating_status"] for p in out]),
+            "operating_status": rollup.gslb_status([p["operating_status"] for p in out]),
             "answers": list(gslb.answers), "answers_changed_at": iso(gslb.answers_changed_at),
             "publish_status": gslb.publish_status, "pools": out, "engine_lag": lag_rows(ctx)}
