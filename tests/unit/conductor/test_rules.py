@@ -9,7 +9,8 @@ from sqlalchemy import Boolean, Column, Integer, String
 from kosmos.conductor.db.session import make_engine
 from kosmos.conductor.db.types import UtcDateTime
 from kosmos.conductor.listing import _coerce
-from kosmos.conductor.ops.status import gslb_operating_status, pool_operating_status
+from kosmos.domain.rollup import gslb_status as gslb_operating_status
+from kosmos.domain.rollup import pool_status as pool_operating_status
 from kosmos.errors import ValidationError
 
 

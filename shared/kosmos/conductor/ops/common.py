@@ -64,13 +64,19 @@ class OpContext:
             raise ValidationError("context.project_id is required", field="context.project_id")
         return stmt.where(row_cls.project_id == self.call.project_id)
 
-    def list_scoped(self, stmt: Select[Any], row_cls: Any) -> Select[Any]:
-        """Restrict a list: admins see every project with all_projects (or no project)."""
+    def list_project(self) -> str | None:
+        """The project a list (or a bulk read or write) is kept to; None: every project,
+        for admins asking for all_projects or naming no project. The one scoping rule."""
         if self.call.is_admin and (self.call.all_projects or not self.call.project_id):
-            return stmt
+            return None
         if not self.call.project_id:
             raise ValidationError("context.project_id is required", field="context.project_id")
-        return stmt.where(row_cls.project_id == self.call.project_id)
+        return self.call.project_id
+
+    def list_scoped(self, stmt: Select[Any], row_cls: Any) -> Select[Any]:
+        """Restrict a list to ``list_project()``."""
+        project = self.list_project()
+        return stmt if project is None else stmt.where(row_cls.project_id == project)
 
     def may_write_project(self, project_id: str) -> bool:
         return self.call.is_admin or project_id == self.call.project_id

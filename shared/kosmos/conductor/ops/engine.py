@@ -47,29 +47,19 @@ class AckArgs(StrictModel):
     ids: list[str] = Field(default_factory=list, max_length=1000)
 
 
-def _list_project(ctx: OpContext) -> str | None:
-    """The project a list is restricted to (None: every project), as ``list_scoped``."""
-    call = ctx.call
-    if call.is_admin and (call.all_projects or not call.project_id):
-        return None
-    if not call.project_id:
-        raise ValidationError("context.project_id is required", field="context.project_id")
-    return call.project_id
-
-
 @op("engine.context")
 def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     """The members, their pools and monitors, every health row of the members, and the
     GSLBs using those pools. Unknown member ids are left out (deleted meanwhile)."""
     ids = sorted(set(parse(ContextArgs, args).member_ids))
-    return read_context(ctx.session, ctx.dialect, ids, _list_project(ctx))
+    return read_context(ctx.session, ctx.dialect, ids, ctx.list_project())
 
 
 @op("gslb.trees")
 def gslb_trees(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     """GSLBs (by id) with their pools in priority order and the pools' members."""
     a = parse(TreesArgs, args)
-    items, next_marker = read_trees(ctx.session, ctx.dialect, a.gslb_ids, _list_project(ctx),
+    items, next_marker = read_trees(ctx.session, ctx.dialect, a.gslb_ids, ctx.list_project(),
                                     a.marker, a.limit)
     return {"items": items, "next_marker": next_marker}
 
@@ -153,8 +143,9 @@ def gslb_tombstones_ack(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     if not ids:
         return {"acked": 0}
     stmt = delete(TombstoneRow).where(TombstoneRow.id.in_(ids))
-    if not (ctx.call.is_admin and (ctx.call.all_projects or not ctx.call.project_id)):
-        stmt = stmt.where(TombstoneRow.project_id == ctx.call.project_id)
+    project = ctx.list_project()
+    if project is not None:
+        stmt = stmt.where(TombstoneRow.project_id == project)
     return {"acked": ctx.session.execute(stmt).rowcount or 0}
 
 

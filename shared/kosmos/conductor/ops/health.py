@@ -55,9 +55,7 @@ def write_states(ctx: OpContext, writes: list[HealthWrite]) -> int:
     rows = [{**{c: getattr(w.state, c) for c in STATE_COLUMNS}, "verdict": w.state.verdict.value,
              "member_id": w.state.member_id, "monitor_id": w.state.monitor_id,
              "region": w.state.region, "expected_version": w.expected_version} for w in writes]
-    call = ctx.call
-    project = None if call.is_admin and (call.all_projects or not call.project_id) \
-        else call.project_id
+    project = ctx.list_project()
     if ctx.dialect == "postgresql":
         valid, written, missing = upsert_postgres(ctx.session, rows, project, ctx.now)
     else:
