@@ -1,8 +1,9 @@
 """The only way the api, checker and engine reach the conductor.
 
-``ConductorClient.call(op, args, context)`` sends the envelope of
-``kosmos.contracts.conductor`` through a transport and returns the JSON
-``result``, or raises the ``KosmosError`` subclass the conductor raised.
+``ConductorClient.invoke(operation, args, context)`` checks ``args`` against the
+operation's model (``kosmos.contracts.operations``), sends the envelope of
+``kosmos.contracts.conductor`` through a transport and returns the result, or
+raises the ``KosmosError`` subclass the conductor raised.
 
 Transports:
 - ``HttpTransport``: production; POST to the conductor function's URL.
@@ -19,8 +20,12 @@ from typing import Any, Callable, Protocol
 
 import requests
 
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
 from kosmos.contracts.conductor import CONDUCTOR_PATH, CallContext
-from kosmos.errors import KosmosError, Unavailable, from_wire
+from kosmos.contracts.operations import CATALOGUE, Operation
+from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic, from_wire
 
 Handler = Callable[[dict[str, Any]], "tuple[int, dict[str, Any]]"]
 
@@ -65,6 +70,17 @@ class InProcessTransport:
         return self.handler(envelope)
 
 
+def _checked(operation: Operation, args: BaseModel | dict[str, Any] | None) -> dict[str, Any]:
+    """``args`` as sent: validated with the operation's model (a ValidationError naming
+    the field), then as JSON, without the defaults the caller left unset."""
+    if not isinstance(args, operation.args):
+        try:
+            args = operation.args.model_validate(args or {})
+        except PydanticError as exc:
+            raise from_pydantic(exc) from None
+    return args.model_dump(mode="json", exclude_unset=True)
+
+
 class ConductorClient:
     """Calls conductor operations; with ``metrics``, times each call (``kosmos_conductor_
     call_seconds`` by ``caller``) for the function to flush with its other observations."""
@@ -74,9 +90,24 @@ class ConductorClient:
         self.metrics = metrics
         self.caller = caller
 
+    def invoke(self, operation: Operation, args: BaseModel | dict[str, Any] | None = None,
+               context: CallContext | None = None) -> Any:
+        """Call ``operation`` with ``args``: its argument model, or a dict checked against
+        that model here, so a bad argument is a ValidationError naming the field before
+        anything is sent. The result is ``operation.result`` when the operation has one."""
+        raw = self._send(operation.name, _checked(operation, args), context)
+        return raw if operation.result is None else operation.result.model_validate(raw)
+
     def call(self, op: str, args: dict[str, Any] | None = None,
              context: CallContext | None = None) -> Any:
-        args = dict(args or {})
+        """``invoke`` by the operation's name, for callers holding only the name; the
+        result is the plain JSON."""
+        operation = CATALOGUE.get(op)
+        if operation is None:
+            raise ValidationError(f"unknown conductor operation {op!r}", field="op")
+        return self._send(operation.name, _checked(operation, args), context)
+
+    def _send(self, op: str, args: dict[str, Any], context: CallContext | None) -> Any:
         if op.endswith(".create"):
             # A retried create carries the same id, so it cannot duplicate the row.
             args.setdefault("id", str(uuid.uuid4()))

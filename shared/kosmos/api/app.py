@@ -18,6 +18,7 @@ from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
+from kosmos.contracts.operations import METRICS_READ, PING
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.api import openapi
 from kosmos.api.auth import Authenticator, NoAuth, Principal
@@ -144,7 +145,7 @@ class ApiApp:
         if route.kind == "version":
             return json_response({"version": self.versions(base)["versions"][0]})
         if route.kind == "healthcheck":
-            self.conductor.call("conductor.ping", {})   # Unavailable (503) when it cannot answer
+            self.conductor.invoke(PING, {})   # Unavailable (503) when it cannot answer
             return json_response({"status": "ok"})
         if route.kind == "openapi":
             return json_response(openapi.document(
@@ -167,7 +168,7 @@ class ApiApp:
             given = request.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {self.metrics_token}".encode()):
                 raise NotAuthenticated("GET /metrics wants the scrape's bearer token")
-        series = self.conductor.call("metrics.read", {}).get("series", [])
+        series = self.conductor.invoke(METRICS_READ, {}).get("series", [])
         return Response(prometheus_text(series), 200,
                         content_type="text/plain; version=0.0.4; charset=utf-8")
 

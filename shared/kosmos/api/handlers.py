@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 from werkzeug.wrappers import Response
 
+from kosmos.contracts.operations import ENDPOINTS_SET, crud
 from kosmos.api import render
 from kosmos.api.context import ApiCall
 from kosmos.api.errors import json_response
@@ -50,7 +51,7 @@ def member_in_path(call: ApiCall, spec: ResourceSpec) -> dict[str, Any] | None:
     """For members, the stored member if it belongs to the pool in the path (else 404)."""
     if spec.name != "member":
         return None
-    member = call.conductor.call("member.get", {"id": call.params["id"]}, call.context())
+    member = call.conductor.invoke(crud("member", "get"), {"id": call.params["id"]}, call.context())
     if member.get("pool_id") != call.params["pool_id"]:
         raise NotFound("pool member not found")
     return member
@@ -82,9 +83,9 @@ def resolve_endpoints(call: ApiCall, member: dict[str, Any], found: Any = None) 
         return member
     update = found if found is not None else call.resolve_endpoints(member)
     update = update.model_copy(update={"member_id": member["id"]})
-    call.conductor.call("endpoints.set", {"updates": [update.model_dump(mode="json")]},
+    call.conductor.invoke(ENDPOINTS_SET, {"updates": [update.model_dump(mode="json")]},
                         CallContext.system(call.request_id))
-    return call.conductor.call("member.get", {"id": member["id"]}, call.context())
+    return call.conductor.invoke(crud("member", "get"), {"id": member["id"]}, call.context())
 
 
 def list_(spec: ResourceSpec, call: ApiCall) -> Response:
@@ -97,9 +98,9 @@ def list_(spec: ResourceSpec, call: ApiCall) -> Response:
         args["marker"] = query.marker
     ctx = call.context(all_projects=query.all_projects)
     if spec.name == "member":
-        call.conductor.call("pool.get", {"id": call.params["pool_id"]}, ctx)  # 404 if absent
+        call.conductor.invoke(crud("pool", "get"), {"id": call.params["pool_id"]}, ctx)  # 404 if absent
         args["pool_id"] = call.params["pool_id"]
-    result = call.conductor.call(f"{spec.name}.list", args, ctx)
+    result = call.conductor.invoke(crud(spec.name, "list"), args, ctx)
     items = [render.record(spec, raw, call.base_url) for raw in result.get("items", [])]
     nxt = render.next_link(call.base_url, call.path, dict(call.args.items()),
                            result.get("next_marker"))
@@ -114,7 +115,7 @@ def create(spec: ResourceSpec, call: ApiCall) -> Response:
     values = validate_body(spec.create, call.body).model_dump(mode="json")
     found = None
     if spec.name == "member":
-        call.conductor.call("pool.get", {"id": call.params["pool_id"]}, call.context())
+        call.conductor.invoke(crud("pool", "get"), {"id": call.params["pool_id"]}, call.context())
         values["pool_id"] = call.params["pool_id"]
         found = neutron_object_of_project(call, {**values, "id": "", "endpoints": [],
                                                  "project_id": call.context().project_id})
@@ -124,7 +125,7 @@ def create(spec: ResourceSpec, call: ApiCall) -> Response:
         # the row it stored the first time instead of creating a second one.
         project = call.principal.project_id if call.principal else ""
         args["id"] = str(uuid.uuid5(_IDEMPOTENCY, f"{project}/{spec.name}/{call.idempotency_key}"))
-    raw = call.conductor.call(f"{spec.name}.create", args, call.context())
+    raw = call.conductor.invoke(crud(spec.name, "create"), args, call.context())
     if spec.name == "member":
         raw = resolve_endpoints(call, raw, found)
     body = render.record(spec, raw, call.base_url)
@@ -143,7 +144,7 @@ def update(spec: ResourceSpec, call: ApiCall) -> Response:
     found = None
     if stored is not None and {"region", "neutron_id", "type"} & values.keys():
         found = neutron_object_of_project(call, {**stored, **values})
-    raw = call.conductor.call(f"{spec.name}.update", {"id": call.params["id"], "values": values},
+    raw = call.conductor.invoke(crud(spec.name, "update"), {"id": call.params["id"], "values": values},
                               call.context())
     if found is not None:
         raw = resolve_endpoints(call, raw, found)
@@ -152,5 +153,5 @@ def update(spec: ResourceSpec, call: ApiCall) -> Response:
 
 def delete(spec: ResourceSpec, call: ApiCall) -> Response:
     member_in_path(call, spec)
-    call.conductor.call(f"{spec.name}.delete", {"id": call.params["id"]}, call.context())
+    call.conductor.invoke(crud(spec.name, "delete"), {"id": call.params["id"]}, call.context())
     return json_response(None, 204)

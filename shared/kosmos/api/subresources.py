@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
+from kosmos.contracts.operations import APPLIANCE_LIST, GSLB_POOLS, GSLB_STATUS, HISTORY_LIST, MEMBER_MONITORS, MEMBER_STATUS, POOL_MONITORS, POOL_STATUS, WEBHOOK_DELIVERIES, crud
 from kosmos.api import render
 from kosmos.api.context import ApiCall
 from kosmos.api.errors import json_response
@@ -19,13 +20,13 @@ def _no_query(call: ApiCall) -> None:
 
 def pool_status(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.call("pool.status", {"id": call.params["id"]}, call.context())
+    raw = call.conductor.invoke(POOL_STATUS, {"id": call.params["id"]}, call.context())
     return json_response(PoolStatusTree.model_validate(raw).model_dump(mode="json"))
 
 
 def pool_monitors(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.call("pool.monitors", {"id": call.params["id"]}, call.context())
+    raw = call.conductor.invoke(POOL_MONITORS, {"id": call.params["id"]}, call.context())
     items = [render.record(MONITOR, m, call.base_url) for m in raw]
     return json_response(render.page(MONITOR.plural, items, None))
 
@@ -33,21 +34,21 @@ def pool_monitors(call: ApiCall) -> Response:
 def member_status(call: ApiCall) -> Response:
     _no_query(call)
     member_in_path(call, MEMBER)
-    raw = call.conductor.call("member.status", {"id": call.params["id"]}, call.context())
+    raw = call.conductor.invoke(MEMBER_STATUS, {"id": call.params["id"]}, call.context())
     return json_response(MemberStatusTree.model_validate(raw).model_dump(mode="json"))
 
 
 def member_monitors(call: ApiCall) -> Response:
     _no_query(call)
     member_in_path(call, MEMBER)
-    raw = call.conductor.call("member.monitors", {"id": call.params["id"]}, call.context())
+    raw = call.conductor.invoke(MEMBER_MONITORS, {"id": call.params["id"]}, call.context())
     items = [render.record(MONITOR, m, call.base_url) for m in raw]
     return json_response(render.page(MONITOR.plural, items, None))
 
 
 def gslb_pools(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.call("gslb.pools", {"id": call.params["id"]}, call.context())
+    raw = call.conductor.invoke(GSLB_POOLS, {"id": call.params["id"]}, call.context())
     items = []
     for link in raw:
         body = render.record(POOL, link["pool"], call.base_url)
@@ -58,20 +59,20 @@ def gslb_pools(call: ApiCall) -> Response:
 
 def appliances(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.call("appliance.list", {}, call.context())
+    raw = call.conductor.invoke(APPLIANCE_LIST, {}, call.context())
     return json_response(ApplianceList.model_validate(raw).model_dump(mode="json"))
 
 
 def gslb_status(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.call("gslb.status", {"id": call.params["id"]}, call.context())
+    raw = call.conductor.invoke(GSLB_STATUS, {"id": call.params["id"]}, call.context())
     return json_response(GslbStatusTree.model_validate(raw).model_dump(mode="json"))
 
 
 def gslb_history(call: ApiCall) -> Response:
     query = parse_query(HistoryQuery, call.args)
     ctx = call.context()
-    call.conductor.call("gslb.get", {"id": call.params["id"]}, ctx)  # 404 if not the caller's
+    call.conductor.invoke(crud("gslb", "get"), {"id": call.params["id"]}, ctx)  # 404 if not the caller's
     args = {"gslb_id": call.params["id"], "limit": query.limit}
     for name in ("member_id", "marker"):
         if getattr(query, name):
@@ -79,7 +80,7 @@ def gslb_history(call: ApiCall) -> Response:
     for name in ("since", "until"):
         if getattr(query, name):
             args[name] = getattr(query, name).isoformat()
-    result = call.conductor.call("history.list", args, ctx)
+    result = call.conductor.invoke(HISTORY_LIST, args, ctx)
     items = [render.history_entry(e) for e in result.get("items", [])]
     nxt = render.next_link(call.base_url, call.path, dict(call.args.items()),
                            result.get("next_marker"))
@@ -89,7 +90,7 @@ def gslb_history(call: ApiCall) -> Response:
 def webhook_deliveries(call: ApiCall) -> Response:
     """The webhook's latest deliveries, newest first, with each one's outcome."""
     query = parse_query(DeliveriesQuery, call.args)
-    raw = call.conductor.call("webhook.deliveries", {"id": call.params["id"], "limit": query.limit},
+    raw = call.conductor.invoke(WEBHOOK_DELIVERIES, {"id": call.params["id"], "limit": query.limit},
                               call.context())
     return json_response(WebhookDeliveryList.model_validate(
         {"deliveries": raw.get("items", [])}).model_dump(mode="json"))

@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from kosmos.contracts.operations import CHECKS_DUE
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.contracts.conductor import CallContext
 from kosmos.contracts.events import CheckSpec
@@ -46,7 +47,7 @@ class DueChecks:
                 return specs
             if started - read_at < self.max_age:
                 args["known"] = fingerprint
-        answer = self.conductor.call("checks.due", args,
+        answer = self.conductor.invoke(CHECKS_DUE, args,
                                      CallContext.system(request_id=f"tick:{region}"))
         if isinstance(answer, dict) and answer.get("unchanged") is True and "known" in args:
             return last[1]   # type: ignore[index]

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError as PydanticError
 
+from kosmos.contracts.operations import ENDPOINTS_SET
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
 from kosmos.checker.batch import BatchStats, Discover, run_batch
@@ -126,7 +127,7 @@ class CheckerService:
                  endpoints: list[EndpointUpdate]) -> None:
         if endpoints:
             try:
-                self.conductor.call("endpoints.set",
+                self.conductor.invoke(ENDPOINTS_SET,
                                     {"updates": [u.model_dump(mode="json") for u in endpoints]},
                                     CallContext.system(request_id=batch.batch_id))
             except Exception:  # noqa: BLE001 - the engine still gets them below; next window retries

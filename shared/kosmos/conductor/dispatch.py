@@ -21,6 +21,7 @@ from sqlalchemy import exc as sa_exc
 
 from kosmos.conductor.db.session import Database
 from kosmos.conductor.ops import OPS, OpContext
+from kosmos.conductor.ops.common import parse
 from kosmos.conductor.ops.changes import ChangeNote
 from kosmos.contracts.common import nul_path, utcnow
 from kosmos.contracts.conductor import CallContext, ConductorRequest
@@ -91,7 +92,8 @@ def _run(request: ConductorRequest, database: Database,
                 ctx = OpContext(session=session, call=request.context, now=utcnow(),
                                 dialect=session.get_bind().dialect.name,
                                 stale_intervals=stale_intervals)
-                result = OPS[request.op](ctx, request.args)
+                operation, handler = OPS[request.op]
+                result = handler(ctx, parse(operation.args, request.args))
             return result, ctx.change   # committed
         except Conflict as exc:
             # Two deliveries of one create raced and the other inserted first: run it

@@ -6,30 +6,16 @@ in ``(sort_key, id)`` order, so rows inserted meanwhile never repeat an item.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field
 from sqlalchemy import Boolean, Float, Integer, Select, and_, or_, select
 
-from kosmos.contracts.common import StrictModel
+from kosmos.contracts.operations import ListArgs
 from kosmos.errors import NotFound, ValidationError
 
-MAX_LIMIT = 1000
 COMMON_FIELDS = ("id", "project_id", "name", "description", "provisioning_status",
                  "operating_status")
 COMMON_SORTS = ("created_at", "updated_at", "name", "id")
-
-
-class ListArgs(StrictModel):
-    filters: dict[str, Any] = Field(default_factory=dict)
-    limit: int = Field(100, ge=1, le=MAX_LIMIT)
-    marker: str | None = None
-    sort_key: str = "created_at"
-    sort_dir: Literal["asc", "desc"] = "asc"
-
-
-class MemberListArgs(ListArgs):
-    pool_id: str | None = None
 
 
 def _coerce(column: Any, value: Any, field: str) -> Any:

@@ -9,95 +9,9 @@ project it may read or change, unless ``context.is_admin`` (with
 ``all_projects`` for lists). Another project's row is NotFound. The checker
 and engine call with ``CallContext.system()``.
 
-Operation catalogue (``args`` → ``result``). ``{r}`` is one of ``monitor``,
-``pool``, ``member``, ``gslb``, ``webhook`` (``kosmos.contracts.webhooks``; its
-secret is write-only). Records are the models of
-``kosmos.contracts.resources``; lists are ``{"items": [...], "next_marker": id|None}``.
-
-Resources
-  {r}.create   {values, id?}                → record. ``values`` is the XCreate body
-               (member: plus ``pool_id``). ``id`` chosen by the caller makes a retry
-               idempotent: the same id with the same values returns the stored row.
-               Errors: ValidationError (unknown monitor/pool id, field named),
-               Conflict (fqdn taken).
-  {r}.get      {id}                         → record
-  {r}.list     {filters?, limit?=100 (≤1000), marker?, sort_key?="created_at",
-               sort_dir?="asc", pool_id? (members)} → list
-  {r}.update   {id, values}                 → record. ``values`` is the XUpdate body;
-               its ``version``, when given, must equal the stored one (StaleVersion).
-               Every write bumps ``version``.
-  {r}.delete   {id}                         → null. Conflict when in use (a monitor used
-               by a pool, a pool used by a GSLB). Deleting a GSLB, or changing its
-               fqdn, leaves a tombstone so the engine removes the old name.
-  pool.monitors    {id} → [Monitor]
-  member.monitors  {id} → [Monitor]
-  gslb.pools       {id} → [{"pool": Pool, "priority": n}] ordered by priority
-
-Status and history (read)
-  member.status {id} → MemberStatusTree     pool.status {id} → PoolStatusTree
-  gslb.status   {id} → GslbStatusTree
-  history.list  {gslb_id?, member_id?, since?, until?, recorded_since?, limit?, marker?}
-                → list of HistoryEntry, newest first (``recorded_since``: stored since)
-
-Liveness
-  conductor.ping  {} → {"database": "ok"}: the conductor and its database answer
-  appliance.list  {} → {"appliances": [{name, default, routing, max_answers, per_query}]}
-
-Metrics (``kosmos.contracts.metrics``)
-  metrics.add   {updates: [{name, labels, kind, value}]} → {"added": n}: counters added
-                to, gauges replaced
-  metrics.read  {} → {"series": [{name, labels, kind, value, help}]}: the stored series
-                and gauges read from the state
-
-Webhooks (the outbox: a stored change owes its deliveries in the same transaction)
-  webhook.deliveries         {id, limit?=50} → {"items": [WebhookDelivery]}, newest first
-  webhook.deliveries.due     {limit?, lease_s?} → {"items": [{id, url, secret, body,
-                             attempt}], "next_due_at"}: due deliveries claimed for
-                             ``lease_s``, the attempt counted
-  webhook.deliveries.report  {outcomes: [{id, ok, status_code?, error?}]} →
-                             {"next_due_at"}: delivered, retried later, or given up
-
-Checker
-  checks.due            {region, known?} → {"checks": [CheckSpec], "fingerprint"}: every
-                        (member, monitor) of every pool probed from ``region`` (pool.regions
-                        null or holds it); with ``known`` equal to the current fingerprint
-                        → {"unchanged": true, "fingerprint"} (one statement)
-  endpoints.set         {updates: [EndpointUpdate]} → {"changed": [member_id]}; writes
-                        only members whose endpoints or status changed; older
-                        ``observed_at`` than stored changes nothing; does not
-                        bump the member's ``version``
-
-Engine
-  engine.context        {member_ids} → {"members", "pools", "monitors", "states",
-                        "gslbs"}: what the engine needs to decide for those members
-                        (their pools with monitor_ids/regions, the monitors, every
-                        HealthState row of the members, the GSLBs using the pools)
-  health.write          {states: [HealthWrite], members: [MemberStatusChange],
-                        history: [HistoryEntryCreate]} → {"written": n}; one
-                        transaction; a compare-and-set miss raises StaleVersion and
-                        writes nothing (the engine re-reads and retries); a member's
-                        status is compared and bumped on its ``status_version``,
-                        never its ``version``
-  gslb.trees            {gslb_ids?: [...], limit?, marker?} → list of GslbTree (all GSLBs
-                        when ids omitted, paginated)
-  gslb.set_answers      {items: [{id, answers, answer_reason, publish_status, publish_reason?,
-                        published_at?, history: [HistoryEntryCreate]}]} (≤ 500) →
-                        {"stored": n, "missing": [id]}; one transaction; per GSLB
-                        writes only what changed, its history appended with it
-  gslb.tombstones       {limit?} → [Tombstone]: names to remove from appliances
-  gslb.tombstones.ack   {ids} → {"acked": n}
-  gslb.unconfirmed      {limit?} → {"ids": [gslb_id]}: PENDING GSLBs with a push time (an
-                        appliance that serves later accepted it), longest waiting first
-  history.append        {entries: [HistoryEntryCreate]} → {"appended": n}; idempotent
-                        on ``dedupe_key``
-  engine.lag            {region, lag_s, stale_results, observed_at} → {"recorded": bool}; one
-                        row per region, replaced only by a newer ``observed_at``
-                        (``gslb.status`` lists every region's row as ``engine_lag``)
-  breaker.view          {monitors_window?, summary?} → {"total_endpoints", "down": [{member_id,
-                        addresses, port, region, monitor_ids}], "monitors_changed":
-                        {id: updated_at}, "held": [gslb_id]}: what the circuit breaker
-                        judges (distinct endpoints of enabled members in monitored pools);
-                        with ``summary``: {"offline_members", "held_count"} only
+The operations, each with its argument model and result, are
+``kosmos.contracts.operations``; the conductor registers a handler on each and
+callers send them with ``ConductorClient.invoke``.
 
 Writes that may change answers (a GSLB; a pool, member or monitor a GSLB
 uses) announce the GSLBs concerned with ``kosmos.engine.decide`` once their

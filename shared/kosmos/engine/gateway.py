@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from pydantic import TypeAdapter
 
+from kosmos.contracts.operations import Operation, BREAKER_VIEW, ENDPOINTS_SET, ENGINE_CONTEXT, ENGINE_LAG, GSLB_SET_ANSWERS, GSLB_TOMBSTONES, GSLB_TOMBSTONES_ACK, GSLB_TREES, GSLB_UNCONFIRMED, HEALTH_WRITE, HISTORY_APPEND, WEBHOOK_DUE, WEBHOOK_REPORT, crud
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.contracts.common import dump
 from kosmos.contracts.conductor import CallContext, GslbTree, Tombstone
@@ -99,8 +100,8 @@ class EngineGateway:
     def __init__(self, client: ConductorClient):
         self.client = client
 
-    def _call(self, op: str, args: dict[str, Any]) -> Any:
-        return self.client.call(op, args, CallContext.system())
+    def _call(self, operation: Operation, args: dict[str, Any]) -> Any:
+        return self.client.invoke(operation, args, CallContext.system())
 
     @property
     def metrics(self) -> Any:
@@ -114,7 +115,7 @@ class EngineGateway:
         return flush(self.metrics, self._call, force) if self.metrics is not None else 0
 
     def context(self, member_ids: Iterable[str]) -> EngineContext:
-        raw = self._call("engine.context", {"member_ids": sorted(set(member_ids))}) or {}
+        raw = self._call(ENGINE_CONTEXT, {"member_ids": sorted(set(member_ids))}) or {}
         # One validator call per list: thousands of rows per batch.
         states = _STATES.validate_python(_records(raw.get("states")))
         return EngineContext(
@@ -127,7 +128,7 @@ class EngineGateway:
     def write_health(self, states: list[HealthWrite], members: list[MemberStatusChange],
                      history: list[HistoryEntryCreate]) -> int:
         """One transaction; raises StaleVersion when a row moved since it was read."""
-        result = self._call("health.write", {
+        result = self._call(HEALTH_WRITE, {
             "states": [dump(s) for s in states], "members": [dump(m) for m in members],
             "history": history_args(history)}) or {}
         return int(result.get("written", 0))
@@ -146,7 +147,7 @@ class EngineGateway:
                 args["gslb_ids"] = list(gslb_ids)
             if marker:
                 args["marker"] = marker
-            raw = self._call("gslb.trees", args)
+            raw = self._call(GSLB_TREES, args)
             out.extend(GslbTree.model_validate(t) for t in _records(raw))
             marker = raw.get("next_marker") if isinstance(raw, dict) else None
             if not marker:
@@ -157,23 +158,23 @@ class EngineGateway:
         GSLBs deleted meanwhile."""
         missing: list[str] = []
         for i in range(0, len(records), self.answers_batch):
-            raw = self._call("gslb.set_answers",
-                             {"items": [r.args() for r in records[i:i + self.answers_batch]]}) or {}
-            missing.extend(raw.get("missing") or [])
+            stored = self._call(GSLB_SET_ANSWERS,
+                                {"items": [r.args() for r in records[i:i + self.answers_batch]]})
+            missing.extend(stored.missing)
         return missing
 
     def webhooks_due(self, limit: int, lease_s: float) -> tuple[list[dict[str, Any]], str | None]:
         """Claim due webhook deliveries: ([{id, url, secret, body, attempt}], next_due_at)."""
-        raw = self._call("webhook.deliveries.due", {"limit": limit, "lease_s": lease_s}) or {}
+        raw = self._call(WEBHOOK_DUE, {"limit": limit, "lease_s": lease_s}) or {}
         return list(raw.get("items") or []), raw.get("next_due_at")
 
     def webhooks_report(self, outcomes: list[dict[str, Any]]) -> str | None:
         """Record attempts' outcomes; when the next waiting delivery is due."""
-        raw = self._call("webhook.deliveries.report", {"outcomes": outcomes}) or {}
+        raw = self._call(WEBHOOK_REPORT, {"outcomes": outcomes}) or {}
         return raw.get("next_due_at")
 
     def breaker_view(self, monitors_window: float = 600.0, suspect_regions: int = 0) -> BreakerView:
-        raw = self._call("breaker.view", {"monitors_window": monitors_window,
+        raw = self._call(BREAKER_VIEW, {"monitors_window": monitors_window,
                                           "suspect_regions": suspect_regions}) or {}
 
         def members(key: str) -> dict[str, DownMember]:
@@ -187,24 +188,24 @@ class EngineGateway:
 
     def breaker_summary(self, suspect_regions: int = 0) -> tuple[int, int, int]:
         """(enabled monitored members OFFLINE, GSLBs HELD, suspects): one cheap read."""
-        raw = self._call("breaker.view", {"summary": True,
+        raw = self._call(BREAKER_VIEW, {"summary": True,
                                           "suspect_regions": suspect_regions}) or {}
         return (int(raw.get("offline_members", 0)), int(raw.get("held_count", 0)),
                 int(raw.get("suspect_members", 0)))
 
     def unconfirmed(self, limit: int = 50) -> list[str]:
         """GSLBs pushed to an appliance that has yet to confirm serving them."""
-        return list((self._call("gslb.unconfirmed", {"limit": limit}) or {}).get("ids") or [])
+        return list((self._call(GSLB_UNCONFIRMED, {"limit": limit}) or {}).get("ids") or [])
 
     def tombstones(self, limit: int = 500) -> list[Tombstone]:
         return [Tombstone.model_validate(t)
-                for t in _records(self._call("gslb.tombstones", {"limit": limit}))]
+                for t in _records(self._call(GSLB_TOMBSTONES, {"limit": limit}))]
 
     def ack_tombstones(self, ids: list[str]) -> int:
-        return int((self._call("gslb.tombstones.ack", {"ids": ids}) or {}).get("acked", 0))
+        return self._call(GSLB_TOMBSTONES_ACK, {"ids": ids}).acked
 
     def set_endpoints(self, updates: list[EndpointUpdate]) -> list[str]:
-        raw = self._call("endpoints.set", {"updates": [dump(u) for u in updates]}) or {}
+        raw = self._call(ENDPOINTS_SET, {"updates": [dump(u) for u in updates]}) or {}
         return list(raw.get("changed", []))
 
     def gslb_names(self, limit: int = 1000) -> dict[str, str]:
@@ -213,7 +214,7 @@ class EngineGateway:
         marker = None
         while True:
             args: dict[str, Any] = {"limit": limit, **({"marker": marker} if marker else {})}
-            raw = self._call("gslb.list", args) or {}
+            raw = self._call(crud("gslb", "list"), args) or {}
             for g in raw.get("items", []):
                 out[g["id"]] = g["fqdn"]
             marker = raw.get("next_marker")
@@ -222,7 +223,7 @@ class EngineGateway:
 
     def record_lag(self, region: str, lag_s: float, stale_results: int,
                    observed_at: datetime) -> bool:
-        raw = self._call("engine.lag", {"region": region, "lag_s": round(lag_s, 3),
+        raw = self._call(ENGINE_LAG, {"region": region, "lag_s": round(lag_s, 3),
                                         "stale_results": stale_results,
                                         "observed_at": observed_at.isoformat()}) or {}
         return bool(raw.get("recorded"))
@@ -230,5 +231,5 @@ class EngineGateway:
     def append_history(self, entries: list[HistoryEntryCreate]) -> int:
         if not entries:
             return 0
-        raw = self._call("history.append", {"entries": history_args(entries)}) or {}
+        raw = self._call(HISTORY_APPEND, {"entries": history_args(entries)}) or {}
         return int(raw.get("appended", 0))

@@ -42,7 +42,7 @@ class _Records(logging.Handler):
 def test_an_unexpected_failure_is_a_bare_500_and_logged(sqlite_conductor_handler, monkeypatch):
     def boom(ctx, args):
         raise RuntimeError("secret detail")
-    monkeypatch.setitem(OPS, "monitor.list", boom)
+    monkeypatch.setitem(OPS, "monitor.list", (OPS["monitor.list"][0], boom))
     seen = _Records()
     logger = logging.getLogger("kosmos.conductor")
     logger.addHandler(seen)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from kosmos.contracts.operations import (NoArgs, APPLIANCE_LIST)
 from kosmos.appliances.registry import describe
-from kosmos.conductor.ops.common import OpContext, op, parse
+from kosmos.conductor.ops.common import OpContext, op
 from kosmos.config import get_settings
-from kosmos.contracts.common import StrictModel
 
 
-@op("appliance.list")
-def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    parse(StrictModel, args)
+@op(APPLIANCE_LIST)
+def list_(ctx: OpContext, args: NoArgs) -> dict[str, Any]:
     return {"appliances": describe(get_settings())}

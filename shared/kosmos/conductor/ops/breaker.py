@@ -12,27 +12,15 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy import exists, func, select
 
+from kosmos.contracts.operations import (BREAKER_VIEW, BreakerViewArgs)
 from kosmos.domain.rollup import OFFLINE
 from kosmos.conductor.db.models import (GslbRow, HealthStateRow, MemberRow, MonitorRow,
                                         PoolMonitorRow)
-from kosmos.conductor.ops.common import OpContext, op, parse
-from kosmos.contracts.common import iso, StrictModel
+from kosmos.conductor.ops.common import OpContext, op
+from kosmos.contracts.common import iso
 from kosmos.contracts.resources import PublishStatus
-
-
-class BreakerViewArgs(StrictModel):
-    monitors_window: float = Field(600.0, ge=0, le=86400,
-                                   description="seconds: monitors changed this recently are named")
-    summary: bool = Field(False, description="only count OFFLINE members and HELD GSLBs "
-                                             "(one statement; enough to know it cannot trip)")
-    suspect_regions: int = Field(0, ge=0, le=1000, description="members not yet OFFLINE whose "
-                                 "last probe failed in at least this many regions are suspects "
-                                 "(0: none)")
-    suspect_window: float = Field(60.0, gt=0, le=3600,
-                                  description="seconds: only probes this recent count")
 
 
 def _suspects(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> Any:
@@ -47,9 +35,8 @@ def _suspects(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> Any:
                                       MemberRow.operating_status != OFFLINE, *enabled)
 
 
-@op("breaker.view")
-def breaker_view(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(BreakerViewArgs, args)
+@op(BREAKER_VIEW)
+def breaker_view(ctx: OpContext, a: BreakerViewArgs) -> dict[str, Any]:
     monitored = exists().where(PoolMonitorRow.pool_id == MemberRow.pool_id)
     enabled = (MemberRow.admin_state_up.is_(True), MemberRow.weight > 0, monitored)
     if a.summary:

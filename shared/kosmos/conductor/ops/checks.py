@@ -4,28 +4,16 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy import func, select
 
+from kosmos.contracts.operations import (CHECKS_DUE, ChecksDueArgs, ENDPOINTS_SET, EndpointsArgs)
 from kosmos.conductor.db.models import MemberRow, MonitorRow, PoolMonitorRow, PoolRow
-from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
-from kosmos.contracts.common import Region, StrictModel
+from kosmos.conductor.ops.common import OpContext, op, store_derived
 from kosmos.contracts.events import EndpointUpdate
 
 _MONITOR_SPEC = ("id", "type", "delay", "timeout", "max_retries", "max_retries_down", "port",
                  "http_method", "url_path", "expected_codes", "receive_string", "headers",
                  "payload", "ca_cert", "insecure", "options")
-
-
-class DueArgs(StrictModel):
-    region: Region
-    # The fingerprint of the checker's last answer: when nothing it depends on changed
-    # since, the answer is {"unchanged": true} and costs one statement.
-    known: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")
-
-
-class EndpointsArgs(StrictModel):
-    updates: list[EndpointUpdate] = Field(default_factory=list, max_length=10000)
 
 
 _MEMBER_COLUMNS = (MemberRow.id, MemberRow.pool_id, MemberRow.project_id, MemberRow.type,
@@ -54,15 +42,14 @@ def _fingerprint(ctx: OpContext) -> str:
     return hashlib.sha256(repr(tuple(values)).encode()).hexdigest()[:32]
 
 
-@op("checks.due")
-def checks_due(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(CHECKS_DUE)
+def checks_due(ctx: OpContext, a: ChecksDueArgs) -> dict[str, Any]:
     """Every (member, monitor) of every pool probed from ``region``, in a stable order.
 
     Members that are disabled or drained are checked too: their status is shown
     and they may be enabled at any moment. Every checker asks on every tick, so
     this reads only the columns it returns: no ORM objects, no timestamps to parse.
     """
-    a = parse(DueArgs, args)
     region, fingerprint = a.region, _fingerprint(ctx)
     if a.known == fingerprint:
         return {"unchanged": True, "fingerprint": fingerprint}
@@ -103,8 +90,8 @@ def checks_due(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"checks": checks, "fingerprint": fingerprint}
 
 
-@op("endpoints.set")
-def endpoints_set(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(ENDPOINTS_SET)
+def endpoints_set(ctx: OpContext, args: EndpointsArgs) -> dict[str, Any]:
     """Store discovered addresses; only members whose endpoints or status changed are written.
 
     An update observed before the stored one changes nothing (late delivery);
@@ -112,7 +99,7 @@ def endpoints_set(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     exist are ignored (the member was deleted meanwhile), and so are IP members,
     whose endpoint is their address.
     """
-    updates = parse(EndpointsArgs, args).updates
+    updates = args.updates
     latest: dict[str, EndpointUpdate] = {}
     for u in updates:  # the newest observation per member wins within one call too
         if u.member_id not in latest or u.observed_at >= latest[u.member_id].observed_at:

@@ -1,9 +1,11 @@
 """What every operation shares: the registry, the call's scope, argument parsing.
 
-An operation is a plain function ``(ctx: OpContext, args: dict) -> JSON-ready
-result`` registered under its catalogue name with ``@op("pool.get")``. It runs
-inside the transaction the dispatcher opened (``ctx.session``); raising any
-``KosmosError`` rolls the whole operation back.
+An operation is a plain function ``(ctx: OpContext, args) -> JSON-ready result``
+registered on its ``Operation`` (``kosmos.contracts.operations``) with
+``@op(POOL_GET)``; the dispatcher validates the call's arguments with the
+operation's model and passes the model. It runs inside the transaction the
+dispatcher opened (``ctx.session``); raising any ``KosmosError`` rolls the
+whole operation back.
 """
 from __future__ import annotations
 
@@ -13,27 +15,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from kosmos.contracts.common import StrictModel
 from kosmos.contracts.conductor import CallContext
+from kosmos.contracts.operations import Operation, UpdateArgs
 from kosmos.contracts.resources import RECORD_MODELS
 from kosmos.errors import Conflict, NotFound, StaleVersion, ValidationError, from_pydantic
 
-OpFunc = Callable[["OpContext", dict[str, Any]], Any]
-OPS: dict[str, OpFunc] = {}
+OpFunc = Callable[["OpContext", Any], Any]
+#: operation name → (the operation, its handler)
+OPS: dict[str, tuple[Operation, OpFunc]] = {}
 M = TypeVar("M", bound=BaseModel)
 
 
-def op(name: str) -> Callable[[OpFunc], OpFunc]:
-    """Register an operation under its catalogue name."""
+def op(operation: Operation) -> Callable[[OpFunc], OpFunc]:
+    """Register the handler of ``operation``."""
     def register(fn: OpFunc) -> OpFunc:
-        if name in OPS:
-            raise RuntimeError(f"operation {name} registered twice")
-        OPS[name] = fn
+        if operation.name in OPS:
+            raise RuntimeError(f"operation {operation.name} registered twice")
+        OPS[operation.name] = (operation, fn)
         return fn
     return register
 
@@ -80,22 +83,6 @@ class OpContext:
 
     def may_write_project(self, project_id: str) -> bool:
         return self.call.is_admin or project_id == self.call.project_id
-
-
-# ------------------------------------------------------------------ arguments
-
-class IdArgs(StrictModel):
-    id: str = Field(..., min_length=1, max_length=64)
-
-
-class CreateArgs(StrictModel):
-    values: dict[str, Any]
-    id: str | None = None
-
-
-class UpdateArgs(StrictModel):
-    id: str = Field(..., min_length=1, max_length=64)
-    values: dict[str, Any]
 
 
 def parse(model: type[M], data: Any, prefix: str = "") -> M:
@@ -186,7 +173,7 @@ def store_derived(ctx: OpContext, row_cls: Any, row_id: str, values: dict[str, A
             set_committed_value(loaded, key, value)
 
 
-def merged_update(ctx: OpContext, args: dict[str, Any], row_cls: Any, kind: str,
+def merged_update(ctx: OpContext, args: UpdateArgs, row_cls: Any, kind: str,
                   update_model: type[BaseModel], create_model: type[BaseModel],
                   stored: Callable[[Any], dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
     """The row an ``{kind}.update`` names and its new values, validated whole.

@@ -3,78 +3,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy import delete, select
 
+from kosmos.contracts.operations import (AckArgs, ContextArgs, ENGINE_CONTEXT, GSLB_SET_ANSWERS, GSLB_TOMBSTONES, GSLB_TOMBSTONES_ACK, GSLB_TREES, GSLB_UNCONFIRMED, SetAnswersArgs, TombstonesArgs, TreesArgs, UnconfirmedArgs)
 from kosmos.conductor.db.context_read import read_context
 from kosmos.conductor.db.models import GslbRow, TombstoneRow
 from kosmos.conductor.db.trees_read import read_trees
 from kosmos.conductor.ops import history, metrics, webhooks
-from kosmos.conductor.ops.common import OpContext, op, parse, store_derived
-from kosmos.contracts.common import iso, StrictModel, UtcDatetime
-from kosmos.contracts.history import HistoryEntryCreate
+from kosmos.conductor.ops.common import OpContext, op, store_derived
+from kosmos.contracts.common import iso
 from kosmos.contracts.resources import PublishStatus
 from kosmos.domain.routing.route import Route
 from kosmos.errors import ValidationError
 
 
-class ContextArgs(StrictModel):
-    member_ids: list[str] = Field(default_factory=list, max_length=20000)
-
-
-class TreesArgs(StrictModel):
-    gslb_ids: list[str] | None = Field(None, max_length=1000)
-    limit: int = Field(100, ge=1, le=1000)
-    marker: str | None = None
-
-
-class SetAnswerArgs(StrictModel):
-    id: str
-    answers: list[str] = Field(..., max_length=1000)
-    route: dict[str, Any] | None = Field(None, description="the route served (WEIGHTED, GEO)")
-    answer_reason: str | None = Field(None, max_length=2048)
-    publish_status: PublishStatus
-    publish_reason: str | None = Field(None, max_length=2048)
-    published_at: UtcDatetime | None = None
-    history: list[HistoryEntryCreate] = Field(default_factory=list, max_length=1000)
-
-
-class TombstonesArgs(StrictModel):
-    limit: int = Field(100, ge=1, le=1000)
-
-
-class AckArgs(StrictModel):
-    ids: list[str] = Field(default_factory=list, max_length=1000)
-
-
-@op("engine.context")
-def engine_context(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(ENGINE_CONTEXT)
+def engine_context(ctx: OpContext, a: ContextArgs) -> dict[str, Any]:
     """The members, their pools and monitors, every health row of the members, and the
     GSLBs using those pools. Unknown member ids are left out (deleted meanwhile)."""
-    ids = sorted(set(parse(ContextArgs, args).member_ids))
+    ids = sorted(set(a.member_ids))
     return read_context(ctx.session, ctx.dialect, ids, ctx.list_project())
 
 
-@op("gslb.trees")
-def gslb_trees(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(GSLB_TREES)
+def gslb_trees(ctx: OpContext, a: TreesArgs) -> dict[str, Any]:
     """GSLBs (by id) with their pools in priority order and the pools' members."""
-    a = parse(TreesArgs, args)
     items, next_marker = read_trees(ctx.session, ctx.dialect, a.gslb_ids, ctx.list_project(),
                                     a.marker, a.limit)
     return {"items": items, "next_marker": next_marker}
 
 
-class SetAnswersArgs(StrictModel):
-    items: list[SetAnswerArgs] = Field(..., max_length=500)
-
-
-@op("gslb.set_answers")
-def gslb_set_answers(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(GSLB_SET_ANSWERS)
+def gslb_set_answers(ctx: OpContext, args: SetAnswersArgs) -> dict[str, Any]:
     """Store published answers, many GSLBs in one transaction; per GSLB only what
     changed is written, its history in the same transaction. An unchanged answer
     keeps ``answers_changed_at``. The answer is derived, so storing it does not
     bump the GSLB's ``version``. GSLBs deleted meanwhile are named in ``missing``."""
-    items = parse(SetAnswersArgs, args).items
+    items = args.items
     rows = {r.id: r for r in ctx.session.scalars(ctx.scoped(
         select(GslbRow).where(GslbRow.id.in_({a.id for a in items})), GslbRow))}
     missing, entries, failed = [], [], []
@@ -127,19 +92,19 @@ def _tombstone(t: TombstoneRow) -> dict[str, Any]:
             "created_at": iso(t.created_at)}
 
 
-@op("gslb.tombstones")
-def gslb_tombstones(ctx: OpContext, args: dict[str, Any]) -> list[dict[str, Any]]:
+@op(GSLB_TOMBSTONES)
+def gslb_tombstones(ctx: OpContext, args: TombstonesArgs) -> list[dict[str, Any]]:
     """Names still to remove from appliances, oldest first."""
-    limit = parse(TombstonesArgs, args).limit
+    limit = args.limit
     rows = ctx.session.scalars(ctx.list_scoped(select(TombstoneRow), TombstoneRow).order_by(
         TombstoneRow.created_at, TombstoneRow.id).limit(limit))
     return [_tombstone(t) for t in rows]
 
 
-@op("gslb.tombstones.ack")
-def gslb_tombstones_ack(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(GSLB_TOMBSTONES_ACK)
+def gslb_tombstones_ack(ctx: OpContext, args: AckArgs) -> dict[str, Any]:
     """Forget removed names; acking an unknown or already acked id is not an error."""
-    ids = parse(AckArgs, args).ids
+    ids = args.ids
     if not ids:
         return {"acked": 0}
     stmt = delete(TombstoneRow).where(TombstoneRow.id.in_(ids))
@@ -149,15 +114,11 @@ def gslb_tombstones_ack(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"acked": ctx.session.execute(stmt).rowcount or 0}
 
 
-class UnconfirmedArgs(StrictModel):
-    limit: int = Field(50, ge=1, le=1000)
-
-
-@op("gslb.unconfirmed")
-def gslb_unconfirmed(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(GSLB_UNCONFIRMED)
+def gslb_unconfirmed(ctx: OpContext, args: UnconfirmedArgs) -> dict[str, Any]:
     """GSLBs pushed to an appliance that has not yet confirmed serving them (PENDING
     with a push time), the longest waiting first."""
-    limit = parse(UnconfirmedArgs, args).limit
+    limit = args.limit
     rows = ctx.session.scalars(ctx.list_scoped(select(GslbRow.id), GslbRow).where(
         GslbRow.publish_status == PublishStatus.PENDING.value,
         GslbRow.published_at.is_not(None)).order_by(GslbRow.published_at, GslbRow.id).limit(limit))

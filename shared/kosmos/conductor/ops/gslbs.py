@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from kosmos.contracts.operations import (UpdateArgs, CreateArgs, GSLB_POOLS, IdArgs, ListArgs, crud)
 from kosmos.appliances.registry import unservable
 from kosmos.conductor.db.models import GslbPoolRow, GslbRow, PoolRow, TombstoneRow
 from kosmos.conductor.ops.changes import note_change
-from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
+from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
 from kosmos.conductor.ops.status import refresh_gslbs
@@ -92,9 +93,8 @@ def _clear_tombstones(ctx: OpContext, fqdn: str) -> None:
     ctx.session.execute(delete(TombstoneRow).where(TombstoneRow.fqdn == fqdn))
 
 
-@op("gslb.create")
-def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(CreateArgs, args)
+@op(crud("gslb", "create"))
+def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     data = parse(GslbCreate, a.values).model_dump(mode="json")
     data["pools"] = _ordered(data["pools"])
     row_id = new_id(a.id)
@@ -118,21 +118,20 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return with_failover(ctx, [record(KIND, row)])[0]
 
 
-@op("gslb.get")
-def get(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    return with_failover(ctx, [record(KIND, get_row(ctx, GslbRow, parse(IdArgs, args).id, KIND))])[0]
+@op(crud("gslb", "get"))
+def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
+    return with_failover(ctx, [record(KIND, get_row(ctx, GslbRow, args.id, KIND))])[0]
 
 
-@op("gslb.list")
-def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(ListArgs, args)
+@op(crud("gslb", "list"))
+def list_(ctx: OpContext, a: ListArgs) -> dict[str, Any]:
     rows, marker = page(ctx, ctx.list_scoped(select(GslbRow), GslbRow), GslbRow, a,
                         FILTERS, SORTS)
     return {"items": with_failover(ctx, records(KIND, rows)), "next_marker": marker}
 
 
-@op("gslb.update")
-def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(crud("gslb", "update"))
+def update(ctx: OpContext, args: UpdateArgs) -> dict[str, Any]:
     row, data = merged_update(ctx, args, GslbRow, KIND, GslbUpdate, GslbCreate,
                               lambda r: {k: getattr(r, k) for k in COLUMNS} | {"pools": r.pools})
     data["pools"] = _ordered(data["pools"])
@@ -153,9 +152,9 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return with_failover(ctx, [record(KIND, row)])[0]
 
 
-@op("gslb.delete")
-def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
-    row = get_row(ctx, GslbRow, parse(IdArgs, args).id, KIND)
+@op(crud("gslb", "delete"))
+def delete_(ctx: OpContext, args: IdArgs) -> None:
+    row = get_row(ctx, GslbRow, args.id, KIND)
     _tombstone(ctx, row)
     ctx.session.delete(row)
     ctx.session.flush()
@@ -163,9 +162,9 @@ def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
     return None
 
 
-@op("gslb.pools")
-def pools(ctx: OpContext, args: dict[str, Any]) -> list[dict[str, Any]]:
-    row = get_row(ctx, GslbRow, parse(IdArgs, args).id, KIND)
+@op(GSLB_POOLS)
+def pools(ctx: OpContext, args: IdArgs) -> list[dict[str, Any]]:
+    row = get_row(ctx, GslbRow, args.id, KIND)
     ids = [link.pool_id for link in row.pool_links]
     by_id = {p.id: p for p in ctx.session.scalars(select(PoolRow).where(PoolRow.id.in_(ids)))}
     return [{"pool": record("pool", by_id[link.pool_id]), "priority": link.priority}

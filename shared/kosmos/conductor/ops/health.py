@@ -16,28 +16,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from kosmos.contracts.operations import (HEALTH_WRITE, HealthWriteArgs)
 from kosmos.conductor.db.health_upsert import STATE_COLUMNS, upsert_portable, upsert_postgres
 from kosmos.conductor.db.models import MemberRow
 from kosmos.conductor.ops import history
-from kosmos.conductor.ops.common import OpContext, op, parse
+from kosmos.conductor.ops.common import OpContext, op
 from kosmos.conductor.ops.status import refresh_pools
-from kosmos.contracts.common import OperatingStatus, StrictModel
+from kosmos.contracts.common import OperatingStatus
 from kosmos.contracts.health import HealthWrite, MemberStatusChange
-from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.errors import StaleVersion, ValidationError
 
 CHUNK = 900  # ids per IN (...) list
 _STATUSES = {s.value for s in OperatingStatus}
-
-
-class HealthWriteArgs(StrictModel):
-    states: list[HealthWrite] = Field(default_factory=list, max_length=20000)
-    members: list[MemberStatusChange] = Field(default_factory=list, max_length=20000)
-    history: list[HistoryEntryCreate] = Field(default_factory=list, max_length=20000)
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Any:
@@ -135,10 +128,9 @@ def _store_statuses(ctx: OpContext, rows: dict[str, MemberRow], params: list[dic
             set_committed_value(row, "status_changed_at", ctx.now)
 
 
-@op("health.write")
-def health_write(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(HEALTH_WRITE)
+def health_write(ctx: OpContext, a: HealthWriteArgs) -> dict[str, Any]:
     """Returns ``{"written": n}``: health rows, member rows and new history entries written."""
-    a = parse(HealthWriteArgs, args)
     n = write_states(ctx, a.states)
     n += write_members(ctx, a.members)
     n += history.append(ctx, a.history, field="history")

@@ -4,30 +4,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy import and_, or_, select
 
+from kosmos.contracts.operations import (HISTORY_APPEND, HISTORY_LIST, HistoryAppendArgs, HistoryListArgs)
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import HistoryRow
 from kosmos.conductor.ops import webhooks
-from kosmos.conductor.ops.common import OpContext, op, parse
-from kosmos.contracts.common import StrictModel, UtcDatetime
+from kosmos.conductor.ops.common import OpContext, op
 from kosmos.contracts.history import HistoryEntry, HistoryEntryCreate
 from kosmos.errors import ValidationError
-
-
-class AppendArgs(StrictModel):
-    entries: list[HistoryEntryCreate] = Field(default_factory=list, max_length=10000)
-
-
-class HistoryListArgs(StrictModel):
-    gslb_id: str | None = None
-    member_id: str | None = None
-    since: UtcDatetime | None = None
-    until: UtcDatetime | None = None
-    recorded_since: UtcDatetime | None = None   # stored at or after, whatever its ``time``
-    limit: int = Field(100, ge=1, le=1000)
-    marker: str | None = None
 
 
 def append(ctx: OpContext, entries: list[HistoryEntryCreate], field: str = "entries") -> int:
@@ -59,16 +44,14 @@ def append(ctx: OpContext, entries: list[HistoryEntryCreate], field: str = "entr
     return len(new)
 
 
-@op("history.append")
-def history_append(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(AppendArgs, args)
+@op(HISTORY_APPEND)
+def history_append(ctx: OpContext, a: HistoryAppendArgs) -> dict[str, Any]:
     return {"appended": append(ctx, a.entries)}
 
 
-@op("history.list")
-def history_list(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(HISTORY_LIST)
+def history_list(ctx: OpContext, a: HistoryListArgs) -> dict[str, Any]:
     """Newest first; the marker is the id of the last entry of the previous page."""
-    a = parse(HistoryListArgs, args)
     stmt = ctx.list_scoped(select(HistoryRow), HistoryRow)
     if a.gslb_id is not None:
         stmt = stmt.where(HistoryRow.gslb_id == a.gslb_id)

@@ -3,28 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy import select
 
+from kosmos.contracts.operations import (ENGINE_LAG, LagArgs)
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import EngineLagRow
-from kosmos.conductor.ops.common import OpContext, op, parse
-from kosmos.contracts.common import StrictModel, UtcDatetime
+from kosmos.conductor.ops.common import OpContext, op
 
 # A region's name as Keystone allows it, without control characters.
-REGION_PATTERN = r"^[^\x00-\x1f\x7f]{1,255}$"
 
 
-class LagArgs(StrictModel):
-    region: str = Field(..., pattern=REGION_PATTERN)
-    lag_s: float = Field(..., ge=0, le=86400 * 365)
-    stale_results: int = Field(0, ge=0, le=10_000_000)
-    observed_at: UtcDatetime
-
-
-@op("engine.lag")
-def engine_lag(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(LagArgs, args)
+@op(ENGINE_LAG)
+def engine_lag(ctx: OpContext, a: LagArgs) -> dict[str, Any]:
     table = EngineLagRow.__table__
     values = {"region": a.region, "lag_s": a.lag_s, "stale_results": a.stale_results,
               "observed_at": a.observed_at}

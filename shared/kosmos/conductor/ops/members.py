@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, MEMBER_MONITORS, MemberListArgs, crud)
 from kosmos.domain.rollup import DEGRADED, NO_MONITOR
 from kosmos.conductor.db.models import HealthStateRow, MemberRow, PoolRow
-from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, MemberListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
+from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
 from kosmos.conductor.ops.changes import gslbs_using_pools, note_change
@@ -41,9 +42,8 @@ def _create_values(row: MemberRow) -> dict[str, Any]:
     return {k: rec[k] for k in MemberCreate.model_fields if k in rec}
 
 
-@op("member.create")
-def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(CreateArgs, args)
+@op(crud("member", "create"))
+def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     values = dict(a.values)
     pool_id = values.pop("pool_id", None)
     if not isinstance(pool_id, str) or not pool_id:
@@ -70,14 +70,13 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return record(KIND, row)
 
 
-@op("member.get")
-def get(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    return record(KIND, get_row(ctx, MemberRow, parse(IdArgs, args).id, KIND))
+@op(crud("member", "get"))
+def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
+    return record(KIND, get_row(ctx, MemberRow, args.id, KIND))
 
 
-@op("member.list")
-def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(MemberListArgs, args)
+@op(crud("member", "list"))
+def list_(ctx: OpContext, a: MemberListArgs) -> dict[str, Any]:
     stmt = ctx.list_scoped(select(MemberRow), MemberRow)
     if a.pool_id is not None:
         stmt = stmt.where(MemberRow.pool_id == a.pool_id)
@@ -85,8 +84,8 @@ def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"items": records(KIND, rows), "next_marker": marker}
 
 
-@op("member.update")
-def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(crud("member", "update"))
+def update(ctx: OpContext, args: UpdateArgs) -> dict[str, Any]:
     row, data = merged_update(ctx, args, MemberRow, KIND, MemberUpdate, MemberCreate,
                               _create_values)
     if any(data[k] != getattr(row, k) for k in _PARAMS):
@@ -99,9 +98,9 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return record(KIND, row)
 
 
-@op("member.delete")
-def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
-    row = get_row(ctx, MemberRow, parse(IdArgs, args).id, KIND)
+@op(crud("member", "delete"))
+def delete_(ctx: OpContext, args: IdArgs) -> None:
+    row = get_row(ctx, MemberRow, args.id, KIND)
     ctx.session.execute(delete(HealthStateRow).where(HealthStateRow.member_id == row.id))
     ctx.session.delete(row)
     ctx.session.flush()
@@ -110,8 +109,8 @@ def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
     return None
 
 
-@op("member.monitors")
-def monitors(ctx: OpContext, args: dict[str, Any]) -> list[dict[str, Any]]:
-    row = get_row(ctx, MemberRow, parse(IdArgs, args).id, KIND)
+@op(MEMBER_MONITORS)
+def monitors(ctx: OpContext, args: IdArgs) -> list[dict[str, Any]]:
+    row = get_row(ctx, MemberRow, args.id, KIND)
     pool = ctx.session.get(PoolRow, row.pool_id)
     return monitors_of(ctx, pool.monitor_ids if pool else [])

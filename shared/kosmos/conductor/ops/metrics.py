@@ -10,19 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy import func, select
 
+from kosmos.contracts.operations import (NoArgs, METRICS_ADD, METRICS_READ, MetricsAddArgs)
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import (EngineLagRow, GslbRow, MemberRow, MetricRow,
                                         WebhookDeliveryRow)
-from kosmos.conductor.ops.common import OpContext, op, parse
-from kosmos.contracts.common import StrictModel
+from kosmos.conductor.ops.common import OpContext, op
 from kosmos.contracts.metrics import SERIES, MetricUpdate, labels
-
-
-class AddArgs(StrictModel):
-    updates: list[MetricUpdate] = Field(default_factory=list, max_length=1000)
 
 
 def _upsert(ctx: OpContext, updates: list[MetricUpdate]) -> None:
@@ -45,9 +40,9 @@ def count(ctx: OpContext, name: str, value: float = 1.0, **label_values: str) ->
         _upsert(ctx, [MetricUpdate(name=name, labels=labels(**label_values), value=value)])
 
 
-@op("metrics.add")
-def metrics_add(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    updates = parse(AddArgs, args).updates
+@op(METRICS_ADD)
+def metrics_add(ctx: OpContext, args: MetricsAddArgs) -> dict[str, Any]:
+    updates = args.updates
     _upsert(ctx, updates)
     return {"added": len(updates)}
 
@@ -58,10 +53,9 @@ def _grouped(ctx: OpContext, column: Any, name: str, label: str) -> list[dict[st
              "value": float(n)} for v, n in rows]
 
 
-@op("metrics.read")
-def metrics_read(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(METRICS_READ)
+def metrics_read(ctx: OpContext, args: NoArgs) -> dict[str, Any]:
     """Every series, each ``{name, labels, kind, value, help}``, sorted by name."""
-    parse(StrictModel, args)
     series = [{"name": r.name, "labels": r.labels, "kind": r.kind, "value": r.value}
               for r in ctx.session.scalars(select(MetricRow))]
     series += _grouped(ctx, GslbRow.publish_status, "kosmos_gslbs", "publish_status")

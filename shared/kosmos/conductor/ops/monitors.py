@@ -5,9 +5,10 @@ from typing import Any
 
 from sqlalchemy import delete, exists, select
 
+from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, ListArgs, crud)
 from kosmos.conductor.db.models import HealthStateRow, MonitorRow, PoolMonitorRow
-from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
+from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
 from kosmos.probes.registry import validate_options
@@ -26,9 +27,8 @@ def _create_values(row: MonitorRow) -> dict[str, Any]:
     return {k: rec[k] for k in MonitorCreate.model_fields if k in rec}
 
 
-@op("monitor.create")
-def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(CreateArgs, args)
+@op(crud("monitor", "create"))
+def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     data = parse(MonitorCreate, a.values).model_dump(mode="json")
     data["options"] = validate_options(data["type"], data["options"])
     row_id = new_id(a.id)
@@ -42,21 +42,20 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return record(KIND, row)
 
 
-@op("monitor.get")
-def get(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    return record(KIND, get_row(ctx, MonitorRow, parse(IdArgs, args).id, KIND))
+@op(crud("monitor", "get"))
+def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
+    return record(KIND, get_row(ctx, MonitorRow, args.id, KIND))
 
 
-@op("monitor.list")
-def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(ListArgs, args)
+@op(crud("monitor", "list"))
+def list_(ctx: OpContext, a: ListArgs) -> dict[str, Any]:
     rows, marker = page(ctx, ctx.list_scoped(select(MonitorRow), MonitorRow), MonitorRow, a,
                         FILTERS, SORTS)
     return {"items": records(KIND, rows), "next_marker": marker}
 
 
-@op("monitor.update")
-def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(crud("monitor", "update"))
+def update(ctx: OpContext, args: UpdateArgs) -> dict[str, Any]:
     row, data = merged_update(ctx, args, MonitorRow, KIND, MonitorUpdate, MonitorCreate,
                               _create_values)
     data["options"] = validate_options(data["type"], data["options"])
@@ -66,9 +65,9 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return record(KIND, row)
 
 
-@op("monitor.delete")
-def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
-    row = get_row(ctx, MonitorRow, parse(IdArgs, args).id, KIND)
+@op(crud("monitor", "delete"))
+def delete_(ctx: OpContext, args: IdArgs) -> None:
+    row = get_row(ctx, MonitorRow, args.id, KIND)
     in_use = ctx.session.scalar(select(exists().where(PoolMonitorRow.monitor_id == row.id)))
     if in_use:
         raise Conflict(f"monitor {row.id} is used by a pool; remove it from the pool first")

@@ -5,12 +5,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from kosmos.conductor.ops.common import OpContext, op, parse
-from kosmos.contracts.common import StrictModel
+from kosmos.contracts.operations import (NoArgs, PING)
+from kosmos.conductor.ops.common import OpContext, op
 
 
-@op("conductor.ping")
-def ping(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    parse(StrictModel, args)
+@op(PING)
+def ping(ctx: OpContext, args: NoArgs) -> dict[str, Any]:
     ctx.session.execute(text("SELECT 1"))
     return {"database": "ok"}

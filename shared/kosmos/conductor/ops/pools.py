@@ -5,10 +5,11 @@ from typing import Any
 
 from sqlalchemy import delete, exists, select
 
+from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, ListArgs, POOL_MONITORS, crud)
 from kosmos.conductor.db.models import (GslbPoolRow, HealthStateRow, MemberRow, MonitorRow,
                                         PoolMonitorRow, PoolRow)
-from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, ListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
+from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
 from kosmos.conductor.ops.changes import gslbs_using_pools, note_change
@@ -63,9 +64,8 @@ def _create_values(row: PoolRow) -> dict[str, Any]:
             "client_subnets": list(row.client_subnets or [])}
 
 
-@op("pool.create")
-def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(CreateArgs, args)
+@op(crud("pool", "create"))
+def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     data = parse(PoolCreate, a.values).model_dump(mode="json")
     row_id = new_id(a.id)
     replay = replayed_create(ctx, PoolRow, row_id, KIND, data)
@@ -83,21 +83,20 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return record(KIND, row)
 
 
-@op("pool.get")
-def get(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    return record(KIND, get_row(ctx, PoolRow, parse(IdArgs, args).id, KIND))
+@op(crud("pool", "get"))
+def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
+    return record(KIND, get_row(ctx, PoolRow, args.id, KIND))
 
 
-@op("pool.list")
-def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(ListArgs, args)
+@op(crud("pool", "list"))
+def list_(ctx: OpContext, a: ListArgs) -> dict[str, Any]:
     rows, marker = page(ctx, ctx.list_scoped(select(PoolRow), PoolRow), PoolRow, a,
                         FILTERS, SORTS)
     return {"items": records(KIND, rows), "next_marker": marker}
 
 
-@op("pool.update")
-def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(crud("pool", "update"))
+def update(ctx: OpContext, args: UpdateArgs) -> dict[str, Any]:
     row, data = merged_update(ctx, args, PoolRow, KIND, PoolUpdate, PoolCreate, _create_values)
     check_monitors(ctx, row.project_id, data["monitor_ids"])
     changed = apply(ctx, row, {k: data[k] for k in ("name", "description", "regions",
@@ -112,9 +111,9 @@ def update(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return record(KIND, row)
 
 
-@op("pool.delete")
-def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
-    row = get_row(ctx, PoolRow, parse(IdArgs, args).id, KIND)
+@op(crud("pool", "delete"))
+def delete_(ctx: OpContext, args: IdArgs) -> None:
+    row = get_row(ctx, PoolRow, args.id, KIND)
     if ctx.session.scalar(select(exists().where(GslbPoolRow.pool_id == row.id))):
         raise Conflict(f"pool {row.id} is used by a GSLB; remove it from the GSLB first")
     members = select(MemberRow.id).where(MemberRow.pool_id == row.id)
@@ -125,9 +124,9 @@ def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
     return None
 
 
-@op("pool.monitors")
-def monitors(ctx: OpContext, args: dict[str, Any]) -> list[dict[str, Any]]:
-    row = get_row(ctx, PoolRow, parse(IdArgs, args).id, KIND)
+@op(POOL_MONITORS)
+def monitors(ctx: OpContext, args: IdArgs) -> list[dict[str, Any]]:
+    row = get_row(ctx, PoolRow, args.id, KIND)
     return monitors_of(ctx, row.monitor_ids)
 
 

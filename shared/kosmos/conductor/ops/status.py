@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import exists, func, select
 
+from kosmos.contracts.operations import (GSLB_STATUS, IdArgs, MEMBER_STATUS, POOL_STATUS)
 from kosmos.contracts.common import iso
 from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
                                         MonitorRow, PoolMonitorRow, PoolRow)
 from kosmos.conductor.ops.failover import with_failover
-from kosmos.conductor.ops.common import (IdArgs, OpContext, get_row, op, parse, record,
+from kosmos.conductor.ops.common import (OpContext, get_row, op, record,
                                          store_derived)
 from kosmos.conductor.ops.lag import lag_rows
 from kosmos.domain.quorum import fresh_at, stale_window
@@ -124,23 +125,23 @@ class TreeBuilder:
         return rollup.pool_status(bool(pool.monitor_ids), enabled), trees
 
 
-@op("member.status")
-def member_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    m = get_row(ctx, MemberRow, parse(IdArgs, args).id, "member")
+@op(MEMBER_STATUS)
+def member_status(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
+    m = get_row(ctx, MemberRow, args.id, "member")
     pool = ctx.session.get(PoolRow, m.pool_id)
     return TreeBuilder(ctx, [pool] if pool else []).member(m)
 
 
-@op("pool.status")
-def pool_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    pool = get_row(ctx, PoolRow, parse(IdArgs, args).id, "pool")
+@op(POOL_STATUS)
+def pool_status(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
+    pool = get_row(ctx, PoolRow, args.id, "pool")
     status, members = TreeBuilder(ctx, [pool]).pool(pool.id)
     return {"pool": record("pool", pool), "operating_status": status, "members": members}
 
 
-@op("gslb.status")
-def gslb_status(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    gslb = get_row(ctx, GslbRow, parse(IdArgs, args).id, "gslb")
+@op(GSLB_STATUS)
+def gslb_status(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
+    gslb = get_row(ctx, GslbRow, args.id, "gslb")
     ids = [link.pool_id for link in gslb.pool_links]
     pools = list(ctx.session.scalars(select(PoolRow).where(PoolRow.id.in_(ids)))) if ids else []
     builder = TreeBuilder(ctx, pools)

@@ -15,19 +15,18 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from pydantic import Field
 from sqlalchemy import delete, select
 
+from kosmos.contracts.operations import (UpdateArgs, CreateArgs, DeliveriesArgs, DeliveriesDueArgs, DeliveriesReportArgs, IdArgs, ListArgs, WEBHOOK_DELIVERIES, WEBHOOK_DUE, WEBHOOK_REPORT, crud)
 from kosmos.probes.guard import Guard
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import WebhookDeliveryRow, WebhookRow
-from kosmos.conductor.listing import COMMON_SORTS, ListArgs, page
-from kosmos.conductor.ops.common import (CreateArgs, IdArgs, OpContext, apply, get_row,
+from kosmos.conductor.listing import COMMON_SORTS, page
+from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
 from kosmos.config import get_settings
-from kosmos.contracts.common import StrictModel
-from kosmos.contracts.webhooks import (DeliveryOutcome, DeliveryStatus, WebhookCreate,
+from kosmos.contracts.webhooks import (DeliveryStatus, WebhookCreate,
                                        WebhookDelivery, WebhookEvent, WebhookUpdate, cloud_event,
                                        host_address)
 from kosmos.errors import ValidationError
@@ -54,9 +53,8 @@ def _create_values(row: WebhookRow) -> dict[str, Any]:
             "events": list(row.events), "secret": row.secret}
 
 
-@op("webhook.create")
-def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(CreateArgs, args)
+@op(crud("webhook", "create"))
+def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     data = parse(WebhookCreate, a.values).model_dump(mode="json")
     _check_guard(data["url"])
     row_id = new_id(a.id)
@@ -71,21 +69,20 @@ def create(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return record(KIND, row)
 
 
-@op("webhook.get")
-def get(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    return record(KIND, get_row(ctx, WebhookRow, parse(IdArgs, args).id, KIND))
+@op(crud("webhook", "get"))
+def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
+    return record(KIND, get_row(ctx, WebhookRow, args.id, KIND))
 
 
-@op("webhook.list")
-def list_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
-    a = parse(ListArgs, args)
+@op(crud("webhook", "list"))
+def list_(ctx: OpContext, a: ListArgs) -> dict[str, Any]:
     rows, marker = page(ctx, ctx.list_scoped(select(WebhookRow), WebhookRow), WebhookRow, a,
                         FILTERS, COMMON_SORTS)
     return {"items": records(KIND, rows), "next_marker": marker}
 
 
-@op("webhook.update")
-def update_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(crud("webhook", "update"))
+def update_(ctx: OpContext, args: UpdateArgs) -> dict[str, Any]:
     row, data = merged_update(ctx, args, WebhookRow, KIND, WebhookUpdate, WebhookCreate,
                               _create_values)
     _check_guard(data["url"])
@@ -94,24 +91,18 @@ def update_(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return record(KIND, row)
 
 
-@op("webhook.delete")
-def delete_(ctx: OpContext, args: dict[str, Any]) -> None:
-    row = get_row(ctx, WebhookRow, parse(IdArgs, args).id, KIND)
+@op(crud("webhook", "delete"))
+def delete_(ctx: OpContext, args: IdArgs) -> None:
+    row = get_row(ctx, WebhookRow, args.id, KIND)
     ctx.session.execute(delete(WebhookDeliveryRow).where(WebhookDeliveryRow.webhook_id == row.id))
     ctx.session.delete(row)
     ctx.session.flush()
     return None
 
 
-class DeliveriesArgs(StrictModel):
-    id: str = Field(..., min_length=1, max_length=64)
-    limit: int = Field(50, ge=1, le=500)
-
-
-@op("webhook.deliveries")
-def deliveries(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(WEBHOOK_DELIVERIES)
+def deliveries(ctx: OpContext, a: DeliveriesArgs) -> dict[str, Any]:
     """A webhook's latest deliveries, newest first."""
-    a = parse(DeliveriesArgs, args)
     hook = get_row(ctx, WebhookRow, a.id, KIND)
     rows = ctx.session.scalars(select(WebhookDeliveryRow).where(
         WebhookDeliveryRow.webhook_id == hook.id).order_by(
@@ -198,11 +189,6 @@ def notify_publish_failed(ctx: OpContext, failures: list[tuple[str, str, str]]) 
 
 
 # ---------------------------------------------------------------- delivery
-class DueArgs(StrictModel):
-    limit: int = Field(50, ge=1, le=500)
-    lease_s: float = Field(30.0, gt=0, le=3600)
-
-
 def _next_due(ctx: OpContext) -> str | None:
     when = ctx.session.scalar(select(WebhookDeliveryRow.next_attempt_at).where(
         WebhookDeliveryRow.status == DeliveryStatus.PENDING.value).order_by(
@@ -210,12 +196,11 @@ def _next_due(ctx: OpContext) -> str | None:
     return when.isoformat() if when else None
 
 
-@op("webhook.deliveries.due")
-def deliveries_due(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(WEBHOOK_DUE)
+def deliveries_due(ctx: OpContext, a: DeliveriesDueArgs) -> dict[str, Any]:
     """Claim up to ``limit`` due deliveries for ``lease_s`` (a sender that dies leaves
     them due again after it) and count the attempt; with each its URL, secret and body.
     ``next_due_at``: when the earliest delivery left waiting is due."""
-    a = parse(DueArgs, args)
     stmt = (select(WebhookDeliveryRow, WebhookRow.url, WebhookRow.secret)
             .join(WebhookRow, WebhookRow.id == WebhookDeliveryRow.webhook_id)
             .where(WebhookDeliveryRow.status == DeliveryStatus.PENDING.value,
@@ -234,19 +219,15 @@ def deliveries_due(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "next_due_at": _next_due(ctx)}
 
 
-class ReportArgs(StrictModel):
-    outcomes: list[DeliveryOutcome] = Field(default_factory=list, max_length=500)
-
-
 def backoff(attempts: int) -> float:
     """Seconds before the next attempt after ``attempts`` failed ones: 2, 6, 18 ... 3600."""
     return float(min(3600, 2 * 3 ** max(0, attempts - 1)))
 
 
-@op("webhook.deliveries.report")
-def deliveries_report(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
+@op(WEBHOOK_REPORT)
+def deliveries_report(ctx: OpContext, args: DeliveriesReportArgs) -> dict[str, Any]:
     """Record attempts' outcomes; a delivery already settled is left as it is."""
-    outcomes = parse(ReportArgs, args).outcomes
+    outcomes = args.outcomes
     limit = get_settings().webhook_max_attempts
     rows = {r.id: r for r in ctx.session.scalars(select(WebhookDeliveryRow).where(
         WebhookDeliveryRow.id.in_([o.id for o in outcomes])))}
