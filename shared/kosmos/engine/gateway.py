@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from pydantic import TypeAdapter
 
-from kosmos.contracts.operations import Operation, BREAKER_VIEW, ENDPOINTS_SET, ENGINE_CONTEXT, ENGINE_LAG, GSLB_SET_ANSWERS, GSLB_TOMBSTONES, GSLB_TOMBSTONES_ACK, GSLB_TREES, GSLB_UNCONFIRMED, HEALTH_WRITE, HISTORY_APPEND, WEBHOOK_DUE, WEBHOOK_REPORT, crud
+from kosmos.contracts.operations import Operation, BREAKER_VIEW, METRICS_ADD, ENDPOINTS_SET, ENGINE_CONTEXT, ENGINE_LAG, GSLB_SET_ANSWERS, GSLB_TOMBSTONES, GSLB_TOMBSTONES_ACK, GSLB_TREES, GSLB_UNCONFIRMED, HEALTH_WRITE, HISTORY_APPEND, WEBHOOK_DUE, WEBHOOK_REPORT, crud
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.contracts.common import dump
 from kosmos.contracts.conductor import CallContext, GslbTree, Tombstone
@@ -112,7 +112,9 @@ class EngineGateway:
         """Add the instance's observations to the deployment's series when due."""
         from kosmos.contracts.metrics import flush
 
-        return flush(self.metrics, self._call, force) if self.metrics is not None else 0
+        if self.metrics is None:
+            return 0
+        return flush(self.metrics, lambda _name, args: self._call(METRICS_ADD, args), force)
 
     def context(self, member_ids: Iterable[str]) -> EngineContext:
         raw = self._call(ENGINE_CONTEXT, {"member_ids": sorted(set(member_ids))}) or {}
