@@ -146,6 +146,15 @@ class Settings(BaseSettings):
         None, description="Control URL of the local runner's embedded DNS (local appliance).")
 
     # --- logging -----------------------------------------------------------
+    quota_gslbs: int = Field(-1, ge=-1, description="GSLBs per project unless an admin set "
+                             "its quota (-1: unlimited).")
+    quota_pools: int = Field(-1, ge=-1, description="Pools per project by default (-1: unlimited).")
+    quota_members: int = Field(-1, ge=-1, description="Pool members per project by default "
+                               "(-1: unlimited).")
+    quota_monitors: int = Field(-1, ge=-1, description="Monitors per project by default "
+                                "(-1: unlimited).")
+    quota_webhooks: int = Field(-1, ge=-1, description="Webhooks per project by default "
+                                "(-1: unlimited).")
     log_level: str = Field("INFO", description="Python log level.")
     log_format: Literal["json", "text"] = Field("json", description="json lines, or text for humans.")
 

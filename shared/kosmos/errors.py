@@ -68,6 +68,12 @@ class Forbidden(KosmosError):
     type_name = "Forbidden"
 
 
+class QuotaExceeded(Forbidden):
+    """A create would take the project over its quota of that resource."""
+
+    type_name = "QuotaExceeded"
+
+
 class NotFound(KosmosError):
     code = 404
     type_name = "NotFound"
@@ -111,7 +117,7 @@ class ApplianceRefused(ApplianceError):
 
 _BY_NAME: dict[str, type[KosmosError]] = {
     cls.type_name: cls
-    for cls in (KosmosError, ValidationError, NotAuthenticated, Forbidden, NotFound,
+    for cls in (KosmosError, ValidationError, NotAuthenticated, Forbidden, QuotaExceeded, NotFound,
                 Conflict, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
                 Unavailable, ApplianceError, ApplianceRefused)
 }

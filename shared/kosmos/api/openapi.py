@@ -25,11 +25,11 @@ _ERRORS = {
     "415": "Request body is not JSON",
     "503": "A dependency is down; retry after the Retry-After header",
 }
-_PATH_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+_PATH_PARAM = re.compile(r"<(\w+:)?(\w+)>")
 
 
 def _openapi_path(rule: str) -> str:
-    return _PATH_PARAM.sub(r"{\1}", rule)
+    return _PATH_PARAM.sub(r"{\2}", rule)
 
 
 def _query_model(route: Route) -> type[BaseModel] | None:
@@ -53,7 +53,7 @@ def _response_model(route: Route) -> tuple[str, type[BaseModel] | None]:
         return "201", route.spec.response
     if route.kind in ("get", "update"):
         return "200", route.spec.response
-    if route.kind == "delete":
+    if route.kind == "delete" or (route.kind == "view" and route.method == "DELETE"):
         return "204", None
     return "200", route.response
 
@@ -65,6 +65,8 @@ def _models() -> list[tuple[type[BaseModel], str]]:
             out.append((route.spec.create, "validation"))
         if route.kind == "update":
             out.append((route.spec.update, "validation"))
+        if route.body is not None:
+            out.append((route.body, "validation"))
         status, model = _response_model(route)
         if model is not None:
             out.append((model, "serialization"))
@@ -78,8 +80,9 @@ def _models() -> list[tuple[type[BaseModel], str]]:
 
 def _parameters(route: Route) -> list[dict[str, Any]]:
     params = [{"name": name, "in": "path", "required": True,
-               "schema": {"type": "string", "format": "uuid"}}
-              for name in _PATH_PARAM.findall(route.path)]
+               "schema": {"type": "string", "format": "uuid"} if converter == "uuid:" else
+               {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.\-]+$"}}
+              for converter, name in _PATH_PARAM.findall(route.path)]
     model = _query_model(route)
     if model is not None:
         schema = model.model_json_schema(ref_template=_REF)
@@ -157,7 +160,7 @@ def document(auth: str = "keystone") -> dict[str, Any]:
                            "pattern": r"^[!-~](?:[ -~]{0,253}[!-~])?$"},
                 "description": "Retrying a create with the same key returns the first result"})
         if route.has_body:
-            model = route.spec.create if route.kind == "create" else route.spec.update
+            model = route.body or (route.spec.create if route.kind == "create" else route.spec.update)
             op["requestBody"] = {"required": True, **_json(keys[(model, "validation")])}
         status, model = _response_model(route)
         responses: dict[str, Any] = {status: {"description": "Success"}}

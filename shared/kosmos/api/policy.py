@@ -36,6 +36,10 @@ DEFAULT_RULES: dict[str, str] = {
     "metrics:get": "@",
     "healthcheck:get": "@",
     "appliance:get_all": "rule:reader",
+    "quota:get": "rule:reader",
+    "quota:get_project": "rule:admin",
+    "quota:put": "rule:admin",
+    "quota:delete": "rule:admin",
 }
 for _r in RESOURCES:
     DEFAULT_RULES.update({

@@ -10,11 +10,12 @@ from pydantic import BaseModel
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
-from kosmos.api import handlers, subresources
+from kosmos.api import handlers, quotas, subresources
 from kosmos.api.context import ApiCall
 from kosmos.api.queries import DeliveriesQuery, EmptyQuery, HistoryQuery
 from kosmos.api.resources import GSLB, MEMBER, MONITOR, POOL, WEBHOOK, ResourceSpec
 from kosmos.api.schemas import GslbPoolList, HistoryList, MonitorList, WebhookDeliveryList
+from kosmos.contracts.quotas import Quota, QuotaUpdate
 from kosmos.contracts.conductor import ApplianceList, GslbStatusTree, MemberStatusTree, PoolStatusTree
 
 Handler = Callable[[ApiCall], Response]
@@ -32,6 +33,7 @@ class Route:
     public: bool = False
     response: type[BaseModel] | None = None   # views: the body model (CRUD: from spec)
     query: type[BaseModel] | None = None      # views: the query model
+    body: type[BaseModel] | None = None       # views taking a body: its model
 
 
     @property
@@ -57,6 +59,7 @@ def _crud(spec: ResourceSpec, collection: str) -> list[Route]:
 
 
 _MEMBERS = "/v1/pools/<uuid:pool_id>/pool_members"
+_QUOTA = "/v1/quotas/<project_id>"
 
 ROUTES: list[Route] = [
     Route("GET", "/", None, "version:get", "getVersions", kind="versions", public=True),
@@ -92,6 +95,15 @@ ROUTES: list[Route] = [
     # Which appliance drivers are installed and which routing each serves
     Route("GET", "/v1/appliances", subresources.appliances, "appliance:get_all",
           "listAppliances", None, "view", response=ApplianceList, query=EmptyQuery),
+    # Quotas: the caller's own, and (admin) any project's, changed or reset to the defaults
+    Route("GET", "/v1/quotas", quotas.own, "quota:get", "getOwnQuota", None, "view",
+          response=Quota, query=EmptyQuery),
+    Route("GET", _QUOTA, quotas.show, "quota:get_project", "getQuota", None, "view",
+          response=Quota, query=EmptyQuery),
+    Route("PUT", _QUOTA, quotas.update, "quota:put", "setQuota", None, "view",
+          response=Quota, query=EmptyQuery, body=QuotaUpdate),
+    Route("DELETE", _QUOTA, quotas.reset, "quota:delete", "resetQuota", None, "view",
+          query=EmptyQuery),
     *_crud(WEBHOOK, "/v1/webhooks"),
     Route("GET", "/v1/webhooks/<uuid:id>/deliveries", subresources.webhook_deliveries,
           "webhook:get_one", "listWebhookDeliveries", WEBHOOK, "view",

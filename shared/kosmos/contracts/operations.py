@@ -23,6 +23,7 @@ from kosmos.contracts.events import EndpointUpdate
 from kosmos.contracts.health import HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.metrics import MetricUpdate
+from kosmos.contracts.quotas import QuotaUpdate
 from kosmos.contracts.resources import PublishStatus
 from kosmos.contracts.webhooks import DeliveryOutcome
 
@@ -169,6 +170,23 @@ class DeliveriesReportArgs(StrictModel):
 
 
 
+PROJECT_ID = r"^[A-Za-z0-9_.\-]+$"
+
+
+class QuotaGetArgs(StrictModel):
+    project_id: str | None = Field(None, min_length=1, max_length=64, pattern=PROJECT_ID,
+                                   description="another project's (admin); default the caller's")
+
+
+class QuotaSetArgs(StrictModel):
+    project_id: str = Field(..., min_length=1, max_length=64, pattern=PROJECT_ID)
+    values: QuotaUpdate
+
+
+class ProjectArgs(StrictModel):
+    project_id: str = Field(..., min_length=1, max_length=64, pattern=PROJECT_ID)
+
+
 class SetAnswersResult(BaseModel):
     stored: int
     missing: list[str] = Field(default_factory=list)
@@ -270,3 +288,6 @@ BREAKER_VIEW = _op("breaker.view", BreakerViewArgs,
                    '{"total_endpoints", "down", "monitors_changed", "held", "suspect"}: what the '
                    'circuit breaker judges; with summary: {"offline_members", "held_count", '
                    '"suspect_members"}')
+QUOTA_GET = _op("quota.get", QuotaGetArgs, "Quota of the caller's project (an admin: any)")
+QUOTA_SET = _op("quota.set", QuotaSetArgs, "Quota after the change (admin); null: the default")
+QUOTA_DELETE = _op("quota.delete", ProjectArgs, "null: the project is back to the defaults (admin)")

@@ -22,8 +22,8 @@ from kosmos.api.auth import NoAuth
 from kosmos.api.entry import INSTANCE
 from kosmos.contracts.conductor import CallContext
 from kosmos.contracts.resources import CREATE_MODELS
-from kosmos.errors import (Conflict, KosmosError, NotFound, StaleVersion, Unavailable,
-                           ValidationError, from_pydantic)
+from kosmos.errors import (Conflict, Forbidden, KosmosError, NotFound, StaleVersion,
+                           Unavailable, ValidationError, from_pydantic)
 
 ROOT = Path(__file__).resolve().parents[3]
 MAIN = ROOT / "functions" / "api" / "main.py"
@@ -36,6 +36,7 @@ class FakeConductorTransport(Transport):
         self.rows: dict[str, dict[str, dict[str, Any]]] = {
             "monitor": {}, "pool": {}, "member": {}, "gslb": {}, "webhook": {}}
         self.history: list[dict[str, Any]] = []
+        self.quotas: dict[str, dict[str, Any]] = {}
         self.down = False
         self.ops: list[str] = []
 
@@ -84,6 +85,19 @@ class FakeConductorTransport(Transport):
     def _op(self, op: str, args: dict[str, Any], ctx: CallContext) -> Any:
         kind, _, verb = op.partition(".")
         now = datetime.now(timezone.utc).isoformat()
+        if op.startswith("quota."):
+            project = args.get("project_id") or ctx.project_id
+            if op != "quota.get" and not ctx.is_admin:
+                raise Forbidden("only an admin changes quotas")
+            if op == "quota.delete":
+                self.quotas.pop(project, None)
+                return None
+            if op == "quota.set":
+                self.quotas.setdefault(project, {}).update(args["values"])
+            limits = {f: -1 for f in ("gslbs", "pools", "members", "monitors", "webhooks")}
+            limits.update({k: v for k, v in self.quotas.get(project, {}).items() if v is not None})
+            return {"project_id": project, **limits,
+                    "in_use": {f: 0 for f in limits}}
         if op == "appliance.list":
             return {"appliances": [{"name": "local", "default": True, "per_query": True,
                                     "routing": ["PRIORITY", "WEIGHTED", "GEO"], "max_answers": None}]}

@@ -179,8 +179,22 @@ def test_openapi_schemas_are_valid_json_schema_and_ops_unique(client):
     for name, schema in doc["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
     op_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
-    assert len(op_ids) == len(set(op_ids)) == 39
+    assert len(op_ids) == len(set(op_ids)) == 43
     # the request schema is the validating model: an unknown field is refused by both
     assert doc["components"]["schemas"]["PoolCreate"]["additionalProperties"] is False
     params = {p["name"] for p in doc["paths"]["/v1/pools/{pool_id}/pool_members"]["get"]["parameters"]}
     assert {"pool_id", "limit", "marker", "sort_key", "sort_dir", "all_projects", "address"} <= params
+
+
+def test_quotas_own_and_admin(client, h):
+    admin = {"X-Project-Id": "ops", "X-Roles": "admin"}
+    assert client.get("/v1/quotas", headers=h()).get_json()["gslbs"] == -1
+    r = client.put("/v1/quotas/p1", json={"gslbs": 5}, headers=h())
+    assert r.status_code == 403                                   # policy: admin only
+    r = client.put("/v1/quotas/p1", json={"gslbs": 5, "pools": None}, headers=admin)
+    assert r.status_code == 200 and r.get_json()["gslbs"] == 5
+    assert client.get("/v1/quotas", headers=h()).get_json()["gslbs"] == 5
+    r = client.put("/v1/quotas/p1", json={"gslbs": -2}, headers=admin)
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "gslbs"
+    assert client.delete("/v1/quotas/p1", headers=admin).status_code == 204
+    assert client.get("/v1/quotas/p1", headers=admin).get_json()["gslbs"] == -1

@@ -284,3 +284,18 @@ class MetricRow(Base):
     kind: Mapped[str] = mapped_column(String(8))
     value: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class QuotaRow(Base):
+    """A project's quotas as an admin set them (null: the deployment's default). The row
+    is also the lock every create of the project takes before it counts."""
+
+    __tablename__ = "quotas"
+
+    project_id: Mapped[str] = mapped_column(PROJECT, primary_key=True)
+    gslbs: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pools: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    members: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    monitors: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    webhooks: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -16,6 +16,7 @@ from kosmos.appliances.registry import unservable
 from kosmos.conductor.db.models import GslbPoolRow, GslbRow, PoolRow, TombstoneRow
 from kosmos.conductor.ops.changes import note_change
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
+from kosmos.conductor.ops.quotas import check_quota
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
@@ -104,6 +105,7 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
         note_change(ctx, KIND, row_id, [row_id])
         return with_failover(ctx, [replay])[0]
     project = ctx.owner()
+    check_quota(ctx, "gslb", project)
     _check_servable(data)
     _check_pools(ctx, project, data["pools"])
     _check_fqdn(ctx, data["fqdn"], row_id)

@@ -13,6 +13,7 @@ from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, MEMBER_
 from kosmos.domain.rollup import DEGRADED, NO_MONITOR
 from kosmos.conductor.db.models import HealthStateRow, MemberRow, PoolRow
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
+from kosmos.conductor.ops.quotas import check_quota
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
@@ -55,6 +56,7 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
         note_change(ctx, KIND, row_id, gslbs_using_pools(ctx, [pool_id]))
         return replay
     project = ctx.owner()
+    check_quota(ctx, "member", project)
     pool_status = ctx.session.scalar(select(PoolRow.operating_status).where(
         PoolRow.id == pool_id, PoolRow.project_id == project))
     if pool_status is None:

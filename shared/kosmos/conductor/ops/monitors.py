@@ -8,6 +8,7 @@ from sqlalchemy import delete, exists, select
 from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, ListArgs, crud)
 from kosmos.conductor.db.models import HealthStateRow, MonitorRow, PoolMonitorRow
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
+from kosmos.conductor.ops.quotas import check_quota
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
@@ -35,6 +36,7 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     replay = replayed_create(ctx, MonitorRow, row_id, KIND, data)
     if replay is not None:
         return replay
+    check_quota(ctx, "monitor", ctx.owner())
     row = MonitorRow(id=row_id, project_id=ctx.owner(), created_at=ctx.now, updated_at=ctx.now,
                      operating_status="ONLINE", **data)
     ctx.session.add(row)

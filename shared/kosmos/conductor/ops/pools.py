@@ -9,6 +9,7 @@ from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, ListArg
 from kosmos.conductor.db.models import (GslbPoolRow, HealthStateRow, MemberRow, MonitorRow,
                                         PoolMonitorRow, PoolRow)
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
+from kosmos.conductor.ops.quotas import check_quota
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
@@ -72,6 +73,7 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     if replay is not None:
         return replay
     project = ctx.owner()
+    check_quota(ctx, "pool", project)
     check_monitors(ctx, project, data["monitor_ids"])
     row = PoolRow(id=row_id, project_id=project, created_at=ctx.now, updated_at=ctx.now,
                   name=data["name"], description=data["description"], regions=data["regions"],

@@ -22,6 +22,7 @@ from kosmos.probes.guard import Guard
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import WebhookDeliveryRow, WebhookRow
 from kosmos.conductor.listing import COMMON_SORTS, page
+from kosmos.conductor.ops.quotas import check_quota
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
                                          merged_update, new_id, op, parse, record, records,
                                          replayed_create)
@@ -62,6 +63,7 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
                              {k: v for k, v in data.items() if k != "secret"})
     if replay is not None:
         return replay
+    check_quota(ctx, "webhook", ctx.owner())
     row = WebhookRow(id=row_id, project_id=ctx.owner(), created_at=ctx.now, updated_at=ctx.now,
                      provisioning_status="ACTIVE", operating_status="ONLINE", **data)
     ctx.session.add(row)
