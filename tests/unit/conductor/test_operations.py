@@ -37,3 +37,26 @@ def test_the_client_checks_arguments_before_the_wire():
     with pytest.raises(ValidationError) as err:
         client.invoke(operations.GSLB_TREES, {"limit": 0})
     assert err.value.field == "limit"
+
+
+@pytest.mark.parametrize("who", ["engine", "checker", "api"])
+def test_each_functions_metrics_reach_the_conductor(who):
+    """The metrics flushes go through the typed client like every other call (a flush
+    swallows errors, so a wrong call would lose the counts without a word)."""
+    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+    from kosmos.contracts.metrics import MetricsBuffer, flush
+    from kosmos.engine.gateway import EngineGateway
+
+    sent = []
+
+    def handler(envelope):
+        sent.append(envelope["op"])
+        return 200, {"result": {"added": 1}}
+    buffer = MetricsBuffer(0)
+    client = ConductorClient(InProcessTransport(handler), metrics=buffer, caller=who)
+    buffer.add("kosmos_probes_total", 1, region="R")
+    if who == "engine":
+        assert EngineGateway(client).flush_metrics(force=True) == 1
+    else:   # the checker's and the api's flush, as they call it
+        assert flush(buffer, lambda op, args: client.call(op, args), force=True) == 1
+    assert sent == ["metrics.add"]
