@@ -123,3 +123,14 @@ def test_references_resolve_within_each_module(tf_modules, hcl):
             assert not unknown, f"{module.name}: module {call} passes unknown inputs {unknown}"
             missing = {v for v, b in child_module.variables.items() if "default" not in b} - args
             assert not missing, f"{module.name}: module {call} lacks required inputs {missing}"
+
+
+def test_the_api_is_in_the_keystone_catalog_by_default(tf_modules):
+    module = tf_modules["modules/global"]
+    service = module.resources[("openstack_identity_service_v3", "gslb")]
+    endpoints = module.resources[("openstack_identity_endpoint_v3", "gslb")]
+    assert service["type"] == "gslb" and "var.register_catalog" in service["count"]
+    assert module.variables["register_catalog"]["default"] is True
+    assert "public" in endpoints["for_each"] and "internal" in endpoints["for_each"]
+    assert endpoints["interface"] == "${each.key}"
+    assert endpoints["url"] == '${module.names.public_urls["api"]}/v1'

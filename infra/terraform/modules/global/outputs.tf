@@ -69,3 +69,8 @@ output "cloud_name" {
   description = "Entry of clouds_yaml the functions use (their KOSMOS_CLOUD)."
   value       = local.cloud_name
 }
+
+output "catalog_service_id" {
+  description = "Keystone id of the gslb service (null when register_catalog is false)."
+  value       = var.register_catalog ? openstack_identity_service_v3.gslb[0].id : null
+}

@@ -318,3 +318,19 @@ variable "migration_timeout" {
     error_message = "migration_timeout must be a duration like 15m."
   }
 }
+
+variable "register_catalog" {
+  type        = bool
+  description = "Register the gslb service and its endpoints in the Keystone catalog (needs the admin role)."
+  default     = true
+}
+
+variable "catalog_service_name" {
+  type        = string
+  description = "Name of the gslb service in the Keystone catalog."
+  default     = "kosmos"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,64}$", var.catalog_service_name))
+    error_message = "catalog_service_name must be 1 to 64 letters, digits, '.', '_' or '-'."
+  }
+}
