@@ -24,7 +24,7 @@ from kosmos.api import openapi
 from kosmos.api.auth import Authenticator, NoAuth, Principal
 from kosmos.api.context import ApiCall
 from kosmos.api.errors import MethodNotAllowed, error_response, json_response
-from kosmos.api.policy import Policy
+from kosmos.api.policy import Policy, credentials
 from kosmos.api.routes import ROUTES, Route, url_map
 from kosmos.contracts.common import nul_path
 from kosmos.contracts.metrics import flush, prometheus_text
@@ -109,7 +109,8 @@ class ApiApp:
             route, params = self._match(request)
             if not route.public:
                 principal = self.authenticator.authenticate(request.headers)
-                self.policy.enforce(route.action, principal.roles)
+                self.policy.enforce(route.action, credentials(principal),
+                                    {"project_id": principal.project_id, **params})
             response = self._dispatch(request, route, params, principal, request_id)
         except Exception as exc:  # noqa: BLE001 - the one place errors become HTTP
             response = error_response(exc, request_id=request_id,

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from kosmos.contracts.operations import ENDPOINTS_SET, crud
 from kosmos.api import render
+from kosmos.api.policy import credentials
 from kosmos.api.context import ApiCall
 from kosmos.api.errors import json_response
 from kosmos.api.queries import filters_of, list_query_model, parse_query
@@ -91,7 +92,7 @@ def resolve_endpoints(call: ApiCall, member: dict[str, Any], found: Any = None) 
 def list_(spec: ResourceSpec, call: ApiCall) -> Response:
     query = parse_query(list_query_model(spec), call.args)
     if query.all_projects:
-        call.policy.enforce(f"{spec.name}:get_all_global", call.principal.roles)
+        call.policy.enforce(f"{spec.name}:get_all_global", credentials(call.principal))
     args: dict[str, Any] = {"filters": filters_of(spec, query), "limit": query.limit,
                             "sort_key": query.sort_key, "sort_dir": query.sort_dir}
     if query.marker:

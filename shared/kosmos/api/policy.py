@@ -6,19 +6,28 @@ YAML or JSON file (``settings.policy_file``) mapping rule names to strings::
     "gslb:delete": "role:admin"
     "member": "role:member or role:operator"
 
-Rule grammar (the subset of oslo.policy Kosmos needs): ``role:<name>``
-(case-insensitive), ``rule:<name>``, ``@`` (always), ``!`` (never), ``""``
-(always), ``not``, ``and``, ``or`` and parentheses. Actions are
+Rule grammar, as oslo.policy writes it (so an operator's Octavia or Designate
+rules read the same here): ``role:<name>`` (case-insensitive), ``rule:<name>``,
+``is_admin:True`` (the caller passes ``context_is_admin``), generic checks
+``<credential>:%(<target field>)s`` (e.g. ``project_id:%(project_id)s``: the
+caller's project is the target's) and ``<credential>:<literal>`` (e.g.
+``user_id:alice``), ``@`` (always), ``!`` (never), ``""`` (always), ``not``,
+``and``, ``or`` and parentheses. The credentials are the caller's
+``project_id``, ``user_id`` and ``roles``; the target holds ``project_id``
+(the project the request is about: a path's ``project_id``, else the
+caller's) and the request's path parameters. Actions are
 ``<resource>:<verb>`` with verbs ``get_one``, ``get_all``, ``get_all_global``,
-``post``, ``put``, ``delete``. Scoping to the caller's own project is not a
-rule: the conductor enforces it on every call.
+``post``, ``put``, ``delete``. Scoping a resource to the caller's own project
+is not a rule: the conductor enforces it on every call.
+``python -m kosmos.api.policy`` prints the defaults as a sample policy file.
 """
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -51,8 +60,23 @@ for _r in RESOURCES:
         f"{_r}:delete": "rule:member",
     })
 
-Check = Callable[[frozenset[str], "Policy", int], bool]
-_TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
+@dataclass(frozen=True)
+class Credentials:
+    """Who asks, as rules see it."""
+
+    roles: frozenset[str]
+    project_id: str | None = None
+    user_id: str | None = None
+
+    def get(self, key: str) -> Any:
+        return {"project_id": self.project_id, "user_id": self.user_id,
+                "roles": self.roles}.get(key)
+
+
+#: (credentials, target, the policy, depth) -> allowed
+Check = Callable[[Credentials, dict[str, Any], "Policy", int], bool]
+# A check may hold a target reference, %(field)s, whose parentheses are not grouping.
+_TOKEN = re.compile(r"\s*(\(|\)|(?:%\(\w+\)s|[^\s()])+)")
 
 
 def _tokens(text: str) -> list[str]:
@@ -75,7 +99,7 @@ class _Parser:
 
     def parse(self) -> Check:
         if not self.toks:
-            return lambda roles, pol, depth: True
+            return lambda c, t, p, d: True
         check = self._or()
         if self.i != len(self.toks):
             raise self._error(f"unexpected {self.toks[self.i]!r}")
@@ -92,20 +116,20 @@ class _Parser:
         while self._peek() == "or":
             self.i += 1
             parts.append(self._and())
-        return parts[0] if len(parts) == 1 else (lambda r, p, d: any(c(r, p, d) for c in parts))
+        return parts[0] if len(parts) == 1 else (lambda c, t, p, d: any(x(c, t, p, d) for x in parts))
 
     def _and(self) -> Check:
         parts = [self._not()]
         while self._peek() == "and":
             self.i += 1
             parts.append(self._not())
-        return parts[0] if len(parts) == 1 else (lambda r, p, d: all(c(r, p, d) for c in parts))
+        return parts[0] if len(parts) == 1 else (lambda c, t, p, d: all(x(c, t, p, d) for x in parts))
 
     def _not(self) -> Check:
         if self._peek() == "not":
             self.i += 1
             inner = self._not()
-            return lambda r, p, d: not inner(r, p, d)
+            return lambda c, t, p, d: not inner(c, t, p, d)
         return self._atom()
 
     def _atom(self) -> Check:
@@ -120,18 +144,29 @@ class _Parser:
             self.i += 1
             return inner
         if tok == "@":
-            return lambda r, p, d: True
+            return lambda c, t, p, d: True
         if tok == "!":
-            return lambda r, p, d: False
+            return lambda c, t, p, d: False
         kind, sep, value = self.toks[self.i - 1].partition(":")
         if not sep or not value:
             raise self._error(f"cannot read {self.toks[self.i - 1]!r} (use role:X or rule:X)")
         if kind.lower() == "role":
             role = value.lower()
-            return lambda r, p, d: role in r
+            return lambda c, t, p, d: role in c.roles
         if kind.lower() == "rule":
-            return lambda r, p, d: p.check(value, r, d + 1)
-        raise self._error(f"unsupported check kind {kind!r}")
+            return lambda c, t, p, d: p.check(value, c, d + 1, t)
+        if kind == "is_admin":
+            wanted = value.lower() == "true"
+            return lambda c, t, p, d: p.check("context_is_admin", c, d + 1, t) == wanted
+        if not re.fullmatch(r"[a-z_]+", kind):
+            raise self._error(f"unsupported check kind {kind!r}")
+        ref = re.fullmatch(r"%\((\w+)\)s", value)
+        if ref:   # the caller's credential equals the target's field
+            field = ref.group(1)
+            return lambda c, t, p, d: (c.get(kind) is not None and t.get(field) is not None
+                                       and str(c.get(kind)) == str(t.get(field)))
+        literal = value.strip("'\"")
+        return lambda c, t, p, d: str(c.get(kind)) == literal
 
 
 class Policy:
@@ -164,19 +199,42 @@ class Policy:
                                   field="policy_file")
         return cls({str(k): v for k, v in data.items()})
 
-    def check(self, action: str, roles: Iterable[str], depth: int = 0) -> bool:
-        """True when ``roles`` satisfy the rule named ``action`` (unknown rules deny)."""
+    def check(self, action: str, who: "Credentials | Iterable[str]", depth: int = 0,
+              target: dict[str, Any] | None = None) -> bool:
+        """True when the caller (``Credentials``, or just its roles) passes the rule named
+        ``action`` on ``target`` (default: the caller's own project). Unknown rules deny."""
         if depth > 20:  # a rule that refers to itself
             return False
         rule = self._compiled.get(action)
         if rule is None:
             return False
-        return rule(roles if isinstance(roles, frozenset) else frozenset(r.lower() for r in roles),
+        creds = who if isinstance(who, Credentials) else Credentials(
+            frozenset(r.lower() for r in who))
+        return rule(creds, target if target is not None else {"project_id": creds.project_id},
                     self, depth)
 
-    def enforce(self, action: str, roles: Iterable[str]) -> None:
-        if not self.check(action, roles):
+    def enforce(self, action: str, who: "Credentials | Iterable[str]",
+                target: dict[str, Any] | None = None) -> None:
+        if not self.check(action, who, 0, target):
             raise Forbidden(f"policy does not allow {action}")
 
-    def is_admin(self, roles: Iterable[str]) -> bool:
-        return self.check("context_is_admin", roles)
+    def is_admin(self, who: "Credentials | Iterable[str]") -> bool:
+        return self.check("context_is_admin", who)
+
+
+def credentials(principal: Any) -> Credentials:
+    """A Principal as rules see it."""
+    return Credentials(frozenset(principal.roles), principal.project_id, principal.user_id)
+
+
+def sample() -> str:
+    """The default rules as a policy file an operator edits (YAML, every rule commented)."""
+    lines = ["# Kosmos API policy: the defaults. Uncomment a rule to change it.",
+             "# The grammar is oslo.policy's; see kosmos/api/policy.py.", ""]
+    for name, text in DEFAULT_RULES.items():
+        lines.append(f"#{json.dumps(name)}: {json.dumps(text)}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":   # python -m kosmos.api.policy > policy.yaml
+    print(sample(), end="")

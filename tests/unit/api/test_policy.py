@@ -35,7 +35,7 @@ def test_rule_strings(rule, roles, expected):
     assert Policy({"x": rule}).check("x", roles) is expected
 
 
-@pytest.mark.parametrize("rule", ["role:a or", "(role:a", "role:", "tenant:x", "role:a role:b )"])
+@pytest.mark.parametrize("rule", ["role:a or", "(role:a", "role:", "tenant-id:x", "role:a role:b )"])
 def test_bad_rules_are_named(rule):
     with pytest.raises(ValidationError) as exc:
         Policy({"gslb:post": rule})
@@ -73,3 +73,58 @@ def test_policy_file_applies_to_requests(tmp_path, make_client, fake_transport, 
     assert client.post("/v1/monitors", json={"type": "TCP"}, headers=h()).status_code == 403
     assert client.post("/v1/monitors", json={"type": "TCP"}, headers=h("p1", "admin")).status_code == 201
     assert client.post("/v1/pools", json={}, headers=h()).status_code == 201
+
+
+# Rules as an Octavia deployment writes them (its policy.yaml), on Kosmos' actions.
+OCTAVIA_STYLE = {
+    "context_is_admin": "role:admin or role:load-balancer_admin",
+    "admin": "is_admin:True",
+    "owner": "project_id:%(project_id)s",
+    "member_of_owner": "role:member and rule:owner",
+    "gslb:get_one": "rule:admin or rule:member_of_owner or role:load-balancer_observer",
+    "gslb:post": "rule:admin or rule:member_of_owner",
+    "quota:get_project": "rule:admin or (role:reader and project_id:%(project_id)s)",
+    "gslb:delete": "rule:admin or user_id:'ops-bot'",
+}
+
+
+def test_octavia_style_rules_with_credentials_and_targets():
+    from kosmos.api.policy import Credentials
+
+    p = Policy(OCTAVIA_STYLE)
+    member_a = Credentials(frozenset({"member"}), "project-a", "alice")
+    lb_admin = Credentials(frozenset({"load-balancer_admin"}), "ops", "root")
+    reader_a = Credentials(frozenset({"reader"}), "project-a", "bob")
+    bot = Credentials(frozenset(), "project-a", "ops-bot")
+    assert p.check("gslb:post", member_a) and p.check("gslb:post", lb_admin)
+    assert p.is_admin(lb_admin) and not p.is_admin(member_a)
+    assert not p.check("gslb:post", member_a, 0, {"project_id": "project-b"})   # not the owner
+    assert p.check("gslb:get_one", Credentials(frozenset({"load-balancer_observer"}), "x"))
+    assert p.check("quota:get_project", reader_a, 0, {"project_id": "project-a"})
+    assert not p.check("quota:get_project", reader_a, 0, {"project_id": "project-b"})
+    assert p.check("quota:get_project", lb_admin, 0, {"project_id": "project-b"})
+    assert p.check("gslb:delete", bot) and not p.check("gslb:delete", member_a)
+    with pytest.raises(Forbidden):
+        p.enforce("gslb:post", member_a, {"project_id": "project-b"})
+
+
+def test_a_missing_credential_or_target_field_never_matches():
+    from kosmos.api.policy import Credentials
+
+    p = Policy({"x": "project_id:%(project_id)s", "y": "user_id:%(owner_id)s"})
+    assert not p.check("x", Credentials(frozenset(), None), 0, {"project_id": None})
+    assert not p.check("y", Credentials(frozenset(), "p", "u"), 0, {"project_id": "p"})
+
+
+def test_the_sample_policy_file_is_the_defaults(tmp_path):
+    import yaml
+
+    from kosmos.api.policy import DEFAULT_RULES, sample
+
+    text = sample()
+    assert all(line.startswith("#") or not line for line in text.splitlines())
+    uncommented = "\n".join(line[1:] for line in text.splitlines() if line.startswith('#"'))
+    assert yaml.safe_load(uncommented) == DEFAULT_RULES
+    path = tmp_path / "policy.yaml"
+    path.write_text(uncommented)
+    assert Policy.from_file(str(path)).rules == Policy().rules
