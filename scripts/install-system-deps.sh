@@ -7,6 +7,8 @@ need=()
 command -v pdns_server >/dev/null 2>&1 || need+=(pdns-server pdns-backend-sqlite3)
 [ -e /usr/lib/x86_64-linux-gnu/pdns/libgsqlite3backend.so ] || [ -n "$(ls /usr/lib/*/pdns/libgsqlite3backend.so 2>/dev/null)" ] || need+=(pdns-backend-sqlite3)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+# The dashboard's browser test drives a headless Chromium.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing: ${need[*]}"

@@ -24,6 +24,7 @@ from kosmos.api import openapi
 from kosmos.api.auth import Authenticator, NoAuth, Principal
 from kosmos.api.context import ApiCall
 from kosmos.api.errors import MethodNotAllowed, error_response, json_response
+from kosmos.api.dashboard import dashboard_asset
 from kosmos.api.policy import Policy, credentials
 from kosmos.api.routes import ROUTES, Route, url_map
 from kosmos.contracts.common import nul_path
@@ -153,6 +154,8 @@ class ApiApp:
                 "noauth" if isinstance(self.authenticator, NoAuth) else "keystone"))
         if route.kind == "metrics":
             return self._metrics(request)
+        if route.kind == "dashboard":
+            return dashboard_asset(request, params.get("asset"))
         for name in request.args:
             _refuse_nul({name: " ".join(request.args.getlist(name))})
         _refuse_nul(params)

@@ -148,6 +148,8 @@ def document(auth: str = "keystone") -> dict[str, Any]:
     error_ref = keys[(ErrorBody, "serialization")]
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
+        if route.kind == "dashboard":
+            continue   # HTML and scripts for browsers, not API operations
         op: dict[str, Any] = {"operationId": route.op_id,
                               "tags": [route.spec.title if route.spec else "Meta"],
                               "parameters": _parameters(route)}

@@ -44,6 +44,7 @@ DEFAULT_RULES: dict[str, str] = {
     "openapi:get": "@",
     "metrics:get": "@",
     "healthcheck:get": "@",
+    "dashboard:get": "@",
     "appliance:get_all": "rule:reader",
     "quota:get": "rule:reader",
     "quota:get_project": "rule:admin",

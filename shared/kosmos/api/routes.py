@@ -69,6 +69,12 @@ ROUTES: list[Route] = [
           public=True),
     Route("GET", "/v1/openapi.json", None, "openapi:get", "getOpenApi", kind="openapi",
           public=True),
+    # The status dashboard: static assets, no token (the page calls the API with the
+    # user's credentials); not part of the OpenAPI document
+    Route("GET", "/dashboard/", None, "dashboard:get", "getDashboard", kind="dashboard",
+          public=True),
+    Route("GET", "/dashboard/<asset>", None, "dashboard:get", "getDashboardAsset",
+          kind="dashboard", public=True),
     # Prometheus text format; a bearer token (settings.metrics_token) instead of Keystone,
     # as a scraper has no Keystone token
     Route("GET", "/metrics", None, "metrics:get", "getMetrics", kind="metrics", public=True),

@@ -198,3 +198,16 @@ def test_quotas_own_and_admin(client, h):
     assert r.status_code == 400 and r.get_json()["error"]["field"] == "gslbs"
     assert client.delete("/v1/quotas/p1", headers=admin).status_code == 204
     assert client.get("/v1/quotas/p1", headers=admin).get_json()["gslbs"] == -1
+
+
+def test_the_dashboard_is_static_and_needs_no_token(client):
+    page = client.get("/dashboard/")
+    assert page.status_code == 200 and page.content_type.startswith("text/html")
+    assert b'<script src="dashboard.js">' in page.data
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert client.get("/dashboard/dashboard.js").content_type.startswith("text/javascript")
+    assert client.get("/dashboard/dashboard.css").status_code == 200
+    assert client.get("/dashboard").status_code == 308
+    assert client.get("/dashboard/passwd").status_code == 404
+    paths = client.get("/v1/openapi.json").get_json()["paths"]
+    assert not [p for p in paths if p.startswith("/dashboard")]
