@@ -8,6 +8,7 @@ BIN    := $(VENV)/bin
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
+	@echo "setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
@@ -22,6 +23,7 @@ openstack-deps:
 	bash scripts/install-openstack.sh
 
 run: setup
+	@echo "starting the runner: REST API http://127.0.0.1:8080/v1, dashboard http://127.0.0.1:8080/dashboard/?project=demo, DNS 127.0.0.1:5353 (Ctrl-C stops it)"
 	$(BIN)/python local/runner.py
 
 test: setup system-deps openstack-deps
@@ -46,4 +48,4 @@ bench: setup
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache kosmos.sqlite3 kosmos.sqlite3.dns.json
+	rm -rf $(VENV) .pytest_cache kosmos.sqlite3 kosmos.sqlite3-wal kosmos.sqlite3-shm kosmos.sqlite3.dns.json

@@ -24,7 +24,8 @@ def _regions(text: str) -> list[str]:
 
 
 def parse_args(argv: list[str] | None = None) -> RunnerOptions:
-    p = argparse.ArgumentParser(prog="local/runner.py", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="local/runner.py", description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--host", default="127.0.0.1", help="address of the gateway and DNS server")
     p.add_argument("--port", type=int, default=8080, help="gateway (REST API) port")
     p.add_argument("--dns-port", type=int, default=5353, help="embedded DNS server port (UDP+TCP)")

@@ -43,7 +43,7 @@ class Cron:
             data = EngineReconcile(scope="all", scheduled_at=at)
             sent.append(Envelope(type=ENGINE_RECONCILE, data=data.model_dump(mode="json")))
         self.count += 1
-        log.info("tick %d: %s%s", self.count, ", ".join(self.regions),
+        log.debug("tick %d: %s%s", self.count, ", ".join(self.regions),
                  " + reconcile" if len(sent) > len(self.regions) else "")
         for env in sent:
             self.emit(env)

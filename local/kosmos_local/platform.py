@@ -14,6 +14,8 @@ Wiring, as production has it:
 """
 from __future__ import annotations
 
+import errno
+
 import os
 import threading
 import time
@@ -106,7 +108,8 @@ class Platform:
     def start(self) -> None:
         opts = self.opts
         self.broker = Server(opts.host, 0, BrokerApp(self.emit), "broker").start()
-        self.dns = hooks.start_dns(opts) if opts.appliance == "local" else None
+        self.dns = (_listening(lambda: hooks.start_dns(opts), "DNS", opts.host, opts.dns_port,
+                               "--dns-port") if opts.appliance == "local" else None)
         conductor = self._function("conductor", "conductor", {}, port=opts.conductor_port,
                                    instances=opts.conductors)
         env = function_env(opts, conductor.url, getattr(self.dns, "control_url", None),
@@ -123,8 +126,9 @@ class Platform:
                 checker_name(region), "checker", {**env, "KOSMOS_REGION": region})
         admin = AdminApp(self.regions, self.queue, tick=lambda: self.cron and self.cron.fire())
         # Bound before anything starts, so a taken port fails at once.
-        self.ingress = Server(opts.host, opts.port,
-                              Ingress(ApiProxy(self.functions["api"].url), admin), "ingress")
+        self.ingress = _listening(lambda: Server(opts.host, opts.port, Ingress(
+            ApiProxy(self.functions["api"].url), admin), "ingress"), "REST API", opts.host,
+            opts.port, "--port")
         for fn in self.functions.values():
             fn.start()
         for fn in self.functions.values():
@@ -206,3 +210,14 @@ class Platform:
         if self.dns is not None:
             hooks.stop_dns(self.dns)
         log.info("stopped")
+
+
+def _listening(start, what: str, host: str, port: int, flag: str):
+    """``start()``, or an OSError naming the port and the flag that sets it."""
+    try:
+        return start()
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise OSError(exc.errno, f"the {what} port {host}:{port} is taken ({exc.strerror}); "
+                                     f"stop what uses it or choose another with {flag}") from exc
+        raise

@@ -9,6 +9,7 @@ a dependency that is down raises ``Unavailable`` (the platform retries).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 from typing import Any, Callable
@@ -80,7 +81,10 @@ class CheckerService:
         with asyncio.Runner(loop_factory=self.loop_factory) as runner:
             stats = runner.run(self.run_batch(batch))
         self._measure(batch.region, stats)
-        log.info("batch done: %d probes (%d without verdict), %d slots dropped, %d results "
+        # Routine batches are debug noise (one per region per tick); trouble is not.
+        trouble = stats.inconclusive or stats.dropped or stats.emit_errors
+        log.log(logging.INFO if trouble else logging.DEBUG,
+                "batch done: %d probes (%d without verdict), %d slots dropped, %d results "
                  "events (%d failed to emit), %d endpoint updates", stats.probes,
                  stats.inconclusive, stats.dropped, stats.events, stats.emit_errors,
                  stats.endpoint_updates, extra={"region": batch.region, "event_id": batch.batch_id})

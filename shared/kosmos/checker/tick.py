@@ -53,6 +53,6 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
         # The batch id doubles as the event id so a broker can drop a re-emitted duplicate.
         emitter.emit(CHECK_BATCH, batch, event_id=batch.batch_id, subject=tick.region)
         ids.append(batch.batch_id)
-    log.info("tick emitted %d batches for %d checks", len(ids), len(specs),
+    log.debug("tick emitted %d batches for %d checks", len(ids), len(specs),
              extra={"region": tick.region})
     return TickOutcome(tick.region, len(specs), ids)
