@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup system-deps openstack-deps run test test-unit lock bench clean package
+.PHONY: setup system-deps openstack-deps run demo reset test test-unit lock bench clean package
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,14 @@ openstack-deps:
 run: setup
 	@echo "starting the runner: REST API http://127.0.0.1:8080/v1, dashboard http://127.0.0.1:8080/dashboard/?project=demo, DNS 127.0.0.1:5353 (Ctrl-C stops it)"
 	$(BIN)/python local/runner.py
+
+# The README's story as a script (against `make run`, or a runner of its own); runs twice.
+demo: setup
+	bash scripts/demo.sh
+
+# Forget the runner's state (database and DNS records); the virtualenv stays.
+reset:
+	rm -f kosmos.sqlite3 kosmos.sqlite3-wal kosmos.sqlite3-shm kosmos.sqlite3.dns.json demo.sqlite3* demo-runner.log
 
 test: setup system-deps openstack-deps
 	$(BIN)/ruff check .
