@@ -2,7 +2,7 @@
 
 Run: ``python tests/fuzz/fuzz_http_response.py -max_total_time=30`` (libFuzzer
 flags). Any input the peer may send, split into any chunks, must end the probe
-with a Verdict or a ProbeError, never another exception; tests/fuzz/test_fuzz.py
+with an HttpReading or a ProbeError, never another exception; tests/fuzz/test_fuzz.py
 runs it for a bounded time in CI.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError, Verdict
+    from kosmos.probes.httpwire import HttpProbeProtocol, HttpReading, ProbeError
 
 LOOP = asyncio.new_event_loop()
 
@@ -31,7 +31,7 @@ def one_input(data: bytes) -> None:
     proto.connection_lost(None)
     assert future.done(), "the probe did not settle on EOF"
     exc = future.exception()
-    assert exc is None and isinstance(future.result(), Verdict) or isinstance(exc, ProbeError), exc
+    assert exc is None and isinstance(future.result(), HttpReading) or isinstance(exc, ProbeError), exc
 
 
 if __name__ == "__main__":
