@@ -102,7 +102,7 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
                 subject_type=SubjectType.HEALTH,
                 subject_id=f"{member_id}/{monitor_id}/{batch.region}", time=ch.result.checked_at,
                 from_state=ch.from_verdict.value, to_state=ch.to_verdict.value,
-                reason=f"region {batch.region}: {ch.rule}",
+                reason=f"{endpoint_of(member)} in region {batch.region}: {ch.rule}",
                 evidence={"region": batch.region, "checker_id": batch.checker_id,
                           "batch_id": batch.batch_id, "result": _result_ev(ch.result)},
                 dedupe_key=f"health:{member_id}:{monitor_id}:{batch.region}:"
@@ -163,7 +163,7 @@ def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, states: list[H
             project_id=member.project_id, gslb_id=gslb_id, member_id=member_id,
             subject_type=SubjectType.MEMBER, subject_id=member_id, time=when,
             from_state=previous or NO_MONITOR, to_state=decision.status,
-            reason=decision.reason[:2048], evidence=evidence,
+            reason=f"{endpoint_of(member)}: {decision.reason}"[:2048], evidence=evidence,
             dedupe_key=f"member:{member_id}:{previous}:{decision.status}:{when.isoformat()}:{gslb_id}"))
 
 
@@ -171,3 +171,15 @@ def _gslbs_of(ctx: EngineContext, pool_id: str) -> list[str | None]:
     """The GSLBs whose history shows this pool's members (one entry each), or [None]."""
     ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id == pool_id for l in g.pools))
     return list(ids) or [None]
+
+
+def endpoint_of(member: Any) -> str:
+    """What a history reason names a member by: its address and port (its first served
+    address for a neutron member), else its id."""
+    addresses = list(member.endpoints or []) or ([member.address] if member.address else [])
+    if not addresses:
+        return f"member {member.id}"
+    first = addresses[0]
+    host = f"[{first}]" if ":" in first else first
+    more = f" (+{len(addresses) - 1})" if len(addresses) > 1 else ""
+    return f"{host}:{member.port}{more}"
