@@ -28,6 +28,12 @@ _ERRORS = {
 _PATH_PARAM = re.compile(r"<(\w+:)?(\w+)>")
 
 
+def _summary(op_id: str) -> str:
+    """``listGslbHistory`` → ``List gslb history``."""
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", op_id).lower()
+    return words[:1].upper() + words[1:]
+
+
 def _openapi_path(rule: str) -> str:
     return _PATH_PARAM.sub(r"{\2}", rule)
 
@@ -150,7 +156,8 @@ def document(auth: str = "keystone") -> dict[str, Any]:
     for route in ROUTES:
         if route.kind == "dashboard":
             continue   # HTML and scripts for browsers, not API operations
-        op: dict[str, Any] = {"operationId": route.op_id,
+        op: dict[str, Any] = {"operationId": route.op_id, "summary": _summary(route.op_id),
+                              "description": route.doc or _summary(route.op_id) + ".",
                               "tags": [route.spec.title if route.spec else "Meta"],
                               "parameters": _parameters(route)}
         if route.public:

@@ -211,3 +211,10 @@ def test_the_dashboard_is_static_and_needs_no_token(client):
     assert client.get("/dashboard/passwd").status_code == 404
     paths = client.get("/v1/openapi.json").get_json()["paths"]
     assert not [p for p in paths if p.startswith("/dashboard")]
+
+
+def test_every_operation_says_what_it_does(client):
+    doc = client.get("/v1/openapi.json").get_json()
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert op["summary"] and len(op["description"]) > len(op["summary"]) + 5, (method, path)
