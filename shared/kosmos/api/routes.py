@@ -76,7 +76,7 @@ ROUTES: list[Route] = [
     # For load balancers and probes: 200 when the api can serve, 503 otherwise
     Route("GET", "/healthcheck", None, "healthcheck:get", "getHealth", kind="healthcheck", doc="200 while the api can serve (its conductor and database answer), 503 otherwise; for load balancers and probes.",
           public=True),
-    Route("GET", "/v1/openapi.json", None, "openapi:get", "getOpenApi", kind="openapi", doc="This document.",
+    Route("GET", "/v1/openapi.json", None, "openapi:get", "getOpenApi", kind="openapi", doc="This document: every operation, its parameters, bodies and answers.",
           public=True),
     # The status dashboard: static assets, no token (the page calls the API with the
     # user's credentials); not part of the OpenAPI document
