@@ -2,6 +2,8 @@
 periodic ``kosmos.engine.reconcile``, as the platform's schedulers would send."""
 from __future__ import annotations
 
+import logging
+
 import threading
 import time
 from datetime import datetime, timezone
@@ -43,8 +45,9 @@ class Cron:
             data = EngineReconcile(scope="all", scheduled_at=at)
             sent.append(Envelope(type=ENGINE_RECONCILE, data=data.model_dump(mode="json")))
         self.count += 1
-        log.debug("tick %d: %s%s", self.count, ", ".join(self.regions),
-                 " + reconcile" if len(sent) > len(self.regions) else "")
+        reconcile = len(sent) > len(self.regions)   # worth telling; plain ticks are not
+        log.log(logging.INFO if reconcile else logging.DEBUG, "tick %d: %s%s", self.count,
+                ", ".join(self.regions), " + reconcile" if reconcile else "")
         for env in sent:
             self.emit(env)
         return sent
