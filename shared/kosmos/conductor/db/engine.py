@@ -39,7 +39,14 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_driver_name() == "pg8000":
         connect_args["timeout"] = 30
-    engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size,
+        from kosmos.conductor.db.pg8000_statements import install
+        install()
+    # No overflow: a call beyond ``pool_size`` waits for a pooled connection (up to
+    # pool_timeout, then a retryable Unavailable). Overflow connections are closed as
+    # soon as they are returned, so under a burst every extra call opened a new one
+    # (a server process forked, pg8000's TLS attempt): that doubled the conductor's CPU
+    # per API request at 16 concurrent callers.
+    engine = create_engine(parsed, pool_size=pool_size, max_overflow=0,
                            pool_pre_ping=True, pool_timeout=10, connect_args=connect_args)
     if parsed.get_driver_name() == "pg8000":
         event.listen(engine, "connect", _tcp_nodelay)
