@@ -48,6 +48,9 @@ ENGINE = "engine"
 #: Reconciles reach the same engine function through a lane of their own, as a
 #: separate trigger would: results and users' changes never wait behind them.
 ENGINE_RECONCILE_LANE = "engine-reconcile"
+#: Deliveries at once per lane (a function's instances x their concurrency, in production).
+ENGINE_WORKERS = 3
+CHECKER_WORKERS = 16
 
 
 def checker_name(region: str) -> str:
@@ -134,21 +137,25 @@ class Platform:
         for fn in self.functions.values():
             fn.wait_ready()
 
-        # One engine worker: results are applied in arrival order. With two, two regions'
-        # batches were often decided side by side, each without the other's new DOWN row,
-        # and the member moved one delay later (failover at delay 1 s: median 2.10 s ->
-        # 2.65 s measured); the engine stays correct under concurrency, but not as fast.
-        self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60), workers=1)
+        # Several engine workers, as several engine instances share a trigger's events in
+        # production: with one, a failover touching hundreds of names (or an API busy enough
+        # to slow each conductor call) left results waiting a minute and more. Two
+        # regions' batches applied side by side cannot miss a quorum they complete
+        # together: each reads its members' rows again after writing (engine/results.py).
+        self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60),
+                             workers=ENGINE_WORKERS)
         # Two reconcile workers: a large reconcile's shards are shared, as several
         # engine instances would share them.
         self.queue.subscribe(ENGINE_RECONCILE_LANE,
                              http_delivery(self.functions[ENGINE].url, 600), workers=2)
         for region in opts.regions:
-            # A batch probes for the length of a tick; more workers let the next tick's
-            # batch start while the last one finishes.
+            # A batch probes for the length of a tick, a recheck batch for several seconds:
+            # the platform runs as many at once as arrive. With four workers, a failover's
+            # recheck batches held them all and the normal ticks waited past their window.
             fn = self.functions[checker_name(region)]
             self.queue.subscribe(checker_name(region),
-                                 http_delivery(fn.url, 2 * opts.tick + 60), workers=4)
+                                 http_delivery(fn.url, 2 * opts.tick + 60),
+                                 workers=CHECKER_WORKERS)
         self.queue.start()
 
         self.ingress.start()

@@ -46,6 +46,8 @@ class HealthPlan:
     stale: int = 0   # results already older than their freshness window: kept, not news
     # Each row as stored once ``writes`` are written, for the steady-state fast path.
     known: dict[tuple[str, str, str], Known] = field(default_factory=dict)
+    # Members one of whose regional verdicts moved (UP <-> DOWN) with this batch.
+    verdicts_moved: set[str] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:
@@ -96,6 +98,8 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         if stored.version and not changes:
             plan.known[key] = Known(stored, monitor.max_retries, monitor.max_retries_down, window)
         new_states[key] = new
+        if changes:
+            plan.verdicts_moved.add(member_id)
         for ch, gslb_id in ((c, g) for c in changes for g in _gslbs_of(ctx, member.pool_id)):
             plan.history.append(HistoryEntryCreate(
                 project_id=member.project_id, gslb_id=gslb_id, member_id=member_id,

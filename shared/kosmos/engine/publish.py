@@ -87,6 +87,12 @@ class PublishReport:
     drift: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
 
+    def merged(self, other: "PublishReport") -> "PublishReport":
+        """Both reports' outcomes (a GSLB decided twice keeps its later wake-up)."""
+        return PublishReport(self.published + other.published, self.held + other.held,
+                             {**self.wake_at, **other.wake_at}, self.errors + other.errors,
+                             self.drift + other.drift, self.conflicts + other.conflicts)
+
 
 def _with_overrides(tree: GslbTree, statuses: dict[str, str], now: datetime) -> GslbTree:
     """The tree with the statuses not yet written; a status that changes changes now

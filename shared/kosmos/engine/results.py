@@ -20,14 +20,15 @@ Steps for one batch (one region's results):
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from kosmos.contracts.events import CHECK_RESULTS, CheckResults
 from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict
 from kosmos.domain.quorum import OFFLINE
 from kosmos.engine.breaker_check import cycle_verdict, suspect_regions
 from kosmos.engine.deps import EngineDeps
-from kosmos.engine.plan import plan_health
+from kosmos.engine.gateway import EngineContext
+from kosmos.engine.plan import HealthPlan, plan_health, redecide_members
 from kosmos.engine.publish import Cause, publish
 from kosmos.errors import KosmosError, StaleVersion, Unavailable
 from kosmos.logs import get_logger
@@ -51,9 +52,48 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     total = batch
     if quiet:
         batch = batch.model_copy(update={"results": results})
+    plan, report, gslbs, written = _apply(
+        deps, batch, member_ids, reported, lambda ctx: plan_health(ctx, batch, deps.clock(), settings))
+    # Another instance may have applied another region's results for the same members
+    # at the same time, each deciding from the rows before the other's write: a quorum
+    # both completed would be seen by neither. Once ours are written, members whose
+    # regional verdict moved without moving the member are decided again from the rows
+    # as stored now; of two such writers, the later sees both.
+    waiting = sorted(plan.verdicts_moved - {m.member_id for m in plan.moves})
+    if waiting:
+        trigger = {"region": batch.region, "checker_id": batch.checker_id,
+                   "batch_id": batch.batch_id, "read_again": True}
+        again, again_report, again_gslbs, again_written = _apply(
+            deps, batch, set(waiting), [],
+            lambda ctx: _moves_only(redecide_members(ctx, deps.clock(), settings, trigger)),
+            recheck=False)
+        if again.moves:
+            plan.moves.extend(again.moves)
+            written += again_written
+            gslbs += again_gslbs
+            report = again_report if report is None else report.merged(again_report)
+    stale = plan.stale + quiet_stale
+    return _summary(total, len(quiet), stale, _note_lag(deps, total, stale), plan=plan,
+                    written=written, gslbs=gslbs, report=report)
+
+
+def _moves_only(plan: HealthPlan) -> HealthPlan:
+    """``plan`` if it moves a member, else an empty one (a reason alone waits for the next batch)."""
+    return plan if plan.moves else HealthPlan()
+
+
+def _apply(deps: EngineDeps, batch: CheckResults, member_ids: set[str], reported: list[str],
+           make_plan: Callable[[EngineContext], HealthPlan], *,
+           recheck: bool = True) -> tuple[HealthPlan, Any, int, int]:
+    """Read, plan, hold or publish, write, settle; again on a compare-and-set miss.
+
+    Returns the plan, the publish report (None when nothing was published), the
+    number of GSLBs decided and of rows written.
+    """
+    gw, settings = deps.gateway, deps.settings
     for _attempt in range(settings.engine_retries):
         ctx = gw.context(member_ids)
-        plan = plan_health(ctx, batch, deps.clock(), settings)
+        plan = make_plan(ctx)
         statuses = plan.statuses()
         pools = {ctx.members[m].pool_id for m in [*statuses, *reported] if m in ctx.members}
         gslb_ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id in pools for l in g.pools))
@@ -86,7 +126,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             continue
         if deps.steady is not None:
             deps.steady.remember(plan.known)
-        if deps.rechecks is not None:
+        if deps.rechecks is not None and recheck:
             deps.rechecks.after_results(ctx, batch.results, statuses, deps.clock())
         if plan.moves and cause is not None:
             _settle(deps, gslb_ids, cause, verdict)
@@ -94,9 +134,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             log.info(f"member {move.from_status} -> {move.to_status}",
                      extra={"member_id": move.member_id, "region": batch.region,
                             "status": move.to_status})
-        stale = plan.stale + quiet_stale
-        return _summary(total, len(quiet), stale, _note_lag(deps, total, stale), plan=plan,
-                        written=written, gslbs=len(gslb_ids), report=report)
+        return plan, report, len(gslb_ids), written
     raise Unavailable("health state kept changing under concurrent writers; retry the batch",
                       retry_after=1.0)
 

@@ -9,6 +9,8 @@ slow start ending. Reconcile is the backstop when no instance stays warm.
 """
 from __future__ import annotations
 
+import threading
+
 from datetime import datetime
 from typing import Any
 
@@ -25,21 +27,24 @@ class Wakeups:
     def __init__(self, limit: int = 100_000):
         self.limit = limit
         self._due: dict[str, datetime] = {}
+        self._lock = threading.Lock()   # a warm instance serves several events at once
 
     def note(self, due: dict[str, datetime]) -> None:
         """Remember each GSLB's time (the earliest when it has two)."""
-        for gslb_id, at in due.items():
-            known = self._due.get(gslb_id)
-            if known is None and len(self._due) >= self.limit:
-                continue   # bounded: reconcile decides the rest
-            if known is None or at < known:
-                self._due[gslb_id] = at
+        with self._lock:
+            for gslb_id, at in due.items():
+                known = self._due.get(gslb_id)
+                if known is None and len(self._due) >= self.limit:
+                    continue   # bounded: reconcile decides the rest
+                if known is None or at < known:
+                    self._due[gslb_id] = at
 
     def take(self, now: datetime) -> list[str]:
         """The GSLBs due by ``now``, forgotten here."""
-        ids = sorted(g for g, at in self._due.items() if at <= now)
-        for g in ids:
-            del self._due[g]
+        with self._lock:
+            ids = sorted(g for g, at in self._due.items() if at <= now)
+            for g in ids:
+                del self._due[g]
         return ids
 
     def __len__(self) -> int:

@@ -49,6 +49,7 @@ class FakeGateway(EngineGateway):
         self.fail_next: dict[str, int] = {}     # op → how many calls fail with Unavailable
         self.conflict_next: dict[str, int] = {}  # op → how many calls fail with StaleVersion
         self.after_write: list = []             # callbacks run once after a health.write: other writers
+        self.before_write: list = []            # ... and once as one begins (a writer in between)
         self.calls: list[str] = []
         self.health_writes = 0
         self.lag: dict[str, tuple[float, int, datetime]] = {}   # region → last record
@@ -76,6 +77,8 @@ class FakeGateway(EngineGateway):
 
     def write_health(self, states: list[HealthWrite], members: list[MemberStatusChange], history):
         self._enter("health.write")
+        while self.before_write:
+            self.before_write.pop(0)(self)
         for w in states:
             k = (w.state.member_id, w.state.monitor_id, w.state.region)
             cur = self.states.get(k)

@@ -243,3 +243,28 @@ def test_a_users_change_makes_the_engine_read_its_members_rows_afresh(world):
     engine.handle("kosmos.engine.decide", {"gslb_ids": ["g1"], "cause": cause})
     clock.now = t(23)
     assert engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(22))]))["steady"] == 0
+
+
+def test_two_instances_completing_a_quorum_at_once_still_move_the_member(world):
+    """Regions r1 and r2 each reach DOWN in a batch applied by a different instance at
+    the same moment: each reads the rows before the other's write, so neither sees two
+    regions down. The later writer reads them again after its write and moves the member."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    other, _ = make_engine(gw, clock, regions=REGIONS)
+    clock.now = t(21)
+    for r in ("r1", "r2"):   # one failure each: fall is 2
+        engine.handle("kosmos.check.results", batch(r, [("a1", False, t(20))]))
+    clock.now = t(31)
+    # While this instance's write is on its way, the other applies r2's second failure
+    # (its read, plan and write all land before ours).
+    gw.before_write.append(lambda _gw: other.handle(
+        "kosmos.check.results", batch("r2", [("a1", False, t(30))])))
+    engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(30))]))
+    assert gw.states[("a1", "mon", "r1")].verdict.value == "DOWN"
+    assert gw.states[("a1", "mon", "r2")].verdict.value == "DOWN"
+    assert gw.members["a1"].operating_status.value == "OFFLINE"
+    assert served(app) == [A2]
+    member = [e for e in gw.entries("member") if e.member_id == "a1"][-1]
+    assert (member.from_state, member.to_state) == ("ONLINE", "OFFLINE")
+    assert member.evidence["trigger"]["read_again"] is True
