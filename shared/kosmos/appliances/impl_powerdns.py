@@ -12,6 +12,8 @@ on the server; a missing zone is an ApplianceError naming it.
 """
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +25,10 @@ from kosmos.config import Settings
 from kosmos.domain.answers import canonical, split_families
 from kosmos.domain.routing.route import Route
 from kosmos.errors import ApplianceError, ApplianceRefused
+
+#: Pauses before sending a request again after a 5xx (then the error stands); each is
+#: stretched by up to half again at random, so writers that met do not meet again.
+RETRY_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)
 
 
 class PowerDnsAppliance(Appliance):
@@ -50,11 +56,18 @@ class PowerDnsAppliance(Appliance):
         headers = {"Accept": "application/json"}
         if self.settings.powerdns_api_key:
             headers["X-API-Key"] = self.settings.powerdns_api_key
-        try:
-            resp = self._session.request(method, self._zone_url(zone), headers=headers,
-                                         timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise ApplianceError(f"PowerDNS API unreachable: {exc.__class__.__name__}") from exc
+        for pause in (*RETRY_PAUSES, None):
+            try:
+                resp = self._session.request(method, self._zone_url(zone), headers=headers,
+                                             timeout=self.timeout, **kwargs)
+            except requests.RequestException as exc:
+                raise ApplianceError(f"PowerDNS API unreachable: {exc.__class__.__name__}") from exc
+            # A 5xx is often a backend busy for a moment (SQLite's "database is locked"
+            # when two PATCHes meet): GET and PATCH (REPLACE/DELETE) are idempotent, so
+            # they are sent again a few times before the push counts as failed.
+            if resp.status_code < 500 or pause is None:
+                break
+            time.sleep(pause * (1 + random.random() / 2))
         # The zone URL is the only resource addressed, so 404 means "no such zone".
         if resp.status_code == 404 or (resp.status_code == 422 and "not find" in resp.text.lower()):
             raise ApplianceError(f"PowerDNS has no zone {zone}", field="zone_name")

@@ -33,8 +33,9 @@ log = get_logger(__name__)
 #: How early a slot may start (its checked_at stays the grid instant).
 LEAD = 0.002
 
-#: Sends one chunk of results/endpoint updates; the service binds it to a Emitter.
-Sink = Callable[[list[CheckResult], list[EndpointUpdate]], Awaitable[None]]
+#: Sends one chunk of results/endpoint updates, and whether it holds a result that may
+#: move a verdict (urgent); the service hands it to its instance's outbox.
+Sink = Callable[[list[CheckResult], list[EndpointUpdate], bool], Awaitable[None]]
 #: Refreshes neutron members' addresses; updates ``Target.address`` in place.
 Discover = Callable[[list[Target]], Awaitable[list[EndpointUpdate]]]
 
@@ -68,11 +69,13 @@ class ResultBuffer:
         self.results: list[CheckResult] = []
         self.endpoints: list[EndpointUpdate] = []
         self.urgent = asyncio.Event()
+        self._urgent_waiting = False   # an urgent result is among those not yet sent
 
     def add(self, result: CheckResult, urgent: bool = False) -> None:
         self.results.append(result)
         if urgent:
             self.urgent.set()
+            self._urgent_waiting = True
         if len(self.results) > self.max_buffered:
             excess = len(self.results) - self.max_buffered
             del self.results[:excess]
@@ -83,8 +86,9 @@ class ResultBuffer:
             chunk = self.results[:self.max_per_event]
             del self.results[:len(chunk)]
             updates, self.endpoints = self.endpoints, []
+            urgent, self._urgent_waiting = self._urgent_waiting, False
             try:
-                await self.sink(chunk, updates)
+                await self.sink(chunk, updates, urgent)
                 self.stats.events += 1
             except Exception:  # noqa: BLE001 - keep probing; the next window re-sends state
                 self.stats.emit_errors += 1

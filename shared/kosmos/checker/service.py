@@ -21,6 +21,7 @@ from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
 from kosmos.checker.batch import BatchStats, Discover, run_batch
 from kosmos.checker.lag import LagMeter
+from kosmos.checker.outbox import Outbox
 from kosmos.contracts.metrics import flush
 from kosmos.checker.prober import Prober
 from kosmos.checker.due import DueChecks
@@ -61,6 +62,8 @@ class CheckerService:
         self.due = DueChecks(conductor)
         # consecutive failures per (member, monitor), across this instance's batches
         self.streaks: dict[tuple[str, str], int] = {}
+        # every batch's results leave through it, coalesced per region
+        self.outbox = Outbox(self._send, interval=settings.results_interval)
 
     def handle(self, event_type: str, data: dict[str, Any]) -> TickOutcome | BatchStats:
         if event_type == CHECK_TICK:
@@ -109,8 +112,10 @@ class CheckerService:
                 log.warning("monitor type %s cannot run here: %s", spec.monitor.type, reason,
                             extra={"monitor_id": spec.monitor.id, "region": batch.region})
 
-        async def sink(results: list[CheckResult], endpoints: list[EndpointUpdate]) -> None:
-            await asyncio.to_thread(self._emit, batch, results, endpoints)
+        async def sink(results: list[CheckResult], endpoints: list[EndpointUpdate],
+                       urgent: bool = False) -> None:
+            await asyncio.to_thread(self.outbox.hand_over, batch.region, batch.batch_id,
+                                    results, endpoints, urgent)
 
         meter = LagMeter().start()
         began = asyncio.get_running_loop().time()
@@ -118,7 +123,8 @@ class CheckerService:
             stats = await run_batch(
                 batch, self.runner.run, sink, max_concurrency=self.settings.max_concurrency,
                 discover=self.discover,
-                flush_interval=flush_interval or self.settings.results_interval,
+                # Handing over is cheap; the outbox sends at results_interval.
+                flush_interval=flush_interval or self.settings.results_interval / 4,
                 region_phase=region_phase(batch.region, self.settings.regions),
                 streaks=self.streaks)
             stats.loop_lag_s = round(meter.worst_since(began), 4)
@@ -127,18 +133,20 @@ class CheckerService:
             await meter.stop()
             await self.runner.aclose()
 
-    def _emit(self, batch: CheckBatch, results: list[CheckResult],
-                 endpoints: list[EndpointUpdate]) -> None:
+    def _send(self, region: str, batch_ids: list[str], results: list[CheckResult],
+              endpoints: list[EndpointUpdate]) -> None:
+        """The outbox's send: one region's results of one or more batches as one event."""
+        batch_id = batch_ids[0] if len(batch_ids) == 1 else f"{batch_ids[0]}+{len(batch_ids) - 1}"
         if endpoints:
             try:
                 self.conductor.invoke(ENDPOINTS_SET,
                                     {"updates": [u.model_dump(mode="json") for u in endpoints]},
-                                    CallContext.system(request_id=batch.batch_id))
+                                    CallContext.system(request_id=batch_id))
             except Exception:  # noqa: BLE001 - the engine still gets them below; next window retries
-                log.warning("endpoints.set failed", exc_info=True, extra={"region": batch.region})
-        data = CheckResults(region=batch.region, checker_id=self.checker_id,
-                            batch_id=batch.batch_id, results=results, endpoints=endpoints)
-        self.emitter.emit(CHECK_RESULTS, data, subject=batch.region)
+                log.warning("endpoints.set failed", exc_info=True, extra={"region": region})
+        data = CheckResults(region=region, checker_id=self.checker_id,
+                            batch_id=batch_id, results=results, endpoints=endpoints)
+        self.emitter.emit(CHECK_RESULTS, data, subject=region)
 
 
 def region_phase(region: str, regions: list[str]) -> float:

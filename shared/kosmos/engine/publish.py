@@ -302,7 +302,7 @@ def _finish(step: _Step, error: ApplianceError | None, cause: Cause, report: Pub
         report.errors.append(g.id)
         lead = "refused" if isinstance(exc, ApplianceRefused) else f"appliance {step.name}"
         note = f"{lead}: {exc.message}; wants {_text(d.answers)}"
-        log.warning("appliance push failed", extra={"gslb_id": g.id, "fqdn": g.fqdn})
+        log.warning("appliance push failed: %s", note, extra={"gslb_id": g.id, "fqdn": g.fqdn})
         if step.status != PublishStatus.ERROR.value or g.publish_reason != note:
             return [AnswerRecord(g.id, list(g.answers), g.answer_reason, PublishStatus.ERROR.value,
                                  note[:1024], g.published_at, (), step.tree.served_route)]

@@ -89,3 +89,19 @@ def test_a_refused_answer_in_a_batch_fails_alone(powerdns, driver):
     down = load("powerdns", Settings(powerdns_api_url="http://127.0.0.1:9", powerdns_api_key=API_KEY))
     assert set(down.set_answers(ZONE, answers)) == {"a.example.com.", "b.elsewhere.test.", "c.example.com."}
     assert set(driver.set_answers("missing.test.", answers[:1])) == {"a.example.com."}
+
+
+def test_concurrent_pushes_all_land_though_the_backend_is_briefly_busy(powerdns, driver):
+    """Engine instances push to one zone at once. PowerDNS's SQLite backend then answers
+    some PATCHes with a 500 ("database is locked"); the driver sends those again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def push(i: int) -> None:
+        for k in range(15):
+            driver.set_answer(f"n{i}-{k}.example.com.", ZONE, [f"192.0.2.{i + 1}"], 30)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(push, range(8)))   # any error is raised here
+    served = driver.zone_answers(ZONE)
+    assert all(served[f"n{i}-{k}.example.com."].addresses == [f"192.0.2.{i + 1}"]
+               for i in range(8) for k in range(15))

@@ -35,7 +35,7 @@ class Recorder:
                            address=target.address, ok=True, latency_ms=1.0, reason="ok",
                            checked_at=checked_at)
 
-    async def sink(self, results, endpoints):
+    async def sink(self, results, endpoints, urgent=False):
         self.flushes.append((time.time(), len(results)))
         if self.fail_publish:
             raise ConnectionError("sink down")
@@ -282,7 +282,7 @@ def test_a_batch_of_failures_finishes_when_its_window_ends(make_check):
     checker's does."""
     import uvloop
 
-    async def sink(results, endpoints):
+    async def sink(results, endpoints, urgent=False):
         await asyncio.to_thread(time.sleep, 0.01)
 
     async def failing(target, checked_at):
