@@ -26,6 +26,7 @@ fresh PostgreSQL database with the ``powerdns`` appliance on a real
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -135,8 +136,8 @@ class Load:
                          for m, v in self.lat.items()) + f", {self.errors} failed"
 
 
-def rss_by_function(root_pid: int) -> dict[str, int]:
-    """RSS (MiB) of every process under the runner, by its function name."""
+def _under(root_pid: int) -> dict[int, str]:
+    """Every process under the runner (and the runner) → its function name."""
     parent: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -144,19 +145,59 @@ def rss_by_function(root_pid: int) -> dict[str, int]:
             parent[int(stat.parent.name)] = int(fields[1])
         except (OSError, IndexError, ValueError):
             continue
-    out: dict[str, int] = {}
+    out: dict[int, str] = {}
     for pid in parent:
         up = pid
         while up in parent and up != root_pid:
             up = parent[up]
-        if up != root_pid or pid == root_pid:
+        if up != root_pid:
             continue
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+        except OSError:
+            continue
+        out[pid] = (argv[argv.index("--name") + 1] if "--name" in argv else
+                    "runner" if pid == root_pid else Path(argv[0]).name)
+    return out
+
+
+def cpu_by_function(root_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the runner's processes (by function) and PostgreSQL."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = _under(root_pid)
+    out: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        pid = int(stat.parent.name)
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        name = names.get(pid) or ("postgres" if head.endswith("(postgres") else
+                                  "pdns_server" if "pdns" in head else None)
+        if name is None:
+            continue
+        f = rest.split()
+        out[name] = out.get(name, 0.0) + (int(f[11]) + int(f[12])) / tick
+    return out
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """Each function's share of one core over the phase (1.00 = a whole core)."""
+    used = {k: (after.get(k, 0.0) - before.get(k, 0.0)) / seconds for k in after}
+    return ", ".join(f"{k} {v:.2f}" for k, v in sorted(used.items(), key=lambda kv: -kv[1])
+                     if v >= 0.01)
+
+
+def rss_by_function(root_pid: int) -> dict[str, int]:
+    """RSS (MiB) of every process under the runner, by its function name."""
+    out: dict[str, int] = {}
+    for pid, name in _under(root_pid).items():
+        if pid == root_pid:
+            continue
+        try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
-        name = argv[argv.index("--name") + 1] if "--name" in argv else Path(argv[0]).name
         kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
         out[name] = kb // 1024
     return out
@@ -245,14 +286,23 @@ def run(n: int, db_admin: str, tmp: Path) -> None:
         recorded = Api(runner.url).get(f"/v1/gslbs/{made[0][2]}/status")["engine_lag"]
         print(f"N={n}: steady state engine lane lag p50 {p(lags, 0.5):.2f}s p99 {p(lags, 0.99):.2f}s; "
               f"recorded by the engine: {({r['region']: r['lag_s'] for r in recorded})}", flush=True)
+        c0, t0 = cpu_by_function(runner.proc.pid), time.monotonic()
         failover(n, names, ADDRESSES[0], eps, pdns.dns_port, "no API load")
+        print(f"N={n}: CPU (cores) during that failover: "
+              f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
 
         load = Load(runner.url, [g for _, _, g in made])
         load.thread.start()
+        c0, t0 = cpu_by_function(runner.proc.pid), time.monotonic()
         lags = lane_lags(runner.url, 30)
+        print(f"N={n}: CPU (cores) with the API at 100 req/s, nothing failing: "
+              f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
         print(f"N={n}: with the API at 100 req/s: engine lane lag p50 {p(lags, 0.5):.2f}s "
               f"p99 {p(lags, 0.99):.2f}s", flush=True)
+        c0, t0 = cpu_by_function(runner.proc.pid), time.monotonic()
         failover(n, names, ADDRESSES[1], eps, pdns.dns_port, "API at 100 req/s")
+        print(f"N={n}: CPU (cores) during that failover: "
+              f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
         load.stop.set()
         load.thread.join(30)
         print(f"N={n}: API at 100 req/s meanwhile: {load.report()}", flush=True)
