@@ -64,9 +64,7 @@ class AdminApp:
             q = self.queue
             return _json({"pending": q.pending(), "lanes": q.lanes(),
                           "delivered": q.delivered, "retried": q.retried,
-                          "dead_letters": [{"subscriber": d.subscriber, "type": d.envelope.type,
-                                            "id": d.envelope.id, "attempts": d.attempts,
-                                            "error": d.error} for d in q.dead_letters]})
+                          "dead_letters": [d.record() for d in q.dead_letters]})
         if parts == ["tick"] and request.method == "POST" and self.tick is not None:
             self.tick()
             return _json({"ticked": True})

@@ -29,7 +29,8 @@ from kosmos_local.cron import Cron
 from kosmos_local.events import Envelope
 from kosmos_local.ingress import AdminApp, Ingress, Server
 from kosmos_local.options import RunnerOptions, function_env
-from kosmos_local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
+from kosmos_local.procs import (ApiProxy, BrokerApp, FunctionProcess, dead_letter_sink,
+                                http_delivery)
 from kosmos_local.queue import EventQueue
 from kosmos_local.regions import RegionModes
 from kosmos_local.watch import HistoryWatch, ResultsLog
@@ -121,6 +122,8 @@ class Platform:
         reset_settings()
         hooks.configure_logging(opts)
         self.functions["conductor"] = conductor
+        # What exhausts its retries goes to the conductor's dead-letter sink, as in production.
+        self.queue.on_dead = dead_letter_sink(conductor.url)
         conductor.env.update(env)
         for name in ("api", ENGINE):
             self.functions[name] = self._function(name, name, env)

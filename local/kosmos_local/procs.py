@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import socket
@@ -132,6 +133,27 @@ def http_delivery(url: str, timeout: float) -> Callable[[Envelope], int]:
         return resp.status_code
 
     return deliver
+
+
+def dead_letter_sink(conductor_url: str, timeout: float = 10.0) -> Callable[[Any], None]:
+    """The queue's ``on_dead``: the dead letter to the conductor's sink, as a broker sends
+    it (the event in binary mode with Knative's knativeerror* extensions)."""
+    from kosmos.contracts.conductor import DEAD_LETTERS_PATH
+
+    url = conductor_url.rstrip("/") + DEAD_LETTERS_PATH
+
+    def send(letter: Any) -> None:
+        headers, body = to_binary(letter.envelope)
+        headers["ce-knativeerrordest"] = letter.subscriber
+        headers["ce-knativeerrordata"] = base64.b64encode(letter.error[:2048].encode()).decode()
+        if letter.error_code is not None:
+            headers["ce-knativeerrorcode"] = str(letter.error_code)
+        resp = requests.post(url, data=body, headers=headers, timeout=timeout)
+        if resp.status_code != 200:
+            raise DeliveryFailed(f"dead-letter sink answered HTTP {resp.status_code}: "
+                                 f"{resp.text[:300]}")
+
+    return send
 
 
 class BrokerApp:

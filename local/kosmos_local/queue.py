@@ -9,12 +9,14 @@ moved to ``dead_letters`` and logged, as a broker's dead-letter sink would.
 """
 from __future__ import annotations
 
+import re
 import heapq
 import itertools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable
 
 from kosmos_local.events import Envelope
@@ -33,6 +35,22 @@ class DeadLetter:
     error: str
     time: float
 
+    @property
+    def error_code(self) -> int | None:
+        """The last HTTP status, when the last attempt got an answer."""
+        m = re.search(r"answered HTTP (\d{3})", self.error)
+        return int(m.group(1)) if m else None
+
+    def record(self) -> dict:
+        """As Kosmos keeps a dead letter (``GET /v1/dead_letters``), with the attempts made."""
+        env = self.envelope
+        return {"event_id": env.id, "event_type": env.type, "source": env.source,
+                "subject": env.subject, "event_time": env.time, "destination": self.subscriber,
+                "error_code": self.error_code, "error": self.error[:2048], "data": env.data,
+                "received_at": datetime.fromtimestamp(self.time, timezone.utc)
+                .isoformat().replace("+00:00", "Z"),
+                "attempts": self.attempts}
+
 
 @dataclass
 class _Subscriber:
@@ -46,12 +64,14 @@ class EventQueue:
     """Deliver envelopes to named subscribers; retry failures; keep the dead ones."""
 
     def __init__(self, max_attempts: int = 5, backoff: float = 0.2, max_backoff: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 on_dead: Callable[[DeadLetter], None] | None = None):
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.clock = clock
         self.dead_letters: list[DeadLetter] = []
+        self.on_dead = on_dead   # the platform's dead-letter sink (the conductor's)
         self.delivered = 0
         self.retried = 0
         self._subs: dict[str, _Subscriber] = {}
@@ -194,10 +214,16 @@ class EventQueue:
             log.info("%s to %s not completed while stopping: %s", env.type, name, exc)
             return
         if attempt >= self.max_attempts:
+            letter = DeadLetter(name, env, attempt, str(exc), time.time())
             with self._cond:
-                self.dead_letters.append(DeadLetter(name, env, attempt, str(exc), time.time()))
+                self.dead_letters.append(letter)
                 self._queued_at.pop(env.id, None)
             log.error("dead letter: %s to %s after %d attempts: %s", env.type, name, attempt, exc)
+            if self.on_dead is not None:
+                try:
+                    self.on_dead(letter)
+                except Exception as sink_exc:  # noqa: BLE001 - kept here in any case
+                    log.warning("dead letter not stored by the sink: %s", sink_exc)
             return
         delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
         with self._cond:

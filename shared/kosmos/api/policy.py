@@ -50,6 +50,7 @@ DEFAULT_RULES: dict[str, str] = {
     "quota:get_project": "rule:admin",
     "quota:put": "rule:admin",
     "quota:delete": "rule:admin",
+    "dead_letter:get_all": "rule:admin",
 }
 for _r in RESOURCES:
     DEFAULT_RULES.update({

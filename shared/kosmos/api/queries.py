@@ -7,6 +7,8 @@ The same models document the parameters in the OpenAPI document.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -43,6 +45,12 @@ class HistoryQuery(PageQuery):
 class DeliveriesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(50, ge=1, le=500, description="At most this many, newest first")
+
+
+class DeadLettersQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(100, ge=1, le=1000, description="At most this many, newest first")
+    since: datetime | None = Field(None, description="Received at or after (RFC 3339, UTC)")
 
 
 class EmptyQuery(BaseModel):

@@ -10,11 +10,12 @@ from pydantic import BaseModel
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
-from kosmos.api import handlers, quotas, subresources
+from kosmos.api import dead_letters, handlers, quotas, subresources
 from kosmos.api.context import ApiCall
-from kosmos.api.queries import DeliveriesQuery, EmptyQuery, HistoryQuery
+from kosmos.api.queries import DeadLettersQuery, DeliveriesQuery, EmptyQuery, HistoryQuery
 from kosmos.api.resources import GSLB, MEMBER, MONITOR, POOL, WEBHOOK, ResourceSpec
 from kosmos.api.schemas import GslbPoolList, HistoryList, MonitorList, WebhookDeliveryList
+from kosmos.contracts.dead_letters import DeadLetterList
 from kosmos.contracts.quotas import Quota, QuotaUpdate
 from kosmos.contracts.conductor import ApplianceList, GslbStatusTree, MemberStatusTree, PoolStatusTree
 
@@ -131,6 +132,11 @@ ROUTES: list[Route] = [
     Route("DELETE", _QUOTA, quotas.reset, "quota:delete", "resetQuota", None, "view",
           query=EmptyQuery,
           doc="Put every quota of a project back to the deployment's defaults (admin)."),
+    Route("GET", "/v1/dead_letters", dead_letters.listing, "dead_letter:get_all",
+          "listDeadLetters", None, "view", response=DeadLetterList, query=DeadLettersQuery,
+          doc="Events the platform gave up delivering after their retries (ticks, batches, "
+              "results, changes, reconciles), newest first, with where each was going and the "
+              "last error (admin)."),
     *_crud(WEBHOOK, "/v1/webhooks"),
     Route("GET", "/v1/webhooks/<uuid:id>/deliveries", subresources.webhook_deliveries,
           "webhook:get_one", "listWebhookDeliveries", WEBHOOK, "view",

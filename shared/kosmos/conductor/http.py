@@ -1,7 +1,8 @@
 """The conductor's HTTP face (Flask request in, Flask response out).
 
 ``POST /v1/call`` carries one envelope; ``GET /healthz`` answers while the
-instance is alive. When ``conductor_token`` is set every call must carry it in
+instance is alive; ``POST /v1/dead_letters`` is the platform's dead-letter sink
+(``dead_letter_sink``, no token: brokers cannot send one). When ``conductor_token`` is set every call must carry it in
 ``X-Kosmos-Conductor-Token``.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask import Request, Response, json
 from kosmos.adapters.warm import WarmInstance
 from kosmos.conductor.dispatch import Handler
 from kosmos.config import Settings, get_settings
-from kosmos.contracts.conductor import CONDUCTOR_PATH
+from kosmos.contracts.conductor import CONDUCTOR_PATH, DEAD_LETTERS_PATH
 from kosmos.errors import KosmosError, NotAuthenticated, NotFound, UnsupportedMediaType, \
     ValidationError
 
@@ -40,6 +41,11 @@ def respond(request: Request, handler: Handler | None = None,
     try:
         if request.method == "GET" and request.path.rstrip("/") == "/healthz":
             return _reply(200, {"status": "ok"})
+        if request.path.rstrip("/") == DEAD_LETTERS_PATH and request.method == "POST":
+            from kosmos.conductor.dead_letter_sink import envelope_for, letter_from
+            envelope = envelope_for(letter_from(request), None)
+            status, body = (handler or INSTANCE.get(s))(envelope)
+            return _reply(status, body)
         if request.path.rstrip("/") != CONDUCTOR_PATH or request.method != "POST":
             raise NotFound(f"no route for {request.method} {request.path}")
         if s.conductor_token:

@@ -28,6 +28,9 @@ from kosmos.contracts.health import RegionStatus
 from kosmos.contracts.resources import FailoverTime, Gslb, Member, Pool
 
 CONDUCTOR_PATH = "/v1/call"
+#: Where the platform's brokers send events that exhausted their retries (a CloudEvent
+#: in binary or structured mode); the conductor keeps them for ``GET /v1/dead_letters``.
+DEAD_LETTERS_PATH = "/v1/dead_letters"
 
 
 class CallContext(StrictModel):

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from kosmos.contracts.common import Region, StrictModel, UtcDatetime
+from kosmos.contracts.dead_letters import DeadLetter
 from kosmos.contracts.events import EndpointUpdate
 from kosmos.contracts.health import HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate
@@ -187,6 +188,15 @@ class ProjectArgs(StrictModel):
     project_id: str = Field(..., min_length=1, max_length=64, pattern=PROJECT_ID)
 
 
+class DeadLetterRecordArgs(StrictModel):
+    letters: list[DeadLetter] = Field(..., min_length=1, max_length=100)
+
+
+class DeadLetterListArgs(StrictModel):
+    limit: int = Field(100, ge=1, le=1000)
+    since: UtcDatetime | None = None
+
+
 class SetAnswersResult(BaseModel):
     stored: int
     missing: list[str] = Field(default_factory=list)
@@ -291,3 +301,7 @@ BREAKER_VIEW = _op("breaker.view", BreakerViewArgs,
 QUOTA_GET = _op("quota.get", QuotaGetArgs, "Quota of the caller's project (an admin: any)")
 QUOTA_SET = _op("quota.set", QuotaSetArgs, "Quota after the change (admin); null: the default")
 QUOTA_DELETE = _op("quota.delete", ProjectArgs, "null: the project is back to the defaults (admin)")
+DEAD_LETTER_RECORD = _op("dead_letter.record", DeadLetterRecordArgs,
+                         '{"recorded": n}: new ones (a letter seen before is kept once)')
+DEAD_LETTER_LIST = _op("dead_letter.list", DeadLetterListArgs,
+                       '{"dead_letters": [...]}: newest first (admin)')

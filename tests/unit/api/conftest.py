@@ -98,6 +98,10 @@ class FakeConductorTransport(Transport):
             limits.update({k: v for k, v in self.quotas.get(project, {}).items() if v is not None})
             return {"project_id": project, **limits,
                     "in_use": {f: 0 for f in limits}}
+        if op == "dead_letter.list":
+            if not ctx.is_admin:
+                raise Forbidden("only an admin reads dead letters")
+            return {"dead_letters": []}
         if op == "appliance.list":
             return {"appliances": [{"name": "local", "default": True, "per_query": True,
                                     "routing": ["PRIORITY", "WEIGHTED", "GEO"], "max_answers": None}]}

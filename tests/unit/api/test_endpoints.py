@@ -179,7 +179,7 @@ def test_openapi_schemas_are_valid_json_schema_and_ops_unique(client):
     for name, schema in doc["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
     op_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
-    assert len(op_ids) == len(set(op_ids)) == 43
+    assert len(op_ids) == len(set(op_ids)) == 44
     # the request schema is the validating model: an unknown field is refused by both
     assert doc["components"]["schemas"]["PoolCreate"]["additionalProperties"] is False
     params = {p["name"] for p in doc["paths"]["/v1/pools/{pool_id}/pool_members"]["get"]["parameters"]}

@@ -59,7 +59,13 @@ def test_queue_inspection_lists_dead_letters():
     assert q.wait_idle(2)
     q.stop()
     body = client.get("/_runner/queue").json
-    assert body["dead_letters"][0]["type"] == "kosmos.check.batch"
+    (letter,) = body["dead_letters"]
+    assert letter["event_type"] == "kosmos.check.batch" and letter["destination"] == "s"
+    assert letter["attempts"] == q.max_attempts and letter["received_at"].endswith("Z")
+    # the shape GET /v1/dead_letters has
+    from kosmos.contracts.dead_letters import StoredDeadLetter
+    StoredDeadLetter.model_validate({**{k: v for k, v in letter.items() if k != "attempts"},
+                                     "id": "x"})
 
 
 def test_server_serves_on_a_real_port():

@@ -7,8 +7,9 @@ module "global" {
   source    = "../../modules/global"
   providers = { kubernetes = kubernetes.region_one }
 
-  region  = var.regions[0]
-  regions = module.regions.names
+  region       = var.regions[0]
+  regions      = module.regions.names
+  broker_class = var.broker_class
 
   image_registry = var.image_registry
   image_tag      = var.image_tag
@@ -35,6 +36,7 @@ module "checker_region_one" {
   image_registry  = var.image_registry
   image_tag       = var.image_tag
   conductor_url   = module.global.conductor_internal_url
+  broker_class    = var.broker_class
   engine_url      = module.global.engine_internal_url
   conductor_token = module.global.conductor_token
   clouds_yaml     = module.global.clouds_yaml
@@ -54,6 +56,7 @@ module "checker_region_two" {
   image_registry   = var.image_registry
   image_tag        = var.image_tag
   conductor_url    = module.global.conductor_url
+  broker_class     = var.broker_class
   engine_url       = module.global.engine_url
   conductor_token  = module.global.conductor_token
   clouds_yaml      = module.global.clouds_yaml

@@ -82,3 +82,9 @@ variable "deny_cidrs" {
   description = "Ranges the checkers may never probe (add the clusters' pod and service networks)."
   default     = []
 }
+
+variable "broker_class" {
+  type        = string
+  description = "Knative broker class of every Kosmos broker: RabbitMQBroker (default, needs the RabbitMQ cluster operator and eventing-rabbitmq), Kafka, or MTChannelBasedBroker (development only)."
+  default     = "RabbitMQBroker"
+}

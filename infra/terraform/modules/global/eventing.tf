@@ -14,25 +14,33 @@ locals {
     name       = module.engine.name
   }
 
-  delivery = {
-    retry         = 5
-    backoffPolicy = "exponential"
-    backoffDelay  = "PT1S"
+  # Each trigger's delivery: retries, and how long one attempt may take, from the
+  # work its subscriber really does; exhausted events go to the dead-letter sink.
+  engine_delivery = {
+    # results and users' changes: a decision and a publish, seconds at most
+    events = {
+      retry          = 5, backoffPolicy = "exponential", backoffDelay = "PT1S", timeout = "PT60S",
+      deadLetterSink = module.broker.dead_letter_sink
+    }
+    # a reconcile (or one shard of it): reads a zone listing and repairs drift
+    reconcile = {
+      retry          = 3, backoffPolicy = "exponential", backoffDelay = "PT5S", timeout = "PT600S",
+      deadLetterSink = module.broker.dead_letter_sink
+    }
   }
 }
 
-resource "kubernetes_manifest" "broker" {
-  manifest = {
-    apiVersion = "eventing.knative.dev/v1"
-    kind       = "Broker"
-    metadata = {
-      name      = module.names.global_broker
-      namespace = local.namespace
-    }
-    spec = {
-      delivery = local.delivery
-    }
-  }
+module "broker" {
+  source = "../broker"
+
+  name             = module.names.global_broker
+  namespace        = local.namespace
+  broker_class     = var.broker_class
+  broker_config    = var.broker_config
+  rabbitmq_cluster = var.rabbitmq_cluster
+  delivery         = { retry = 5, backoff_policy = "exponential", backoff_delay = "PT1S", timeout = "PT60S" }
+  # The conductor stores dead letters; it is in this cluster.
+  dead_letter_uri = "${trimsuffix(module.names.internal_urls["conductor"], "/")}/v1/dead_letters"
 }
 
 resource "kubernetes_manifest" "reconcile_source" {
@@ -53,7 +61,7 @@ resource "kubernetes_manifest" "reconcile_source" {
         ref = {
           apiVersion = "eventing.knative.dev/v1"
           kind       = "Broker"
-          name       = kubernetes_manifest.broker.manifest.metadata.name
+          name       = module.broker.name
         }
       }
     }
@@ -69,9 +77,10 @@ resource "kubernetes_manifest" "trigger_reconcile" {
       namespace = local.namespace
     }
     spec = {
-      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      broker     = module.broker.name
       filter     = { attributes = { type = local.ping_type, kosmostype = "kosmos.engine.reconcile" } }
       subscriber = { ref = local.engine_ref }
+      delivery   = local.engine_delivery.reconcile
     }
   }
 }
@@ -87,9 +96,10 @@ resource "kubernetes_manifest" "trigger_reconcile_shards" {
       namespace = local.namespace
     }
     spec = {
-      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      broker     = module.broker.name
       filter     = { attributes = { type = "kosmos.engine.reconcile" } }
       subscriber = { ref = local.engine_ref }
+      delivery   = local.engine_delivery.reconcile
     }
   }
 }
@@ -103,9 +113,10 @@ resource "kubernetes_manifest" "trigger_decide" {
       namespace = local.namespace
     }
     spec = {
-      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      broker     = module.broker.name
       filter     = { attributes = { type = "kosmos.engine.decide" } }
       subscriber = { ref = local.engine_ref }
+      delivery   = local.engine_delivery.events
     }
   }
 }
@@ -119,9 +130,10 @@ resource "kubernetes_manifest" "trigger_results" {
       namespace = local.namespace
     }
     spec = {
-      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      broker     = module.broker.name
       filter     = { attributes = { type = "kosmos.check.results" } }
       subscriber = { ref = local.engine_ref }
+      delivery   = local.engine_delivery.events
     }
   }
 }

@@ -11,19 +11,23 @@ locals {
   }
 }
 
-resource "kubernetes_manifest" "broker" {
-  manifest = {
-    apiVersion = "eventing.knative.dev/v1"
-    kind       = "Broker"
-    metadata = {
-      name      = var.region.broker_name
-      namespace = local.namespace
-      labels    = local.labels
-    }
-    spec = {
-      delivery = { retry = 5, backoffPolicy = "exponential", backoffDelay = "PT1S" }
-    }
-  }
+module "broker" {
+  source = "../broker"
+
+  name             = var.region.broker_name
+  namespace        = local.namespace
+  labels           = local.labels
+  broker_class     = var.broker_class
+  broker_config    = var.broker_config
+  rabbitmq_cluster = var.rabbitmq_cluster
+  delivery         = { retry = 5, backoff_policy = "exponential", backoff_delay = "PT1S", timeout = "PT60S" }
+  dead_letter_uri  = "${trimsuffix(var.conductor_url, "/")}/v1/dead_letters"
+}
+
+locals {
+  # A batch's request lasts its window and a little more; a results event reaches the
+  # engine, which decides and publishes (seconds at most).
+  batch_timeout = "PT${var.region.checker_timeout_seconds}S"
 }
 
 resource "kubernetes_manifest" "tick_source" {
@@ -45,7 +49,7 @@ resource "kubernetes_manifest" "tick_source" {
         ref = {
           apiVersion = "eventing.knative.dev/v1"
           kind       = "Broker"
-          name       = kubernetes_manifest.broker.manifest.metadata.name
+          name       = module.broker.name
         }
       }
     }
@@ -62,11 +66,14 @@ resource "kubernetes_manifest" "trigger_tick" {
       labels    = local.labels
     }
     spec = {
-      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      broker     = module.broker.name
       filter     = { attributes = { type = local.ping_type, kosmostype = "kosmos.check.tick" } }
       subscriber = { ref = local.checker_ref }
       # A tick retried after its minute is only a late duplicate: few retries.
-      delivery = { retry = 2, backoffPolicy = "linear", backoffDelay = "PT2S" }
+      delivery = {
+        retry          = 2, backoffPolicy = "linear", backoffDelay = "PT2S", timeout = "PT30S",
+        deadLetterSink = module.broker.dead_letter_sink
+      }
     }
   }
 }
@@ -81,9 +88,14 @@ resource "kubernetes_manifest" "trigger_batch" {
       labels    = local.labels
     }
     spec = {
-      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      broker     = module.broker.name
       filter     = { attributes = { type = "kosmos.check.batch" } }
       subscriber = { ref = local.checker_ref }
+      # A late batch is skipped by its deadline: one retry is enough.
+      delivery = {
+        retry          = 1, backoffPolicy = "linear", backoffDelay = "PT1S", timeout = local.batch_timeout,
+        deadLetterSink = module.broker.dead_letter_sink
+      }
     }
   }
 }
@@ -98,9 +110,13 @@ resource "kubernetes_manifest" "trigger_results" {
       labels    = local.labels
     }
     spec = {
-      broker     = kubernetes_manifest.broker.manifest.metadata.name
+      broker     = module.broker.name
       filter     = { attributes = { type = "kosmos.check.results" } }
       subscriber = { uri = var.engine_url }
+      delivery = {
+        retry          = 5, backoffPolicy = "exponential", backoffDelay = "PT1S", timeout = "PT60S",
+        deadLetterSink = module.broker.dead_letter_sink
+      }
     }
   }
 }

@@ -10,7 +10,7 @@ output "checker_name" {
 
 output "broker_name" {
   description = "Name of this region's broker."
-  value       = kubernetes_manifest.broker.manifest.metadata.name
+  value       = module.broker.name
 }
 
 output "image" {

@@ -172,3 +172,36 @@ variable "log_level" {
     error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
   }
 }
+
+# --- eventing ----------------------------------------------------------------
+
+variable "broker_class" {
+  type        = string
+  description = "Knative broker class of the broker(s) this module makes: RabbitMQBroker (default), Kafka, or MTChannelBasedBroker (development only: loses events in flight on a restart)."
+  default     = "RabbitMQBroker"
+
+  validation {
+    condition     = contains(["RabbitMQBroker", "Kafka", "MTChannelBasedBroker"], var.broker_class)
+    error_message = "broker_class must be RabbitMQBroker, Kafka or MTChannelBasedBroker."
+  }
+}
+
+variable "broker_config" {
+  type = object({
+    api_version = string
+    kind        = string
+    name        = string
+    namespace   = string
+  })
+  description = "The broker's spec.config; null for the class's default (see modules/broker)."
+  default     = null
+}
+
+variable "rabbitmq_cluster" {
+  type = object({
+    name      = string
+    namespace = string
+  })
+  description = "The RabbitmqCluster a RabbitMQBroker's quorum queues live on (when broker_config is null)."
+  default     = { name = "rabbitmq", namespace = "rabbitmq-system" }
+}

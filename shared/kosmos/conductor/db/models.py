@@ -299,3 +299,25 @@ class QuotaRow(Base):
     monitors: Mapped[int | None] = mapped_column(Integer, nullable=True)
     webhooks: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DeadLetterRow(Base):
+    """An event the platform gave up delivering (a broker's dead-letter sink, or the
+    runner's queue), as it arrived: not a project's row; admins read them."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_received", "received_at"),)
+
+    # The event's own id and source identify it (CloudEvents); a redelivered dead
+    # letter lands on the same row.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)   # digest of source + id
+    event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(1024))
+    subject: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    event_time: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    destination: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    data: Mapped[Any] = mapped_column(JSON, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
