@@ -28,6 +28,8 @@ class Envelope:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     subject: str | None = None
+    # Extension attributes (kosmossignature, kosmostype, ...), sent as ce-<name>.
+    extensions: dict[str, str] = field(default_factory=dict)
 
     @property
     def region(self) -> str | None:
@@ -36,8 +38,19 @@ class Envelope:
         return region if isinstance(region, str) else None
 
     def replace_data(self, data: dict[str, Any]) -> "Envelope":
+        """The same event with other data (its signature, if any, no longer holds)."""
         return Envelope(type=self.type, data=data, source=self.source, id=self.id,
-                        time=self.time, subject=self.subject)
+                        time=self.time, subject=self.subject, extensions=dict(self.extensions))
+
+    def signed(self, key: str | None) -> "Envelope":
+        """This event signed with ``key`` as Kosmos's functions sign theirs (no key: as is)."""
+        if not key:
+            return self
+        from kosmos.adapters.event_signature import EXTENSION, signature
+        return Envelope(type=self.type, data=self.data, source=self.source, id=self.id,
+                        time=self.time, subject=self.subject, extensions={
+                            **self.extensions,
+                            EXTENSION: signature(key, self.type, self.id, self.source, self.data)})
 
 
 def to_binary(env: Envelope) -> tuple[dict[str, str], bytes]:
@@ -52,6 +65,8 @@ def to_binary(env: Envelope) -> tuple[dict[str, str], bytes]:
     }
     if env.subject:
         headers["ce-subject"] = env.subject
+    for name, value in env.extensions.items():
+        headers[f"ce-{name}"] = value
     return headers, json.dumps(env.data, default=str).encode()
 
 

@@ -69,7 +69,7 @@ class RunnerOptions:
 
 
 def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | None,
-                 broker_url: str = "") -> dict[str, str]:
+                 broker_url: str = "", signing_key: str | None = None) -> dict[str, str]:
     """The ``KOSMOS_`` settings every function of this runner shares.
 
     The checker's region is the one setting that differs per function
@@ -92,4 +92,6 @@ def function_env(opts: RunnerOptions, conductor_url: str, local_dns_url: str | N
     }
     if local_dns_url:
         env["KOSMOS_LOCAL_DNS_URL"] = local_dns_url
+    if signing_key:
+        env["KOSMOS_EVENT_SIGNING_KEY"] = signing_key
     return env

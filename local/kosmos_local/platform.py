@@ -15,6 +15,7 @@ Wiring, as production has it:
 from __future__ import annotations
 
 import errno
+import secrets
 
 import os
 import threading
@@ -80,6 +81,9 @@ class Platform:
         for r in opts.cut_regions:
             self.regions.set(r, "cut")
         self.queue = EventQueue()
+        # The deployment's event signing key (Terraform generates one): every function signs
+        # what it emits and the checker and engine drop what is not signed with it.
+        self.signing_key = secrets.token_hex(32)
         self.results_log = ResultsLog()
         self.functions: dict[str, FunctionProcess] = {}
         self.cron: Cron | None = None
@@ -105,7 +109,9 @@ class Platform:
             self.results_log.observe(routed or env, "" if mode == "ok" else f" [region {mode}]")
             if routed is None:
                 return
-            env = routed
+            # A failing region's results are rewritten as its checker would have sent them,
+            # signed as its checker signs.
+            env = routed if routed is env else routed.signed(self.signing_key)
         self.queue.put(name, env)
 
     # ------------------------------------------------------------------ lifecycle
@@ -117,7 +123,7 @@ class Platform:
         conductor = self._function("conductor", "conductor", {}, port=opts.conductor_port,
                                    instances=opts.conductors)
         env = function_env(opts, conductor.url, getattr(self.dns, "control_url", None),
-                           self.broker.url)
+                           self.broker.url, self.signing_key)
         os.environ.update(env)
         reset_settings()
         hooks.configure_logging(opts)
@@ -162,7 +168,10 @@ class Platform:
         self.queue.start()
 
         self.ingress.start()
-        self.cron = Cron(opts.regions, opts.tick, self.emit, reconcile_every=opts.reconcile_every)
+        # Production's ticks and reconciles are the platform's pings, taken unsigned; the
+        # runner sends them as plain Kosmos events, so it signs them as the functions do.
+        self.cron = Cron(opts.regions, opts.tick, lambda env: self.emit(env.signed(self.signing_key)),
+                         reconcile_every=opts.reconcile_every)
         self.cron.start()
         self._watch = HistoryWatch(hooks.conductor_call(Settings()))
         self._watch_thread = threading.Thread(target=self._watch_loop, name="watch", daemon=True)

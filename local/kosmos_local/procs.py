@@ -156,6 +156,10 @@ def dead_letter_sink(conductor_url: str, timeout: float = 10.0) -> Callable[[Any
     return send
 
 
+#: CloudEvents context attributes the Envelope holds in fields of its own.
+_CE_ATTRIBUTES = {"specversion", "id", "type", "source", "time", "subject"}
+
+
 class BrokerApp:
     """WSGI ingress for CloudEvents in binary mode (``ce-*`` headers, JSON body)."""
 
@@ -170,8 +174,11 @@ class BrokerApp:
             resp = Response('{"error": "a binary-mode CloudEvent with a JSON object body"}',
                             status=400, mimetype="application/json")
             return resp(environ, start_response)
+        extensions = {k[3:].lower(): v for k, v in h.items()
+                      if k.lower().startswith("ce-") and k[3:].lower() not in _CE_ATTRIBUTES}
         self.route(Envelope(type=h["ce-type"], data=data, source=h.get("ce-source", ""),
-                            id=h["ce-id"], time=h.get("ce-time", ""), subject=h.get("ce-subject")))
+                            id=h["ce-id"], time=h.get("ce-time", ""), subject=h.get("ce-subject"),
+                            extensions=extensions))
         return Response(status=202)(environ, start_response)
 
 

@@ -82,7 +82,7 @@ def event_emitter(settings: Settings | None = None, *, source: str = "//kosmos")
 
     s = settings or get_settings()
     if s.emitter == "http":
-        return HttpEmitter(s.broker_url or "", source=source)
+        return HttpEmitter(s.broker_url or "", source=source, signing_key=s.event_signing_key)
     raise ValidationError(f"emitter {s.emitter!r} must be supplied by its host "
                           "(the local runner passes its queue)", field="emitter")
 
@@ -123,7 +123,8 @@ def engine_service(settings: Settings | None = None, *, conductor: ConductorClie
     if s.emitter == "http":   # rechecks go to each region's checkers through its broker
         from kosmos.adapters.emitter import HttpEmitter
 
-        deps.region_emitters = {r: HttpEmitter(url, source="//kosmos/engine")
+        deps.region_emitters = {r: HttpEmitter(url, source="//kosmos/engine",
+                                                  signing_key=s.event_signing_key)
                                   for r, url in s.region_brokers.items()}
     if clock is not None:
         deps.clock = clock

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     conductor_timeout: float = Field(10.0, gt=0, description="Seconds per conductor call.")
     conductor_token: str | None = Field(
         None, description="Shared secret the conductor requires in X-Kosmos-Conductor-Token, if set.")
+    event_signing_key: str | None = Field(
+        None, min_length=32, description="Shared secret that signs every event a function emits; when "
+        "set, the checker and engine act only on events signed with it (the platform's pings aside).")
 
     # --- api ---------------------------------------------------------------
     auth_strategy: Literal["keystone", "noauth"] = Field(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, TypeVar
 
+from kosmos.adapters.event_signature import EXTENSION, holds
 from kosmos.adapters.warm import WarmInstance
 from kosmos.config import Settings
 from kosmos.errors import ValidationError
@@ -47,6 +48,24 @@ def kosmos_event(event: Any) -> tuple[str, Any]:
     return event_type, data
 
 
+def _signing_key(service: Any) -> str | None:
+    settings = getattr(service, "settings", None) or getattr(
+        getattr(service, "deps", None), "settings", None)
+    if settings is None:
+        from kosmos.config import get_settings
+        settings = get_settings()
+    return settings.event_signing_key
+
+
+def authentic(event: Any, key: str | None) -> bool:
+    """Whether to act on ``event``: no key configured, a platform ping, or signed with ``key``."""
+    if not key or event["type"] == PING_TYPE:
+        return True
+    data = event.data
+    return holds(key, event["type"], event["id"], event["source"],
+                 dict(data) if isinstance(data, dict) else data, event.get(EXTENSION))
+
+
 class LazyHandler(WarmInstance[S]):
     """The checker's or the engine's warm service; subclasses say how to build it."""
 
@@ -62,6 +81,11 @@ class LazyHandler(WarmInstance[S]):
     def handle(self, event: Any) -> Any:
         """Dispatch a functions-framework CloudEvent on its (Kosmos) type."""
         service = self.service()
+        if not authentic(event, _signing_key(service)):
+            log.warning("dropped an event without a valid signature",
+                        extra={"event_id": event["id"], "event_type": event["type"],
+                               "source": event["source"]})
+            return None
         try:
             return service.handle(*kosmos_event(event))
         except ValidationError as exc:

@@ -27,6 +27,7 @@ from typing import Any
 import requests
 from pydantic import BaseModel
 
+from kosmos.adapters.event_signature import EXTENSION, signature
 from kosmos.contracts.common import utcnow
 from kosmos.contracts.events import DATA_MODELS
 from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic
@@ -45,6 +46,7 @@ class Event:
     data: dict[str, Any]
     subject: str | None = None
     datacontenttype: str = "application/json"
+    signature: str | None = None   # kosmossignature (``event_signature``), when signing
 
     def headers(self) -> dict[str, str]:
         """The binary-mode HTTP headers (``ce-*``) of this event."""
@@ -53,20 +55,27 @@ class Event:
              "Content-Type": self.datacontenttype}
         if self.subject:
             h["ce-subject"] = self.subject
+        if self.signature:
+            h[f"ce-{EXTENSION}"] = self.signature
         return h
 
 
 class Emitter(abc.ABC):
     """Port: emit ``kosmos.*`` events. Subclasses implement ``deliver``."""
 
-    def __init__(self, source: str = "//kosmos"):
+    def __init__(self, source: str = "//kosmos", signing_key: str | None = None):
         self.source = source
+        self.signing_key = signing_key
 
     def emit(self, event_type: str, data: BaseModel | dict[str, Any], *,
                 event_id: str | None = None, subject: str | None = None) -> Event:
         """Validate ``data`` for ``event_type`` and deliver it; returns the event sent."""
-        event = Event(id=event_id or str(uuid.uuid4()), type=event_type, source=self.source,
-                      time=utcnow(), data=encode(event_type, data), subject=subject)
+        event_id = event_id or str(uuid.uuid4())
+        payload = encode(event_type, data)
+        signed = (signature(self.signing_key, event_type, event_id, self.source, payload)
+                  if self.signing_key else None)
+        event = Event(id=event_id, type=event_type, source=self.source, time=utcnow(),
+                      data=payload, subject=subject, signature=signed)
         self.deliver(event)
         return event
 
@@ -96,8 +105,8 @@ class HttpEmitter(Emitter):
     """Binary-mode CloudEvents over HTTP POST to ``url``."""
 
     def __init__(self, url: str, *, source: str = "//kosmos", timeout: float = 10.0,
-                 session: requests.Session | None = None):
-        super().__init__(source)
+                 session: requests.Session | None = None, signing_key: str | None = None):
+        super().__init__(source, signing_key)
         if not url:
             raise ValidationError("broker_url is required for the http emitter", field="broker_url")
         self.url = url
@@ -124,6 +133,7 @@ class InMemoryEmitter(Emitter):
 
     source: str = "//kosmos/test"
     events: list[Event] = field(default_factory=list)
+    signing_key: str | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

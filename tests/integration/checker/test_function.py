@@ -85,3 +85,48 @@ def test_malformed_event_is_acknowledged_not_retried(client_and_bus):
     assert post(client, "kosmos.check.batch", {"region": "R1"}).status_code == 200
     assert post(client, "kosmos.check.unknown", {}).status_code == 200
     assert bus.events == []
+
+
+KEY = "k" * 40
+
+
+def test_with_a_signing_key_only_signed_events_are_acted_on(fake_conductor_transport, http_server):
+    """A forged or unsigned batch (probes aimed anywhere) or tick is logged and dropped; a
+    signed one runs, and what the checker emits is signed in turn."""
+    import json
+
+    from kosmos.adapters.event_signature import EXTENSION, holds, signature
+
+    app = functions_framework.create_app("kosmos_checker", str(MAIN), "cloudevent")
+    module = sys.modules["main"]
+    bus = InMemoryEmitter(signing_key=KEY)
+    settings = Settings(region="R1", allow_loopback=True, batch_size=2, results_interval=0.5,
+                        event_signing_key=KEY)
+    module.INSTANCE.use(CheckerService(settings, ConductorClient(fake_conductor_transport), bus,
+                                       load_checks(settings), checker_id="test-checker"))
+    fake_conductor_transport.checks = [due("healthy", http_server.port)]
+    client = app.test_client()
+    tick = {"region": "R1", "scheduled_at": datetime.now(timezone.utc).isoformat(), "period": 1.0}
+
+    def send(sig: str | None, event_id: str = "t1", data: dict = tick):
+        headers = {"ce-specversion": "1.0", "ce-type": "kosmos.check.tick", "ce-id": event_id,
+                   "ce-source": "//kosmos/test", "Content-Type": "application/json"}
+        if sig is not None:
+            headers[f"ce-{EXTENSION}"] = sig
+        return client.post("/", data=json.dumps(data), headers=headers)
+
+    try:
+        assert send(None).status_code == 200                       # unsigned
+        assert send("0" * 64).status_code == 200                   # forged
+        assert send(signature("another-key" * 4, "kosmos.check.tick", "t1", "//kosmos/test",
+                              tick)).status_code == 200          # signed by someone else
+        assert bus.events == []                                    # none was acted on
+        good = signature(KEY, "kosmos.check.tick", "t2", "//kosmos/test", tick)
+        tampered = {**tick, "period": 2.0}
+        assert send(good, "t2", tampered).status_code == 200       # data changed in transit
+        assert bus.events == []
+        assert send(good, "t2").status_code == 200
+        (batch,) = bus.of_type(CHECK_BATCH)
+        assert holds(KEY, batch.type, batch.id, batch.source, batch.data, batch.signature)
+    finally:
+        module.INSTANCE.use(None)

@@ -69,3 +69,38 @@ def test_knative_ping_is_read_as_its_kosmos_type(setup):
     assert app.get_answer("www.example.com.", "example.com.").addresses == ["192.0.2.1"]
     history = gw.entries("gslb")
     assert history and history[0].dedupe_key.endswith("reconcile:2026-01-01T12:00:00+00:00")
+
+
+def test_with_a_signing_key_forged_results_move_nothing_and_pings_still_work(setup):
+    """A forged region-wide 'down' would pull the member out of DNS: unsigned, it is dropped."""
+    from kosmos.adapters.event_signature import EXTENSION, signature
+
+    client, gw, app, clock = setup
+    key = "s" * 40
+    service = EngineService(EngineDeps(gw, app_registry(app), Settings(
+        appliance="flaky", regions=["r1"], event_signing_key=key), clock))
+    main = next(m for m in sys.modules.values()
+                if getattr(m, "__file__", None) == str(MAIN) and hasattr(m, "INSTANCE"))
+    main.INSTANCE.use(service)
+    clock.advance(5)
+    up = batch("r1", [("a1", True, clock.now)])
+    sig = signature(key, "kosmos.check.results", "e1", "//test", up)
+    resp = client.post("/", json=up, headers={
+        "ce-specversion": "1.0", "ce-type": "kosmos.check.results", "ce-source": "//test",
+        "ce-id": "e1", f"ce-{EXTENSION}": sig, "Content-Type": "application/json"})
+    assert resp.status_code == 200 and gw.members["a1"].operating_status.value == "ONLINE"
+    clock.advance(10)
+    down = batch("r1", [("a1", False, clock.now)])
+    assert post(client, "kosmos.check.results", down, "e2").status_code == 200   # unsigned
+    assert gw.members["a1"].operating_status.value == "ONLINE"
+    assert app.get_answer("www.example.com.", "example.com.").addresses == ["192.0.2.1"]
+    # the platform's ping needs no signature
+    resp = client.post("/", json={"scope": "all"}, headers={
+        "ce-specversion": "1.0", "ce-type": "dev.knative.sources.ping", "ce-source": "//ping",
+        "ce-id": "p2", "ce-time": "2026-01-01T12:01:00Z", "ce-kosmostype": "kosmos.engine.reconcile",
+        "Content-Type": "application/json"})
+    assert resp.status_code == 200 and gw.entries("gslb")
+
+
+def app_registry(app):
+    return Appliances(app.settings, {"flaky": app})

@@ -23,7 +23,7 @@ REQUIRED = {
                "emitter", "broker_url"},
 }
 # Settings whose values are secrets: only ever from a Kubernetes Secret.
-SECRET_SETTINGS = {"database_url", "conductor_token", "powerdns_api_key"}
+SECRET_SETTINGS = {"database_url", "conductor_token", "powerdns_api_key", "event_signing_key"}
 
 
 def setting(env_name: str) -> str:
@@ -175,3 +175,14 @@ def test_ping_sources_mark_the_kosmos_type_their_triggers_match(tf_modules):
     assert set(marked) == {CHECK_TICK, ENGINE_RECONCILE}
     assert marked[CHECK_TICK]["data"] == "${var.region.tick_data}"
     assert marked[ENGINE_RECONCILE]["data"] == "${module.schedules.reconcile_data}"
+
+
+def test_every_function_that_emits_or_acts_on_events_has_the_signing_key(functions):
+    """Conductor (decide), engine (shards, rechecks; acts on results) and checker (results,
+    batches; acts on batches) sign and check with one key, from a secret; the api has no
+    use for it."""
+    for function in ("conductor", "engine", "checker"):
+        _, env, secret_env = functions[function]
+        assert "KOSMOS_EVENT_SIGNING_KEY" in secret_env, f"{function} cannot sign its events"
+        assert secret_env["KOSMOS_EVENT_SIGNING_KEY"]["key"] == "event_signing_key"
+    assert "KOSMOS_EVENT_SIGNING_KEY" not in functions["api"][2]

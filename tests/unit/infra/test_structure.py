@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-SECRET_NAME = re.compile(r"(password|token|secret|clouds_yaml|api_key)$")
-SECRET_VALUE = re.compile(r"random_password\.|\.secret\b|clouds_yaml|conductor_token|database_url")
+SECRET_NAME = re.compile(r"(password|token|secret|clouds_yaml|api_key|signing_key)$")
+SECRET_VALUE = re.compile(r"random_password\.|\.secret\b|clouds_yaml|conductor_token|signing_key|database_url")
 
 
 def test_every_module_directory_is_parsed(tf_modules):

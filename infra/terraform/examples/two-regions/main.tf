@@ -32,16 +32,17 @@ module "checker_region_one" {
   source    = "../../modules/regional"
   providers = { kubernetes = kubernetes.region_one }
 
-  region          = module.regions.by_region[var.regions[0]]
-  image_registry  = var.image_registry
-  image_tag       = var.image_tag
-  conductor_url   = module.global.conductor_internal_url
-  broker_class    = var.broker_class
-  engine_url      = module.global.engine_internal_url
-  conductor_token = module.global.conductor_token
-  clouds_yaml     = module.global.clouds_yaml
-  cloud_name      = module.global.cloud_name
-  deny_cidrs      = var.deny_cidrs
+  region            = module.regions.by_region[var.regions[0]]
+  image_registry    = var.image_registry
+  image_tag         = var.image_tag
+  conductor_url     = module.global.conductor_internal_url
+  broker_class      = var.broker_class
+  engine_url        = module.global.engine_internal_url
+  conductor_token   = module.global.conductor_token
+  event_signing_key = module.global.event_signing_key
+  clouds_yaml       = module.global.clouds_yaml
+  cloud_name        = module.global.cloud_name
+  deny_cidrs        = var.deny_cidrs
 
   depends_on = [module.global]
 }
@@ -51,17 +52,18 @@ module "checker_region_two" {
   source    = "../../modules/regional"
   providers = { kubernetes = kubernetes.region_two }
 
-  region           = module.regions.by_region[var.regions[1]]
-  create_namespace = true
-  image_registry   = var.image_registry
-  image_tag        = var.image_tag
-  conductor_url    = module.global.conductor_url
-  broker_class     = var.broker_class
-  engine_url       = module.global.engine_url
-  conductor_token  = module.global.conductor_token
-  clouds_yaml      = module.global.clouds_yaml
-  cloud_name       = module.global.cloud_name
-  deny_cidrs       = var.deny_cidrs
+  region            = module.regions.by_region[var.regions[1]]
+  create_namespace  = true
+  image_registry    = var.image_registry
+  image_tag         = var.image_tag
+  conductor_url     = module.global.conductor_url
+  broker_class      = var.broker_class
+  engine_url        = module.global.engine_url
+  conductor_token   = module.global.conductor_token
+  event_signing_key = module.global.event_signing_key
+  clouds_yaml       = module.global.clouds_yaml
+  cloud_name        = module.global.cloud_name
+  deny_cidrs        = var.deny_cidrs
 
   depends_on = [module.global]
 }

@@ -14,6 +14,14 @@ resource "random_password" "conductor_token" {
   special = false
 }
 
+# Signs every event a function emits; the checkers and the engine act only on
+# events signed with it (the platform's pings aside), so nobody who can reach a
+# broker's ingress can forge results or batches.
+resource "random_password" "event_signing_key" {
+  length  = 64
+  special = false
+}
+
 locals {
   clouds_yaml = yamlencode({
     clouds = {
@@ -52,5 +60,16 @@ resource "kubernetes_secret_v1" "conductor_token" {
 
   data = {
     conductor_token = random_password.conductor_token.result
+  }
+}
+
+resource "kubernetes_secret_v1" "event_signing_key" {
+  metadata {
+    name      = module.names.secrets.event_signing_key
+    namespace = local.namespace
+  }
+
+  data = {
+    event_signing_key = random_password.event_signing_key.result
   }
 }

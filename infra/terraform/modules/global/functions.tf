@@ -18,8 +18,9 @@ module "conductor" {
   }
 
   secret_env = {
-    KOSMOS_DATABASE_URL    = { secret = kubernetes_secret_v1.database.metadata[0].name, key = "database_url" }
-    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
+    KOSMOS_DATABASE_URL      = { secret = kubernetes_secret_v1.database.metadata[0].name, key = "database_url" }
+    KOSMOS_CONDUCTOR_TOKEN   = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
+    KOSMOS_EVENT_SIGNING_KEY = { secret = kubernetes_secret_v1.event_signing_key.metadata[0].name, key = "event_signing_key" }
   }
 
   min_scale  = var.scale.conductor.min
@@ -81,7 +82,8 @@ module "engine" {
   }
 
   secret_env = {
-    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
+    KOSMOS_CONDUCTOR_TOKEN   = { secret = kubernetes_secret_v1.conductor_token.metadata[0].name, key = "conductor_token" }
+    KOSMOS_EVENT_SIGNING_KEY = { secret = kubernetes_secret_v1.event_signing_key.metadata[0].name, key = "event_signing_key" }
   }
   clouds_secret_name = kubernetes_secret_v1.clouds.metadata[0].name
 

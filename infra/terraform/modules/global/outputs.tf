@@ -53,6 +53,12 @@ output "migration_job" {
   value       = kubernetes_job_v1.migrate.metadata[0].name
 }
 
+output "event_signing_key" {
+  description = "Key every function signs its events with (for regional modules in other clusters)."
+  value       = random_password.event_signing_key.result
+  sensitive   = true
+}
+
 output "conductor_token" {
   description = "Shared secret checkers send to the conductor (for regional modules in other clusters)."
   value       = random_password.conductor_token.result

@@ -33,8 +33,9 @@ locals {
   region_broker_urls = { for r, b in local.region_brokers : r => "http://${var.broker_ingress_host}/${var.namespace}/${b}" }
 
   secrets = {
-    database        = "${var.prefix}-database"
-    conductor_token = "${var.prefix}-conductor-token"
-    clouds          = "${var.prefix}-clouds"
+    database          = "${var.prefix}-database"
+    conductor_token   = "${var.prefix}-conductor-token"
+    event_signing_key = "${var.prefix}-event-signing-key"
+    clouds            = "${var.prefix}-clouds"
   }
 }

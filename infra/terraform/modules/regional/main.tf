@@ -29,8 +29,9 @@ resource "kubernetes_secret_v1" "checker" {
   }
 
   data = {
-    conductor_token = var.conductor_token
-    "clouds.yaml"   = var.clouds_yaml
+    conductor_token   = var.conductor_token
+    event_signing_key = var.event_signing_key
+    "clouds.yaml"     = var.clouds_yaml
   }
 }
 
@@ -58,7 +59,8 @@ module "checker" {
   }
 
   secret_env = {
-    KOSMOS_CONDUCTOR_TOKEN = { secret = kubernetes_secret_v1.checker.metadata[0].name, key = "conductor_token" }
+    KOSMOS_CONDUCTOR_TOKEN   = { secret = kubernetes_secret_v1.checker.metadata[0].name, key = "conductor_token" }
+    KOSMOS_EVENT_SIGNING_KEY = { secret = kubernetes_secret_v1.checker.metadata[0].name, key = "event_signing_key" }
   }
   clouds_secret_name = kubernetes_secret_v1.checker.metadata[0].name
 

@@ -90,6 +90,17 @@ variable "conductor_token" {
   }
 }
 
+variable "event_signing_key" {
+  type        = string
+  description = "The key every function signs its events with (global module output event_signing_key)."
+  sensitive   = true
+
+  validation {
+    condition     = length(var.event_signing_key) >= 32
+    error_message = "event_signing_key must be at least 32 characters."
+  }
+}
+
 variable "clouds_yaml" {
   type        = string
   description = "clouds.yaml with the functions' application credential (global module output clouds_yaml)."
