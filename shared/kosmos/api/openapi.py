@@ -2,8 +2,10 @@
 same pydantic models that validate requests and shape responses."""
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -145,6 +147,19 @@ def _options_by_type(schemas: dict[str, Any]) -> None:
                 schema["allOf"] = rules
 
 
+#: Every operation's example: real requests and answers, written by
+#: scripts/openapi_examples.py (a test checks each against its operation's schema).
+EXAMPLES: dict[str, dict[str, Any]] = json.loads(
+    (Path(__file__).with_name("openapi_examples.json")).read_text())
+
+
+def _path_values(route: Route, example: dict[str, Any]) -> dict[str, str]:
+    """The example's path parameters, read off the path it was recorded at."""
+    pattern = _PATH_PARAM.sub(lambda m: f"(?P<{m.group(2)}>[^/]+)", route.path)
+    m = re.fullmatch(pattern, example.get("path", ""))
+    return m.groupdict() if m else {}
+
+
 @lru_cache(maxsize=2)
 def document(auth: str = "keystone") -> dict[str, Any]:
     """The OpenAPI document; ``auth`` (keystone or noauth) is how this deployment
@@ -162,15 +177,22 @@ def document(auth: str = "keystone") -> dict[str, Any]:
                               "parameters": _parameters(route)}
         if route.public:
             op["security"] = []
+        for param, value in _path_values(route, EXAMPLES.get(route.op_id, {})).items():
+            for p in op["parameters"]:
+                if p["in"] == "path" and p["name"] == param:
+                    p["example"] = value
         if route.kind == "create":
             op["parameters"].append({
                 "name": "Idempotency-Key", "in": "header", "required": False,
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255,
                            "pattern": r"^[!-~](?:[ -~]{0,253}[!-~])?$"},
                 "description": "Retrying a create with the same key returns the first result"})
+        example = EXAMPLES.get(route.op_id, {})
         if route.has_body:
             model = route.body or (route.spec.create if route.kind == "create" else route.spec.update)
             op["requestBody"] = {"required": True, **_json(keys[(model, "validation")])}
+            if "request" in example:
+                op["requestBody"]["content"]["application/json"]["example"] = example["request"]
         status, model = _response_model(route)
         responses: dict[str, Any] = {status: {"description": "Success"}}
         if model is not None:
@@ -179,6 +201,9 @@ def document(auth: str = "keystone") -> dict[str, Any]:
             responses[status].update(_json({"type": "object", "required": ["openapi", "paths"]}))
         elif route.kind == "metrics":
             responses[status]["content"] = {"text/plain": {"schema": {"type": "string"}}}
+        if "response" in example:
+            for media in responses[status].get("content", {}).values():
+                media["example"] = example["response"]
         if route.kind == "create":
             responses[status]["headers"] = {
                 "Location": {"schema": {"type": "string"}, "description": "URL of the new resource"}}

@@ -218,3 +218,39 @@ def test_every_operation_says_what_it_does(client):
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             assert op["summary"] and len(op["description"]) > len(op["summary"]) + 5, (method, path)
+
+
+def test_every_operation_has_an_example_that_fits_its_schema(client):
+    """Examples are real answers (scripts/openapi_examples.py); each must still validate."""
+    from jsonschema import Draft202012Validator
+
+    doc = client.get("/v1/openapi.json").get_json()
+
+    def check(example, schema, where):
+        resolver_doc = {**schema, "$defs": doc["components"]["schemas"]}
+        text = __import__("json").dumps(resolver_doc).replace("#/components/schemas/", "#/$defs/")
+        errors = list(Draft202012Validator(__import__("json").loads(text)).iter_errors(example))
+        assert not errors, f"{where}: {errors[0].message}"
+
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            where = f"{method.upper()} {path}"
+            examples = 0
+            for p in op["parameters"]:
+                if p["in"] == "path":
+                    assert "example" in p, f"{where}: path parameter {p['name']} has no example"
+                    examples += 1
+            body = op.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                assert "example" in body, f"{where}: request body has no example"
+                check(body["example"], body["schema"], where + " request")
+                examples += 1
+            for status, resp in op["responses"].items():
+                if not status.startswith("2"):
+                    continue
+                for media, content in resp.get("content", {}).items():
+                    assert "example" in content, f"{where}: {status} {media} has no example"
+                    if media == "application/json":
+                        check(content["example"], content["schema"], f"{where} {status}")
+                    examples += 1
+            assert examples, f"{where} has no example at all"
