@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
+from kosmos.conductor.db.engine import TransactionUndone
 from kosmos.conductor.db.session import Database
 from kosmos.conductor.ops import OPS, OpContext
 from kosmos.conductor.ops.common import parse
@@ -84,9 +85,15 @@ def _notify(notify: Notify, request: ConductorRequest, change: ChangeNote,
                     extra={**ids, "gslb_ids": sorted(change.gslb_ids)[:20]})
 
 
+#: Runs of a transaction the database undid (a deadlock's victim) before the caller
+#: is told to retry (a StaleVersion: 409).
+UNDONE_ATTEMPTS = 3
+
+
 def _run(request: ConductorRequest, database: Database,
          stale_intervals: float) -> tuple[Any, ChangeNote | None]:
-    for attempt in (1, 2):
+    replayed = undone = 0
+    while True:
         try:
             with database.transaction() as session:
                 ctx = OpContext(session=session, call=request.context, now=utcnow(),
@@ -95,13 +102,17 @@ def _run(request: ConductorRequest, database: Database,
                 operation, handler = OPS[request.op]
                 result = handler(ctx, parse(operation.args, request.args))
             return result, ctx.change   # committed
+        except TransactionUndone:
+            undone += 1
+            if undone >= UNDONE_ATTEMPTS:
+                raise
         except Conflict as exc:
             # Two deliveries of one create raced and the other inserted first: run it
             # again, and it finds the stored row and answers as a replay would.
-            if attempt == 2 or not (request.op.endswith(".create")
-                                    and isinstance(exc.__cause__, sa_exc.IntegrityError)):
+            replayed += 1
+            if replayed == 2 or not (request.op.endswith(".create")
+                                     and isinstance(exc.__cause__, sa_exc.IntegrityError)):
                 raise
-    raise AssertionError("unreachable")
 
 
 def make_handler(database: Database, stale_intervals: float = 3.0,

@@ -429,3 +429,80 @@ def test_a_gslb_states_its_failover_time_from_its_monitors_regions_appliance_and
     assert build.call("gslb.status", {"id": g["id"]})["failover_time"] == ft
     faster = build.call("gslb.update", {"id": g["id"], "values": {"ttl": 5}})["failover_time"]
     assert faster["worst_case_s"] == pytest.approx(ft["worst_case_s"] - 55, abs=0.02)
+
+
+@pytest.mark.postgres
+def test_engine_instances_storing_overlapping_answers_at_once_never_deadlock(_pg_session_db):
+    """Two instances store the same GSLBs' answers in opposite orders, again and again:
+    rows are locked in id order, so one waits for the other; none is undone. (PostgreSQL's
+    row locks; SQLite has one writer at a time.)"""
+    import threading
+
+    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+    from kosmos.conductor.app import build_handler
+
+    handler = build_handler(_pg_session_db, auto_migrate=False)
+    build = Builder(ConductorClient(InProcessTransport(handler)))
+    gslbs = [build.gslb([]) for _ in range(60)]
+    errors: list[Exception] = []
+    start = threading.Barrier(2)
+
+    def store(order: list[dict], tag: str) -> None:
+        start.wait()
+        for n in range(8):
+            items = [{"id": g["id"], "answers": [f"192.0.2.{n + 1}"], "answer_reason": tag,
+                      "publish_status": "SYNCED"} for g in order]
+            try:
+                build.call("gslb.set_answers", {"items": items}, SYSTEM)
+            except Exception as exc:   # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=store, args=(gslbs, "up")),
+               threading.Thread(target=store, args=(gslbs[::-1], "down"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    handler.database.dispose()
+    assert errors == []
+
+
+@pytest.mark.postgres
+def test_a_deadlocks_victim_is_told_as_a_transaction_to_run_again(_pg_session_db):
+    """Two transactions locking two rows in opposite orders: PostgreSQL undoes one, and
+    the conductor reads that as TransactionUndone (run again), not as an internal error."""
+    import threading
+
+    from sqlalchemy import text
+
+    from kosmos.conductor.db.engine import TransactionUndone, make_engine, translated_errors
+
+    engine = make_engine(_pg_session_db)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS deadlock_probe (id int primary key, v int)"))
+        conn.execute(text("DELETE FROM deadlock_probe"))
+        conn.execute(text("INSERT INTO deadlock_probe VALUES (1, 0), (2, 0)"))
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def lock(first: int, second: int) -> None:
+        try:
+            with translated_errors(), engine.begin() as conn:
+                conn.execute(text("UPDATE deadlock_probe SET v = v + 1 WHERE id = :i"), {"i": first})
+                start.wait()
+                conn.execute(text("UPDATE deadlock_probe SET v = v + 1 WHERE id = :i"), {"i": second})
+            outcomes.append("committed")
+        except TransactionUndone:
+            outcomes.append("undone")
+
+    try:
+        threads = [threading.Thread(target=lock, args=(1, 2)), threading.Thread(target=lock, args=(2, 1))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(outcomes) == ["committed", "undone"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE deadlock_probe"))
+        engine.dispose()

@@ -77,6 +77,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+#: SQLSTATEs of a transaction the server undid because of another one: a deadlock's
+#: victim, a serialization failure. Running it again is the remedy.
+_UNDONE = {"40P01", "40001"}
+
+
+class TransactionUndone(StaleVersion):
+    """The database undid this transaction for another's sake; run it again."""
+
+
+def _sqlstate(exc: sa_exc.DBAPIError) -> str | None:
+    orig = exc.orig
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], dict):   # pg8000: the server's fields
+        return args[0].get("C")
+    return getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """Re-raise SQLAlchemy/DBAPI errors as Kosmos errors."""
@@ -84,13 +101,25 @@ def translated_errors() -> Iterator[None]:
         yield
     except StaleDataError as exc:
         raise StaleVersion("the row was changed by another writer; read it again") from exc
-    except sa_exc.IntegrityError as exc:
-        log.info("integrity conflict", extra={"error": _first_line(exc.orig)})
-        raise Conflict("conflicts with an existing row") from exc
+    except sa_exc.DBAPIError as exc:
+        if _sqlstate(exc) in _UNDONE:
+            raise TransactionUndone("the database undid this transaction for a concurrent "
+                                    "one (deadlock or serialization); run it again") from exc
+        if isinstance(exc, sa_exc.IntegrityError):
+            log.info("integrity conflict", extra={"error": _first_line(exc.orig)})
+            raise Conflict("conflicts with an existing row") from exc
+        if isinstance(exc, _UNREACHABLE):
+            raise _unavailable(exc) from exc
+        raise
     except _UNREACHABLE as exc:
-        # The driver's text names hosts, ports and users: it goes to the log, never to a caller.
-        log.warning("database unavailable", extra={"error": _first_line(exc.orig or exc)})
-        raise Unavailable("the database is unavailable; retry later", retry_after=1.0) from exc
+        raise _unavailable(exc) from exc
+
+
+def _unavailable(exc: Exception) -> Unavailable:
+    # The driver's text names hosts, ports and users: it goes to the log, never to a caller.
+    log.warning("database unavailable", extra={"error": _first_line(getattr(exc, "orig", None)
+                                                                      or exc)})
+    return Unavailable("the database is unavailable; retry later", retry_after=1.0)
 
 
 def _first_line(exc: Any) -> str:

@@ -39,12 +39,15 @@ def gslb_set_answers(ctx: OpContext, args: SetAnswersArgs) -> dict[str, Any]:
     changed is written, its history in the same transaction. An unchanged answer
     keeps ``answers_changed_at``. The answer is derived, so storing it does not
     bump the GSLB's ``version``. GSLBs deleted meanwhile are named in ``missing``."""
+    # Rows are updated in id order: two engine instances storing overlapping sets then
+    # wait for each other instead of deadlocking.
     items = args.items
     rows = {r.id: r for r in ctx.session.scalars(ctx.scoped(
         select(GslbRow).where(GslbRow.id.in_({a.id for a in items})), GslbRow))}
     missing, entries, failed = [], [], []
     changed = held = 0
-    for i, a in enumerate(items):
+    for i in sorted(range(len(items)), key=lambda k: items[k].id):
+        a = items[i]
         row = rows.get(a.id)
         if row is None:
             missing.append(a.id)
