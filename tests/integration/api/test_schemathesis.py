@@ -38,7 +38,8 @@ COUNTS = {"cases": 0}
 SEMANTIC = re.compile(r"does not exist|is not inside zone|timeout must be smaller than delay|"
                       r"is already used|region is required|neutron_id is required|"
                       r"address is required|neutron_id is only for|invalid status code range|"
-                      r"url: refused: |recheck_delay must not exceed delay|cannot serve|serves at most")
+                      r"url: refused: |recheck_delay must not exceed delay|cannot serve|serves at most|"
+                      r"is listed twice")
 
 
 @pytest.fixture

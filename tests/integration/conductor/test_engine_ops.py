@@ -443,7 +443,8 @@ def test_engine_instances_storing_overlapping_answers_at_once_never_deadlock(_pg
 
     handler = build_handler(_pg_session_db, auto_migrate=False)
     build = Builder(ConductorClient(InProcessTransport(handler)))
-    gslbs = [build.gslb([]) for _ in range(60)]
+    run = uuid.uuid4().hex[:8]   # the session's database keeps other tests' GSLBs
+    gslbs = [build.gslb([], fqdn=f"lock{run}-{i}.example.com.") for i in range(60)]
     errors: list[Exception] = []
     start = threading.Barrier(2)
 
