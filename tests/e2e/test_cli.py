@@ -62,8 +62,9 @@ def test_the_cli_drives_every_resource_against_the_runner(noauth, endpoints):
     assert "www.cli.example.com." in cli(env, "gslb", "list", "-f", "table").stdout
     wait_for(lambda: sorted(as_json(env, "gslb", "show", gslb["id"])["answers"]) ==
              sorted(ADDRESSES[:2]), timeout=30)
-    status = as_json(env, "gslb", "status", "show", "www")
-    assert status["operating_status"] == "ONLINE"
+    # the status rolls up every region's fresh verdicts: ONLINE once each has reported
+    wait_for(lambda: as_json(env, "gslb", "status", "show", "www")["operating_status"]
+             == "ONLINE", timeout=30)
     history = as_json(env, "gslb", "history", "list", "www", "--limit", "10")
     assert history and all(h["reason"] for h in history)
     assert {a["name"] for a in as_json(env, "gslb", "appliance", "list")} >= {"local"}
