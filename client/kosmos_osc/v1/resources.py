@@ -142,7 +142,7 @@ def _add_options(parser: argparse.ArgumentParser, kind: Kind, create: bool) -> N
             kwargs["action"] = "append"
         else:
             kwargs["type"] = o.type
-        if create and o.required and not (kind is MEMBER and o.field != "port"):
+        if create and o.required:
             kwargs["required"] = True
         parser.add_argument(o.flag, **kwargs)
 
