@@ -107,6 +107,9 @@ class SetAnswerArgs(StrictModel):
     publish_reason: str | None = Field(None, max_length=2048)
     published_at: UtcDatetime | None = None
     history: list[HistoryEntryCreate] = Field(default_factory=list, max_length=1000)
+    decided_from: PublishStatus | None = Field(
+        None, description="the publish_status the decision was made from: a GSLB the circuit "
+                          "breaker held since is left held (named in superseded)")
 
 
 class SetAnswersArgs(StrictModel):
@@ -200,6 +203,7 @@ class DeadLetterListArgs(StrictModel):
 class SetAnswersResult(BaseModel):
     stored: int
     missing: list[str] = Field(default_factory=list)
+    superseded: list[str] = Field(default_factory=list)
 
 
 class AckResult(BaseModel):

@@ -50,6 +50,21 @@ class BreakerVerdict:
 
 NOT_TRIPPED = BreakerVerdict(False)
 
+_WOULD = "; would publish "
+
+
+def held_note(reason: str, would: str) -> str:
+    """A held GSLB's ``publish_reason``: the breaker's reason, then the answer held back."""
+    return f"{reason}{_WOULD}{would}"
+
+
+def held_back(note: str | None) -> str | None:
+    """The answer a held GSLB's ``publish_reason`` says is held back (None: not a hold's).
+    Two holds of one answer are one event however the breaker's counts moved between."""
+    if not note or _WOULD not in note:
+        return None
+    return note.rsplit(_WOULD, 1)[1]
+
 
 def site_of(address: str, region: str | None) -> str:
     """Where an endpoint lives: its member's region, else its /24 (IPv4) or /48 (IPv6)."""

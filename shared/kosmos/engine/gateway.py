@@ -22,6 +22,9 @@ from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import Gslb, Member, Monitor, Pool
 from kosmos.domain.breaker import DownMember
+from kosmos.logs import get_logger
+
+log = get_logger(__name__)
 
 StateKey = tuple[str, str, str]   # (member_id, monitor_id, region)
 
@@ -67,13 +70,14 @@ class AnswerRecord:
     published_at: datetime | None = None
     history: tuple[HistoryEntryCreate, ...] = ()
     route: dict[str, Any] | None = None     # WEIGHTED, GEO: the route served with them
+    decided_from: str | None = None         # the publish_status the decision read
 
     def args(self) -> dict[str, Any]:
         return {"id": self.gslb_id, "answers": list(self.answers), "route": self.route,
                 "answer_reason": self.answer_reason, "publish_status": self.publish_status,
                 "publish_reason": self.publish_reason,
                 "published_at": self.published_at.isoformat() if self.published_at else None,
-                "history": history_args(self.history)}
+                "history": history_args(self.history), "decided_from": self.decided_from}
 
 
 def _records(raw: Any) -> list[dict[str, Any]]:
@@ -163,6 +167,9 @@ class EngineGateway:
             stored = self._call(GSLB_SET_ANSWERS,
                                 {"items": [r.args() for r in records[i:i + self.answers_batch]]})
             missing.extend(stored.missing)
+            if stored.superseded:
+                log.info("answers decided before another instance's hold left held",
+                         extra={"status": ",".join(stored.superseded)})
         return missing
 
     def webhooks_due(self, limit: int, lease_s: float) -> tuple[list[dict[str, Any]], str | None]:

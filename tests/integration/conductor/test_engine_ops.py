@@ -169,7 +169,7 @@ def test_gslb_trees_pages_and_orders_pools(build):
 def set_answer(build, args: dict) -> dict:
     """One GSLB's answer through ``gslb.set_answers``; the GSLB as stored after it."""
     out = build.call("gslb.set_answers", {"items": [args]}, SYSTEM)
-    assert out == {"stored": 1, "missing": []}
+    assert out == {"stored": 1, "missing": [], "superseded": []}
     return build.call("gslb.get", {"id": args["id"]}, SYSTEM)
 
 
@@ -191,6 +191,94 @@ def test_set_answers_writes_only_changes_with_history(build):
     assert held["answers_changed_at"] == first["answers_changed_at"]
 
 
+def test_set_answers_records_an_outcome_another_instance_stored_first_once(build):
+    # Two engine instances deciding from the same read store the same outcome, each with
+    # its own cause (its own dedupe key): the second changes nothing and records nothing.
+    g = build.gslb([])
+    served = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+    base = {"id": g["id"], "answers": served, "answer_reason": "[HEALTHY] ok",
+            "publish_status": "SYNCED"}
+    set_answer(build, base)
+
+    def item(status: str, reason: str | None, answers: list[str], key: str) -> dict:
+        return {**base, "answers": answers, "publish_status": status, "publish_reason": reason,
+                "history": [entry(gslb_id=g["id"], subject_type="gslb", subject_id=g["id"],
+                                  to=status, reason=key, dedupe_key=key)]}
+
+    def held_entries() -> list:
+        return [e for e in build.call("history.list", {"gslb_id": g["id"]})["items"]
+                if e["to"] == "HELD"]
+
+    # both tripped the breaker, counting differently: one hold of one answer
+    set_answer(build, item("HELD", "circuit breaker: 10 of 12 down; would publish 192.0.2.3",
+                           served, "held:a"))
+    stored = set_answer(build, item("HELD", "circuit breaker: 11 of 12 down; would publish 192.0.2.3",
+                                    served, "held:b"))
+    assert len(held_entries()) == 1 and "10 of 12" in stored["publish_reason"]
+    # a hold of another answer is another event
+    set_answer(build, item("HELD", "circuit breaker: 12 of 12 down; would publish (none)",
+                           served, "held:c"))
+    assert len(held_entries()) == 2
+    # the same answer change stored twice: one entry
+    set_answer(build, item("SYNCED", None, ["192.0.2.3"], "change:a"))
+    set_answer(build, item("SYNCED", None, ["192.0.2.3"], "change:b"))
+    changes = [e for e in build.call("history.list", {"gslb_id": g["id"]})["items"]
+               if e["to"] == "SYNCED"]
+    assert [e["reason"] for e in changes] == ["change:a"]
+
+
+def test_a_decision_made_before_a_hold_does_not_release_it(build):
+    g = build.gslb([])
+    served = {"id": g["id"], "answers": ["192.0.2.1"], "answer_reason": "[HEALTHY] ok"}
+    set_answer(build, {**served, "publish_status": "SYNCED"})
+    set_answer(build, {**served, "publish_status": "HELD", "decided_from": "SYNCED",
+                       "publish_reason": "circuit breaker: 10 of 12 down; would publish (none)"})
+    # another instance decided from the row before the hold: its outcome is superseded
+    late = {**served, "answer_reason": "[HEALTHY] 1 of 4", "publish_status": "SYNCED",
+            "decided_from": "SYNCED"}
+    out = build.call("gslb.set_answers", {"items": [late]}, SYSTEM)
+    assert out == {"stored": 0, "missing": [], "superseded": [g["id"]]}
+    assert build.call("gslb.get", {"id": g["id"]}, SYSTEM)["publish_status"] == "HELD"
+    # a decision made knowing of the hold releases it
+    released = set_answer(build, {**late, "decided_from": "HELD"})
+    assert released["publish_status"] == "SYNCED"
+
+
+def test_two_instances_holding_the_same_gslbs_at_once_record_each_hold_once(build):
+    # The rows are read locked: the second store waits, then sees the first one's hold.
+    import threading
+
+    gslbs = [build.gslb([], fqdn=f"held{i}.example.com.") for i in range(40)]
+    build.call("gslb.set_answers", {"items": [
+        {"id": g["id"], "answers": ["192.0.2.1"], "answer_reason": "[HEALTHY] ok",
+         "publish_status": "SYNCED"} for g in gslbs]}, SYSTEM)
+    start, errors = threading.Barrier(2), []
+
+    def hold(tag: str, count: int) -> None:
+        items = [{"id": g["id"], "answers": ["192.0.2.1"], "answer_reason": "[HEALTHY] ok",
+                  "publish_status": "HELD",
+                  "publish_reason": f"circuit breaker: {count} of 12 down; would publish (none)",
+                  "history": [entry(gslb_id=g["id"], subject_type="gslb", subject_id=g["id"],
+                                    to="HELD", dedupe_key=f"held:{g['id']}:{tag}")]}
+                 for g in gslbs]
+        start.wait()
+        try:
+            build.call("gslb.set_answers", {"items": items}, SYSTEM)
+        except Exception as exc:   # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hold, args=(tag, n)) for tag, n in (("a", 10), ("b", 11))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    for g in gslbs:
+        held = [e for e in build.call("history.list", {"gslb_id": g["id"]})["items"]
+                if e["to"] == "HELD"]
+        assert len(held) == 1, g["fqdn"]
+
+
 def test_set_answers_stores_many_in_one_call_and_names_the_deleted(build):
     gslbs = [build.gslb([], fqdn=f"n{i}.example.com.") for i in range(30)]
     gone = gslbs.pop()
@@ -201,7 +289,7 @@ def test_set_answers_stores_many_in_one_call_and_names_the_deleted(build):
                                 dedupe_key=f"{g['id']}/many")]}
              for i, g in enumerate([*gslbs, gone])]
     out = build.call("gslb.set_answers", {"items": items}, SYSTEM)
-    assert out == {"stored": 29, "missing": [gone["id"]]}
+    assert out == {"stored": 29, "missing": [gone["id"]], "superseded": []}
     for i, g in enumerate(gslbs):
         assert build.call("gslb.get", {"id": g["id"]}, SYSTEM)["answers"] == [f"192.0.2.{i + 1}"]
         assert len(build.call("history.list", {"gslb_id": g["id"]})["items"]) == 1

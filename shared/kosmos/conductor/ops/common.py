@@ -51,6 +51,19 @@ class OpContext:
     # Set by ``changes.note_change``: the GSLBs this write may change, for the engine.
     change: Any = None
 
+    def for_update(self, stmt: Select, row_cls: Any, **lock: Any) -> Select:
+        """``stmt`` reading rows this operation goes on to write, locked until it ends, so
+        a concurrent call writing the same rows waits and then reads what this one wrote.
+        PostgreSQL: ``FOR UPDATE`` (``lock``: its options). SQLite: the
+        database's write lock taken first, since its reads otherwise run before the
+        transaction of the writes that follow them."""
+        if self.dialect == "sqlite":
+            from sqlalchemy import false, update
+            self.session.execute(update(row_cls.__table__).where(false()).values(
+                id=row_cls.__table__.c.id))
+            return stmt
+        return stmt.with_for_update(**lock)
+
     # ------------------------------------------------------------------ scope
     def owner(self) -> str:
         """The project a new row belongs to."""

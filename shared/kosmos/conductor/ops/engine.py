@@ -13,6 +13,7 @@ from kosmos.conductor.ops import history, metrics, webhooks
 from kosmos.conductor.ops.common import OpContext, op, store_derived
 from kosmos.contracts.common import iso
 from kosmos.contracts.resources import PublishStatus
+from kosmos.domain.breaker import held_back
 from kosmos.domain.routing.route import Route
 from kosmos.errors import ValidationError
 
@@ -33,18 +34,31 @@ def gslb_trees(ctx: OpContext, a: TreesArgs) -> dict[str, Any]:
     return {"items": items, "next_marker": next_marker}
 
 
+#: what an item's history entries are about: an item changing none of these (another
+#: engine instance stored the same outcome first) brings no history
+_EVENTFUL = frozenset({"answers", "answer_route", "answer_reason", "publish_status",
+                       "publish_reason"})
+
+
 @op(GSLB_SET_ANSWERS)
 def gslb_set_answers(ctx: OpContext, args: SetAnswersArgs) -> dict[str, Any]:
     """Store published answers, many GSLBs in one transaction; per GSLB only what
-    changed is written, its history in the same transaction. An unchanged answer
+    changed is written, its history in the same transaction; an item that changes
+    nothing (another engine instance stored the same outcome, or held the same
+    answer, first) brings no history, so a concurrent cycle records no event
+    twice. An unchanged answer
     keeps ``answers_changed_at``. The answer is derived, so storing it does not
-    bump the GSLB's ``version``. GSLBs deleted meanwhile are named in ``missing``."""
+    bump the GSLB's ``version``. GSLBs deleted meanwhile are named in ``missing``; those
+    held by the circuit breaker since the item was decided (``decided_from``), in
+    ``superseded``: a decision that did not know of the hold does not release it."""
     # Rows are updated in id order: two engine instances storing overlapping sets then
     # wait for each other instead of deadlocking.
     items = args.items
-    rows = {r.id: r for r in ctx.session.scalars(ctx.scoped(
-        select(GslbRow).where(GslbRow.id.in_({a.id for a in items})), GslbRow))}
-    missing, entries, failed = [], [], []
+    # Read locked: of two instances storing the same outcome, the second sees the first's.
+    rows = {r.id: r for r in ctx.session.scalars(ctx.for_update(ctx.scoped(
+        select(GslbRow).where(GslbRow.id.in_({a.id for a in items})), GslbRow).order_by(GslbRow.id),
+        GslbRow))}
+    missing, superseded, entries, failed = [], [], [], []
     changed = held = 0
     for i in sorted(range(len(items)), key=lambda k: items[k].id):
         a = items[i]
@@ -52,6 +66,14 @@ def gslb_set_answers(ctx: OpContext, args: SetAnswersArgs) -> dict[str, Any]:
         if row is None:
             missing.append(a.id)
             continue
+        if (row.publish_status == PublishStatus.HELD.value and a.publish_status != PublishStatus.HELD
+                and a.decided_from not in (None, PublishStatus.HELD)):
+            superseded.append(a.id)   # decided before another instance held it: the hold stands
+            continue
+        if (a.publish_status == PublishStatus.HELD and row.publish_status == PublishStatus.HELD.value
+                and list(row.answers or []) == a.answers
+                and held_back(row.publish_reason) == held_back(a.publish_reason)):
+            continue   # another instance held it for this answer first: one event, not two
         wanted: dict[str, Any] = {"answer_reason": a.answer_reason,
                                   "publish_status": a.publish_status.value,
                                   "publish_reason": a.publish_reason}
@@ -70,13 +92,15 @@ def gslb_set_answers(ctx: OpContext, args: SetAnswersArgs) -> dict[str, Any]:
                 failed.append((row.project_id, row.id, a.publish_reason or ""))
             held += bool(a.publish_status == PublishStatus.HELD and moved)
             changed += "answers" in changes
-        entries.extend(a.history)
+        if changes.keys() & _EVENTFUL:
+            entries.extend(a.history)   # else another instance stored this change: recorded
     history.append(ctx, entries, field="items.history")
     webhooks.notify_publish_failed(ctx, failed)
     metrics.count(ctx, "kosmos_answer_changes_total", changed)
     metrics.count(ctx, "kosmos_publish_errors_total", len(failed))
     metrics.count(ctx, "kosmos_breaker_holds_total", held)
-    return {"stored": len(items) - len(missing), "missing": missing}
+    return {"stored": len(items) - len(missing) - len(superseded), "missing": missing,
+            "superseded": superseded}
 
 
 def _route(value: dict[str, Any] | None, field: str) -> dict[str, Any] | None:

@@ -208,8 +208,8 @@ def deliveries_due(ctx: OpContext, a: DeliveriesDueArgs) -> dict[str, Any]:
             .where(WebhookDeliveryRow.status == DeliveryStatus.PENDING.value,
                    WebhookDeliveryRow.next_attempt_at <= ctx.now)
             .order_by(WebhookDeliveryRow.next_attempt_at).limit(a.limit))
-    if ctx.dialect == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=WebhookDeliveryRow)
+    # two senders never claim one delivery
+    stmt = ctx.for_update(stmt, WebhookDeliveryRow, skip_locked=True, of=WebhookDeliveryRow)
     items = []
     for row, url, secret in ctx.session.execute(stmt).all():
         row.attempts += 1
@@ -231,8 +231,9 @@ def deliveries_report(ctx: OpContext, args: DeliveriesReportArgs) -> dict[str, A
     """Record attempts' outcomes; a delivery already settled is left as it is."""
     outcomes = args.outcomes
     limit = get_settings().webhook_max_attempts
-    rows = {r.id: r for r in ctx.session.scalars(select(WebhookDeliveryRow).where(
-        WebhookDeliveryRow.id.in_([o.id for o in outcomes])))}
+    rows = {r.id: r for r in ctx.session.scalars(ctx.for_update(select(WebhookDeliveryRow).where(
+        WebhookDeliveryRow.id.in_([o.id for o in outcomes])).order_by(WebhookDeliveryRow.id),
+        WebhookDeliveryRow))}
     for o in outcomes:
         row = rows.get(o.id)
         if row is None or row.status != DeliveryStatus.PENDING.value:
