@@ -51,11 +51,11 @@ ENGINE = "engine"
 #: separate trigger would: results and users' changes never wait behind them.
 ENGINE_RECONCILE_LANE = "engine-reconcile"
 #: Deliveries at once per lane (a function's instances x their concurrency, in production).
-#: One engine worker: with three, a failover of hundreds of names was twice as fast, but
-#: the circuit breaker's hold then raced between workers (a GSLB recorded two holds, or
-#: one was published by a worker that had not seen the trip). Concurrent engine instances
-#: are not yet safe for the breaker's hold, a known gap; the runner keeps one meanwhile.
-ENGINE_WORKERS = 1
+#: Three engine workers, as production runs several engine instances: results are
+#: applied side by side, a quorum two of them complete together is still seen (each reads
+#: its members again after writing), and the circuit breaker's hold stands (every publish
+#: that removes is judged on the stored state; a hold is recorded once).
+ENGINE_WORKERS = 3
 CHECKER_WORKERS = 16
 
 
@@ -150,9 +150,7 @@ class Platform:
         for fn in self.functions.values():
             fn.wait_ready()
 
-        # Results are applied one at a time (ENGINE_WORKERS). Two regions' batches applied
-        # side by side cannot miss a quorum they complete together: each reads its
-        # members' rows again after writing (engine/results.py).
+        # Results are applied ENGINE_WORKERS at a time, as by several engine instances.
         self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60),
                              workers=ENGINE_WORKERS)
         # Two reconcile workers: a large reconcile's shards are shared, as several

@@ -11,14 +11,31 @@ from typing import Iterable
 from kosmos.config import Settings
 from kosmos.contracts.resources import Member
 from kosmos.domain.answers import is_enabled, member_addresses
-from kosmos.domain.breaker import BreakerVerdict, DownMember, judge
+from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict, DownMember, judge
 from kosmos.domain.failover import regions_needed
 from kosmos.domain.quorum import OFFLINE
-from kosmos.engine.gateway import BreakerView
+from kosmos.engine.gateway import BreakerView, EngineGateway
+
+Move = tuple[Member, str, tuple[str, ...]]
 
 
-def cycle_verdict(view: BreakerView, moves: Iterable[tuple[Member, str, tuple[str, ...]]],
-                  settings: Settings) -> BreakerVerdict:
+def judge_cycle(gateway: EngineGateway, settings: Settings,
+                moves: Iterable[Move] = ()) -> tuple[BreakerVerdict, list[str]]:
+    """The verdict for a cycle making ``moves`` (none: the deployment as stored now) and
+    the GSLBs held now. Fewer members down or suspect than the floor of endpoints cannot
+    trip it (each member has at least one endpoint) and with no GSLB held there is
+    nothing to release: one cheap read decides, the full view only when needed."""
+    moves = list(moves)
+    regions = suspect_regions(settings)
+    offline, held, suspects = gateway.breaker_summary(regions)
+    newly = sum(1 for _member, status, _monitors in moves if status == OFFLINE)
+    if held == 0 and offline + newly + suspects < settings.circuit_breaker_min_endpoints:
+        return NOT_TRIPPED, []
+    view = gateway.breaker_view(settings.circuit_breaker_monitor_window, regions)
+    return cycle_verdict(view, moves, settings), list(view.held)
+
+
+def cycle_verdict(view: BreakerView, moves: Iterable[Move], settings: Settings) -> BreakerVerdict:
     """``moves``: (member, its new status, its pool's monitor ids) for this cycle's moves."""
     down, suspect = dict(view.down), dict(view.suspect)
     for member, status, monitor_ids in moves:

@@ -24,10 +24,11 @@ from kosmos.config import Settings
 from kosmos.contracts.conductor import GslbTree
 from kosmos.contracts.history import HistoryEntryCreate, SubjectType
 from kosmos.contracts.resources import PublishStatus
-from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict, removes
+from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict, held_back, held_note, removes
 from kosmos.contracts.common import enum_text, utcnow
 from kosmos.domain import routing
 from kosmos.domain.answers import AnswerDecision, answer_digest
+from kosmos.engine.breaker_check import judge_cycle
 from kosmos.engine.gateway import AnswerRecord, EngineGateway
 from kosmos.errors import ApplianceError, ApplianceRefused, StaleVersion
 from kosmos.logs import get_logger
@@ -118,7 +119,7 @@ def _text(addresses: list[str]) -> str:
 
 def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
             trees: list[GslbTree], cause: Cause, statuses: dict[str, str] | None = None,
-            breaker: BreakerVerdict = NOT_TRIPPED, read_back: "ServedReader | None" = None,
+            breaker: BreakerVerdict | None = None, read_back: "ServedReader | None" = None,
             clock: Callable[[], datetime] | None = None,
             skip_conflicts: bool = False, wakeups: Any = None) -> PublishReport:
     """Bring each GSLB of ``trees`` to its desired answer (see the module docstring).
@@ -131,8 +132,11 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
 
     A store refused as stale (another writer) raises StaleVersion, or with
     ``skip_conflicts`` lists those GSLBs in ``report.conflicts`` for the next
-    cycle. While ``breaker`` holds, a GSLB whose answer would drop an address
-    keeps its answer (HELD); additions go through. A decision that wants another
+    cycle. While the breaker holds, a GSLB whose answer would drop an address
+    keeps its answer (HELD); additions go through. ``breaker`` is the verdict
+    the caller judged (NOT_TRIPPED: an operator's deliberate release); None
+    judges the deployment as stored now, read only when a decision removes an
+    address (``kosmos.engine.breaker_check``). A decision that wants another
     look later (a slow start ending) is noted in ``wakeups``.
     """
     report = PublishReport()
@@ -142,15 +146,23 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
     report.wake_at = {g: d.wake_at for g, d in decisions.items() if d.wake_at is not None}
     if wakeups is not None and report.wake_at:
         wakeups.note(report.wake_at)
-    held = {t.gslb.id for t in trees
-            if breaker.hold and removes(t.gslb.answers, decisions[t.gslb.id].answers)}
+    removing = {t.gslb.id for t in trees if removes(t.gslb.answers, decisions[t.gslb.id].answers)}
+    held_before = {t.gslb.id for t in trees if is_held(t.gslb)}
+    if breaker is None:
+        breaker = judge_cycle(gateway, settings)[0] if removing or held_before else NOT_TRIPPED
+    held = removing if breaker.hold else set()
+    # Held, and this decision would serve what it serves: a hold is released only by a
+    # verdict that no longer trips, never by a view from before the trip.
+    kept = {t.gslb.id for t in trees if breaker.hold and t.gslb.id in held_before - removing
+            and decisions[t.gslb.id].answers == list(t.gslb.answers)}
     records: list[AnswerRecord] = []
     steps: list[_Step] = []
     for tree in trees:
         g, d = tree.gslb, decisions[tree.gslb.id]
-        if g.id in held:
+        if g.id in held or g.id in kept:
             report.held.append(g.id)
-            records.extend(_hold(tree, d, breaker, cause, len(held)))
+            if g.id in held:
+                records.extend(_hold(tree, d, breaker, cause, len(held)))
             continue
         step = _prepare(appliances, tree, d, report, read_back)
         if step is not None:
@@ -214,14 +226,18 @@ def _route(d: AnswerDecision) -> dict[str, Any] | None:
     return d.route.to_dict() if d.route is not None else None
 
 
+def is_held(g: Any) -> bool:
+    """Whether the GSLB's stored answer is held by the circuit breaker."""
+    return enum_text(g.publish_status) == PublishStatus.HELD.value
+
+
 def _hold(tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict, cause: Cause,
           n_held: int) -> list[AnswerRecord]:
     """The GSLB keeps its answer, HELD with the breaker's reason (nothing when already so)."""
     g = tree.gslb
     reason = verdict.reason
-    would = f"; would publish {_text(d.answers)}"
-    note = reason + would
-    if enum_text(g.publish_status) == PublishStatus.HELD.value and (g.publish_reason or "").endswith(would):
+    note = held_note(reason, _text(d.answers))
+    if is_held(g) and held_back(g.publish_reason) == _text(d.answers):
         return []   # already held for this answer: a changing count is not a new event
     entry = HistoryEntryCreate(
         project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
@@ -232,7 +248,7 @@ def _hold(tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict, cause: Cau
                   "breaker": verdict.evidence, **d.evidence},
         dedupe_key=f"held:{g.id}:{answer_digest(d.answers)}:{cause.key}")
     return [AnswerRecord(g.id, list(g.answers), g.answer_reason, PublishStatus.HELD.value, note,
-                         g.published_at, (entry,), tree.served_route)]
+                         g.published_at, (entry,), tree.served_route, enum_text(g.publish_status))]
 
 
 def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: PublishReport,
@@ -305,7 +321,8 @@ def _finish(step: _Step, error: ApplianceError | None, cause: Cause, report: Pub
         log.warning("appliance push failed: %s", note, extra={"gslb_id": g.id, "fqdn": g.fqdn})
         if step.status != PublishStatus.ERROR.value or g.publish_reason != note:
             return [AnswerRecord(g.id, list(g.answers), g.answer_reason, PublishStatus.ERROR.value,
-                                 note[:1024], g.published_at, (), step.tree.served_route)]
+                                 note[:1024], g.published_at, (), step.tree.served_route,
+                                 step.status)]
         return []
     now = clock() if clock else cause.time
     new_status, note, published_at = _outcome(step.driver, step.name, step.served, step.push,
@@ -328,7 +345,7 @@ def _finish(step: _Step, error: ApplianceError | None, cause: Cause, report: Pub
         return []
     report.published.append(g.id)
     return [AnswerRecord(g.id, d.answers, step.reason, new_status, note, published_at,
-                         tuple(history), _route(d))]
+                         tuple(history), _route(d), step.status)]
 
 
 def _log_outcomes(trees: list[GslbTree], decisions: dict[str, AnswerDecision],

@@ -23,7 +23,6 @@ from typing import Any
 
 from kosmos.contracts.events import ENGINE_RECONCILE, EngineReconcile
 from kosmos.domain.breaker import NOT_TRIPPED
-from kosmos.engine.breaker_check import cycle_verdict, suspect_regions
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.publish import Cause, ServedReader, publish
 from kosmos.errors import ApplianceError, ValidationError
@@ -49,9 +48,8 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
     key = (req.scheduled_at or now).isoformat()
     cause = Cause(ENGINE_RECONCILE, f"reconcile:{key}", req.scheduled_at or now,
                   {"scope": req.scope})
-    verdict = cycle_verdict(gw.breaker_view(deps.settings.circuit_breaker_monitor_window,
-                                                suspect_regions(deps.settings)), [],
-                            deps.settings) if req.scope != "gslb" else NOT_TRIPPED
+    # scope gslb: the operator's release; otherwise judged when a repair would remove
+    verdict = NOT_TRIPPED if req.scope == "gslb" else None
     reader = ServedReader(deps.appliances)
     report = publish(gw, deps.appliances, deps.settings, trees, cause, breaker=verdict,
                      read_back=reader, clock=deps.clock, skip_conflicts=True,

@@ -23,13 +23,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from kosmos.contracts.events import CHECK_RESULTS, CheckResults
-from kosmos.domain.breaker import NOT_TRIPPED, BreakerVerdict
-from kosmos.domain.quorum import OFFLINE
-from kosmos.engine.breaker_check import cycle_verdict, suspect_regions
+from kosmos.domain.breaker import BreakerVerdict
+from kosmos.engine.breaker_check import judge_cycle
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.gateway import EngineContext
 from kosmos.engine.plan import HealthPlan, plan_health, redecide_members
-from kosmos.engine.publish import Cause, publish
+from kosmos.engine.publish import Cause, is_held, publish
 from kosmos.errors import KosmosError, StaleVersion, Unavailable
 from kosmos.logs import get_logger
 
@@ -97,27 +96,27 @@ def _apply(deps: EngineDeps, batch: CheckResults, member_ids: set[str], reported
         statuses = plan.statuses()
         pools = {ctx.members[m].pool_id for m in [*statuses, *reported] if m in ctx.members}
         gslb_ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id in pools for l in g.pools))
-        verdict = NOT_TRIPPED
-        if plan.moves and _may_trip_or_release(gw, plan, settings):
-            view = gw.breaker_view(settings.circuit_breaker_monitor_window,
-                                   suspect_regions(settings))
-            verdict = cycle_verdict(view, [
-                (ctx.members[m.member_id], m.to_status, tuple(ctx.pools[ctx.members[m.member_id]
-                                                                        .pool_id].monitor_ids))
-                for m in plan.moves], settings)
-            if not verdict.hold:   # the evidence cleared: held GSLBs are decided again
-                gslb_ids = sorted(set(gslb_ids) | set(view.held))
+        verdict: BreakerVerdict | None = None   # no moves: judged if a publish removes
+        if plan.moves:   # judged with this cycle's moves laid over the stored state
+            verdict = judge_cycle(gw, settings, [
+                (ctx.members[m.member_id], m.to_status,
+                 tuple(ctx.pools[ctx.members[m.member_id].pool_id].monitor_ids))
+                for m in plan.moves])[0]
         report = cause = None
+        if gslb_ids or plan.moves:
+            times = [m.time for m in plan.moves] or [u.observed_at for u in batch.endpoints]
+            when = max(times) if times else deps.clock()
+            cause = Cause(CHECK_RESULTS, f"{batch.region}:{when.isoformat()}", when, {
+                "region": batch.region, "checker_id": batch.checker_id,
+                "batch_id": batch.batch_id, "endpoints_reported": reported,
+                "member_moves": [{"member_id": m.member_id, "from": m.from_status,
+                                  "to": m.to_status} for m in plan.moves]})
         try:
             if gslb_ids:
-                times = [m.time for m in plan.moves] or [u.observed_at for u in batch.endpoints]
-                when = max(times) if times else deps.clock()
-                cause = Cause(CHECK_RESULTS, f"{batch.region}:{when.isoformat()}", when, {
-                    "region": batch.region, "checker_id": batch.checker_id,
-                    "batch_id": batch.batch_id, "endpoints_reported": reported,
-                    "member_moves": [{"member_id": m.member_id, "from": m.from_status,
-                                      "to": m.to_status} for m in plan.moves]})
-                report = publish(gw, deps.appliances, settings, gw.trees(gslb_ids), cause,
+                trees = gw.trees(gslb_ids)
+                if plan.moves:   # a held GSLB is left to the settle, judged once ours are stored
+                    trees = [t for t in trees if not is_held(t.gslb)]
+                report = publish(gw, deps.appliances, settings, trees, cause,
                                  statuses=statuses, clock=deps.clock, breaker=verdict,
                                  wakeups=deps.wakeups)
             written = 0 if plan.empty else gw.write_health(plan.writes, plan.members, plan.history)
@@ -129,7 +128,7 @@ def _apply(deps: EngineDeps, batch: CheckResults, member_ids: set[str], reported
         if deps.rechecks is not None and recheck:
             deps.rechecks.after_results(ctx, batch.results, statuses, deps.clock())
         if plan.moves and cause is not None:
-            _settle(deps, gslb_ids, cause, verdict)
+            _settle(deps, gslb_ids, cause)
         for move in plan.moves:
             log.info(f"member {move.from_status} -> {move.to_status}",
                      extra={"member_id": move.member_id, "region": batch.region,
@@ -168,25 +167,24 @@ def _note_lag(deps: EngineDeps, batch: CheckResults, stale: int) -> float | None
     return round(lag, 3)
 
 
-def _may_trip_or_release(gw, plan, settings) -> bool:
-    """Whether the full breaker view is needed: fewer members down or suspect than the
-    floor of endpoints cannot trip it (each member has at least one endpoint), and with
-    no GSLB held there is nothing to release. One cheap read decides."""
-    offline, held, suspects = gw.breaker_summary(suspect_regions(settings))
-    newly = sum(1 for m in plan.moves if m.to_status == OFFLINE)
-    return held > 0 or offline + newly + suspects >= settings.circuit_breaker_min_endpoints
-
-
-def _settle(deps: EngineDeps, gslb_ids: list[str], cause: Cause, verdict: BreakerVerdict) -> None:
+def _settle(deps: EngineDeps, gslb_ids: list[str], cause: Cause) -> None:
     """Publish once more from the stored statuses, now that ours are written.
 
     Another engine instance may have published the same GSLB from a view that
     lacked our (then unwritten) moves; deciding again from the database after
-    our write closes that window in the common case. A conflict here means
+    our write closes that window in the common case. The breaker is judged on
+    the deployment as stored now: held GSLBs are released here when it no
+    longer trips, and another instance's hold stands when it does. Of two
+    instances settling, the later sees both writes. A conflict here means
     another instance is publishing it right now; reconcile is the backstop.
     """
+    gw = deps.gateway
+    verdict, held = judge_cycle(gw, deps.settings)
+    ids = sorted(set(gslb_ids) | (set() if verdict.hold else set(held)))
+    if not ids:
+        return
     try:
-        publish(deps.gateway, deps.appliances, deps.settings, deps.gateway.trees(gslb_ids), cause,
-                clock=deps.clock, breaker=verdict, wakeups=deps.wakeups)
+        publish(gw, deps.appliances, deps.settings, gw.trees(ids), cause, clock=deps.clock,
+                breaker=verdict, wakeups=deps.wakeups)
     except StaleVersion:
         log.info("GSLB being published by another instance; left to it and to reconcile")

@@ -172,6 +172,28 @@ def test_a_held_gslb_is_recorded_once_while_the_count_of_endpoints_down_grows(wo
     assert len(h0) == 1 and h0[0].evidence["breaker"]["endpoints_down"] == 11
 
 
+def test_a_users_change_to_a_held_gslb_does_not_publish_over_the_hold(world):
+    # Every path that publishes is judged by the breaker, not only the results handler.
+    gw, clock, engine, app = world
+    for i in range(3):
+        gw.add_pool(f"P{i}")
+        for j in range(4):
+            gw.add_member(f"m{i}{j}", f"P{i}", f"10.{i}.0.{j + 1}")
+        gw.add_gslb(f"h{i}", f"h{i}.example.com.", [(f"P{i}", 1)], all_down="NONE")
+    members = [f"m{i}{j}" for i in range(3) for j in range(4)]
+    for s in (0, 10):
+        round_(engine, clock, [(m, True) for m in members], s)
+    for s in (20, 30):
+        round_(engine, clock, [(m, False) for m in members], s)
+    served = [f"10.0.0.{j + 1}" for j in range(4)]
+    assert gw.gslbs["h0"].publish_status.value == "HELD"
+    cause = {"op": "gslb.update", "resource": "gslb", "resource_id": "h0", "at": clock().isoformat()}
+    out = engine.handle("kosmos.engine.decide", {"gslb_ids": ["h0"], "cause": cause})
+    assert out["published"] == []
+    assert gw.gslbs["h0"].publish_status.value == "HELD" and gw.gslbs["h0"].answers == served
+    assert app.get_answer("h0.example.com.", ZONE).addresses == served
+
+
 def test_one_dead_address_behind_many_gslbs_fails_over_at_once(world):
     # The shape of a regional load balancer failing: one endpoint, dozens of names.
     gw, clock, engine, app = world
