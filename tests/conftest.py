@@ -27,6 +27,24 @@ from fixtures.postgres import PostgresServer, find_server, in_ci  # noqa: E402
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _answers_fit_their_operations() -> Iterator[None]:
+    """Every conductor answer in an in-process test is checked against its operation's
+    result type, so an answer that drifts from the contract fails the test that made it
+    (as Unavailable naming the field), whichever way the test called."""
+    from kosmos.conductor import dispatch
+
+    run = dispatch._run
+
+    def checked(request, database, stale_intervals):  # noqa: ANN001, ANN202
+        result, change = run(request, database, stale_intervals)
+        dispatch.OPS[request.op][0].parse(result)
+        return result, change
+    dispatch._run = checked
+    yield
+    dispatch._run = run
+
+
 def _need_postgres(server: PostgresServer | None, why: str) -> PostgresServer:
     if server is None:
         if in_ci():

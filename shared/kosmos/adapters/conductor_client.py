@@ -94,9 +94,9 @@ class ConductorClient:
                context: CallContext | None = None) -> Any:
         """Call ``operation`` with ``args``: its argument model, or a dict checked against
         that model here, so a bad argument is a ValidationError naming the field before
-        anything is sent. The result is ``operation.result`` when the operation has one."""
-        raw = self._send(operation.name, _checked(operation, args), context)
-        return raw if operation.result is None else operation.result.model_validate(raw)
+        anything is sent. The answer comes back as ``operation.result`` (an answer that
+        does not fit it is a ValidationError naming the field)."""
+        return operation.parse(self._send(operation.name, _checked(operation, args), context))
 
     def call(self, op: str, args: dict[str, Any] | None = None,
              context: CallContext | None = None) -> Any:

@@ -172,7 +172,7 @@ class ApiApp:
             given = request.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {self.metrics_token}".encode()):
                 raise NotAuthenticated("GET /metrics wants the scrape's bearer token")
-        series = self.conductor.invoke(METRICS_READ, {}).get("series", [])
+        series = self.conductor.invoke(METRICS_READ, {}).series
         return Response(prometheus_text(series), 200,
                         content_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -23,6 +23,7 @@ from kosmos.api.queries import filters_of, list_query_model, parse_query
 from kosmos.adapters.endpoint_lookup import NEUTRON_TYPES
 from kosmos.api.resources import ResourceSpec
 from kosmos.contracts.conductor import CallContext
+from kosmos.contracts.resources import Member
 from kosmos.errors import NotFound, ValidationError, from_pydantic
 
 
@@ -48,12 +49,12 @@ def validate_body(model: type[BaseModel], body: Any) -> BaseModel:
     raise err
 
 
-def member_in_path(call: ApiCall, spec: ResourceSpec) -> dict[str, Any] | None:
+def member_in_path(call: ApiCall, spec: ResourceSpec) -> Member | None:
     """For members, the stored member if it belongs to the pool in the path (else 404)."""
     if spec.name != "member":
         return None
     member = call.conductor.invoke(crud("member", "get"), {"id": call.params["id"]}, call.context())
-    if member.get("pool_id") != call.params["pool_id"]:
+    if member.pool_id != call.params["pool_id"]:
         raise NotFound("pool member not found")
     return member
 
@@ -72,7 +73,7 @@ def neutron_object_of_project(call: ApiCall, member: dict[str, Any]) -> Any:
     return update
 
 
-def resolve_endpoints(call: ApiCall, member: dict[str, Any], found: Any = None) -> dict[str, Any]:
+def resolve_endpoints(call: ApiCall, member: Member, found: Any = None) -> Member:
     """A neutron member with its addresses (``found`` before the write, else looked up
     now) stored, and read back.
 
@@ -80,13 +81,14 @@ def resolve_endpoints(call: ApiCall, member: dict[str, Any], found: Any = None) 
     member is served from its first verdict. An unreachable region leaves the
     member STALE with the reason: the write itself still succeeds.
     """
-    if call.resolve_endpoints is None or member.get("type") not in NEUTRON_TYPES:
+    if call.resolve_endpoints is None or member.type not in NEUTRON_TYPES:
         return member
-    update = found if found is not None else call.resolve_endpoints(member)
-    update = update.model_copy(update={"member_id": member["id"]})
+    update = found if found is not None else call.resolve_endpoints(
+        member.model_dump(mode="json"))
+    update = update.model_copy(update={"member_id": member.id})
     call.conductor.invoke(ENDPOINTS_SET, {"updates": [update.model_dump(mode="json")]},
                         CallContext.system(call.request_id))
-    return call.conductor.invoke(crud("member", "get"), {"id": member["id"]}, call.context())
+    return call.conductor.invoke(crud("member", "get"), {"id": member.id}, call.context())
 
 
 def list_(spec: ResourceSpec, call: ApiCall) -> Response:
@@ -102,9 +104,8 @@ def list_(spec: ResourceSpec, call: ApiCall) -> Response:
         call.conductor.invoke(crud("pool", "get"), {"id": call.params["pool_id"]}, ctx)  # 404 if absent
         args["pool_id"] = call.params["pool_id"]
     result = call.conductor.invoke(crud(spec.name, "list"), args, ctx)
-    items = [render.record(spec, raw, call.base_url) for raw in result.get("items", [])]
-    nxt = render.next_link(call.base_url, call.path, dict(call.args.items()),
-                           result.get("next_marker"))
+    items = [render.record(spec, stored, call.base_url) for stored in result.items]
+    nxt = render.next_link(call.base_url, call.path, dict(call.args.items()), result.next_marker)
     return json_response(render.page(spec.plural, items, nxt))
 
 
@@ -134,9 +135,9 @@ def create(spec: ResourceSpec, call: ApiCall) -> Response:
 
 
 def get(spec: ResourceSpec, call: ApiCall) -> Response:
-    raw = member_in_path(call, spec) or call.conductor.call(
-        f"{spec.name}.get", {"id": call.params["id"]}, call.context())
-    return json_response(render.record(spec, raw, call.base_url))
+    stored = member_in_path(call, spec) or call.conductor.invoke(
+        crud(spec.name, "get"), {"id": call.params["id"]}, call.context())
+    return json_response(render.record(spec, stored, call.base_url))
 
 
 def update(spec: ResourceSpec, call: ApiCall) -> Response:
@@ -144,7 +145,7 @@ def update(spec: ResourceSpec, call: ApiCall) -> Response:
     stored = member_in_path(call, spec)
     found = None
     if stored is not None and {"region", "neutron_id", "type"} & values.keys():
-        found = neutron_object_of_project(call, {**stored, **values})
+        found = neutron_object_of_project(call, {**stored.model_dump(mode="json"), **values})
     raw = call.conductor.invoke(crud(spec.name, "update"), {"id": call.params["id"], "values": values},
                               call.context())
     if found is not None:

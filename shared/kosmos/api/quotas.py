@@ -11,8 +11,8 @@ from kosmos.contracts.operations import QUOTA_DELETE, QUOTA_GET, QUOTA_SET
 from kosmos.contracts.quotas import Quota, QuotaUpdate
 
 
-def _quota(raw: dict) -> Response:
-    return json_response(Quota.model_validate(raw).model_dump(mode="json"))
+def _quota(quota: Quota) -> Response:
+    return json_response(quota.model_dump(mode="json"))
 
 
 def own(call: ApiCall) -> Response:

@@ -4,14 +4,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from pydantic import BaseModel
+
 from kosmos.api.resources import ResourceSpec
 from kosmos.api.schemas import HistoryEntryResponse
 from kosmos.contracts.history import HistoryEntry
 
 
-def record(spec: ResourceSpec, raw: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """One stored record as its response body, with ``links.self``."""
-    body = spec.record.model_validate(raw).model_dump(mode="json")
+def record(spec: ResourceSpec, stored: BaseModel, base_url: str) -> dict[str, Any]:
+    """One stored record (the conductor's answer) as its response body, with ``links.self``."""
+    body = stored.model_dump(mode="json")
     body["links"] = {"self": base_url + spec.self_path(body)}
     return body
 
@@ -29,13 +31,8 @@ def page(key: str, items: list[dict[str, Any]], next_url: str | None) -> dict[st
     return {key: items, "links": {"next": next_url}}
 
 
-def history_entry(raw: dict[str, Any]) -> dict[str, Any]:
+def history_entry(entry: HistoryEntry) -> dict[str, Any]:
     """A history entry with the keys of API.md: time, subject, from, to, reason, evidence."""
-    raw = dict(raw)
-    for wire, name in (("from", "from_state"), ("to", "to_state")):
-        if wire in raw and name not in raw:  # accept either spelling from the conductor
-            raw[name] = raw.pop(wire)
-    entry = HistoryEntry.model_validate(raw)
     out = HistoryEntryResponse(
         id=entry.id, project_id=entry.project_id, gslb_id=entry.gslb_id,
         member_id=entry.member_id, time=entry.time,

@@ -11,7 +11,6 @@ from kosmos.api.handlers import member_in_path
 from kosmos.api.queries import DeliveriesQuery, EmptyQuery, HistoryQuery, parse_query
 from kosmos.api.schemas import WebhookDeliveryList
 from kosmos.api.resources import MEMBER, MONITOR, POOL
-from kosmos.contracts.conductor import ApplianceList, GslbStatusTree, MemberStatusTree, PoolStatusTree
 
 
 def _no_query(call: ApiCall) -> None:
@@ -20,53 +19,53 @@ def _no_query(call: ApiCall) -> None:
 
 def pool_status(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.invoke(POOL_STATUS, {"id": call.params["id"]}, call.context())
-    return json_response(PoolStatusTree.model_validate(raw).model_dump(mode="json"))
+    tree = call.conductor.invoke(POOL_STATUS, {"id": call.params["id"]}, call.context())
+    return json_response(tree.model_dump(mode="json"))
 
 
 def pool_monitors(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.invoke(POOL_MONITORS, {"id": call.params["id"]}, call.context())
-    items = [render.record(MONITOR, m, call.base_url) for m in raw]
+    monitors = call.conductor.invoke(POOL_MONITORS, {"id": call.params["id"]}, call.context())
+    items = [render.record(MONITOR, m, call.base_url) for m in monitors]
     return json_response(render.page(MONITOR.plural, items, None))
 
 
 def member_status(call: ApiCall) -> Response:
     _no_query(call)
     member_in_path(call, MEMBER)
-    raw = call.conductor.invoke(MEMBER_STATUS, {"id": call.params["id"]}, call.context())
-    return json_response(MemberStatusTree.model_validate(raw).model_dump(mode="json"))
+    tree = call.conductor.invoke(MEMBER_STATUS, {"id": call.params["id"]}, call.context())
+    return json_response(tree.model_dump(mode="json"))
 
 
 def member_monitors(call: ApiCall) -> Response:
     _no_query(call)
     member_in_path(call, MEMBER)
-    raw = call.conductor.invoke(MEMBER_MONITORS, {"id": call.params["id"]}, call.context())
-    items = [render.record(MONITOR, m, call.base_url) for m in raw]
+    monitors = call.conductor.invoke(MEMBER_MONITORS, {"id": call.params["id"]}, call.context())
+    items = [render.record(MONITOR, m, call.base_url) for m in monitors]
     return json_response(render.page(MONITOR.plural, items, None))
 
 
 def gslb_pools(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.invoke(GSLB_POOLS, {"id": call.params["id"]}, call.context())
+    links = call.conductor.invoke(GSLB_POOLS, {"id": call.params["id"]}, call.context())
     items = []
-    for link in raw:
-        body = render.record(POOL, link["pool"], call.base_url)
-        body["priority"] = int(link["priority"])
+    for link in links:
+        body = render.record(POOL, link.pool, call.base_url)
+        body["priority"] = link.priority
         items.append(body)
     return json_response(render.page(POOL.plural, items, None))
 
 
 def appliances(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.invoke(APPLIANCE_LIST, {}, call.context())
-    return json_response(ApplianceList.model_validate(raw).model_dump(mode="json"))
+    listing = call.conductor.invoke(APPLIANCE_LIST, {}, call.context())
+    return json_response(listing.model_dump(mode="json"))
 
 
 def gslb_status(call: ApiCall) -> Response:
     _no_query(call)
-    raw = call.conductor.invoke(GSLB_STATUS, {"id": call.params["id"]}, call.context())
-    return json_response(GslbStatusTree.model_validate(raw).model_dump(mode="json"))
+    tree = call.conductor.invoke(GSLB_STATUS, {"id": call.params["id"]}, call.context())
+    return json_response(tree.model_dump(mode="json"))
 
 
 def gslb_history(call: ApiCall) -> Response:
@@ -81,16 +80,15 @@ def gslb_history(call: ApiCall) -> Response:
         if getattr(query, name):
             args[name] = getattr(query, name).isoformat()
     result = call.conductor.invoke(HISTORY_LIST, args, ctx)
-    items = [render.history_entry(e) for e in result.get("items", [])]
-    nxt = render.next_link(call.base_url, call.path, dict(call.args.items()),
-                           result.get("next_marker"))
+    items = [render.history_entry(e) for e in result.items]
+    nxt = render.next_link(call.base_url, call.path, dict(call.args.items()), result.next_marker)
     return json_response(render.page("history", items, nxt))
 
 
 def webhook_deliveries(call: ApiCall) -> Response:
     """The webhook's latest deliveries, newest first, with each one's outcome."""
     query = parse_query(DeliveriesQuery, call.args)
-    raw = call.conductor.invoke(WEBHOOK_DELIVERIES, {"id": call.params["id"], "limit": query.limit},
-                              call.context())
-    return json_response(WebhookDeliveryList.model_validate(
-        {"deliveries": raw.get("items", [])}).model_dump(mode="json"))
+    listing = call.conductor.invoke(WEBHOOK_DELIVERIES,
+                                    {"id": call.params["id"], "limit": query.limit},
+                                    call.context())
+    return json_response(WebhookDeliveryList(deliveries=listing.items).model_dump(mode="json"))

@@ -49,14 +49,15 @@ class DueChecks:
                 args["known"] = fingerprint
         answer = self.conductor.invoke(CHECKS_DUE, args,
                                      CallContext.system(request_id=f"tick:{region}"))
-        if isinstance(answer, dict) and answer.get("unchanged") is True and "known" in args:
-            return last[1]   # type: ignore[index]
-        if not isinstance(answer, dict) or not isinstance(answer.get("checks"), list):
-            raise Unavailable("conductor answered checks.due without a 'checks' list")
-        specs = [CheckSpec.model_validate(c) for c in answer["checks"]]
+        if answer.unchanged:
+            if "known" in args:
+                return last[1]   # type: ignore[index]
+            raise Unavailable("conductor answered checks.due 'unchanged' with nothing known "
+                              "and no 'checks' list")
+        specs = answer.checks
         self.full_reads += 1
-        if isinstance(answer.get("fingerprint"), str):
+        if answer.fingerprint is not None:
             done = self.clock()
             with self._lock:
-                self._last[region] = (answer["fingerprint"], specs, done, done - started)
+                self._last[region] = (answer.fingerprint, specs, done, done - started)
         return specs

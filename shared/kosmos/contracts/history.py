@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from kosmos.contracts.common import RecordModel, StrictModel, UtcDatetime
 
@@ -44,8 +44,10 @@ class HistoryEntry(RecordModel):
     subject_type: SubjectType
     subject_id: str
     time: UtcDatetime
-    from_state: str | None = Field(None, serialization_alias="from")
-    to_state: str = Field(..., serialization_alias="to")
+    from_state: str | None = Field(None, serialization_alias="from",
+                                   validation_alias=AliasChoices("from_state", "from"))
+    to_state: str = Field(..., serialization_alias="to",
+                          validation_alias=AliasChoices("to_state", "to"))
     reason: str
     evidence: dict[str, Any] = Field(default_factory=dict)
 

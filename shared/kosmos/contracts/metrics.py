@@ -19,7 +19,7 @@ from typing import Any, Callable, Literal
 
 from pydantic import Field, field_validator
 
-from kosmos.contracts.common import StrictModel
+from kosmos.contracts.common import RecordModel, StrictModel
 
 # name → (type, help). Counters end in _total or are _sum/_count pairs of a summary.
 SERIES: dict[str, tuple[str, str]] = {
@@ -123,17 +123,31 @@ def flush(buffer: MetricsBuffer, call: Callable[[str, dict[str, Any]], Any],
     return len(updates)
 
 
-def prometheus_text(series: list[dict[str, Any]]) -> str:
+class Series(RecordModel):
+    """One series as ``metrics.read`` answers it."""
+
+    name: str
+    labels: str = ""
+    kind: str
+    value: float
+    help: str = ""
+
+
+class MetricsRead(RecordModel):
+    series: list[Series] = Field(default_factory=list)
+
+
+def prometheus_text(series: list[Series] | list[dict[str, Any]]) -> str:
     """The Prometheus text exposition (format 0.0.4) of ``metrics.read``'s series."""
     lines: list[str] = []
     last = None
-    for s in series:
-        if s["name"] != last:
-            last = s["name"]
-            kind = SERIES.get(last, (s.get("kind", "gauge"), ""))[0]
-            if s.get("help"):
-                lines.append(f"# HELP {last} {s['help']}")
+    for s in map(Series.model_validate, series):
+        if s.name != last:
+            last = s.name
+            kind = SERIES.get(last, (s.kind, ""))[0]
+            if s.help:
+                lines.append(f"# HELP {last} {s.help}")
             lines.append(f"# TYPE {last} {'counter' if kind == 'counter' else 'gauge'}")
-        label = "{" + s["labels"] + "}" if s["labels"] else ""
-        lines.append(f"{last}{label} {float(s['value'])!r}")
+        label = "{" + s.labels + "}" if s.labels else ""
+        lines.append(f"{last}{label} {float(s.value)!r}")
     return "\n".join(lines) + "\n"

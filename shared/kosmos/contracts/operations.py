@@ -3,30 +3,41 @@
 Every operation the conductor serves is an ``Operation`` here (the conductor
 registers its handler on it, ``kosmos.conductor.ops``; every caller sends it
 through ``ConductorClient.invoke``), so an argument is checked against one
-model on both sides of the wire. ``{r}`` below is one of ``monitor``, ``pool``,
+model on both sides of the wire and the caller gets the answer as the
+operation's result type. ``{r}`` below is one of ``monitor``, ``pool``,
 ``member``, ``gslb``, ``webhook``; records are the models of
-``kosmos.contracts.resources`` (a webhook's secret is write-only), and lists
-are ``{"items": [...], "next_marker": id | None}``.
+``kosmos.contracts.resources`` (a webhook's secret is write-only), lists are
+``results.Page``, small answers the models of ``kosmos.contracts.results``.
 
-Adding an operation: its argument model and ``Operation`` here, its handler in
-a ``kosmos.conductor.ops`` module (``@op(THE_OPERATION)``), a test.
+Adding an operation: its argument model and ``Operation`` here (its result
+model in ``results`` unless one exists), its handler in a
+``kosmos.conductor.ops`` module (``@op(THE_OPERATION)``), a test.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from kosmos.contracts.common import Region, StrictModel, UtcDatetime
-from kosmos.contracts.dead_letters import DeadLetter
+from kosmos.contracts.conductor import (ApplianceList, GslbStatusTree, GslbTree,
+                                        MemberStatusTree, PoolStatusTree, Tombstone)
+from kosmos.contracts.dead_letters import DeadLetter, DeadLetterList
 from kosmos.contracts.events import EndpointUpdate
 from kosmos.contracts.health import HealthWrite, MemberStatusChange
-from kosmos.contracts.history import HistoryEntryCreate
-from kosmos.contracts.metrics import MetricUpdate
-from kosmos.contracts.quotas import QuotaUpdate
-from kosmos.contracts.resources import PublishStatus
-from kosmos.contracts.webhooks import DeliveryOutcome
+from kosmos.contracts.history import HistoryEntry, HistoryEntryCreate
+from kosmos.contracts.metrics import MetricsRead, MetricUpdate
+from kosmos.contracts.quotas import Quota, QuotaUpdate
+from kosmos.contracts.resources import RECORD_MODELS, Monitor, PublishStatus
+from kosmos.contracts.results import (Acked, Added, Appended, BreakerViewRows, Changed,
+                                      ChecksDue, DueDeliveries, EngineContextRows, GslbIds,
+                                      Items, NextDue, Page, Ping, PoolLink,
+                                      Recorded, RecordedCount, SetAnswers, Written)
+from kosmos.contracts.webhooks import DeliveryOutcome, WebhookDelivery
+from kosmos.errors import Unavailable, from_pydantic
 
 #: the most records one list call returns
 MAX_LIMIT = 1000
@@ -200,32 +211,38 @@ class DeadLetterListArgs(StrictModel):
     since: UtcDatetime | None = None
 
 
-class SetAnswersResult(BaseModel):
-    stored: int
-    missing: list[str] = Field(default_factory=list)
-    superseded: list[str] = Field(default_factory=list)
-
-
-class AckResult(BaseModel):
-    acked: int
-
-
 @dataclass(frozen=True)
 class Operation:
-    """One conductor operation: ``args`` validates what is sent (both sides); ``result``,
-    when set, what comes back (else plain JSON, described in ``summary``)."""
+    """One conductor operation: ``args`` validates what is sent (both sides); ``result``
+    is the type of what comes back (a model, a list of one, or None), which the client
+    hands its caller; ``summary`` says what it does."""
 
     name: str
     args: type[BaseModel]
     summary: str
-    result: type[BaseModel] | None = None
+    result: Any
 
     def __str__(self) -> str:
         return self.name
 
+    def parse(self, raw: Any) -> Any:
+        """The conductor's answer as ``result``. An answer that does not fit (a conductor
+        of another version) is Unavailable, naming the field: retried, never taken for
+        the caller's mistake."""
+        try:
+            return _adapter(self.result).validate_python(raw)
+        except PydanticValidationError as exc:
+            wrong = from_pydantic(exc, "result")
+            raise Unavailable(f"conductor answered {self.name} with {wrong.message}",
+                              field=wrong.field) from None
 
-def _op(name: str, args: type[BaseModel], summary: str,
-        result: type[BaseModel] | None = None) -> Operation:
+
+@functools.cache
+def _adapter(kind: Any) -> TypeAdapter:
+    return TypeAdapter(kind)
+
+
+def _op(name: str, args: type[BaseModel], summary: str, result: Any) -> Operation:
     operation = Operation(name, args, summary, result)
     CATALOGUE[name] = operation
     return operation
@@ -235,17 +252,19 @@ CATALOGUE: dict[str, Operation] = {}
 
 # Resources: {r}.create {values, id?} → record (``values`` is the XCreate body, member: plus
 # pool_id; a caller-chosen ``id`` makes a retry idempotent); {r}.get {id} → record;
-# {r}.list → list; {r}.update {id, values} → record (``values.version``, when given, must be
-# the stored one: StaleVersion); {r}.delete {id} → null (Conflict while in use; a GSLB's
-# name is tombstoned for the engine to remove).
+# {r}.list → Page of records; {r}.update {id, values} → record (``values.version``, when
+# given, must be the stored one: StaleVersion); {r}.delete {id} → None (Conflict while in
+# use; a GSLB's name is tombstoned for the engine to remove).
 CRUD: dict[tuple[str, str], Operation] = {}
 for _r in RESOURCES:
-    for _verb, _args, _what in (("create", CreateArgs, "create"), ("get", IdArgs, "read"),
-                                ("list", ListArgs, "list"), ("update", UpdateArgs, "update"),
-                                ("delete", IdArgs, "delete")):
+    _record = RECORD_MODELS[_r]
+    for _verb, _args, _what, _result in (
+            ("create", CreateArgs, "create", _record), ("get", IdArgs, "read", _record),
+            ("list", ListArgs, "list", Page[_record]),   # type: ignore[valid-type]
+            ("update", UpdateArgs, "update", _record), ("delete", IdArgs, "delete", None)):
         if (_r, _verb) == ("member", "list"):
             _args = MemberListArgs   # members are listed per pool
-        CRUD[(_r, _verb)] = _op(f"{_r}.{_verb}", _args, f"{_what} {_r} records")
+        CRUD[(_r, _verb)] = _op(f"{_r}.{_verb}", _args, f"{_what} {_r} records", _result)
 
 
 def crud(kind: str, verb: str) -> Operation:
@@ -253,59 +272,57 @@ def crud(kind: str, verb: str) -> Operation:
     return CRUD[(kind, verb)]
 
 
-POOL_MONITORS = _op("pool.monitors", IdArgs, "{id} → [Monitor] of the pool")
-MEMBER_MONITORS = _op("member.monitors", IdArgs, "{id} → [Monitor] of the member's pool")
-GSLB_POOLS = _op("gslb.pools", IdArgs, "{id} → [{pool, priority}] ordered by priority")
-MEMBER_STATUS = _op("member.status", IdArgs, "{id} → MemberStatusTree")
-POOL_STATUS = _op("pool.status", IdArgs, "{id} → PoolStatusTree")
-GSLB_STATUS = _op("gslb.status", IdArgs, "{id} → GslbStatusTree")
+POOL_MONITORS = _op("pool.monitors", IdArgs, "the pool's monitors", list[Monitor])
+MEMBER_MONITORS = _op("member.monitors", IdArgs, "the monitors of the member's pool", list[Monitor])
+GSLB_POOLS = _op("gslb.pools", IdArgs, "the GSLB's pools by priority", list[PoolLink])
+MEMBER_STATUS = _op("member.status", IdArgs, "the member's status per region", MemberStatusTree)
+POOL_STATUS = _op("pool.status", IdArgs, "the pool's status with its members'", PoolStatusTree)
+GSLB_STATUS = _op("gslb.status", IdArgs, "the GSLB's status tree", GslbStatusTree)
 HISTORY_LIST = _op("history.list", HistoryListArgs,
-                   "list of HistoryEntry, newest first (recorded_since: stored since)")
-PING = _op("conductor.ping", NoArgs, '{} → {"database": "ok"}: the conductor and its database answer')
-APPLIANCE_LIST = _op("appliance.list", NoArgs,
-                     '{} → {"appliances": [{name, default, routing, max_answers, per_query}]}')
-METRICS_ADD = _op("metrics.add", MetricsAddArgs,
-                  '{"added": n}: counters added to, gauges replaced')
-METRICS_READ = _op("metrics.read", NoArgs,
-                   '{"series": [{name, labels, kind, value, help}]}: stored and derived series')
+                   "history entries, newest first (recorded_since: stored since)",
+                   Page[HistoryEntry])
+PING = _op("conductor.ping", NoArgs, "the conductor and its database answer", Ping)
+APPLIANCE_LIST = _op("appliance.list", NoArgs, "the installed appliance drivers", ApplianceList)
+METRICS_ADD = _op("metrics.add", MetricsAddArgs, "counters added to, gauges replaced", Added)
+METRICS_READ = _op("metrics.read", NoArgs, "stored and derived series", MetricsRead)
 WEBHOOK_DELIVERIES = _op("webhook.deliveries", DeliveriesArgs,
-                         '{"items": [WebhookDelivery]}, newest first')
+                         "the webhook's deliveries, newest first", Items[WebhookDelivery])
 WEBHOOK_DUE = _op("webhook.deliveries.due", DeliveriesDueArgs,
-                  '{"items": [{id, url, secret, body, attempt}], "next_due_at"}: due '
-                  "deliveries claimed for lease_s, the attempt counted")
+                  "due deliveries claimed for lease_s, the attempt counted", DueDeliveries)
 WEBHOOK_REPORT = _op("webhook.deliveries.report", DeliveriesReportArgs,
-                     '{"next_due_at"}: each delivered, retried later, or given up')
+                     "each delivered, retried later, or given up", NextDue)
 CHECKS_DUE = _op("checks.due", ChecksDueArgs,
-                 '{"checks": [CheckSpec], "fingerprint"} of every (member, monitor) probed from '
-                 'the region; with known = the current fingerprint {"unchanged": true, ...}')
+                 "every (member, monitor) probed from the region; with known = the current "
+                 "fingerprint only unchanged", ChecksDue)
 ENDPOINTS_SET = _op("endpoints.set", EndpointsArgs,
-                    '{"changed": [member_id]}: members whose endpoints or status changed')
+                    "members' resolved endpoints stored", Changed)
 ENGINE_CONTEXT = _op("engine.context", ContextArgs,
-                     '{"members", "pools", "monitors", "states", "gslbs"}: what the engine '
-                     "needs to decide for those members")
+                     "what the engine needs to decide for those members", EngineContextRows)
 HEALTH_WRITE = _op("health.write", HealthWriteArgs,
-                   '{"written": n}; one transaction; a compare-and-set miss is StaleVersion '
-                   "and writes nothing")
-GSLB_TREES = _op("gslb.trees", TreesArgs, "list of GslbTree (every GSLB when ids are omitted)")
+                   "one transaction; a compare-and-set miss is StaleVersion and writes nothing",
+                   Written)
+GSLB_TREES = _op("gslb.trees", TreesArgs, "GSLB trees (every GSLB when ids are omitted)",
+                 Page[GslbTree])
 GSLB_SET_ANSWERS = _op("gslb.set_answers", SetAnswersArgs,
                        "one transaction; per GSLB only what changed, its history with it",
-                       SetAnswersResult)
-GSLB_TOMBSTONES = _op("gslb.tombstones", TombstonesArgs, "[Tombstone]: names to remove from appliances")
-GSLB_TOMBSTONES_ACK = _op("gslb.tombstones.ack", AckArgs, '{"acked": n}', AckResult)
+                       SetAnswers)
+GSLB_TOMBSTONES = _op("gslb.tombstones", TombstonesArgs, "names to remove from appliances",
+                      list[Tombstone])
+GSLB_TOMBSTONES_ACK = _op("gslb.tombstones.ack", AckArgs, "tombstones removed", Acked)
 GSLB_UNCONFIRMED = _op("gslb.unconfirmed", UnconfirmedArgs,
-                       '{"ids": [gslb_id]}: PENDING GSLBs pushed to an appliance that serves '
-                       "later, longest waiting first")
-HISTORY_APPEND = _op("history.append", HistoryAppendArgs, '{"appended": n}; idempotent on dedupe_key')
+                       "PENDING GSLBs pushed to an appliance that serves later, longest "
+                       "waiting first", GslbIds)
+HISTORY_APPEND = _op("history.append", HistoryAppendArgs, "idempotent on dedupe_key", Appended)
 ENGINE_LAG = _op("engine.lag", LagArgs,
-                 '{"recorded": bool}; one row per region, replaced only by a newer observed_at')
+                 "one row per region, replaced only by a newer observed_at", Recorded)
 BREAKER_VIEW = _op("breaker.view", BreakerViewArgs,
-                   '{"total_endpoints", "down", "monitors_changed", "held", "suspect"}: what the '
-                   'circuit breaker judges; with summary: {"offline_members", "held_count", '
-                   '"suspect_members"}')
-QUOTA_GET = _op("quota.get", QuotaGetArgs, "Quota of the caller's project (an admin: any)")
-QUOTA_SET = _op("quota.set", QuotaSetArgs, "Quota after the change (admin); null: the default")
-QUOTA_DELETE = _op("quota.delete", ProjectArgs, "null: the project is back to the defaults (admin)")
+                   "what the circuit breaker judges (with summary: only the counts)",
+                   BreakerViewRows)
+QUOTA_GET = _op("quota.get", QuotaGetArgs, "the caller's project's quota (an admin: any)", Quota)
+QUOTA_SET = _op("quota.set", QuotaSetArgs, "the quota after the change (admin)", Quota)
+QUOTA_DELETE = _op("quota.delete", ProjectArgs, "the project is back to the defaults (admin)",
+                   None)
 DEAD_LETTER_RECORD = _op("dead_letter.record", DeadLetterRecordArgs,
-                         '{"recorded": n}: new ones (a letter seen before is kept once)')
-DEAD_LETTER_LIST = _op("dead_letter.list", DeadLetterListArgs,
-                       '{"dead_letters": [...]}: newest first (admin)')
+                         "new ones counted (a letter seen before is kept once)", RecordedCount)
+DEAD_LETTER_LIST = _op("dead_letter.list", DeadLetterListArgs, "newest first (admin)",
+                       DeadLetterList)

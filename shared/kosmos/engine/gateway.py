@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from pydantic import TypeAdapter
-
 from kosmos.contracts.operations import Operation, BREAKER_VIEW, METRICS_ADD, ENDPOINTS_SET, ENGINE_CONTEXT, ENGINE_LAG, GSLB_SET_ANSWERS, GSLB_TOMBSTONES, GSLB_TOMBSTONES_ACK, GSLB_TREES, GSLB_UNCONFIRMED, HEALTH_WRITE, HISTORY_APPEND, WEBHOOK_DUE, WEBHOOK_REPORT, crud
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.contracts.common import dump
@@ -21,6 +19,7 @@ from kosmos.contracts.events import EndpointUpdate
 from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import Gslb, Member, Monitor, Pool
+from kosmos.contracts.results import DownEndpoint, DueDelivery
 from kosmos.domain.breaker import DownMember
 from kosmos.logs import get_logger
 
@@ -80,17 +79,6 @@ class AnswerRecord:
                 "history": history_args(self.history), "decided_from": self.decided_from}
 
 
-def _records(raw: Any) -> list[dict[str, Any]]:
-    """Records from a list, a page ``{"items": [...]}``, or a mapping id → record."""
-    if isinstance(raw, dict):
-        return list(raw["items"] if "items" in raw else raw.values())
-    return list(raw or [])
-
-
-_STATES = TypeAdapter(list[HealthState])
-_MEMBERS = TypeAdapter(list[Member])
-
-
 def history_args(entries: Iterable[HistoryEntryCreate]) -> list[dict[str, Any]]:
     return [e.model_dump(mode="json", by_alias=True) for e in entries]
 
@@ -121,23 +109,20 @@ class EngineGateway:
         return flush(self.metrics, lambda _name, args: self._call(METRICS_ADD, args), force)
 
     def context(self, member_ids: Iterable[str]) -> EngineContext:
-        raw = self._call(ENGINE_CONTEXT, {"member_ids": sorted(set(member_ids))}) or {}
-        # One validator call per list: thousands of rows per batch.
-        states = _STATES.validate_python(_records(raw.get("states")))
+        rows = self._call(ENGINE_CONTEXT, {"member_ids": sorted(set(member_ids))})
         return EngineContext(
-            members={m.id: m for m in _MEMBERS.validate_python(_records(raw.get("members")))},
-            pools={p.id: p for p in map(Pool.model_validate, _records(raw.get("pools")))},
-            monitors={m.id: m for m in map(Monitor.model_validate, _records(raw.get("monitors")))},
-            states={(s.member_id, s.monitor_id, s.region): s for s in states},
-            gslbs={g.id: g for g in map(Gslb.model_validate, _records(raw.get("gslbs")))})
+            members={m.id: m for m in rows.members},
+            pools={p.id: p for p in rows.pools},
+            monitors={m.id: m for m in rows.monitors},
+            states={(s.member_id, s.monitor_id, s.region): s for s in rows.states},
+            gslbs={g.id: g for g in rows.gslbs})
 
     def write_health(self, states: list[HealthWrite], members: list[MemberStatusChange],
                      history: list[HistoryEntryCreate]) -> int:
         """One transaction; raises StaleVersion when a row moved since it was read."""
-        result = self._call(HEALTH_WRITE, {
+        return self._call(HEALTH_WRITE, {
             "states": [dump(s) for s in states], "members": [dump(m) for m in members],
-            "history": history_args(history)}) or {}
-        return int(result.get("written", 0))
+            "history": history_args(history)}).written
 
     def trees(self, gslb_ids: list[str] | None = None) -> list[GslbTree]:
         """The GSLBs (all when ``gslb_ids`` is None) with pools and members, every page."""
@@ -153,9 +138,9 @@ class EngineGateway:
                 args["gslb_ids"] = list(gslb_ids)
             if marker:
                 args["marker"] = marker
-            raw = self._call(GSLB_TREES, args)
-            out.extend(GslbTree.model_validate(t) for t in _records(raw))
-            marker = raw.get("next_marker") if isinstance(raw, dict) else None
+            page = self._call(GSLB_TREES, args)
+            out.extend(page.items)
+            marker = page.next_marker
             if not marker:
                 return out
 
@@ -172,50 +157,43 @@ class EngineGateway:
                          extra={"status": ",".join(stored.superseded)})
         return missing
 
-    def webhooks_due(self, limit: int, lease_s: float) -> tuple[list[dict[str, Any]], str | None]:
-        """Claim due webhook deliveries: ([{id, url, secret, body, attempt}], next_due_at)."""
-        raw = self._call(WEBHOOK_DUE, {"limit": limit, "lease_s": lease_s}) or {}
-        return list(raw.get("items") or []), raw.get("next_due_at")
+    def webhooks_due(self, limit: int, lease_s: float) -> tuple[list[DueDelivery], str | None]:
+        """Claim due webhook deliveries: (them, when the next one left waiting is due)."""
+        due = self._call(WEBHOOK_DUE, {"limit": limit, "lease_s": lease_s})
+        return due.items, due.next_due_at
 
     def webhooks_report(self, outcomes: list[dict[str, Any]]) -> str | None:
         """Record attempts' outcomes; when the next waiting delivery is due."""
-        raw = self._call(WEBHOOK_REPORT, {"outcomes": outcomes}) or {}
-        return raw.get("next_due_at")
+        return self._call(WEBHOOK_REPORT, {"outcomes": outcomes}).next_due_at
 
     def breaker_view(self, monitors_window: float = 600.0, suspect_regions: int = 0) -> BreakerView:
-        raw = self._call(BREAKER_VIEW, {"monitors_window": monitors_window,
-                                          "suspect_regions": suspect_regions}) or {}
+        rows = self._call(BREAKER_VIEW, {"monitors_window": monitors_window,
+                                         "suspect_regions": suspect_regions})
 
-        def members(key: str) -> dict[str, DownMember]:
-            return {d["member_id"]: DownMember(d["member_id"], tuple(d.get("addresses") or ()),
-                                               int(d["port"]), d.get("region"),
-                                               tuple(d.get("monitor_ids") or ()))
-                    for d in raw.get(key, [])}
-        return BreakerView(int(raw.get("total_endpoints", 0)), members("down"),
-                           dict(raw.get("monitors_changed") or {}), list(raw.get("held") or []),
-                           members("suspect"))
+        def members(endpoints: list[DownEndpoint]) -> dict[str, DownMember]:
+            return {d.member_id: DownMember(d.member_id, tuple(d.addresses), d.port, d.region,
+                                            tuple(d.monitor_ids))
+                    for d in endpoints}
+        return BreakerView(rows.total_endpoints, members(rows.down), rows.monitors_changed,
+                           rows.held, members(rows.suspect))
 
     def breaker_summary(self, suspect_regions: int = 0) -> tuple[int, int, int]:
         """(enabled monitored members OFFLINE, GSLBs HELD, suspects): one cheap read."""
-        raw = self._call(BREAKER_VIEW, {"summary": True,
-                                          "suspect_regions": suspect_regions}) or {}
-        return (int(raw.get("offline_members", 0)), int(raw.get("held_count", 0)),
-                int(raw.get("suspect_members", 0)))
+        rows = self._call(BREAKER_VIEW, {"summary": True, "suspect_regions": suspect_regions})
+        return rows.offline_members, rows.held_count, rows.suspect_members
 
     def unconfirmed(self, limit: int = 50) -> list[str]:
         """GSLBs pushed to an appliance that has yet to confirm serving them."""
-        return list((self._call(GSLB_UNCONFIRMED, {"limit": limit}) or {}).get("ids") or [])
+        return self._call(GSLB_UNCONFIRMED, {"limit": limit}).ids
 
     def tombstones(self, limit: int = 500) -> list[Tombstone]:
-        return [Tombstone.model_validate(t)
-                for t in _records(self._call(GSLB_TOMBSTONES, {"limit": limit}))]
+        return self._call(GSLB_TOMBSTONES, {"limit": limit})
 
     def ack_tombstones(self, ids: list[str]) -> int:
         return self._call(GSLB_TOMBSTONES_ACK, {"ids": ids}).acked
 
     def set_endpoints(self, updates: list[EndpointUpdate]) -> list[str]:
-        raw = self._call(ENDPOINTS_SET, {"updates": [dump(u) for u in updates]}) or {}
-        return list(raw.get("changed", []))
+        return self._call(ENDPOINTS_SET, {"updates": [dump(u) for u in updates]}).changed
 
     def gslb_names(self, limit: int = 1000) -> dict[str, str]:
         """Every GSLB's id → fqdn, read a page at a time (no trees)."""
@@ -223,22 +201,20 @@ class EngineGateway:
         marker = None
         while True:
             args: dict[str, Any] = {"limit": limit, **({"marker": marker} if marker else {})}
-            raw = self._call(crud("gslb", "list"), args) or {}
-            for g in raw.get("items", []):
-                out[g["id"]] = g["fqdn"]
-            marker = raw.get("next_marker")
+            page = self._call(crud("gslb", "list"), args)
+            for g in page.items:
+                out[g.id] = g.fqdn
+            marker = page.next_marker
             if not marker:
                 return out
 
     def record_lag(self, region: str, lag_s: float, stale_results: int,
                    observed_at: datetime) -> bool:
-        raw = self._call(ENGINE_LAG, {"region": region, "lag_s": round(lag_s, 3),
-                                        "stale_results": stale_results,
-                                        "observed_at": observed_at.isoformat()}) or {}
-        return bool(raw.get("recorded"))
+        return self._call(ENGINE_LAG, {"region": region, "lag_s": round(lag_s, 3),
+                                       "stale_results": stale_results,
+                                       "observed_at": observed_at.isoformat()}).recorded
 
     def append_history(self, entries: list[HistoryEntryCreate]) -> int:
         if not entries:
             return 0
-        raw = self._call(HISTORY_APPEND, {"entries": history_args(entries)}) or {}
-        return int(raw.get("appended", 0))
+        return self._call(HISTORY_APPEND, {"entries": history_args(entries)}).appended

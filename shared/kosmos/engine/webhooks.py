@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from kosmos.contracts.results import DueDelivery
 from kosmos.probes.guard import Guard
 from kosmos.errors import KosmosError
 from kosmos.logs import get_logger
@@ -99,20 +100,20 @@ class WebhookSender:
             log.info("webhooks: %d delivered, %d to retry", sent, len(outcomes) - sent)
         return {"webhooks_delivered": sent, "webhooks_failed": len(outcomes) - sent} if outcomes else {}
 
-    def _send(self, item: dict[str, Any]) -> dict[str, Any]:
-        url = item["url"]
+    def _send(self, item: DueDelivery) -> dict[str, Any]:
+        url = item.url
         why = _refusal(self.guard, url)
         if why:
-            return {"id": item["id"], "ok": False, "error": why[:1024]}
-        body = json.dumps(item["body"], separators=(",", ":"), sort_keys=True).encode()
+            return {"id": item.id, "ok": False, "error": why[:1024]}
+        body = json.dumps(item.body, separators=(",", ":"), sort_keys=True).encode()
         headers = {"Content-Type": "application/cloudevents+json",
-                   SIGNATURE: signature(item["secret"], body),
+                   SIGNATURE: signature(item.secret, body),
                    "User-Agent": "Kosmos-Webhook/1"}
         try:
             resp = requests.post(url, data=body, headers=headers, allow_redirects=False,
                                      timeout=self.settings.webhook_timeout)
         except requests.RequestException as exc:
-            return {"id": item["id"], "ok": False, "error": f"{exc.__class__.__name__}"}
+            return {"id": item.id, "ok": False, "error": f"{exc.__class__.__name__}"}
         ok = 200 <= resp.status_code < 300
-        return {"id": item["id"], "ok": ok, "status_code": resp.status_code,
+        return {"id": item.id, "ok": ok, "status_code": resp.status_code,
                 "error": None if ok else f"HTTP {resp.status_code}"}

@@ -60,3 +60,39 @@ def test_each_functions_metrics_reach_the_conductor(who):
     else:   # the checker's and the api's flush, as they call it
         assert flush(buffer, lambda op, args: client.call(op, args), force=True) == 1
     assert sent == ["metrics.add"]
+
+
+@pytest.mark.parametrize("name", sorted(operations.CATALOGUE))
+def test_each_operation_states_its_result(name):
+    """Every operation names what it answers: a model of the contracts, a list of one,
+    or None (an answer is checked against it; see tests/conftest.py)."""
+    operation = operations.CATALOGUE[name]
+    kinds = [k for k in (typing.get_args(operation.result) or (operation.result,))
+             if k is not None]
+    for kind in kinds:
+        assert isinstance(kind, type) and kind.__module__.startswith("kosmos.contracts."), name
+    if operation.result is None:
+        assert operation.parse(None) is None
+
+
+def test_an_answer_that_does_not_fit_is_unavailable_naming_the_field():
+    """A conductor of another version is retried, never taken for the caller's mistake."""
+    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+    from kosmos.errors import Unavailable
+
+    client = ConductorClient(InProcessTransport(
+        lambda envelope: (200, {"result": {"items": [{"gslb": "not a gslb"}]}})))
+    with pytest.raises(Unavailable) as err:
+        client.invoke(operations.GSLB_TREES, {"limit": 5})
+    assert err.value.field == "result.items.0.gslb"
+    assert "gslb.trees" in err.value.message
+
+
+def test_the_client_hands_back_the_operations_model():
+    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+    from kosmos.contracts.results import Changed
+
+    client = ConductorClient(InProcessTransport(
+        lambda envelope: (200, {"result": {"changed": ["m1"], "new_field": 1}})))
+    answer = client.invoke(operations.ENDPOINTS_SET, {"updates": []})
+    assert isinstance(answer, Changed) and answer.changed == ["m1"]
