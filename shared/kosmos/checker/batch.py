@@ -21,7 +21,8 @@ import asyncio
 import heapq
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Awaitable, Callable
 
 from kosmos.checker.schedule import from_epoch, late_grace, phase, slot_index, to_epoch
 from kosmos.probes.base import Target
@@ -32,12 +33,17 @@ log = get_logger(__name__)
 
 #: How early a slot may start (its checked_at stays the grid instant).
 LEAD = 0.002
+#: Most completed results a batch keeps waiting for its sink (the oldest go beyond).
+MAX_BUFFERED = 50_000
 
 #: Sends one chunk of results/endpoint updates, and whether it holds a result that may
 #: move a verdict (urgent); the service hands it to its instance's outbox.
 Sink = Callable[[list[CheckResult], list[EndpointUpdate], bool], Awaitable[None]]
 #: Refreshes neutron members' addresses; updates ``Target.address`` in place.
 Discover = Callable[[list[Target]], Awaitable[list[EndpointUpdate]]]
+#: Starts a probe on the loop's callbacks (``Prober.start``): a handle with ``abort()``, or
+#: None when the probe must be awaited instead.
+StartProbe = Callable[[Target, datetime, Callable[[CheckResult | None], None]], Any]
 
 
 @dataclass
@@ -99,9 +105,10 @@ class ResultBuffer:
 async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitable[CheckResult | None]],
                     sink: Sink, *, max_concurrency: int, discover: Discover | None = None,
                     flush_interval: float = 1.0, max_per_event: int = 1000,
-                    max_buffered: int = 50_000, wall: Callable[[], float] = time.time,
+                    max_buffered: int = MAX_BUFFERED, wall: Callable[[], float] = time.time,
                     region_phase: float = 0.0,
-                    streaks: dict[tuple[str, str], int] | None = None) -> BatchStats:
+                    streaks: dict[tuple[str, str], int] | None = None,
+                    start_probe: StartProbe | None = None) -> BatchStats:
     """Run every check of ``batch`` on its grid until ``batch.deadline``; return counts.
 
     ``region_phase`` (in [0, 1)) shifts every grid by that share of its delay: each
@@ -113,6 +120,9 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     consecutive failures: a failure that can still change a verdict (the first
     ``max_retries_down`` of a streak) is sent without waiting for the next flush,
     so a suspect reaches the engine, and its rechecks decide, without that delay.
+
+    ``start_probe``, when given, runs the probes it can on the loop's callbacks (no task per
+    probe; plain HTTP) and the rest are awaited through ``probe``.
     """
     stats = BatchStats(batch.batch_id)
     start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
@@ -152,17 +162,44 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     semaphore = asyncio.Semaphore(max_concurrency)
     running: set[asyncio.Task] = set()
 
+    started: set[Any] = set()    # probes running on callbacks (their handles)
+    drained: list[asyncio.Future] = []
+
+    def count(target: Target, result: CheckResult | None) -> None:
+        stats.probes += 1
+        if result is None:
+            stats.inconclusive += 1
+        else:
+            stats.failed += not result.ok
+            buffer.add(result, _news(streaks, target, result))
+
     async def one(target: Target, slot: float) -> None:
         try:
-            result = await probe(target, from_epoch(slot))
-            stats.probes += 1
-            if result is None:
-                stats.inconclusive += 1
-            else:
-                stats.failed += not result.ok
-                buffer.add(result, _news(streaks, target, result))
+            count(target, await probe(target, from_epoch(slot)))
         finally:
             semaphore.release()
+
+    def begin(target: Target, slot: float) -> bool:
+        """Start the slot's probe on callbacks; False: it needs a task."""
+        handle: list[Any] = []   # the probe's handle once start returned, else reported
+
+        def reported(result: CheckResult | None) -> None:
+            try:
+                count(target, result)
+            finally:
+                semaphore.release()
+                if handle:
+                    started.discard(handle[0])
+                handle.append(None)
+                if drained and not started and not drained[0].done():
+                    drained[0].set_result(None)
+        probe_handle = start_probe(target, from_epoch(slot), reported)   # type: ignore[misc]
+        if probe_handle is None:
+            return False
+        if not handle:   # still running
+            handle.append(probe_handle)
+            started.add(probe_handle)
+        return True
 
     try:
         while heap:
@@ -184,17 +221,24 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                 semaphore.release()
                 stats.dropped += 1
                 continue
+            if start_probe is not None and begin(target, slot):
+                continue
             task = loop.create_task(one(target, slot))
             running.add(task)
             task.add_done_callback(running.discard)
         if running:
             await asyncio.gather(*running, return_exceptions=True)
+        if started:
+            drained.append(loop.create_future())
+            await drained[0]
         if discovery is not None:
             await discovery
     finally:
         flusher.cancel()
         for task in list(running):
             task.cancel()
+        for handle in list(started):
+            handle.abort()
         await asyncio.gather(flusher, return_exceptions=True)
         await buffer.flush()
     return stats

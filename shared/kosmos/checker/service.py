@@ -19,7 +19,7 @@ from pydantic import ValidationError as PydanticError
 from kosmos.contracts.operations import ENDPOINTS_SET
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
-from kosmos.checker.batch import BatchStats, Discover, run_batch
+from kosmos.checker.batch import MAX_BUFFERED, BatchStats, Discover, run_batch
 from kosmos.checker.lag import LagMeter
 from kosmos.checker.outbox import Outbox
 from kosmos.contracts.metrics import flush
@@ -126,7 +126,11 @@ class CheckerService:
                 # Handing over is cheap; the outbox sends at results_interval.
                 flush_interval=flush_interval or self.settings.results_interval / 4,
                 region_phase=region_phase(batch.region, self.settings.regions),
-                streaks=self.streaks)
+                streaks=self.streaks, start_probe=self.runner.start,
+                # Everything waiting goes in one hand-over; the outbox cuts events to its
+                # own size. Chunks of 1,000, each waiting for its send, capped a batch at
+                # 1,000 results per results_interval: a larger one fell further behind.
+                max_per_event=MAX_BUFFERED, max_buffered=MAX_BUFFERED)
             stats.loop_lag_s = round(meter.worst_since(began), 4)
             return stats
         finally:
