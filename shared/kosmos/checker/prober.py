@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
+from typing import Any, Callable
 
 from kosmos.checker.lag import meter_of_running_loop, overloaded
-from kosmos.probes.base import Check, CheckFailed, CheckInconclusive, CheckUnavailable, Target
+from kosmos.probes.base import (Check, CheckFailed, CheckInconclusive, CheckUnavailable,
+                                Outcome, Target)
 from kosmos.probes.guard import Guard
 from kosmos.contracts.events import CheckResult, CheckSpec
 from kosmos.logs import get_logger
@@ -68,16 +70,50 @@ class Prober:
 
     async def run(self, target: Target, checked_at: datetime) -> CheckResult | None:
         """The slot's result, or None when the check could not reach a verdict."""
-        spec = target.spec
         try:
             ok, reason, latency = await self._probe(target)
         except CheckInconclusive as exc:
-            log.info("no verdict: %s", exc, extra={"member_id": spec.member_id,
-                                                    "monitor_id": spec.monitor.id})
+            _no_verdict(target, exc)
             return None
-        return CheckResult.model_construct(
-            member_id=spec.member_id, monitor_id=spec.monitor.id, address=target.address,
-            ok=ok, latency_ms=latency, reason=reason[:1024], checked_at=checked_at)
+        return _result(target, checked_at, ok, reason, latency)
+
+    def start(self, target: Target, checked_at: datetime,
+              report: Callable[[CheckResult | None], None]) -> Any:
+        """``run`` on the loop's callbacks when the target's check has that path (plain
+        HTTP to an IP address): ``report`` gets what ``run`` would return. A handle to
+        abort the probe, or None: the check has no such path, await ``run``."""
+        spec = target.spec
+        check = self.check_for(spec)
+        if check is None or not target.address or not check.starts(target):
+            return None
+        refusal = self.refusal(target.address)
+        if refusal:
+            report(_result(target, checked_at, False, refusal, None))
+            return _SETTLED
+        timeout = float(spec.monitor.timeout)
+        meter = meter_of_running_loop()
+        loop_started = asyncio.get_running_loop().time() if meter else 0.0
+
+        def reported(outcome: Outcome | None) -> None:
+            if outcome is None:   # the timeout passed first
+                if meter is not None:
+                    lag = meter.worst_since(loop_started)
+                    if overloaded(lag, timeout):
+                        _no_verdict(target, f"checker overloaded: event loop {lag * 1000:.0f} ms "
+                                            f"late during a {timeout}s probe")
+                        report(None)
+                        return
+                outcome = Outcome(False, f"timeout after {timeout}s", round(timeout * 1000.0, 3))
+            report(_result(target, checked_at, outcome.ok, outcome.reason, outcome.latency_ms))
+        try:
+            return check.start(target, timeout, reported)
+        except Exception as exc:  # noqa: BLE001 - a plugin bug must not sink the batch
+            log.warning("check %s raised %s", check.name, exc.__class__.__name__,
+                        extra={"member_id": spec.member_id, "monitor_id": spec.monitor.id},
+                        exc_info=True)
+            report(_result(target, checked_at, False,
+                           f"check error: {exc.__class__.__name__}: {exc}", None))
+            return _SETTLED
 
     async def _probe(self, target: Target) -> tuple[bool, str, float | None]:
         spec = target.spec
@@ -119,3 +155,26 @@ class Prober:
         if latency is None:
             latency = round((time.perf_counter() - started) * 1000.0, 3)
         return outcome.ok, outcome.reason, latency
+
+
+class _Settled:
+    """The handle of a probe reported before ``start`` returned."""
+
+    def abort(self) -> None:
+        """Nothing left to abort."""
+
+
+_SETTLED = _Settled()
+
+
+def _result(target: Target, checked_at: datetime, ok: bool, reason: str,
+            latency: float | None) -> CheckResult:
+    spec = target.spec
+    return CheckResult.model_construct(
+        member_id=spec.member_id, monitor_id=spec.monitor.id, address=target.address,
+        ok=ok, latency_ms=latency, reason=reason[:1024], checked_at=checked_at)
+
+
+def _no_verdict(target: Target, why: object) -> None:
+    log.info("no verdict: %s", why, extra={"member_id": target.spec.member_id,
+                                           "monitor_id": target.spec.monitor.id})

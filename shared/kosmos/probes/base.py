@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from pydantic import BaseModel
 
@@ -108,6 +108,16 @@ class Check(abc.ABC):
     @abc.abstractmethod
     async def probe(self, target: Target) -> Outcome:
         """Probe ``target`` once; return an Outcome or raise ``CheckFailed``."""
+
+    def starts(self, target: Target) -> bool:
+        """Whether ``start`` serves ``target`` (a check with a callback path says so)."""
+        return False
+
+    def start(self, target: Target, timeout: float, report: Callable[[Outcome | None], None]) -> Any:
+        """Start a probe on the loop's callbacks, without a task: ``report`` is called once
+        with the Outcome, or None when ``timeout`` passed first. Returns a handle whose
+        ``abort()`` drops the probe unreported. Only called when ``starts(target)``."""
+        raise NotImplementedError
 
     async def aclose(self) -> None:
         """Release cached resources (called when a batch's loop ends)."""

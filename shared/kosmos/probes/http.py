@@ -15,12 +15,15 @@ when the monitor sets one, else the member's address. ``insecure`` skips both.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 import time
 from functools import lru_cache
+from typing import Callable
 
 from kosmos.probes.base import Check, CheckFailed, Outcome, Target
 from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError, HttpReading
+from kosmos.probes.socketprobe import SocketProbe
 from kosmos.probes.tcp import connect_reason
 from kosmos.contracts.events import MonitorSpec
 from kosmos.contracts.resources import expand_codes
@@ -104,12 +107,32 @@ class HttpCheck(Check):
                 future.exception()
             if transport is not None:
                 transport.abort()
-        latency = _ms(started)
-        if verdict.status not in prep.accept:
-            return Outcome(False, f"HTTP {verdict.status} not in {prep.codes_text}", latency)
-        if verdict.found is False:
-            return Outcome(False, f"body lacks {target.monitor.receive_string!r}", latency)
-        return Outcome(True, f"HTTP {verdict.status}", latency)
+        return _verdict(prep, target, verdict, _ms(started))
+
+    def starts(self, target: Target) -> bool:
+        """Whether ``start`` serves this target: plain HTTP to an IP address."""
+        return not self.tls and _is_ip(target.address)
+
+    def start(self, target: Target, timeout: float,
+              report: Callable[[Outcome | None], None]) -> SocketProbe:
+        """Probe on the loop's callbacks (``kosmos.probes.socketprobe``); ``report`` gets
+        the outcome, or None when ``timeout`` passed first. The probe, to abort it."""
+        prep = target.scratch.get(self.name)
+        if prep is None:
+            prep = target.scratch[self.name] = _Prepared(target, self.tls)
+        started = time.perf_counter()
+
+        def done(reading: HttpReading | None, failure: str | None) -> None:
+            if reading is not None:
+                report(_verdict(prep, target, reading, _ms(started)))
+            elif failure is not None:
+                report(Outcome(False, failure, _ms(started)))
+            else:
+                report(None)
+        probe = SocketProbe(asyncio.get_running_loop(), done)
+        probe.start(target.address, target.port, timeout, prep.request, prep.needle,
+                    prep.accept, prep.head)
+        return probe
 
     def _tls_args(self, monitor: MonitorSpec, prep: _Prepared) -> dict:
         return {}
@@ -144,6 +167,26 @@ def tls_context(ca_cert: str | None, insecure: bool) -> ssl.SSLContext:
         ctx = ssl.create_default_context()
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
+
+
+def _verdict(prep: _Prepared, target: Target, reading: HttpReading, latency: float) -> Outcome:
+    if reading.status not in prep.accept:
+        return Outcome(False, f"HTTP {reading.status} not in {prep.codes_text}", latency)
+    if reading.found is False:
+        return Outcome(False, f"body lacks {target.monitor.receive_string!r}", latency)
+    return Outcome(True, f"HTTP {reading.status}", latency)
+
+
+@lru_cache(maxsize=65536)
+def _is_ip(address: str | None) -> bool:
+    """An IP literal a socket connects to as is (a scoped IPv6 address is not)."""
+    if not address or "%" in address:
+        return False
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1024)

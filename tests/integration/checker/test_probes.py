@@ -35,10 +35,29 @@ def event_loop_kind(request):
     LOOP["factory"] = asyncio.new_event_loop
 
 
+@pytest.fixture(autouse=True, params=["awaited", "callbacks"])
+def probe_path(request):
+    """Every probe test runs through ``Prober.run`` and through ``Prober.start`` (the
+    callback path of plain HTTP; other checks fall back to ``run`` there too)."""
+    LOOP["path"] = request.param
+    yield request.param
+    LOOP["path"] = "awaited"
+
+
 def probe(s: CheckSpec, guard: Guard | None = None) -> CheckResult:
     runner = Prober(load_checks(), guard or Guard(allow_loopback=True))
+    target = Target(s.address, s.monitor.port or s.port, s)
+
+    async def started() -> CheckResult | None:
+        reported = asyncio.get_running_loop().create_future()
+        if runner.start(target, NOW, reported.set_result) is None:
+            assert s.monitor.type != "HTTP" or not s.address, "plain HTTP takes the callbacks"
+            return await runner.run(target, NOW)
+        return await reported
     with asyncio.Runner(loop_factory=LOOP["factory"]) as loop:
-        return loop.run(runner.run(Target(s.address, s.monitor.port or s.port, s), NOW))
+        if LOOP.get("path") == "callbacks":
+            return loop.run(started())
+        return loop.run(runner.run(target, NOW))
 
 
 # --------------------------------------------------------------------------- HTTP
