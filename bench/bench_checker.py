@@ -158,10 +158,13 @@ def serve(addr_file: str, delay: float) -> None:
                 await asyncio.sleep(delay)
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOK\n")
             await writer.drain()
-        except (OSError, asyncio.IncompleteReadError):
-            pass
+        except (OSError, RuntimeError, asyncio.IncompleteReadError):
+            pass   # the client gave up first (its timeout)
         finally:
-            writer.close()
+            try:
+                writer.close()
+            except RuntimeError:
+                pass
 
     async def main():
         servers = [await asyncio.start_server(handle, a, PORT, backlog=1024) for a in addrs]
