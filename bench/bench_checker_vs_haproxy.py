@@ -40,6 +40,7 @@ from bench_checker import PORT, TallyPublisher, _raise_nofile, start_python_serv
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
 from kosmos.checker.service import CheckerService, new_event_loop  # noqa: E402
+from kosmos import gc_tuning  # noqa: E402
 from kosmos.config import Settings  # noqa: E402
 from kosmos.contracts.events import CheckBatch  # noqa: E402
 from kosmos.probes.registry import load_checks  # noqa: E402
@@ -132,6 +133,7 @@ def kosmos(groups: dict[str, list[str]], seconds: float) -> dict[str, float]:
     bus = OkTally(expected)
     service = CheckerService(settings, ConductorClient(InProcessTransport(lambda e: (200, {"result": {}}))),
                              bus, load_checks(settings), checker_id="bench")
+    gc_tuning.tune()   # as the warm checker instance does once it is built
     start = datetime.now(timezone.utc) + timedelta(seconds=1)
     batch = CheckBatch(region="bench", batch_id="bench/0", window_start=start,
                        deadline=start + timedelta(seconds=seconds), checks=checks)

@@ -10,7 +10,7 @@ with the embedded DNS responder (the ``local`` appliance). The conductor runs
 in-process (``InProcessTransport``), so the figures are engine + conductor +
 database + DNS, without the HTTP hop between functions. After the setup the
 garbage collector is tuned as the warm engine instance does
-(``kosmos.engine.gc_tuning``).
+(``kosmos.gc_tuning``).
 
 1. Throughput: steady-state results (every member fine in every region, one
    batch per region per 10 s slot) for ``--seconds``; results per second.
@@ -46,7 +46,7 @@ from kosmos.conductor.app import build_handler
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext
 from kosmos.contracts.events import CheckResult, CheckResults
-from kosmos.engine import gc_tuning
+from kosmos import gc_tuning
 
 REGIONS = ["r1", "r2", "r3"]
 USER = CallContext(project_id="bench", roles=["member"])

@@ -2,6 +2,7 @@
 (see ``kosmos.adapters.cloudevent_entry``)."""
 from __future__ import annotations
 
+from kosmos import gc_tuning
 from kosmos.adapters.cloudevent_entry import LazyHandler, kosmos_event
 from kosmos.checker.service import CheckerService
 from kosmos.config import Settings
@@ -13,4 +14,6 @@ class LazyChecker(LazyHandler[CheckerService]):
     def build(self, settings: Settings) -> CheckerService:
         from kosmos import bootstrap
 
-        return bootstrap.checker_service(settings)
+        service = bootstrap.checker_service(settings)
+        gc_tuning.tune()   # once per warm instance: see kosmos.gc_tuning
+        return service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kosmos.adapters.cloudevent_entry import PING_TYPE, LazyHandler, kosmos_event
 from kosmos.config import Settings
-from kosmos.engine import gc_tuning
+from kosmos import gc_tuning
 from kosmos.engine.service import EngineService
 
 __all__ = ["LazyEngine", "PING_TYPE", "kosmos_event"]
@@ -15,5 +15,5 @@ class LazyEngine(LazyHandler[EngineService]):
         from kosmos import bootstrap
 
         service = bootstrap.engine_service(settings)
-        gc_tuning.tune()   # once per warm instance: see kosmos.engine.gc_tuning
+        gc_tuning.tune()   # once per warm instance: see kosmos.gc_tuning
         return service

@@ -1,11 +1,11 @@
-"""The warm engine's garbage-collector settings."""
+"""The warm engine's and checker's garbage-collector settings."""
 from __future__ import annotations
 
 import gc
 
 import pytest
 
-from kosmos.engine import gc_tuning
+from kosmos import gc_tuning
 
 
 @pytest.fixture
@@ -35,4 +35,15 @@ def test_the_warm_instance_tunes_once_it_is_built(restore_gc):
 
     gc.set_threshold(700, 10, 10)
     assert isinstance(LazyEngine().build(Settings()), EngineService)   # connects to nothing yet
+    assert gc.get_threshold()[0] == gc_tuning.YOUNG_THRESHOLD
+
+
+def test_the_warm_checker_tunes_once_it_is_built(restore_gc):
+    from kosmos.checker.entry import LazyChecker
+    from kosmos.checker.service import CheckerService
+    from kosmos.config import Settings
+
+    gc.set_threshold(700, 10, 10)
+    settings = Settings(region="R1", broker_url="http://127.0.0.1:9")   # nothing is sent
+    assert isinstance(LazyChecker().build(settings), CheckerService)
     assert gc.get_threshold()[0] == gc_tuning.YOUNG_THRESHOLD

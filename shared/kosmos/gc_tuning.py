@@ -1,11 +1,14 @@
-"""Garbage-collector settings for a warm engine instance.
+"""Garbage-collector settings for a warm engine or checker instance.
 
-A results batch allocates tens of thousands of short-lived objects (records,
-states, history entries) and almost none of them form cycles. With CPython's
+An engine's results batch allocates tens of thousands of short-lived objects
+(records, states, history entries), a checker's a few for every probe of
+thousands a second, and almost none of them form cycles. With CPython's
 defaults that triggers a young collection every 700 allocations and, now and
 then, a full collection that walks every object the process ever loaded
-(SQLAlchemy, pydantic, the drivers): measured at up to 85 ms in the middle of
-a decisive batch, which is most of the latency budget from result to DNS.
+(SQLAlchemy, pydantic, the drivers, a batch's checks): measured at up to 85 ms
+in the middle of a decisive engine batch, which is most of the latency budget
+from result to DNS, and at about a tenth of the checker's CPU per probe
+(bench/bench_checker_vs_haproxy.py).
 
 ``tune()`` runs once, when the warm instance has been built: it moves what
 exists by then (modules, schemas, the service) out of the collector's sight
