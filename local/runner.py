@@ -44,6 +44,9 @@ def parse_args(argv: list[str] | None = None) -> RunnerOptions:
     p.add_argument("--conductor-instances", type=int, default=0, metavar="N",
                    help="conductor processes sharing its port, as the platform scales it out "
                         "(0: one per core, at most 2, on PostgreSQL or MySQL; 1 on SQLite)")
+    p.add_argument("--checker-instances", type=int, default=0, metavar="N",
+                   help="checker processes per region sharing its port, as the platform "
+                        "scales the checker out (0: the cores shared out over the regions)")
     p.add_argument("--cut-region", action="append", default=[], metavar="REGION",
                    help="start with REGION cut off: its results never reach the engine")
     p.add_argument("--fail-region", action="append", default=[], metavar="REGION",
@@ -60,6 +63,7 @@ def parse_args(argv: list[str] | None = None) -> RunnerOptions:
                              appliance=a.appliance, auth=a.auth, tick=a.tick,
                              reconcile=a.reconcile, conductor_port=a.conductor_port,
                              conductor_instances=a.conductor_instances,
+                             checker_instances=a.checker_instances,
                              cut_regions=a.cut_region, fail_regions=a.fail_region,
                              log_format=a.log_format, allow_loopback=not a.no_loopback, log_level=a.log_level)
     except ValueError as exc:

@@ -27,6 +27,7 @@ class RunnerOptions:
     reconcile: float = 300.0       # seconds, as production's cron (infra: reconcile_period)
     conductor_port: int = 0
     conductor_instances: int = 0   # 0: as many as cores (2 at most) on a server database, 1 on SQLite
+    checker_instances: int = 0     # per region; 0: the cores shared out over the regions
     cut_regions: list[str] = field(default_factory=list)
     fail_regions: list[str] = field(default_factory=list)
     allow_loopback: bool = True    # the demo's endpoints are on 127.0.0.2-4
@@ -49,6 +50,8 @@ class RunnerOptions:
             raise ValueError("--reconcile: must be at least one --tick")
         if not 0 <= self.conductor_instances <= 16:
             raise ValueError("--conductor-instances: from 1 to 16 (0: chosen for the database)")
+        if not 0 <= self.checker_instances <= 16:
+            raise ValueError("--checker-instances: from 1 to 16 (0: the cores over the regions)")
 
     @property
     def conductors(self) -> int:
@@ -61,6 +64,18 @@ class RunnerOptions:
         if self.db.startswith("sqlite"):
             return 1
         return max(1, min(2, os.cpu_count() or 1))
+
+    @property
+    def checkers(self) -> int:
+        """Checker processes per region. One process probes on one core (its batches share
+        one interpreter lock), about 5,000 plain HTTP checks a second on the development
+        machine; a region with more is cut into several batches (``batch_size``,
+        ``batch_max_rate``) that the platform runs on several instances. Here: the cores
+        shared out over the regions, so one region can use them all and three do not
+        start more processes than there are cores to run them."""
+        if self.checker_instances:
+            return self.checker_instances
+        return max(1, min(4, (os.cpu_count() or 1) // len(self.regions)))
 
     @property
     def reconcile_every(self) -> int:

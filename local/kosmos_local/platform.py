@@ -139,7 +139,8 @@ class Platform:
             self.functions[name] = self._function(name, name, env)
         for region in opts.regions:
             self.functions[checker_name(region)] = self._function(
-                checker_name(region), "checker", {**env, "KOSMOS_REGION": region})
+                checker_name(region), "checker", {**env, "KOSMOS_REGION": region},
+                instances=opts.checkers)
         admin = AdminApp(self.regions, self.queue, tick=lambda: self.cron and self.cron.fire())
         # Bound before anything starts, so a taken port fails at once.
         self.ingress = _listening(lambda: Server(opts.host, opts.port, Ingress(

@@ -81,3 +81,15 @@ def test_cli_flags_and_defaults():
         runner.parse_args(["--appliance", "bind"])
     with pytest.raises(SystemExit):
         runner.parse_args(["--regions", "A", "--fail-region", "Z"])
+
+
+def test_checker_processes_share_the_cores_out_over_the_regions(tmp_path, monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert RunnerOptions(functions_dir=tmp_path, regions=["A"]).checkers == 4
+    assert RunnerOptions(functions_dir=tmp_path, regions=["A", "B"]).checkers == 2
+    assert RunnerOptions(functions_dir=tmp_path, regions=["A", "B", "C"]).checkers == 1
+    monkeypatch.setattr("os.cpu_count", lambda: 64)
+    assert RunnerOptions(functions_dir=tmp_path, regions=["A"]).checkers == 4   # at most 4
+    assert RunnerOptions(functions_dir=tmp_path, regions=["A"], checker_instances=3).checkers == 3
+    with pytest.raises(ValueError, match="--checker-instances"):
+        RunnerOptions(functions_dir=tmp_path, checker_instances=17)
