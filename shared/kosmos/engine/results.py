@@ -3,7 +3,8 @@
 Steps for one batch (one region's results):
 0. results that would change nothing (the row as this instance knows it, counts
    capped, no heartbeat due) are set aside without a read (``kosmos.engine.steady``);
-   a batch of only those costs no conductor call;
+   a batch of only those costs no conductor call; rows due only for their heartbeat
+   are rewritten from what the instance knows (one ``health.write``, no read);
 1. endpoint updates (neutron members) go to ``endpoints.set``;
 2. ``engine.context`` reads the members, their pools, monitors and every
    regional state row; ``plan_health`` applies the results;
@@ -29,6 +30,7 @@ from kosmos.engine.deps import EngineDeps
 from kosmos.engine.gateway import EngineContext
 from kosmos.engine.plan import HealthPlan, plan_health, redecide_members
 from kosmos.engine.publish import Cause, is_held, publish
+from kosmos.engine.steady import Heartbeat
 from kosmos.errors import KosmosError, StaleVersion, Unavailable
 from kosmos.logs import get_logger
 
@@ -42,12 +44,16 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     if batch.endpoints:
         gw.set_endpoints(batch.endpoints)
     now = deps.clock()
-    results, quiet = (deps.steady.split(batch.region, batch.results, now) if deps.steady is not None
-                      else (batch.results, []))
+    split = deps.steady.split(batch.region, batch.results, now) if deps.steady is not None else None
+    results, quiet = (split.full, split.quiet) if split is not None else (batch.results, [])
+    beats = _heartbeats(deps, split.beats) if split is not None else 0
+    if split is not None and beats < len(split.beats):   # written meanwhile: the full path
+        results = [*results, *(r for b in split.beats for r in b.results)]
     quiet_stale = sum(1 for r, window in quiet if now - r.checked_at > window)
     member_ids = {r.member_id for r in results} | set(reported)
-    if not member_ids:   # steady state: nothing to read, write or decide
-        return _summary(batch, len(quiet), quiet_stale, _note_lag(deps, batch, quiet_stale))
+    if not member_ids:   # steady state: nothing to read or decide
+        return _summary(batch, len(quiet), quiet_stale, _note_lag(deps, batch, quiet_stale),
+                        heartbeats=beats)
     total = batch
     if quiet:
         batch = batch.model_copy(update={"results": results})
@@ -73,7 +79,22 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             report = again_report if report is None else report.merged(again_report)
     stale = plan.stale + quiet_stale
     return _summary(total, len(quiet), stale, _note_lag(deps, total, stale), plan=plan,
-                    written=written, gslbs=gslbs, report=report)
+                    written=written, gslbs=gslbs, report=report, heartbeats=beats)
+
+
+def _heartbeats(deps: EngineDeps, beats: list[Heartbeat]) -> int:
+    """Rewrite rows only their freshness makes due, from what this instance knows: one
+    ``health.write`` and no read. All or none (0): a row another instance wrote since is a
+    compare-and-set miss, and the results then take the full path, which reads it."""
+    if not beats:
+        return 0
+    try:
+        deps.gateway.write_health([b.write() for b in beats], [], [])
+    except StaleVersion:
+        deps.steady.forget({b.key[0] for b in beats})   # type: ignore[union-attr]
+        return 0
+    deps.steady.remember({b.key: b.stored() for b in beats})   # type: ignore[union-attr]
+    return len(beats)
 
 
 def _moves_only(plan: HealthPlan) -> HealthPlan:
@@ -139,9 +160,10 @@ def _apply(deps: EngineDeps, batch: CheckResults, member_ids: set[str], reported
 
 
 def _summary(batch: CheckResults, steady: int, stale: int, lag: float | None, *, plan=None,
-             written: int = 0, gslbs: int = 0, report=None) -> dict[str, Any]:
+             written: int = 0, gslbs: int = 0, report=None, heartbeats: int = 0) -> dict[str, Any]:
     """Counts of one batch (all its results) for logs and tests."""
-    return {"results": len(batch.results), "steady": steady, "ignored": plan.ignored if plan else 0, "stale": stale,
+    return {"results": len(batch.results), "steady": steady, "heartbeats": heartbeats,
+            "ignored": plan.ignored if plan else 0, "stale": stale,
             "lag_s": lag, "writes": len(plan.writes) if plan else 0, "written": written,
             "moves": len(plan.moves) if plan else 0, "gslbs": gslbs,
             "published": report.published if report else [],

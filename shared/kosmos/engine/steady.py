@@ -2,7 +2,9 @@
 
 Most results repeat what the stored row already says (counts capped, same
 verdict) and are not due for a heartbeat rewrite. For those the engine needs
-no ``engine.context`` read: this warm instance remembers, per (member,
+no ``engine.context`` read, and for a due heartbeat only its write (a
+compare-and-set on the remembered version; a miss sends the results down the
+full path): this warm instance remembers, per (member,
 monitor, region), the row as it last read or wrote it with the monitor's
 thresholds and freshness window, and runs the same pure rules
 (``apply_results``, ``needs_write``) on it. A key whose results would write
@@ -17,12 +19,12 @@ GSLBs concerned, whose monitors or pools may have changed.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from kosmos.contracts.events import CheckResult
-from kosmos.contracts.health import HealthState
-from kosmos.domain.health import apply_results, needs_write
+from kosmos.contracts.health import HealthState, HealthWrite
+from kosmos.domain.health import apply_results, is_material_change, needs_write
 
 Key = tuple[str, str, str]   # (member_id, monitor_id, region)
 
@@ -35,6 +37,32 @@ class Known:
     window: timedelta      # the monitor's freshness window
 
 
+@dataclass(frozen=True)
+class Heartbeat:
+    """A row whose results move nothing but whose freshness is due to be rewritten:
+    stored from what this instance knows, compare-and-set on its version, no read."""
+
+    key: Key
+    known: Known
+    new: HealthState
+    results: list[CheckResult]
+
+    def write(self) -> HealthWrite:
+        return HealthWrite(state=self.new, expected_version=self.known.state.version)
+
+    def stored(self) -> Known:
+        """What this instance knows once the write went through."""
+        state = self.new.model_copy(update={"version": self.known.state.version + 1})
+        return Known(state, self.known.rise, self.known.fall, self.known.window)
+
+
+@dataclass
+class Split:
+    full: list[CheckResult] = field(default_factory=list)
+    quiet: list[tuple[CheckResult, timedelta]] = field(default_factory=list)
+    beats: list[Heartbeat] = field(default_factory=list)
+
+
 class SteadyCache:
     def __init__(self, limit: int = 200_000):
         self.limit = limit
@@ -42,9 +70,9 @@ class SteadyCache:
         self._size = 0
         self._lock = threading.Lock()
 
-    def split(self, region: str, results: list[CheckResult], now: datetime
-              ) -> tuple[list[CheckResult], list[tuple[CheckResult, timedelta]]]:
-        """(results that need the full path, results that change nothing with their window).
+    def split(self, region: str, results: list[CheckResult], now: datetime) -> Split:
+        """The results that need the full path, those that change nothing (with their
+        window), and the heartbeats: rows whose only write is the freshness rewrite.
 
         A row gone stale takes the full path even when its counts are capped: a new
         result makes it fresh again, which can change the member's decision.
@@ -52,8 +80,7 @@ class SteadyCache:
         grouped: dict[Key, list[CheckResult]] = {}
         for r in results:
             grouped.setdefault((r.member_id, r.monitor_id, region), []).append(r)
-        full: list[CheckResult] = []
-        quiet: list[tuple[CheckResult, timedelta]] = []
+        out = Split()
         with self._lock:
             known = {k: self._known.get(k[0], {}).get(k[1:]) for k in grouped}
         for key, rs in grouped.items():
@@ -62,10 +89,13 @@ class SteadyCache:
             if k is not None and checked is not None and now - checked <= k.window:
                 new, changes = apply_results(k.state, rs, k.rise, k.fall)
                 if not changes and not needs_write(k.state, new, k.window):
-                    quiet += [(r, k.window) for r in rs]
+                    out.quiet += [(r, k.window) for r in rs]
                     continue
-            full += rs
-        return full, quiet
+                if not changes and not is_material_change(k.state, new):
+                    out.beats.append(Heartbeat(key, k, new, rs))
+                    continue
+            out.full += rs
+        return out
 
     def remember(self, rows: dict[Key, Known]) -> None:
         with self._lock:

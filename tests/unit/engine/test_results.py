@@ -178,20 +178,39 @@ def test_engine_lag_is_recorded_per_region_every_few_seconds_and_at_once_when_la
 def test_steady_results_skip_the_conductor_until_a_heartbeat_is_due(world):
     gw, clock, engine, app = world
     bring_online(engine, clock)
-    reads = gw.calls.count("engine.context")
+    reads, writes = gw.calls.count("engine.context"), gw.calls.count("health.write")
     outs = []
     for s in (20, 30, 40, 50):          # window 30 s: a heartbeat is due 15 s after a write
         clock.now = t(s + 1)
         outs.append(engine.handle("kosmos.check.results",
                                   batch("r1", [(m, True, t(s)) for m in ("a1", "a2", "b1")])))
     # 20 s: the verdicts moved at 10 s, so the rows are read again (and remembered);
-    # 30 s and 50 s: heartbeats due (written at 10 s, 30 s); 40 s: nothing to do
+    # 30 s and 50 s: heartbeats due (written at 10 s, 30 s), written without a read;
+    # 40 s: nothing to do
     assert [o["steady"] for o in outs] == [0, 0, 3, 0]
-    assert gw.calls.count("engine.context") == reads + 3
+    assert [o["heartbeats"] for o in outs] == [0, 3, 0, 3]
+    assert gw.calls.count("engine.context") == reads + 1
+    assert gw.calls.count("health.write") == writes + 2   # at 30 s and 50 s
+    assert {gw.states[(m, "mon", "r1")].last_checked_at for m in ("a1", "a2", "b1")} == {t(50)}
     # a failure is never steady: it goes the full way at once
     clock.now = t(61)
     out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(60))]))
-    assert out["steady"] == 0 and gw.calls.count("engine.context") == reads + 4
+    assert out["steady"] == 0 and gw.calls.count("engine.context") == reads + 2
+
+
+def test_a_heartbeat_another_instance_wrote_first_takes_the_full_path(world):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    clock.now = t(21)
+    engine.handle("kosmos.check.results", batch("r1", [(m, True, t(20)) for m in ("a1", "a2", "b1")]))
+    key = ("a1", "mon", "r1")
+    row = gw.states[key]   # another instance rewrote a1's row: this one's memory is behind
+    gw.states[key] = row.model_copy(update={"version": row.version + 1, "last_checked_at": t(25)})
+    reads = gw.calls.count("engine.context")
+    clock.now = t(41)
+    out = engine.handle("kosmos.check.results", batch("r1", [(m, True, t(40)) for m in ("a1", "a2", "b1")]))
+    assert out["heartbeats"] == 0 and gw.calls.count("engine.context") == reads + 1
+    assert gw.states[key].last_checked_at == t(40) and gw.states[key].version == row.version + 2
 
 
 def test_a_row_whose_verdict_moved_is_read_again_with_the_next_result(world):
