@@ -78,14 +78,23 @@ def endpoints(n: int) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------- servers
 
 def start_nginx(addrs: list[str], workdir: Path, tls: bool = False) -> subprocess.Popen | None:
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if not nginx:
-        return None
     ssl = " ssl" if tls else ""
     listens = "\n".join(f"    listen {a}:{PORT}{ssl};" for a in addrs)
     if tls:
         listens += (f"\n    ssl_certificate {workdir}/cert.pem;"
                     f"\n    ssl_certificate_key {workdir}/key.pem;")
+    return run_nginx(workdir, f"""  server {{
+{listens}
+    location / {{ return 200 "OK\\n"; }}
+  }}""")
+
+
+def run_nginx(workdir: Path, servers: str) -> subprocess.Popen | None:
+    """nginx with one worker serving ``servers`` (its ``server`` blocks); None when it is
+    not installed."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if not nginx:
+        return None
     (workdir / "nginx.conf").write_text(f"""
 worker_processes 1;
 pid {workdir}/nginx.pid;
@@ -99,10 +108,7 @@ http {{
   fastcgi_temp_path {workdir}/fastcgi;
   uwsgi_temp_path {workdir}/uwsgi;
   scgi_temp_path {workdir}/scgi;
-  server {{
-{listens}
-    location / {{ return 200 "OK\\n"; }}
-  }}
+{servers}
 }}
 """)
     return subprocess.Popen([nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"),
@@ -213,6 +219,21 @@ class TallyPublisher(Emitter):
                     self.samples.append(f"{r['member_id']}: {r['ok']} {r['reason']}")
 
 
+def warm_service(settings: Settings, bus: Emitter) -> CheckerService:
+    """The checker as a warm instance runs it (its garbage collector tuned)."""
+    service = CheckerService(settings, ConductorClient(InProcessTransport(lambda e: (200, {"result": {}}))),
+                             bus, load_checks(settings), checker_id="bench")
+    gc_tuning.tune()
+    return service
+
+
+def window_batch(checks: list[dict], seconds: float) -> CheckBatch:
+    """One batch of ``checks`` whose window opens in a second and lasts ``seconds``."""
+    start = datetime.now(timezone.utc) + timedelta(seconds=1)
+    return CheckBatch(region="bench", batch_id="bench/0", window_start=start,
+                      deadline=start + timedelta(seconds=seconds), checks=checks)
+
+
 def sustained(n: int, seconds: float, ca_pem: str | None = None) -> None:
     groups = endpoints(n)
     expected = {}
@@ -231,12 +252,8 @@ def sustained(n: int, seconds: float, ca_pem: str | None = None) -> None:
                            "port": PORT, "monitor": monitor})
     settings = Settings(allow_loopback=True, max_concurrency=CONCURRENCY, batch_size=n)
     bus = TallyPublisher(expected)
-    service = CheckerService(settings, ConductorClient(InProcessTransport(lambda e: (200, {"result": {}}))),
-                             bus, load_checks(settings), checker_id="bench")
-    gc_tuning.tune()   # as the warm checker instance does once it is built
-    start = datetime.now(timezone.utc) + timedelta(seconds=1)
-    batch = CheckBatch(region="bench", batch_id="bench/0", window_start=start,
-                       deadline=start + timedelta(seconds=seconds), checks=checks)
+    service, batch = warm_service(settings, bus), window_batch(checks, seconds)
+    start = batch.window_start
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         runner.run(asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds() - 0.05)))

@@ -30,20 +30,17 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_checker import PORT, TallyPublisher, _raise_nofile, start_python_server, wait_listening  # noqa: E402
+from bench_checker import (PORT, TallyPublisher, _raise_nofile, run_nginx,  # noqa: E402
+                           start_python_server, wait_listening, warm_service, window_batch)
 
-from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
-from kosmos.checker.service import CheckerService, new_event_loop  # noqa: E402
-from kosmos import gc_tuning  # noqa: E402
+from kosmos.checker.service import new_event_loop  # noqa: E402
 from kosmos.config import Settings  # noqa: E402
-from kosmos.contracts.events import CheckBatch  # noqa: E402
-from kosmos.probes.registry import load_checks  # noqa: E402
 
 TIMEOUT = 1.0
 SLOW_S = 5.0
@@ -71,20 +68,7 @@ def tool(name: str) -> str | None:
 def start_nginx(groups: dict[str, list[str]], work: Path) -> subprocess.Popen:
     def listens(kind: str) -> str:
         return "\n".join(f"    listen {a}:{PORT};" for a in groups[kind])
-    (work / "nginx.conf").write_text(f"""
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/error.log crit;
-worker_rlimit_nofile 65535;
-events {{ worker_connections 16384; multi_accept on; }}
-http {{
-  access_log off;
-  client_body_temp_path {work}/body;
-  proxy_temp_path {work}/proxy;
-  fastcgi_temp_path {work}/fastcgi;
-  uwsgi_temp_path {work}/uwsgi;
-  scgi_temp_path {work}/scgi;
-  server {{
+    return run_nginx(work, f"""  server {{
 {listens("healthy")}
     location / {{ return 200 "OK\\n"; }}
   }}
@@ -95,11 +79,7 @@ http {{
   server {{
     listen {STATUS[0]}:{STATUS[1]};
     location / {{ stub_status; }}
-  }}
-}}
-""")
-    return subprocess.Popen([tool("nginx"), "-p", str(work), "-c", str(work / "nginx.conf"),
-                             "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+  }}""")
 
 
 def nginx_requests() -> int:
@@ -131,20 +111,18 @@ def kosmos(groups: dict[str, list[str]], seconds: float) -> dict[str, float]:
     n = len(checks)
     settings = Settings(allow_loopback=True, batch_size=n)
     bus = OkTally(expected)
-    service = CheckerService(settings, ConductorClient(InProcessTransport(lambda e: (200, {"result": {}}))),
-                             bus, load_checks(settings), checker_id="bench")
-    gc_tuning.tune()   # as the warm checker instance does once it is built
-    start = datetime.now(timezone.utc) + timedelta(seconds=1)
-    batch = CheckBatch(region="bench", batch_id="bench/0", window_start=start,
-                       deadline=start + timedelta(seconds=seconds), checks=checks)
+    service, batch = warm_service(settings, bus), window_batch(checks, seconds)
+    start = batch.window_start
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         runner.run(asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds() - 0.05)))
-        served0, c0, t0 = nginx_requests(), resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        served0, c0 = nginx_requests(), resource.getrusage(resource.RUSAGE_SELF)
         stats = runner.run(service.run_batch(batch))
-        c1, t1, served1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter(), nginx_requests()
+        c1, served1 = resource.getrusage(resource.RUSAGE_SELF), nginx_requests()
     user, system = c1.ru_utime - c0.ru_utime, c1.ru_stime - c0.ru_stime
     done = bus.right + bus.wrong
-    return {"checks": done, "wall": t1 - t0, "cpu": user + system, "user": user, "sys": system, "by_nginx": (served1 - served0 - 1) / NGINX_SHARE,
+    # rates per second of the window (the batch also waits out its last probes' timeouts)
+    return {"checks": done, "wall": seconds, "cpu": user + system, "user": user, "sys": system,
+            "by_nginx": (served1 - served0 - 1) / NGINX_SHARE,
             "wrong": bus.wrong, "dropped": stats.dropped, "inconclusive": stats.inconclusive,
             "rss": c1.ru_maxrss / 1024}
 
@@ -190,15 +168,15 @@ backend endpoints
         time.sleep(3.0)   # its first round spreads over one interval; then steady
         if proc.poll() is not None:
             raise SystemExit("haproxy exited: see its configuration")
-        served0, cpu0, t0 = nginx_requests(), proc_cpu(proc.pid), time.perf_counter()
+        served0, cpu0 = nginx_requests(), proc_cpu(proc.pid)
         time.sleep(seconds)
-        served1, cpu1, t1 = nginx_requests(), proc_cpu(proc.pid), time.perf_counter()
+        served1, cpu1 = nginx_requests(), proc_cpu(proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
     done = (served1 - served0 - 1) / NGINX_SHARE
     user, system = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
-    return {"checks": done, "wall": t1 - t0, "cpu": user + system, "user": user, "sys": system,
+    return {"checks": done, "wall": seconds, "cpu": user + system, "user": user, "sys": system,
             "by_nginx": done}
 
 
