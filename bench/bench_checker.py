@@ -16,18 +16,21 @@ endpoints: figures are noisy.
 
     python bench/bench_checker.py [--n 1000,5000] [--seconds 10] [--compare] [--https]
 
-Measured on the 2-core development machine while other work ran on it
-(load 2-3), 10 s windows, probe concurrency 500:
-- HTTP N=1,000: 1,000 checks/s, 0.13-0.15 CPU s per 1,000, 54-77 MiB peak
-  RSS, every verdict right.
-- HTTP N=5,000: 4,900-5,000 checks/s, 0.09-0.10 CPU s per 1,000, 77-89 MiB,
-  every verdict right.
-- HTTP N=10,000 saturates the machine (nginx holds the other core): about
-  6,000 checks/s; the rest are dropped slots or timeouts taken while the
-  checker lagged, published as no verdict; every published verdict right.
-- HTTPS (full TLS handshake verified against a CA each probe): 0.6-0.8 CPU s
-  per 1,000, so about 1,000 checks/s per core; past that, slots are dropped
-  and no false "down" is published.
+Measured on the 2-core development machine (shared; nginx holds most of the
+other core), 10 s windows, probe concurrency 500, the warm instance's
+garbage-collector settings:
+- HTTP N=1,000: 1,000 checks/s, 0.27 CPU s per 1,000, 62 MiB peak RSS, every
+  verdict right.
+- HTTP N=5,000: about 4,600 checks/s, 0.22 CPU s per 1,000, 94 MiB; one
+  process is at its limit: a few per cent of the checks end without a verdict
+  (the loop was late during their timeout) and none is wrong. (An earlier
+  version managed 3,700 checks/s here, dropping 11,000 slots.)
+- N=10,000 is more than one process serves: a region that large is cut into
+  batches that several checker instances run.
+- HTTPS (full TLS handshake verified against a CA each probe), measured
+  earlier: 0.6-0.8 CPU s per 1,000, so about 1,000 checks/s per core; past
+  that, slots are dropped and no false "down" is published.
+``bench_checker_vs_haproxy.py`` compares the CPU per check with HAProxy's.
 Engines, closed loop, CPU s per 1,000 probes (median of 3): uvloop + lean
 protocol 0.06-0.07, uvloop + asyncio streams about the same, asyncio + lean
 protocol 0.13, threads + http.client 0.25-0.33, aiohttp on uvloop 0.26-0.29
