@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -33,17 +34,31 @@ DOWN = 2    # max_retries_down
 RISE = 2    # max_retries
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel gives outgoing connections (and ``bind(0)``)."""
+    try:
+        low, high = open("/proc/sys/net/ipv4/ip_local_port_range").read().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(host: str = "127.0.0.1", udp_too: bool = False) -> int:
-    """A port free on ``host`` for TCP (and UDP when asked) right now."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind((host, 0))
-            port = s.getsockname()[1]
-        if not udp_too:
-            return port
+    """A port free on ``host`` for TCP (and UDP when asked) right now.
+
+    Picked below the kernel's ephemeral range when there is room: a port there is
+    never handed to an outgoing connection, which could take it between this
+    answer and the server binding it."""
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randrange(10_000, low) if low > 11_000 else 0
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                u.bind((host, port))
+            with socket.socket() as s:
+                s.bind((host, port))
+                port = s.getsockname()[1]
+            if udp_too:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                    u.bind((host, port))
             return port
         except OSError:
             continue
@@ -162,6 +177,10 @@ class Api:
         return self.call("POST", f"/_runner/regions/{name}", body, expect=200)
 
 
+class PortTaken(RuntimeError):
+    """The runner exited because a port it was given was no longer free."""
+
+
 class RunnerProcess:
     """``python local/runner.py`` in a subprocess on free ports; its log kept in a file."""
 
@@ -185,7 +204,20 @@ class RunnerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> "RunnerProcess":
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> "RunnerProcess":
+        """Start the runner; when a port picked free was taken meanwhile (an outgoing
+        connection's ephemeral port, another test's server), pick new ones and start again."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start_once(timeout)
+            except PortTaken:
+                if attempt == attempts:
+                    raise
+                self.port = free_port()
+                self.dns_port = free_port(udp_too=True)
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> "RunnerProcess":
         cmd = [self.python, str(self.root / "local" / "runner.py"), "--port", str(self.port),
                "--dns-port", str(self.dns_port), "--db", self.db_url,
                "--regions", ",".join(self.regions), "--tick", str(self.tick), *self.extra]
@@ -203,7 +235,10 @@ class RunnerProcess:
 
     def _ready(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(f"runner exited with {self.proc.returncode}:\n{self.log_tail()}")
+            tail = self.log_tail()
+            code = self.stop()
+            kind = PortTaken if "Address already in use" in tail else RuntimeError
+            raise kind(f"runner exited with {code}:\n{tail}")
         try:
             return requests.get(self.url + "/_runner/regions", timeout=1).status_code == 200
         except requests.RequestException:

@@ -44,3 +44,26 @@ def test_ctrl_c_stops_the_runner_cleanly(start_runner):
     log = runner.log_tail(20)
     assert "stopped" in log and "Traceback" not in log
     runner.stop()
+
+
+def test_a_port_taken_between_picking_and_starting_gets_new_ports(tmp_path):
+    """A port picked free can be taken before the runner binds it (an outgoing
+    connection's ephemeral port): the harness starts the runner again on new ports."""
+    import socket
+
+    from kosmos_local.harness import RunnerProcess
+    from tests.e2e.conftest import ROOT
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        runner = RunnerProcess(ROOT, tmp_path, f"sqlite:///{tmp_path / 'k.sqlite3'}")
+        runner.port = taken
+        try:
+            runner.start()
+            assert runner.port != taken
+            assert Api(runner.url).get("/_runner/regions")
+            assert "Address already in use" in runner.log_path.read_text()
+        finally:
+            assert runner.stop() == 0
