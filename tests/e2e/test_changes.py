@@ -69,7 +69,9 @@ def test_create_swap_and_delete_reach_dns_without_a_reconcile(start_runner, endp
     t0 = time.monotonic()
     g = _gslb(api, "new.example.com.", pa)
     print(f"create -> served: {_served(runner, 'new.example.com.', set(ADDRESSES[:2]), t0):.2f}s")
-    assert api.get(f"/v1/gslbs/{g['id']}")["publish_status"] == "SYNCED"
+    # The engine records SYNCED once the appliance took the answer, a moment after DNS serves it.
+    wait_for(lambda: api.get(f"/v1/gslbs/{g['id']}")["publish_status"] == "SYNCED", 10,
+             interval=0.1)
 
     t0 = time.monotonic()
     api.call("PUT", f"/v1/gslbs/{g['id']}", {"pools": [{"pool_id": pb["id"], "priority": 1}]},
