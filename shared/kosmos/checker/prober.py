@@ -17,6 +17,7 @@ from kosmos.checker.lag import meter_of_running_loop, overloaded
 from kosmos.probes.base import (Check, CheckFailed, CheckInconclusive, CheckUnavailable,
                                 Outcome, Target)
 from kosmos.probes.guard import Guard
+from kosmos.probes.reactor import for_running_loop
 from kosmos.contracts.events import CheckResult, CheckSpec
 from kosmos.logs import get_logger
 
@@ -82,38 +83,52 @@ class Prober:
         """``run`` on the loop's callbacks when the target's check has that path (plain
         HTTP to an IP address): ``report`` gets what ``run`` would return. A handle to
         abort the probe, or None: the check has no such path, await ``run``."""
-        spec = target.spec
-        check = self.check_for(spec)
-        if check is None or not target.address or not check.starts(target):
-            return None
-        refusal = self.refusal(target.address)
-        if refusal:
-            report(_result(target, checked_at, False, refusal, None))
-            return _SETTLED
-        timeout = float(spec.monitor.timeout)
-        meter = meter_of_running_loop()
-        loop_started = asyncio.get_running_loop().time() if meter else 0.0
+        starter = self.starter()
+        return None if starter is None else starter(target, checked_at, report)
 
-        def reported(outcome: Outcome | None) -> None:
-            if outcome is None:   # the timeout passed first
-                if meter is not None:
-                    lag = meter.worst_since(loop_started)
-                    if overloaded(lag, timeout):
-                        _no_verdict(target, f"checker overloaded: event loop {lag * 1000:.0f} ms "
-                                            f"late during a {timeout}s probe")
-                        report(None)
-                        return
-                outcome = Outcome(False, f"timeout after {timeout}s", round(timeout * 1000.0, 3))
-            report(_result(target, checked_at, outcome.ok, outcome.reason, outcome.latency_ms))
-        try:
-            return check.start(target, timeout, reported)
-        except Exception as exc:  # noqa: BLE001 - a plugin bug must not sink the batch
-            log.warning("check %s raised %s", check.name, exc.__class__.__name__,
-                        extra={"member_id": spec.member_id, "monitor_id": spec.monitor.id},
-                        exc_info=True)
-            report(_result(target, checked_at, False,
-                           f"check error: {exc.__class__.__name__}: {exc}", None))
-            return _SETTLED
+    def starter(self) -> Callable[[Target, datetime, Callable[[CheckResult | None], None]], Any] | None:
+        """``start`` bound to the running loop, its lag meter and its reactor, looked up
+        once (each lookup of the running loop is a system call); None without a reactor."""
+        loop = asyncio.get_running_loop()
+        meter = meter_of_running_loop()
+        reactor = for_running_loop()
+        if reactor is None:
+            return None
+
+        def start(target: Target, checked_at: datetime,
+                  report: Callable[[CheckResult | None], None]) -> Any:
+            spec = target.spec
+            check = self.check_for(spec)
+            if check is None or not target.address or not check.starts(target):
+                return None
+            refusal = self.refusal(target.address)
+            if refusal:
+                report(_result(target, checked_at, False, refusal, None))
+                return _SETTLED
+            timeout = float(spec.monitor.timeout)
+            loop_started = loop.time() if meter else 0.0
+
+            def reported(outcome: Outcome | None) -> None:
+                if outcome is None:   # the timeout passed first
+                    if meter is not None:
+                        lag = meter.worst_since(loop_started)
+                        if overloaded(lag, timeout):
+                            _no_verdict(target, f"checker overloaded: event loop {lag * 1000:.0f} "
+                                                f"ms late during a {timeout}s probe")
+                            report(None)
+                            return
+                    outcome = Outcome(False, f"timeout after {timeout}s", round(timeout * 1000.0, 3))
+                report(_result(target, checked_at, outcome.ok, outcome.reason, outcome.latency_ms))
+            try:
+                return check.start(target, timeout, reported, reactor)
+            except Exception as exc:  # noqa: BLE001 - a plugin bug must not sink the batch
+                log.warning("check %s raised %s", check.name, exc.__class__.__name__,
+                            extra={"member_id": spec.member_id, "monitor_id": spec.monitor.id},
+                            exc_info=True)
+                report(_result(target, checked_at, False,
+                               f"check error: {exc.__class__.__name__}: {exc}", None))
+                return _SETTLED
+        return start
 
     async def _probe(self, target: Target) -> tuple[bool, str, float | None]:
         spec = target.spec
@@ -170,9 +185,8 @@ _SETTLED = _Settled()
 def _result(target: Target, checked_at: datetime, ok: bool, reason: str,
             latency: float | None) -> CheckResult:
     spec = target.spec
-    return CheckResult.model_construct(
-        member_id=spec.member_id, monitor_id=spec.monitor.id, address=target.address,
-        ok=ok, latency_ms=latency, reason=reason[:1024], checked_at=checked_at)
+    return CheckResult.trusted(spec.member_id, spec.monitor.id, target.address, ok, latency,
+                               reason[:1024], checked_at)
 
 
 def _no_verdict(target: Target, why: object) -> None:

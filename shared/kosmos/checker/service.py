@@ -126,7 +126,7 @@ class CheckerService:
                 # Handing over is cheap; the outbox sends at results_interval.
                 flush_interval=flush_interval or self.settings.results_interval / 4,
                 region_phase=region_phase(batch.region, self.settings.regions),
-                streaks=self.streaks, start_probe=self.runner.start,
+                streaks=self.streaks, start_probe=self.runner.starter(),
                 # Everything waiting goes in one hand-over; the outbox cuts events to its
                 # own size. Chunks of 1,000, each waiting for its send, capped a batch at
                 # 1,000 results per results_interval: a larger one fell further behind.

@@ -27,6 +27,7 @@ from kosmos.contracts.events import CheckSpec, MonitorSpec
 
 if TYPE_CHECKING:
     from kosmos.config import Settings
+    from kosmos.probes.reactor import Reactor
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +114,12 @@ class Check(abc.ABC):
         """Whether ``start`` serves ``target`` (a check with a callback path says so)."""
         return False
 
-    def start(self, target: Target, timeout: float, report: Callable[[Outcome | None], None]) -> Any:
+    def start(self, target: Target, timeout: float, report: Callable[[Outcome | None], None],
+              reactor: Reactor) -> Any:
         """Start a probe on the loop's callbacks, without a task: ``report`` is called once
-        with the Outcome, or None when ``timeout`` passed first. Returns a handle whose
-        ``abort()`` drops the probe unreported. Only called when ``starts(target)``."""
+        with the Outcome, or None when ``timeout`` passed first. ``reactor`` is the running
+        loop's (``kosmos.probes.reactor``). Returns a handle whose ``abort()`` drops the
+        probe unreported. Only called when ``starts(target)``."""
         raise NotImplementedError
 
     async def aclose(self) -> None:

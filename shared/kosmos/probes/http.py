@@ -23,6 +23,7 @@ from typing import Callable
 
 from kosmos.probes.base import Check, CheckFailed, Outcome, Target
 from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError, HttpReading
+from kosmos.probes.reactor import Reactor
 from kosmos.probes.socketprobe import SocketProbe
 from kosmos.probes.tcp import connect_reason
 from kosmos.contracts.events import MonitorSpec
@@ -114,7 +115,7 @@ class HttpCheck(Check):
         return not self.tls and _is_ip(target.address)
 
     def start(self, target: Target, timeout: float,
-              report: Callable[[Outcome | None], None]) -> SocketProbe:
+              report: Callable[[Outcome | None], None], reactor: Reactor) -> SocketProbe:
         """Probe on the loop's callbacks (``kosmos.probes.socketprobe``); ``report`` gets
         the outcome, or None when ``timeout`` passed first. The probe, to abort it."""
         prep = target.scratch.get(self.name)
@@ -129,7 +130,7 @@ class HttpCheck(Check):
                 report(Outcome(False, failure, _ms(started)))
             else:
                 report(None)
-        probe = SocketProbe(asyncio.get_running_loop(), done)
+        probe = SocketProbe(reactor, done)
         probe.start(target.address, target.port, timeout, prep.request, prep.needle,
                     prep.accept, prep.head)
         return probe

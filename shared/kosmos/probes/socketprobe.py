@@ -6,17 +6,17 @@ objects around each probe (a task, three coroutines, a timeout scope, a
 transport and its address lookups) than to the probe itself
 (``bench/bench_checker_vs_haproxy.py``). This path keeps only the socket, the
 response parser (``HttpProbeProtocol``, the same one the transport path uses)
-and one timer. It serves HTTP monitors of IP addresses; HTTPS, hostnames and
+and an entry in its loop's ``Reactor`` (one epoll set, one timer for every
+deadline). It serves HTTP monitors of IP addresses; HTTPS, hostnames and
 anything unusual take ``HttpCheck.probe``.
 
 The request is sent as soon as the socket is connected: on loopback and most
-LANs ``connect`` completes at once and the probe costs one reader
-registration; otherwise it waits for the socket to become writable first. The
+LANs ``connect`` completes at once and the probe costs one registration for
+reading; otherwise it waits for the socket to become writable first. The
 connection is reset, not closed, once the verdict is known (no TIME_WAIT).
 """
 from __future__ import annotations
 
-import asyncio
 import errno
 import os
 import socket
@@ -24,9 +24,13 @@ import struct
 from typing import Callable
 
 from kosmos.probes.httpwire import HttpProbeProtocol, HttpReading, ProbeError
+from kosmos.probes.reactor import READ, WRITE, Reactor
 from kosmos.probes.tcp import connect_reason
 
 _LINGER_RESET = struct.pack("ii", 1, 0)
+_STREAM = socket.SOCK_STREAM | getattr(socket, "SOCK_NONBLOCK", 0) | getattr(socket, "SOCK_CLOEXEC", 0)
+#: a probe reads the status line and headers (and a body it searches): small reads suffice
+_RECV = 16384
 #: a send before the connection is up: wait for the socket to become writable
 _NOT_YET = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOTCONN, errno.EINPROGRESS,
                       errno.EALREADY})
@@ -40,29 +44,29 @@ class SocketProbe:
     """One probe. Plays the two parts ``HttpProbeProtocol`` talks to: its transport
     (``write``, ``abort``) and its future (``set_result``, ``set_exception``)."""
 
-    __slots__ = ("loop", "sock", "fd", "pending", "protocol", "on_done", "settled",
-                 "reading", "writing", "timer")
+    __slots__ = ("reactor", "sock", "fd", "pending", "protocol", "on_done", "settled",
+                 "watched", "events")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, on_done: Done):
-        self.loop = loop
-        self.on_done = on_done
-        self.sock: socket.socket | None = None
+    def __init__(self, reactor: Reactor, on_done: Done):
+        self.reactor = reactor
+        self.on_done: Done | None = on_done
+        self.sock: socket.SocketType | None = None
         self.fd = -1
         self.pending = b""
         self.protocol: HttpProbeProtocol | None = None
         self.settled = False
-        self.reading = self.writing = False
-        self.timer: asyncio.TimerHandle | None = None
+        self.watched = False
+        self.events = 0
 
     def start(self, address: str, port: int, timeout: float, request: bytes,
               needle: bytes | None, accept: frozenset[int], head: bool) -> None:
         """Connect to ``address`` (an IP literal) and send ``request``; ``on_done`` is
         called within ``timeout`` seconds."""
-        self.timer = self.loop.call_later(timeout, self._expire)
+        self.reactor.expire_after(timeout, self)
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         try:
-            sock = self.sock = socket.socket(family, socket.SOCK_STREAM)
-            sock.setblocking(False)
+            # the C-level socket: this probe needs none of socket.socket's Python layer
+            sock = self.sock = socket.SocketType(family, _STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
             self.fd = sock.fileno()
             err = sock.connect_ex((address, port))
@@ -83,9 +87,7 @@ class SocketProbe:
     def abort(self) -> None:
         """Drop the probe unreported (the verdict is in, or its batch is gone)."""
         self.settled = True
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.on_done = None
         self._close()
 
     # -- the protocol's future ---------------------------------------------------
@@ -104,7 +106,7 @@ class SocketProbe:
     def set_exception(self, exc: ProbeError) -> None:
         self._settle(None, str(exc))
 
-    # -- the loop's callbacks ----------------------------------------------------
+    # -- the reactor's callbacks -------------------------------------------------
     def _send(self) -> None:
         sock = self.sock
         if sock is None:
@@ -113,25 +115,26 @@ class SocketProbe:
             sent = sock.send(self.pending)
         except OSError as exc:
             if exc.errno in _NOT_YET:
-                self._want_write()
+                self._wait_for(WRITE)
                 return
             self._settle(None, connect_reason(exc))
             return
         self.pending = self.pending[sent:]
-        if self.pending:
-            self._want_write()
-            return
-        if self.writing:
-            self.loop.remove_writer(self.fd)
-            self.writing = False
-        if not self.reading:
-            self.loop.add_reader(self.fd, self._readable)
-            self.reading = True
+        self._wait_for(WRITE if self.pending else READ)
 
-    def _want_write(self) -> None:
-        if not self.writing:
-            self.loop.add_writer(self.fd, self._writable)
-            self.writing = True
+    def _wait_for(self, events: int) -> None:
+        if not self.watched:
+            self.reactor.watch(self.fd, self._ready, events)
+            self.watched = True
+        elif events != self.events:
+            self.reactor.change(self.fd, events)
+        self.events = events
+
+    def _ready(self, events: int) -> None:
+        if self.events == WRITE:
+            self._writable()
+        else:
+            self._readable()
 
     def _writable(self) -> None:
         if self.sock is None:
@@ -147,7 +150,7 @@ class SocketProbe:
         if sock is None or protocol is None:
             return
         try:
-            data = sock.recv(65536)
+            data = sock.recv(_RECV)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
@@ -159,8 +162,8 @@ class SocketProbe:
             protocol.eof_received()
             protocol.connection_lost(None)
 
-    def _expire(self) -> None:
-        self.timer = None
+    def expire(self) -> None:
+        """The deadline passed first (the reactor calls this)."""
         self._settle(None, None)
 
     # -- the end -----------------------------------------------------------------
@@ -168,21 +171,17 @@ class SocketProbe:
         if self.settled:
             return
         self.settled = True
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
         self._close()
-        self.on_done(reading, failure)
+        on_done, self.on_done = self.on_done, None
+        if on_done is not None:
+            on_done(reading, failure)
 
     def _close(self) -> None:
         sock = self.sock
         if sock is None:
             return
         self.sock = None
-        if self.reading:
-            self.loop.remove_reader(self.fd)
-        if self.writing:
-            self.loop.remove_writer(self.fd)
-        self.reading = self.writing = False
+        if self.watched:
+            self.reactor.forget(self.fd)
+            self.watched = False
         sock.close()
-
