@@ -46,6 +46,33 @@ Discover = Callable[[list[Target]], Awaitable[list[EndpointUpdate]]]
 StartProbe = Callable[[Target, datetime, Callable[[CheckResult | None], None]], Any]
 
 
+class _Slots:
+    """Probe slots (``max_concurrency``): taken by the scheduler, freed as probes end.
+    A counter rather than an ``asyncio.Semaphore``: one scheduler waits, and taking a
+    free slot (the common case) needs no coroutine."""
+
+    __slots__ = ("free", "_waiter")
+
+    def __init__(self, n: int):
+        self.free = n
+        self._waiter: asyncio.Future | None = None
+
+    def release(self) -> None:
+        self.free += 1
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def freed(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Until a slot is free."""
+        while not self.free:
+            self._waiter = loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+
+
 @dataclass
 class BatchStats:
     batch_id: str
@@ -159,7 +186,9 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
 
     discovery = asyncio.ensure_future(_discover(discover, targets, buffer, stats)) if discover else None
     flusher = asyncio.ensure_future(_flush_every(buffer, flush_interval))
-    semaphore = asyncio.Semaphore(max_concurrency)
+    slots = _Slots(max_concurrency)
+    delays = [float(t.spec.monitor.delay) for t in targets]
+    graces = [late_grace(d) for d in delays]
     running: set[asyncio.Task] = set()
 
     started: set[Any] = set()    # probes running on callbacks (their handles)
@@ -177,7 +206,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
         try:
             count(target, await probe(target, from_epoch(slot)))
         finally:
-            semaphore.release()
+            slots.release()
 
     def begin(target: Target, slot: float) -> bool:
         """Start the slot's probe on callbacks; False: it needs a task."""
@@ -187,7 +216,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             try:
                 count(target, result)
             finally:
-                semaphore.release()
+                slots.release()
                 if handle:
                     started.discard(handle[0])
                 handle.append(None)
@@ -212,15 +241,15 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                 continue
             heapq.heappop(heap)
             target = targets[i]
-            delay = float(target.spec.monitor.delay)
-            following = offsets[i] + (k + 1) * delay
+            following = offsets[i] + (k + 1) * delays[i]
             if following < end:
                 heapq.heappush(heap, (following, i, k + 1, False))
-            await semaphore.acquire()
-            if not catch_up and loop.time() + offset - slot > late_grace(delay):
-                semaphore.release()
+            if not slots.free:
+                await slots.freed(loop)
+            if not catch_up and loop.time() + offset - slot > graces[i]:
                 stats.dropped += 1
                 continue
+            slots.free -= 1
             if start_probe is not None and begin(target, slot):
                 continue
             task = loop.create_task(one(target, slot))
