@@ -55,3 +55,19 @@ def test_pydantic_error_names_the_field():
 def test_errors_round_trip_over_the_wire():
     err = from_wire(StaleVersion("changed", field="version").to_wire())
     assert isinstance(err, StaleVersion) and err.code == 409 and err.field == "version"
+
+
+def test_a_trusted_check_result_is_the_constructed_one():
+    from datetime import datetime, timezone
+
+    from kosmos.contracts.events import CheckResult, CheckResults
+
+    at = datetime(2026, 12, 3, 10, 0, 0, 123456, tzinfo=timezone.utc)
+    values = {"member_id": "m", "monitor_id": "mon", "address": "192.0.2.1", "ok": False,
+              "latency_ms": 12.5, "reason": "HTTP 503 not in 200", "checked_at": at}
+    trusted = CheckResult.trusted(**values)
+    assert trusted == CheckResult.model_construct(**values) == CheckResult.model_validate(values)
+    assert trusted.model_dump(mode="json") == CheckResult.model_validate(values).model_dump(mode="json")
+    assert trusted.model_fields_set == set(values)
+    event = CheckResults(region="r", checker_id="c", results=[trusted])
+    assert CheckResults.model_validate_json(event.model_dump_json()).results == [trusted]

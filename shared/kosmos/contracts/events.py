@@ -7,6 +7,7 @@ check time, stale or duplicate results change nothing.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
@@ -90,6 +91,25 @@ class CheckResult(StrictModel):
     latency_ms: float | None = None
     reason: str = Field(..., max_length=1024, description="Human reason: 'HTTP 503 not in [200]'")
     checked_at: UtcDatetime
+
+    @classmethod
+    def trusted(cls, member_id: str, monitor_id: str, address: str | None, ok: bool,
+                latency_ms: float | None, reason: str, checked_at: datetime) -> "CheckResult":
+        """A result from values the checker made itself (its types, ``reason`` at most 1,024
+        characters), unvalidated: what ``model_construct`` makes, in a sixth of its time
+        (the checker makes one per probe)."""
+        result = _new(cls)
+        _set(result, "__dict__", {"member_id": member_id, "monitor_id": monitor_id,
+                                  "address": address, "ok": ok, "latency_ms": latency_ms,
+                                  "reason": reason, "checked_at": checked_at})
+        _set(result, "__pydantic_fields_set__", _RESULT_FIELDS)
+        _set(result, "__pydantic_extra__", None)
+        _set(result, "__pydantic_private__", None)
+        return result
+
+
+_new, _set = object.__new__, object.__setattr__
+_RESULT_FIELDS = frozenset(CheckResult.model_fields)
 
 
 class EndpointUpdate(StrictModel):
