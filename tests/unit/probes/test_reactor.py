@@ -1,0 +1,88 @@
+"""The reactor: one epoll set and one deadline timer per loop for callback probes."""
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from kosmos.checker.service import new_event_loop
+from kosmos.probes import reactor as reactor_mod
+from kosmos.probes.reactor import READ, for_running_loop
+
+pytestmark = pytest.mark.skipif(not hasattr(__import__("select"), "epoll"), reason="epoll is Linux's")
+
+
+class Probe:
+    def __init__(self, name: str, expired: list[str]):
+        self.name, self.expired, self.settled = name, expired, False
+
+    def expire(self) -> None:
+        self.settled = True
+        self.expired.append(self.name)
+
+
+def run(coro):
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(coro)
+
+
+def test_deadlines_of_different_timeouts_expire_in_time_order_and_settled_ones_not_at_all():
+    async def main():
+        reactor = for_running_loop()
+        expired: list[str] = []
+        slow, fast, done = Probe("slow", expired), Probe("fast", expired), Probe("done", expired)
+        reactor.expire_after(0.3, slow)
+        reactor.expire_after(0.1, fast)
+        reactor.expire_after(0.05, done)
+        done.settled = True
+        await asyncio.sleep(0.2)
+        assert expired == ["fast"]
+        await asyncio.sleep(0.2)
+        assert expired == ["fast", "slow"]
+        assert reactor.deadlines == {} and reactor._timer is None
+    run(main())
+
+
+def test_a_ready_socket_calls_back_and_a_forgotten_one_does_not():
+    async def main():
+        reactor = for_running_loop()
+        a, b = socket.socketpair()
+        seen: list[int] = []
+        got = asyncio.get_running_loop().create_future()
+
+        def ready(events: int) -> None:
+            seen.append(events)
+            a.recv(10)
+            if not got.done():
+                got.set_result(None)
+        a.setblocking(False)
+        reactor.watch(a.fileno(), ready, READ)
+        b.send(b"x")
+        await asyncio.wait_for(got, 2)
+        assert seen and seen[0] & READ
+        reactor.forget(a.fileno())
+        b.send(b"y")
+        await asyncio.sleep(0.1)
+        assert len(seen) == 1
+        a.close()
+        b.close()
+        # A new socket (most likely on the closed one's number) registers afresh.
+        c, d = socket.socketpair()
+        again = asyncio.get_running_loop().create_future()
+        reactor.watch(c.fileno(), lambda ev: again.done() or again.set_result(ev), READ)
+        d.send(b"z")
+        assert await asyncio.wait_for(again, 2) & READ
+        c.close()
+        d.close()
+    run(main())
+
+
+def test_each_loop_has_its_own_reactor_and_closed_loops_free_theirs():
+    async def mine():
+        return for_running_loop()
+    first = run(mine())
+    second = run(mine())
+    assert first is not second and first.loop is not second.loop
+    assert first.epoll.closed   # the first loop had closed when the second asked
+    assert all(not r.loop.is_closed() or r is second for r in reactor_mod._REACTORS.values())
