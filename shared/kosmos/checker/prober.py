@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from typing import Any, Callable
 
-from kosmos.checker.lag import meter_of_running_loop, overloaded
+from kosmos.checker.lag import LagMeter, meter_of_running_loop, overloaded
 from kosmos.probes.base import (Check, CheckFailed, CheckInconclusive, CheckUnavailable,
                                 Outcome, Target)
 from kosmos.probes.guard import Guard
@@ -110,14 +110,11 @@ class Prober:
 
             def reported(outcome: Outcome | None) -> None:
                 if outcome is None:   # the timeout passed first
-                    if meter is not None:
-                        lag = meter.worst_since(loop_started)
-                        if overloaded(lag, timeout):
-                            _no_verdict(target, f"checker overloaded: event loop {lag * 1000:.0f} "
-                                                f"ms late during a {timeout}s probe")
-                            report(None)
-                            return
-                    outcome = Outcome(False, f"timeout after {timeout}s", round(timeout * 1000.0, 3))
+                    outcome = _timed_out(meter, loop_started, timeout)
+                    if isinstance(outcome, str):
+                        _no_verdict(target, outcome)
+                        report(None)
+                        return
                 report(_result(target, checked_at, outcome.ok, outcome.reason, outcome.latency_ms))
             try:
                 return check.start(target, timeout, reported, reactor)
@@ -149,12 +146,10 @@ class Prober:
             async with asyncio.timeout(timeout):
                 outcome = await check.probe(target)
         except TimeoutError:
-            if meter is not None:
-                lag = meter.worst_since(loop_started)
-                if overloaded(lag, timeout):
-                    raise CheckInconclusive(f"checker overloaded: event loop {lag * 1000:.0f} ms "
-                                            f"late during a {timeout}s probe") from None
-            return False, f"timeout after {timeout}s", round(timeout * 1000.0, 3)
+            timed_out = _timed_out(meter, loop_started, timeout)
+            if isinstance(timed_out, str):
+                raise CheckInconclusive(timed_out) from None
+            return timed_out.ok, timed_out.reason, timed_out.latency_ms
         except CheckFailed as exc:
             return False, exc.reason, exc.latency_ms
         except CheckUnavailable as exc:
@@ -187,6 +182,16 @@ def _result(target: Target, checked_at: datetime, ok: bool, reason: str,
     spec = target.spec
     return CheckResult.trusted(spec.member_id, spec.monitor.id, target.address, ok, latency,
                                reason[:1024], checked_at)
+
+
+def _timed_out(meter: LagMeter | None, since: float, timeout: float) -> Outcome | str:
+    """What a probe's timeout says: a failure, or (a reason) nothing, when the event loop
+    lagged so badly since loop time ``since`` that the endpoint may have answered in time."""
+    if meter is not None:
+        lag = meter.worst_since(since)
+        if overloaded(lag, timeout):
+            return f"checker overloaded: event loop {lag * 1000:.0f} ms late during a {timeout}s probe"
+    return Outcome(False, f"timeout after {timeout}s", round(timeout * 1000.0, 3))
 
 
 def _no_verdict(target: Target, why: object) -> None:
