@@ -6,6 +6,7 @@ import socket
 import pytest
 
 from kosmos.conductor.db.session import make_engine
+from kosmos_local.harness import wait_for
 
 
 @pytest.mark.postgres
@@ -72,5 +73,62 @@ def test_remembered_statement_conversion_is_pg8000s_own(_pg_session_db):
         with engine.connect() as conn:   # and statements still run, with their values
             row = conn.execute(text("SELECT :x || '%' AS v, CAST(:y AS integer) AS w"), {"x": "5", "y": 7}).one()
             assert (row.v, row.w) == ("5%", 7)
+    finally:
+        engine.dispose()
+
+
+def _kill_backends(engine) -> None:
+    """The server ends every connection the engine's pool holds (as a restart would)."""
+    from sqlalchemy import create_engine, text
+    admin = create_engine(engine.url, isolation_level="AUTOCOMMIT")
+    others = ("FROM pg_stat_activity WHERE datname = current_database() "
+              "AND pid <> pg_backend_pid()")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))
+            # termination is signalled, not awaited: wait until they are gone
+            wait_for(lambda: conn.execute(text(f"SELECT count(*) {others}")).scalar() == 0, 10,
+                     interval=0.05)
+    finally:
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_idle_past_the_limit_is_pinged_and_replaced_when_dead(_pg_session_db):
+    from sqlalchemy import text
+
+    engine = make_engine(_pg_session_db, pool_size=1, ping_after_idle=0.0)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+        _kill_backends(engine)
+        with engine.connect() as conn:   # the ping finds it dead: a new connection, no error
+            assert conn.execute(text("SELECT 2")).scalar() == 2
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_fails_retryably_once(_pg_session_db):
+    from sqlalchemy import event, text
+
+    from kosmos.conductor.db.engine import translated_errors
+    from kosmos.errors import Unavailable
+
+    engine = make_engine(_pg_session_db, pool_size=1, ping_after_idle=3600.0)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: statements.append(statement))
+    try:
+        for _ in range(3):
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        assert statements == ["SELECT 1"] * 3   # no ping between uses
+        _kill_backends(engine)
+        with pytest.raises(Unavailable):
+            with translated_errors(), engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        with engine.connect() as conn:   # the pool replaced the dead connection
+            assert conn.execute(text("SELECT 3")).scalar() == 3
     finally:
         engine.dispose()

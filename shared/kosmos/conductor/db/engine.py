@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +25,11 @@ _UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.Disconnec
                 sa_exc.TimeoutError)
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
+#: a pooled connection unused this long is pinged before it is handed out
+PING_AFTER_IDLE_S = 5.0
+
+
+def make_engine(url: str, pool_size: int = 5, ping_after_idle: float = PING_AFTER_IDLE_S) -> Engine:
     """An engine for ``url`` with the settings each database needs."""
     try:
         parsed = make_url(url)
@@ -47,10 +52,48 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     # (a server process forked, pg8000's TLS attempt): that doubled the conductor's CPU
     # per API request at 16 concurrent callers.
     engine = create_engine(parsed, pool_size=pool_size, max_overflow=0,
-                           pool_pre_ping=True, pool_timeout=10, connect_args=connect_args)
+                           pool_timeout=10, connect_args=connect_args)
+    _ping_when_idle(engine, ping_after_idle)
     if parsed.get_driver_name() == "pg8000":
         event.listen(engine, "connect", _tcp_nodelay)
+    event.listen(engine, "handle_error", _socket_error_is_disconnect)
     return engine
+
+
+def _socket_error_is_disconnect(context: Any) -> None:
+    """pg8000 lets a socket error through unwrapped on some reads (a server that ended
+    the connection): SQLAlchemy then neither knows the connection is gone nor wraps the
+    error. Mark it a disconnect, so the pool drops that connection; ``translated_errors``
+    answers it as retryable."""
+    if isinstance(context.original_exception, OSError):
+        context.is_disconnect = True
+
+
+def _ping_when_idle(engine: Engine, idle: float) -> None:
+    """Ping a pooled connection before use only when it sat unused for ``idle`` seconds.
+
+    A ping on every checkout (``pool_pre_ping``) was one of the four round trips of
+    every read the API makes. A connection in steady use has just proved itself;
+    one the server dropped while it was in use fails its statement, which is
+    answered as retryable (``Unavailable``), and the pool replaces it.
+    """
+    def returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        at = record.info.get("returned_at")
+        if at is None or time.monotonic() - at < idle:
+            return   # new, or used moments ago
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            cursor.close()
+        except Exception as exc:  # noqa: BLE001 - any failure means this connection is gone
+            # the pool drops this connection and checks out another (a new one if need be)
+            raise sa_exc.DisconnectionError("a pooled connection failed its ping") from exc
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", checkout)
 
 
 def _tcp_nodelay(dbapi_conn: Any, _record: Any) -> None:
@@ -112,6 +155,8 @@ def translated_errors() -> Iterator[None]:
             raise _unavailable(exc) from exc
         raise
     except _UNREACHABLE as exc:
+        raise _unavailable(exc) from exc
+    except OSError as exc:   # a driver's socket error it did not wrap (see above)
         raise _unavailable(exc) from exc
 
 
