@@ -95,11 +95,11 @@ def _run(request: ConductorRequest, database: Database,
     replayed = undone = 0
     while True:
         try:
-            with database.transaction() as session:
+            operation, handler = OPS[request.op]
+            with (database.reading() if operation.reads_only else database.transaction()) as session:
                 ctx = OpContext(session=session, call=request.context, now=utcnow(),
                                 dialect=session.get_bind().dialect.name,
                                 stale_intervals=stale_intervals)
-                operation, handler = OPS[request.op]
                 result = handler(ctx, parse(operation.args, request.args))
             return result, ctx.change   # committed
         except TransactionUndone:

@@ -221,6 +221,8 @@ class Operation:
     args: type[BaseModel]
     summary: str
     result: Any
+    #: only reads (the conductor runs it without a write transaction, and refuses a write)
+    reads_only: bool = False
 
     def __str__(self) -> str:
         return self.name
@@ -243,12 +245,19 @@ def _adapter(kind: Any) -> TypeAdapter:
 
 
 def _op(name: str, args: type[BaseModel], summary: str, result: Any) -> Operation:
-    operation = Operation(name, args, summary, result)
+    operation = Operation(name, args, summary, result, reads_only=name in _READS_ONLY)
     CATALOGUE[name] = operation
     return operation
 
 
 CATALOGUE: dict[str, Operation] = {}
+#: the operations that only read
+_READS_ONLY = {
+    *(f"{r}.{verb}" for r in RESOURCES for verb in ("get", "list")),
+    "pool.monitors", "member.monitors", "gslb.pools", "member.status", "pool.status",
+    "gslb.status", "history.list", "conductor.ping", "appliance.list", "metrics.read",
+    "webhook.deliveries", "checks.due", "engine.context", "gslb.trees", "gslb.tombstones",
+    "gslb.unconfirmed", "breaker.view", "quota.get", "dead_letter.list"}
 
 # Resources: {r}.create {values, id?} → record (``values`` is the XCreate body, member: plus
 # pool_id; a caller-chosen ``id`` makes a retry idempotent); {r}.get {id} → record;

@@ -132,3 +132,40 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_fails_retryably
             assert conn.execute(text("SELECT 3")).scalar() == 3
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_read_runs_without_begin_and_commit_and_a_write_in_it_is_refused(_pg_session_db):
+    from sqlalchemy import text
+
+    from kosmos.conductor.db.engine import ReadOnlyViolation
+    from kosmos.conductor.db.session import Database
+
+    db = Database(_pg_session_db)
+    try:
+        with db.transaction() as session:
+            session.execute(text("CREATE TABLE IF NOT EXISTS read_probe (n integer)"))
+            driver = session.connection().connection.driver_connection
+            assert driver._in_transaction   # a write transaction: BEGIN was sent
+        with db.reading() as session:
+            assert session.execute(text("SELECT count(*) FROM read_probe")).scalar() == 0
+            driver = session.connection().connection.driver_connection
+            assert driver.autocommit and not driver._in_transaction   # no BEGIN, no COMMIT
+        assert driver.autocommit is False   # the pooled connection is back to transactions
+        with pytest.raises(ReadOnlyViolation):
+            with db.reading() as session:
+                session.execute(text("INSERT INTO read_probe VALUES (1)"))
+        with db.transaction() as session:
+            assert session.execute(text("SELECT count(*) FROM read_probe")).scalar() == 0
+            session.execute(text("DROP TABLE read_probe"))
+    finally:
+        db.dispose()
+
+
+def test_every_conductor_read_is_declared_and_writes_are_not():
+    from kosmos.contracts.operations import CATALOGUE
+
+    reads = {name for name, op in CATALOGUE.items() if op.reads_only}
+    assert {"gslb.get", "gslb.list", "engine.context", "checks.due", "conductor.ping"} <= reads
+    assert not reads & {"health.write", "gslb.set_answers", "gslb.create", "history.append",
+                        "webhook.deliveries.due", "metrics.add", "quota.set"}

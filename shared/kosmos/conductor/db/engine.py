@@ -40,6 +40,7 @@ def make_engine(url: str, pool_size: int = 5, ping_after_idle: float = PING_AFTE
         engine = create_engine(
             parsed, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
         return engine
     connect_args: dict[str, Any] = {}
     if parsed.get_driver_name() == "pg8000":
@@ -57,7 +58,21 @@ def make_engine(url: str, pool_size: int = 5, ping_after_idle: float = PING_AFTE
     if parsed.get_driver_name() == "pg8000":
         event.listen(engine, "connect", _tcp_nodelay)
     event.listen(engine, "handle_error", _socket_error_is_disconnect)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
     return engine
+
+
+#: ``Connection.info`` key set while a read-only operation holds the connection
+READS_ONLY = "kosmos_reads_only"
+
+
+class ReadOnlyViolation(RuntimeError):
+    """An operation declared read-only tried to write (a bug in the operation)."""
+
+
+def _refuse_writes_when_reading(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    if conn.info.get(READS_ONLY) and not statement.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+        raise ReadOnlyViolation(f"a read-only operation tried to run {statement.split(None, 1)[0]}")
 
 
 def _socket_error_is_disconnect(context: Any) -> None:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from kosmos.conductor.db.engine import make_engine, translated_errors
+from kosmos.conductor.db.engine import READS_ONLY, ReadOnlyViolation, make_engine, translated_errors
 from kosmos.conductor.migrate import current_revision, head_revision, upgrade_connection
 from kosmos.errors import Unavailable
 
@@ -82,6 +82,38 @@ class Database:
                 raise
             finally:
                 session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for an operation that only reads; a statement that would write
+        raises (``ReadOnlyViolation``) before it reaches the database.
+
+        On PostgreSQL through pg8000 its statements run without BEGIN and COMMIT, two of
+        the three round trips of a one-statement read: at READ COMMITTED, the default
+        this conductor keeps, each statement reads its own snapshot whether or not a
+        transaction encloses it, so what a read sees is the same."""
+        self.ensure_schema()
+        with translated_errors():
+            session = Session(self.engine, expire_on_commit=False, autoflush=True)
+            driver = connection = None
+            try:
+                connection = session.connection()
+                connection.info[READS_ONLY] = True
+                raw = connection.connection.driver_connection
+                if self.dialect == "postgresql" and type(getattr(raw, "autocommit", None)) is bool \
+                        and not getattr(raw, "_in_transaction", True):
+                    driver, raw.autocommit = raw, True
+                yield session
+                if session.new or session.dirty or session.deleted:
+                    raise ReadOnlyViolation("a read-only operation left changes to write")
+            finally:
+                try:
+                    if driver is not None:
+                        driver.autocommit = False
+                    if connection is not None:
+                        connection.info.pop(READS_ONLY, None)
+                finally:
+                    session.close()   # rolls back: nothing to undo
 
     def dispose(self) -> None:
         if self._engine is not None:
