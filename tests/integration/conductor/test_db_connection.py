@@ -169,3 +169,29 @@ def test_every_conductor_read_is_declared_and_writes_are_not():
     assert {"gslb.get", "gslb.list", "engine.context", "checks.due", "conductor.ping"} <= reads
     assert not reads & {"health.write", "gslb.set_answers", "gslb.create", "history.append",
                         "webhook.deliveries.due", "metrics.add", "quota.set"}
+
+
+@pytest.mark.postgres
+def test_timestamps_read_the_same_through_the_fast_reader(_pg_session_db):
+    from datetime import datetime, timedelta, timezone
+
+    from pg8000 import converters
+    from sqlalchemy import text
+
+    engine = make_engine(_pg_session_db)
+    values = ["2026-12-03 10:41:00.123456+00", "2026-12-03 10:41:00+05:30",
+              "1999-01-08 04:05:06", "infinity", "10000-01-01 00:00:00", "0044-03-15 00:00:00 BC"]
+    try:
+        with engine.connect() as conn:
+            assert conn.connection.driver_connection.pg_types[1184].kosmos_fast
+            for v in values:
+                for kind, original in (("timestamptz", converters.timestamptz_in),
+                                       ("timestamp", converters.timestamp_in)):
+                    raw = conn.execute(text(f"SELECT CAST(CAST(:v AS {kind}) AS text)"), {"v": v}).scalar()
+                    got = conn.execute(text(f"SELECT CAST(:v AS {kind})"), {"v": v}).scalar()
+                    assert got == original(raw), (kind, v, raw)
+            at = conn.execute(text("SELECT CAST('2026-12-03 10:41:00.5+00' AS timestamptz)")).scalar()
+            assert at == datetime(2026, 12, 3, 10, 41, 0, 500000, tzinfo=timezone.utc)
+            assert at.utcoffset() == timedelta(0)
+    finally:
+        engine.dispose()
