@@ -9,6 +9,19 @@ from kosmos.conductor.db.session import make_engine
 from kosmos_local.harness import wait_for
 
 
+@pytest.fixture
+def engines(_pg_session_db):
+    """Engines on the test database (``make_engine``'s settings), disposed afterwards."""
+    made = []
+
+    def make(**settings):
+        made.append(make_engine(_pg_session_db, **settings))
+        return made[-1]
+    yield make
+    for engine in made:
+        engine.dispose()
+
+
 @pytest.mark.postgres
 def test_postgres_connections_send_without_nagle_delay(_pg_session_db):
     """pg8000 leaves Nagle on; a statement then waits ~40 ms for a delayed ACK."""
@@ -94,44 +107,38 @@ def _kill_backends(engine) -> None:
 
 
 @pytest.mark.postgres
-def test_a_connection_idle_past_the_limit_is_pinged_and_replaced_when_dead(_pg_session_db):
+def test_a_connection_idle_past_the_limit_is_pinged_and_replaced_when_dead(engines):
     from sqlalchemy import text
 
-    engine = make_engine(_pg_session_db, pool_size=1, ping_after_idle=0.0)
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT 1")).scalar() == 1
-        _kill_backends(engine)
-        with engine.connect() as conn:   # the ping finds it dead: a new connection, no error
-            assert conn.execute(text("SELECT 2")).scalar() == 2
-    finally:
-        engine.dispose()
+    engine = engines(pool_size=1, ping_after_idle=0.0)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+    _kill_backends(engine)
+    with engine.connect() as conn:   # the ping finds it dead: a new connection, no error
+        assert conn.execute(text("SELECT 2")).scalar() == 2
 
 
 @pytest.mark.postgres
-def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_fails_retryably_once(_pg_session_db):
+def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_fails_retryably_once(engines):
     from sqlalchemy import event, text
 
     from kosmos.conductor.db.engine import translated_errors
     from kosmos.errors import Unavailable
 
-    engine = make_engine(_pg_session_db, pool_size=1, ping_after_idle=3600.0)
+    engine = engines(pool_size=1, ping_after_idle=3600.0)
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_: statements.append(statement))
-    try:
-        for _ in range(3):
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        assert statements == ["SELECT 1"] * 3   # no ping between uses
-        _kill_backends(engine)
-        with pytest.raises(Unavailable):
-            with translated_errors(), engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        with engine.connect() as conn:   # the pool replaced the dead connection
-            assert conn.execute(text("SELECT 3")).scalar() == 3
-    finally:
-        engine.dispose()
+    for _ in range(3):
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    assert statements == ["SELECT 1"] * 3   # no ping between uses
+    _kill_backends(engine)
+    with pytest.raises(Unavailable):
+        with translated_errors(), engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    with engine.connect() as conn:   # the pool replaced the dead connection
+        assert conn.execute(text("SELECT 3")).scalar() == 3
 
 
 @pytest.mark.postgres
@@ -172,26 +179,23 @@ def test_every_conductor_read_is_declared_and_writes_are_not():
 
 
 @pytest.mark.postgres
-def test_timestamps_read_the_same_through_the_fast_reader(_pg_session_db):
+def test_timestamps_read_the_same_through_the_fast_reader(engines):
     from datetime import datetime, timedelta, timezone
 
     from pg8000 import converters
     from sqlalchemy import text
 
-    engine = make_engine(_pg_session_db)
+    engine = engines()
     values = ["2026-12-03 10:41:00.123456+00", "2026-12-03 10:41:00+05:30",
               "1999-01-08 04:05:06", "infinity", "10000-01-01 00:00:00", "0044-03-15 00:00:00 BC"]
-    try:
-        with engine.connect() as conn:
-            assert conn.connection.driver_connection.pg_types[1184].kosmos_fast
-            for v in values:
-                for kind, original in (("timestamptz", converters.timestamptz_in),
-                                       ("timestamp", converters.timestamp_in)):
-                    raw = conn.execute(text(f"SELECT CAST(CAST(:v AS {kind}) AS text)"), {"v": v}).scalar()
-                    got = conn.execute(text(f"SELECT CAST(:v AS {kind})"), {"v": v}).scalar()
-                    assert got == original(raw), (kind, v, raw)
-            at = conn.execute(text("SELECT CAST('2026-12-03 10:41:00.5+00' AS timestamptz)")).scalar()
-            assert at == datetime(2026, 12, 3, 10, 41, 0, 500000, tzinfo=timezone.utc)
-            assert at.utcoffset() == timedelta(0)
-    finally:
-        engine.dispose()
+    with engine.connect() as conn:
+        assert conn.connection.driver_connection.pg_types[1184].kosmos_fast
+        for v in values:
+            for kind, original in (("timestamptz", converters.timestamptz_in),
+                                   ("timestamp", converters.timestamp_in)):
+                raw = conn.execute(text(f"SELECT CAST(CAST(:v AS {kind}) AS text)"), {"v": v}).scalar()
+                got = conn.execute(text(f"SELECT CAST(:v AS {kind})"), {"v": v}).scalar()
+                assert got == original(raw), (kind, v, raw)
+        at = conn.execute(text("SELECT CAST('2026-12-03 10:41:00.5+00' AS timestamptz)")).scalar()
+        assert at == datetime(2026, 12, 3, 10, 41, 0, 500000, tzinfo=timezone.utc)
+        assert at.utcoffset() == timedelta(0)
