@@ -14,8 +14,6 @@ import weakref
 from collections import deque
 
 _METERS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LagMeter]" = weakref.WeakKeyDictionary()
-#: the last answer of ``meter_of_running_loop`` (asked once per probe): (loop, meter)
-_last: tuple[object, "LagMeter | None"] = (None, None)
 
 
 class LagMeter:
@@ -28,10 +26,8 @@ class LagMeter:
         self._asleep_since = 0.0
 
     def start(self) -> "LagMeter":
-        global _last
         loop = asyncio.get_running_loop()
         _METERS[loop] = self
-        _last = (None, None)
         self._task = loop.create_task(self._run())
         return self
 
@@ -39,9 +35,7 @@ class LagMeter:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        global _last
         _METERS.pop(asyncio.get_running_loop(), None)
-        _last = (None, None)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -64,16 +58,10 @@ class LagMeter:
 
 def meter_of_running_loop() -> LagMeter | None:
     """The meter started on the running loop, if any."""
-    global _last
     try:
-        loop = asyncio.get_running_loop()
+        return _METERS.get(asyncio.get_running_loop())
     except RuntimeError:
         return None
-    if _last[0] is loop:
-        return _last[1]
-    meter = _METERS.get(loop)
-    _last = (loop, meter)
-    return meter
 
 
 def overloaded(lag: float, timeout: float) -> bool:

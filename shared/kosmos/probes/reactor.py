@@ -112,15 +112,11 @@ class Reactor:
 
 #: by ``id`` of the loop; an entry holds its loop, so the id stays its own until purged
 _REACTORS: dict[int, Reactor] = {}
-_last: Reactor | None = None
 
 
 def for_running_loop() -> Reactor | None:
     """The running loop's reactor (made on first use), or None without ``epoll``."""
-    global _last
     loop = asyncio.get_running_loop()
-    if _last is not None and _last.loop is loop:
-        return _last
     if not hasattr(select, "epoll"):
         return None
     reactor = _REACTORS.get(id(loop))
@@ -130,5 +126,4 @@ def for_running_loop() -> Reactor | None:
                 old.epoll.close()
                 del _REACTORS[key]
         reactor = _REACTORS[id(loop)] = Reactor(loop)
-    _last = reactor
     return reactor

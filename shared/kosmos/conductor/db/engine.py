@@ -40,8 +40,7 @@ def make_engine(url: str, pool_size: int = 5, ping_after_idle: float = PING_AFTE
         engine = create_engine(
             parsed, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
-        return engine
+        return _guarded(engine)
     connect_args: dict[str, Any] = {}
     if parsed.get_driver_name() == "pg8000":
         connect_args["timeout"] = 30
@@ -60,6 +59,11 @@ def make_engine(url: str, pool_size: int = 5, ping_after_idle: float = PING_AFTE
         event.listen(engine, "connect", _tcp_nodelay)
         event.listen(engine, "connect", lambda conn, _record: pg8000_timestamps.register(conn))
     event.listen(engine, "handle_error", _socket_error_is_disconnect)
+    return _guarded(engine)
+
+
+def _guarded(engine: Engine) -> Engine:
+    """What every engine has: a write refused while a read-only operation runs."""
     event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
     return engine
 
