@@ -32,7 +32,7 @@ from kosmos.logs import get_logger
 log = get_logger(__name__)
 
 #: How early a slot may start (its checked_at stays the grid instant).
-LEAD = 0.002
+LEAD = 0.02
 #: Most completed results a batch keeps waiting for its sink (the oldest go beyond).
 MAX_BUFFERED = 50_000
 
@@ -234,8 +234,8 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
         while heap:
             slot, i, k, catch_up = heap[0]
             wait = slot - (loop.time() + offset)
-            # Slots due within LEAD start together: one wake-up per few milliseconds rather
-            # than one per slot (timers are millisecond-grained; finer sleeps would spin).
+            # Slots due within LEAD start together: one wake-up per LEAD at most rather
+            # than one per slot.
             if wait > LEAD:
                 await asyncio.sleep(wait)
                 continue
