@@ -45,7 +45,7 @@ class SocketProbe:
     (``write``, ``abort``) and its future (``set_result``, ``set_exception``)."""
 
     __slots__ = ("reactor", "sock", "fd", "pending", "protocol", "on_done", "settled",
-                 "watched", "events")
+                 "watched", "events", "deadline")
 
     def __init__(self, reactor: Reactor, on_done: Done):
         self.reactor = reactor
@@ -57,12 +57,13 @@ class SocketProbe:
         self.settled = False
         self.watched = False
         self.events = 0
+        self.deadline = 0.0
 
     def start(self, address: str, port: int, timeout: float, request: bytes,
               needle: bytes | None, accept: frozenset[int], head: bool) -> None:
         """Connect to ``address`` (an IP literal) and send ``request``; ``on_done`` is
         called within ``timeout`` seconds."""
-        self.reactor.expire_after(timeout, self)
+        self.deadline = self.reactor.expire_after(timeout, self)
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         try:
             # the C-level socket: this probe needs none of socket.socket's Python layer
@@ -170,6 +171,8 @@ class SocketProbe:
     def _settle(self, reading: HttpReading | None, failure: str | None) -> None:
         if self.settled:
             return
+        if (reading is not None or failure is not None) and self.reactor.past(self.deadline):
+            reading = failure = None   # settled after its deadline, before the sweep came
         self.settled = True
         self._close()
         on_done, self.on_done = self.on_done, None

@@ -44,6 +44,35 @@ def test_deadlines_of_different_timeouts_expire_in_time_order_and_settled_ones_n
     run(main())
 
 
+def test_deadlines_within_a_grain_are_swept_in_one_wake_up_and_never_early():
+    async def main():
+        reactor = for_running_loop()
+        loop = asyncio.get_running_loop()
+        swept: list[float] = []
+        sweep = reactor._sweep
+
+        def counting_sweep() -> None:
+            swept.append(loop.time())
+            sweep()
+        reactor._sweep = counting_sweep
+        late: dict[str, float] = {}
+
+        class Timed(Probe):
+            def expire(self) -> None:
+                super().expire()
+                late[self.name] = loop.time() - deadlines[self.name]
+        expired: list[str] = []
+        deadlines = {}
+        for i in range(5):   # five deadlines 2 ms apart: within one grain
+            name = f"p{i}"
+            deadlines[name] = reactor.expire_after(0.05 + i * 0.002, Timed(name, expired))
+        await asyncio.sleep(0.05 + 0.01 + reactor_mod.GRAIN + 0.2)
+        assert expired == ["p0", "p1", "p2", "p3", "p4"]
+        assert len(swept) == 1
+        assert min(late.values()) >= 0.0
+    run(main())
+
+
 def test_a_ready_socket_calls_back_and_a_forgotten_one_does_not():
     async def main():
         reactor = for_running_loop()
