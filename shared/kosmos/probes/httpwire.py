@@ -18,6 +18,17 @@ MAX_HEADER_BYTES = 65536
 MAX_BODY_BYTES = 1 << 20  # a receive_string beyond the first MiB is not found
 
 
+MALFORMED = "malformed HTTP response"
+
+
+def status_of(line: bytes) -> int | None:
+    """The status code of a response's status line, or None when it is malformed."""
+    parts = line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
 class ProbeError(Exception):
     """A wire-level failure; the message is the human reason."""
 
@@ -72,7 +83,8 @@ class HttpProbeProtocol(asyncio.Protocol):
         if self.future.done():
             transport.abort()
             return
-        transport.write(self.request)
+        if self.request:   # empty: the request went before this parser took over
+            transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:
         if self.state == 0:
@@ -105,11 +117,11 @@ class HttpProbeProtocol(asyncio.Protocol):
     # -- parsing ---------------------------------------------------------------
     def _headers(self, head: bytes) -> bool:
         line, _, fields = head.partition(b"\r\n")
-        parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-            self._fail("malformed HTTP response")
+        status = status_of(line)
+        if status is None:
+            self._fail(MALFORMED)
             return False
-        self.status = int(parts[1])
+        self.status = status
         if self.needle is None or self.head or self.status not in self.accept:
             self._done(None)
             return False

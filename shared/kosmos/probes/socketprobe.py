@@ -8,7 +8,10 @@ transport and its address lookups) than to the probe itself
 response parser (``HttpProbeProtocol``, the same one the transport path uses)
 and an entry in its loop's ``Reactor`` (one epoll set, one timer for every
 deadline). It serves HTTP monitors of IP addresses; HTTPS, hostnames and
-anything unusual take ``HttpCheck.probe``.
+anything unusual take ``HttpCheck.probe``. When the status alone decides (no
+``receive_string``, or HEAD) and the first read holds the whole head, as it
+nearly always does, the probe reads the status line itself and the parser is
+never made.
 
 The request is sent as soon as the socket is connected: on loopback and most
 LANs ``connect`` completes at once and the probe costs one registration for
@@ -23,7 +26,7 @@ import socket
 import struct
 from typing import Callable
 
-from kosmos.probes.httpwire import HttpProbeProtocol, HttpReading, ProbeError
+from kosmos.probes.httpwire import MALFORMED, HttpProbeProtocol, HttpReading, ProbeError, status_of
 from kosmos.probes.reactor import READ, WRITE, Reactor
 from kosmos.probes.tcp import connect_reason
 
@@ -45,7 +48,7 @@ class SocketProbe:
     (``write``, ``abort``) and its future (``set_result``, ``set_exception``)."""
 
     __slots__ = ("reactor", "sock", "fd", "pending", "protocol", "on_done", "settled",
-                 "watched", "events", "deadline")
+                 "watched", "events", "deadline", "head")
 
     def __init__(self, reactor: Reactor, on_done: Done):
         self.reactor = reactor
@@ -58,6 +61,7 @@ class SocketProbe:
         self.watched = False
         self.events = 0
         self.deadline = 0.0
+        self.head = False
 
     def start(self, address: str, port: int, timeout: float, request: bytes,
               needle: bytes | None, accept: frozenset[int], head: bool) -> None:
@@ -76,6 +80,10 @@ class SocketProbe:
             return
         if err not in (0, errno.EINPROGRESS):
             self._settle(None, connect_reason(OSError(err, os.strerror(err))))
+            return
+        if needle is None or head:   # the status decides: the parser only if needed
+            self.head = head
+            self.write(request)
             return
         self.protocol = HttpProbeProtocol(request, needle, accept, head, self)
         self.protocol.connection_made(self)   # sends the request: write() below
@@ -147,21 +155,38 @@ class SocketProbe:
         self._send()
 
     def _readable(self) -> None:
-        sock, protocol = self.sock, self.protocol
-        if sock is None or protocol is None:
+        sock = self.sock
+        if sock is None:
             return
         try:
             data = sock.recv(_RECV)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
-            protocol.connection_lost(exc)
+            self._parser().connection_lost(exc)
             return
+        protocol = self.protocol
+        if protocol is None:
+            if data.find(b"\r\n\r\n") >= 0:   # the whole head: its status line decides
+                status = status_of(data.partition(b"\r\n")[0])
+                if status is None:
+                    self._settle(None, MALFORMED)
+                else:
+                    self._settle(HttpReading(status, None), None)
+                return
+            protocol = self._parser()
         if data:
             protocol.data_received(data)
         else:
             protocol.eof_received()
             protocol.connection_lost(None)
+
+    def _parser(self) -> HttpProbeProtocol:
+        """The response parser; made here when the status line alone did not decide."""
+        if self.protocol is None:
+            self.protocol = HttpProbeProtocol(b"", None, frozenset(), self.head, self)
+            self.protocol.connection_made(self)   # the request went already
+        return self.protocol
 
     def expire(self) -> None:
         """The deadline passed first (the reactor calls this)."""
