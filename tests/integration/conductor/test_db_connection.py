@@ -142,6 +142,36 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_fails_retryably
 
 
 @pytest.mark.postgres
+def test_a_server_that_refuses_the_connection_is_unavailable_not_a_bug(_pg_session_db):
+    """A missing database, or no connection slot left (here: a role limited to none),
+    is the server refusing service for now: retryable, not an internal error."""
+    from sqlalchemy import create_engine, text
+
+    from kosmos.conductor.db.engine import translated_errors
+    from kosmos.errors import Unavailable
+
+    admin = create_engine(_pg_session_db, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP ROLE IF EXISTS kosmos_no_slots"))
+        conn.execute(text("CREATE ROLE kosmos_no_slots LOGIN CONNECTION LIMIT 0"))
+    url = make_engine(_pg_session_db).url
+    try:
+        for refused in (url.set(database="kosmos_no_such_database"),
+                        url.set(username="kosmos_no_slots")):
+            engine = make_engine(refused.render_as_string(hide_password=False))
+            try:
+                with pytest.raises(Unavailable):
+                    with translated_errors(), engine.connect() as conn:
+                        conn.execute(text("SELECT 1"))
+            finally:
+                engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("DROP ROLE IF EXISTS kosmos_no_slots"))
+        admin.dispose()
+
+
+@pytest.mark.postgres
 def test_a_read_runs_without_begin_and_commit_and_a_write_in_it_is_refused(_pg_session_db):
     from sqlalchemy import text
 

@@ -1,6 +1,9 @@
 """Database engines and the translation of database errors, at the edge.
 
-- the server is unreachable or the connection broke → ``Unavailable`` (retryable)
+- the server is unreachable or the connection broke, or the server refuses
+  connections for now (starting up, shutting down, out of connection slots, its
+  database or role missing or not yet set up) → ``Unavailable`` (retryable; the
+  log says which)
 - an ORM version check missed (another writer won) → ``StaleVersion``
 - a unique or foreign key constraint fired → ``Conflict``
 """
@@ -23,6 +26,13 @@ log = logging.getLogger("kosmos.conductor.db")
 
 _UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
                 sa_exc.TimeoutError)
+
+#: SQLSTATE classes and codes of a server that will not serve this connection now. pg8000
+#: raises them at connect as ProgrammingError/DatabaseError, which read as a bug (500)
+#: though nothing the caller sent is wrong: 08 connection exception, 28 invalid
+#: authorization, 3D000 no such database, 53 insufficient resources (53300 too many
+#: connections), 57P01-57P04 shutdown, crash recovery, "cannot connect now", database dropped.
+_REFUSING = ("08", "28", "3D000", "53", "57P")
 
 
 #: a pooled connection unused this long is pinged before it is handed out
@@ -172,7 +182,7 @@ def translated_errors() -> Iterator[None]:
         if isinstance(exc, sa_exc.IntegrityError):
             log.info("integrity conflict", extra={"error": _first_line(exc.orig)})
             raise Conflict("conflicts with an existing row") from exc
-        if isinstance(exc, _UNREACHABLE):
+        if isinstance(exc, _UNREACHABLE) or (_sqlstate(exc) or "").startswith(_REFUSING):
             raise _unavailable(exc) from exc
         raise
     except _UNREACHABLE as exc:
