@@ -27,6 +27,7 @@ from typing import Any, Callable
 import requests
 from werkzeug.wrappers import Request, Response
 
+from kosmos.adapters.sessions import session_for
 from kosmos_local.events import DeliveryFailed, Envelope, to_binary
 from kosmos.logs import get_logger
 
@@ -110,17 +111,21 @@ class FunctionProcess:
 
 
 class _Sessions(threading.local):
-    """One HTTP session per thread (queue workers and server threads share nothing)."""
+    """One HTTP session per thread (queue workers and server threads share nothing) for
+    calls to ``url``, reading the environment once (``session_for``)."""
+
+    def __init__(self, url: str):
+        self.url = url
 
     def get(self) -> requests.Session:
         if not hasattr(self, "session"):
-            self.session = requests.Session()
+            self.session = session_for(self.url)
         return self.session
 
 
 def http_delivery(url: str, timeout: float) -> Callable[[Envelope], int]:
     """A queue handler POSTing each envelope to ``url``; anything but 2xx fails (retried)."""
-    sessions = _Sessions()
+    sessions = _Sessions(url)
 
     def deliver(env: Envelope) -> int:
         headers, body = to_binary(env)
@@ -193,7 +198,7 @@ class ApiProxy:
     def __init__(self, url: str, timeout: float = 60.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.sessions = _Sessions()
+        self.sessions = _Sessions(self.url)
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)

@@ -14,7 +14,6 @@ Transports:
 """
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from typing import Any, Callable, Protocol
@@ -24,6 +23,7 @@ import requests
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
+from kosmos.adapters.sessions import session_for
 from kosmos.contracts.conductor import CONDUCTOR_PATH, CallContext
 from kosmos.contracts.operations import CATALOGUE, Operation
 from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic, from_wire
@@ -41,7 +41,7 @@ class HttpTransport:
                  session: requests.Session | None = None):
         self.url = url.rstrip("/") + CONDUCTOR_PATH
         self.timeout = timeout
-        self.session = session or _session_for(self.url)
+        self.session = session or session_for(self.url)
         self.headers = {"Content-Type": "application/json"}
         if token:
             self.headers["X-Kosmos-Conductor-Token"] = token
@@ -61,22 +61,6 @@ class HttpTransport:
             raise Unavailable(f"conductor answered HTTP {resp.status_code} without a Kosmos body",
                               retry_after=1.0)
         return resp.status_code, body
-
-
-def _session_for(url: str) -> requests.Session:
-    """A session that takes the environment's proxy and CA settings for ``url`` once.
-
-    By default requests reads them on every call, and looks for a netrc file each
-    time too: about a tenth of the API's CPU per request went to that. The
-    conductor's URL, token and the environment do not change while a function runs.
-    """
-    session = requests.Session()
-    session.proxies.update(requests.utils.get_environ_proxies(url))   # NO_PROXY included
-    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if ca_bundle:
-        session.verify = ca_bundle
-    session.trust_env = False
-    return session
 
 
 class InProcessTransport:

@@ -28,6 +28,7 @@ import requests
 from pydantic import BaseModel
 
 from kosmos.adapters.event_signature import EXTENSION, signature
+from kosmos.adapters.sessions import session_for
 from kosmos.contracts.common import utcnow
 from kosmos.contracts.events import DATA_MODELS
 from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic
@@ -111,7 +112,7 @@ class HttpEmitter(Emitter):
             raise ValidationError("broker_url is required for the http emitter", field="broker_url")
         self.url = url
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self.session = session or session_for(url)
 
     def deliver(self, event: Event) -> None:
         body = json.dumps(event.data, separators=(",", ":")).encode()
