@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from kosmos.checker.lag import LagMeter, meter_of_running_loop, overloaded
 from kosmos.probes.base import (Check, CheckFailed, CheckInconclusive, CheckUnavailable,
-                                Outcome, Target)
+                                Outcome, Target, elapsed_ms)
 from kosmos.probes.guard import Guard
 from kosmos.probes.reactor import for_running_loop
 from kosmos.contracts.events import CheckResult, CheckSpec
@@ -163,7 +163,7 @@ class Prober:
             return False, f"check error: {exc.__class__.__name__}: {exc}", None
         latency = outcome.latency_ms
         if latency is None:
-            latency = round((time.perf_counter() - started) * 1000.0, 3)
+            latency = elapsed_ms(started)
         return outcome.ok, outcome.reason, latency
 
 

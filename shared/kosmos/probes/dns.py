@@ -24,7 +24,7 @@ import dns.rcode
 import dns.rdatatype
 from pydantic import Field, field_validator
 
-from kosmos.probes.base import Check, CheckFailed, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, Outcome, Target, elapsed_ms
 from kosmos.contracts.common import StrictModel
 from kosmos.contracts.resources import DnsName
 from kosmos.contracts.dnsnames import normalize_fqdn
@@ -82,12 +82,12 @@ class DnsCheck(Check):
             reply = await ask(query, target.address, timeout=target.monitor.timeout,
                               port=target.port)
         except dns.exception.Timeout:
-            raise CheckFailed("no DNS reply within the timeout", _ms(started)) from None
+            raise CheckFailed("no DNS reply within the timeout", elapsed_ms(started)) from None
         except dns.exception.DNSException as exc:
-            raise CheckFailed(f"bad DNS reply: {exc.__class__.__name__}", _ms(started)) from None
+            raise CheckFailed(f"bad DNS reply: {exc.__class__.__name__}", elapsed_ms(started)) from None
         except OSError as exc:
-            raise CheckFailed((exc.strerror or str(exc)).lower(), _ms(started)) from None
-        latency = _ms(started)
+            raise CheckFailed((exc.strerror or str(exc)).lower(), elapsed_ms(started)) from None
+        latency = elapsed_ms(started)
         rcode = dns.rcode.to_text(reply.rcode())
         if rcode != opts.expected_rcode:
             raise CheckFailed(f"rcode {rcode}, expected {opts.expected_rcode}", latency)
@@ -101,6 +101,3 @@ class DnsCheck(Check):
         return Outcome(True, f"{rcode}" + (f" with {', '.join(sorted(got))}"[:200] if got else ""),
                        latency)
 
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)

@@ -21,7 +21,7 @@ import time
 from functools import lru_cache
 from typing import Callable
 
-from kosmos.probes.base import Check, CheckFailed, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, Outcome, Target, elapsed_ms
 from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError, HttpReading
 from kosmos.probes.reactor import Reactor
 from kosmos.probes.socketprobe import SocketProbe
@@ -90,15 +90,15 @@ class HttpCheck(Check):
                     target.address, target.port, **self._tls_args(target.monitor, prep))
             except ssl.SSLCertVerificationError as exc:
                 raise CheckFailed(f"certificate verify failed: {exc.verify_message}",
-                                  _ms(started)) from None
+                                  elapsed_ms(started)) from None
             except ssl.SSLError as exc:
-                raise CheckFailed(f"TLS handshake failed: {exc.reason or exc}", _ms(started)) from None
+                raise CheckFailed(f"TLS handshake failed: {exc.reason or exc}", elapsed_ms(started)) from None
             except OSError as exc:
-                raise CheckFailed(connect_reason(exc), _ms(started)) from None
+                raise CheckFailed(connect_reason(exc), elapsed_ms(started)) from None
             try:
                 verdict: HttpReading = await future
             except ProbeError as exc:
-                raise CheckFailed(str(exc), _ms(started)) from None
+                raise CheckFailed(str(exc), elapsed_ms(started)) from None
         finally:
             # Settle the future now: a connection dropped after a timeout must not
             # fail it later with nobody left to read the error.
@@ -108,7 +108,7 @@ class HttpCheck(Check):
                 future.exception()
             if transport is not None:
                 transport.abort()
-        return _verdict(prep, target, verdict, _ms(started))
+        return _verdict(prep, target, verdict, elapsed_ms(started))
 
     def starts(self, target: Target) -> bool:
         """Whether ``start`` serves this target: plain HTTP to an IP address."""
@@ -125,9 +125,9 @@ class HttpCheck(Check):
 
         def done(reading: HttpReading | None, failure: str | None) -> None:
             if reading is not None:
-                report(_verdict(prep, target, reading, _ms(started)))
+                report(_verdict(prep, target, reading, elapsed_ms(started)))
             elif failure is not None:
-                report(Outcome(False, failure, _ms(started)))
+                report(Outcome(False, failure, elapsed_ms(started)))
             else:
                 report(None)
         probe = SocketProbe(reactor, done)
@@ -201,6 +201,3 @@ def _host_only(host: str) -> str:
         return host[1:host.find("]")]
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)

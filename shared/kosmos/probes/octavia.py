@@ -28,7 +28,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from kosmos.probes.base import Check, CheckFailed, CheckInconclusive, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, CheckInconclusive, Outcome, Target, elapsed_ms
 from kosmos.errors import NotFound, Unavailable
 
 class OctaviaCheck(Check):
@@ -89,7 +89,7 @@ class OctaviaCheck(Check):
                               f"{spec.member_region}") from None
         except Unavailable as exc:
             raise CheckInconclusive(str(exc)) from None
-        latency = round((time.perf_counter() - started) * 1000.0, 3)
+        latency = elapsed_ms(started)
         ok, reason = verdict(tree, spec.port)
         return Outcome(ok, reason, latency)
 

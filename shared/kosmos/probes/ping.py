@@ -22,7 +22,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from kosmos.probes.base import Check, CheckFailed, CheckUnavailable, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, CheckUnavailable, Outcome, Target, elapsed_ms
 from kosmos.contracts.events import MonitorSpec
 
 _ECHO = {socket.AF_INET: (8, 0), socket.AF_INET6: (128, 129)}  # (request, reply) types
@@ -153,7 +153,7 @@ class PingCheck(Check):
             await self._mux(family, kind).echo(target.address)
         except OSError as exc:
             raise CheckFailed((exc.strerror or str(exc)).lower()) from None
-        return Outcome(True, "echo reply", round((time.perf_counter() - started) * 1000, 3))
+        return Outcome(True, "echo reply", elapsed_ms(started))
 
     def _mux(self, family: int, kind: int) -> EchoMux:
         loop = asyncio.get_running_loop()

@@ -7,7 +7,7 @@ import socket
 import struct
 import time
 
-from kosmos.probes.base import Check, CheckFailed, Outcome, Target
+from kosmos.probes.base import Check, CheckFailed, Outcome, Target, elapsed_ms
 
 _LINGER_RESET = struct.pack("ii", 1, 0)
 
@@ -45,14 +45,11 @@ class TcpCheck(Check):
             try:
                 await loop.sock_connect(sock, (target.address, target.port))
             except OSError as exc:
-                raise CheckFailed(connect_reason(exc), _ms(started)) from None
-            latency = _ms(started)
+                raise CheckFailed(connect_reason(exc), elapsed_ms(started)) from None
+            latency = elapsed_ms(started)
             # Reset rather than close: no TIME_WAIT left behind by frequent probes.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
             return Outcome(True, "connected", latency)
         finally:
             sock.close()
 
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000.0, 3)

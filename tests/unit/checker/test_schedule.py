@@ -42,5 +42,15 @@ def test_slot_instants_round_trip_exactly():
     assert to_epoch(datetime(2030, 1, 1)) == to_epoch(datetime(2030, 1, 1, tzinfo=timezone.utc))
 
 
+def test_slot_instants_name_the_same_microsecond_as_checkers_that_rounded_first():
+    """Checkers of an earlier release rounded to six decimals before converting; a batch
+    run by both (a duplicate during an upgrade) must give identical checked_at values."""
+    for i in range(20_000):
+        delay = (1, 2, 5, 10, 30, 0.5, 7.3)[i % 7]
+        offset = phase(f"member-{i}", "monitor", delay)
+        t = offset + (1_700_000_000 // delay + i * 977) * delay
+        assert from_epoch(t) == datetime.fromtimestamp(round(t, 6), timezone.utc), t
+
+
 def test_late_grace_is_at_most_a_second_and_half_a_delay():
     assert late_grace(1) == 0.5 and late_grace(60) == 1.0
