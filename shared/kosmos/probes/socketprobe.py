@@ -23,14 +23,12 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import struct
 from typing import Callable
 
 from kosmos.probes.httpwire import MALFORMED, HttpProbeProtocol, HttpReading, ProbeError, status_of
 from kosmos.probes.reactor import READ, WRITE, Reactor
-from kosmos.probes.tcp import connect_reason
+from kosmos.probes.tcp import LINGER_RESET, connect_reason
 
-_LINGER_RESET = struct.pack("ii", 1, 0)
 _STREAM = socket.SOCK_STREAM | getattr(socket, "SOCK_NONBLOCK", 0) | getattr(socket, "SOCK_CLOEXEC", 0)
 #: a probe reads the status line and headers (and a body it searches): small reads suffice
 _RECV = 16384
@@ -48,7 +46,7 @@ class SocketProbe:
     (``write``, ``abort``) and its future (``set_result``, ``set_exception``)."""
 
     __slots__ = ("reactor", "sock", "fd", "pending", "protocol", "on_done", "settled",
-                 "watched", "events", "deadline", "head")
+                 "watched", "events", "deadline")
 
     def __init__(self, reactor: Reactor, on_done: Done):
         self.reactor = reactor
@@ -61,7 +59,6 @@ class SocketProbe:
         self.watched = False
         self.events = 0
         self.deadline = 0.0
-        self.head = False
 
     def start(self, address: str, port: int, timeout: float, request: bytes,
               needle: bytes | None, accept: frozenset[int], head: bool) -> None:
@@ -72,7 +69,7 @@ class SocketProbe:
         try:
             # the C-level socket: this probe needs none of socket.socket's Python layer
             sock = self.sock = socket.SocketType(family, _STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
             self.fd = sock.fileno()
             err = sock.connect_ex((address, port))
         except OSError as exc:
@@ -82,7 +79,6 @@ class SocketProbe:
             self._settle(None, connect_reason(OSError(err, os.strerror(err))))
             return
         if needle is None or head:   # the status decides: the parser only if needed
-            self.head = head
             self.write(request)
             return
         self.protocol = HttpProbeProtocol(request, needle, accept, head, self)
@@ -184,7 +180,8 @@ class SocketProbe:
     def _parser(self) -> HttpProbeProtocol:
         """The response parser; made here when the status line alone did not decide."""
         if self.protocol is None:
-            self.protocol = HttpProbeProtocol(b"", None, frozenset(), self.head, self)
+            # no body to search: the parser settles on the head (HEAD or not)
+            self.protocol = HttpProbeProtocol(b"", None, frozenset(), False, self)
             self.protocol.connection_made(self)   # the request went already
         return self.protocol
 

@@ -9,7 +9,8 @@ import time
 
 from kosmos.probes.base import Check, CheckFailed, Outcome, Target, elapsed_ms
 
-_LINGER_RESET = struct.pack("ii", 1, 0)
+#: SO_LINGER on, zero seconds: closing resets the connection (no TIME_WAIT left behind)
+LINGER_RESET = struct.pack("ii", 1, 0)
 
 _REASONS = {
     errno.ECONNREFUSED: "connection refused",
@@ -48,7 +49,7 @@ class TcpCheck(Check):
                 raise CheckFailed(connect_reason(exc), elapsed_ms(started)) from None
             latency = elapsed_ms(started)
             # Reset rather than close: no TIME_WAIT left behind by frequent probes.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
             return Outcome(True, "connected", latency)
         finally:
             sock.close()
