@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import select
+import threading
 from collections import deque
 from typing import Callable, Protocol
 
@@ -124,6 +125,8 @@ class Reactor:
 
 #: by ``id`` of the loop; an entry holds its loop, so the id stays its own until purged
 _REACTORS: dict[int, Reactor] = {}
+#: a checker runs batches in several threads, each on a loop of its own: one purges at a time
+_PURGE = threading.Lock()
 
 
 def for_running_loop() -> Reactor | None:
@@ -133,9 +136,9 @@ def for_running_loop() -> Reactor | None:
         return None
     reactor = _REACTORS.get(id(loop))
     if reactor is None:
-        for key, old in list(_REACTORS.items()):   # loops closed since: free their sets
-            if old.loop.is_closed():
-                old.epoll.close()
-                del _REACTORS[key]
-        reactor = _REACTORS[id(loop)] = Reactor(loop)
+        with _PURGE:
+            for key, old in list(_REACTORS.items()):   # loops closed since: free their sets
+                if old.loop.is_closed() and _REACTORS.pop(key, None) is old:
+                    old.epoll.close()
+            reactor = _REACTORS[id(loop)] = Reactor(loop)
     return reactor

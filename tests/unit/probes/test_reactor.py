@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 
 import pytest
 
@@ -115,3 +116,48 @@ def test_each_loop_has_its_own_reactor_and_closed_loops_free_theirs():
     assert first is not second and first.loop is not second.loop
     assert first.epoll.closed   # the first loop had closed when the second asked
     assert all(not r.loop.is_closed() or r is second for r in reactor_mod._REACTORS.values())
+
+
+def test_batches_in_other_threads_purge_closed_loops_without_tripping_on_each_other():
+    """The checker runs batches in several threads at once, each on a loop of its own,
+    and each may purge the reactors of loops closed since. Four threads making a loop,
+    asking for its reactor and closing it, 200 times each, once raised KeyError (two
+    purged the same entry)."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def worker() -> None:
+        start.wait()
+        for _ in range(200):
+            try:
+                run(_reactor_of_running_loop())
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    # at most the reactor of each thread's last loop is left, and only if not yet purged
+    assert sum(1 for r in reactor_mod._REACTORS.values() if r.loop.is_closed()) <= 4
+
+
+def test_a_purge_skips_an_entry_another_thread_removed_meanwhile(monkeypatch):
+    """Deterministic form of the race above: the entry goes while the purge is looking at it."""
+    class Gone:
+        class loop:   # noqa: N801 - stands for an event loop
+            @staticmethod
+            def is_closed() -> bool:
+                reactor_mod._REACTORS.pop(-1, None)   # the other thread's purge
+                return True
+
+    monkeypatch.setitem(reactor_mod._REACTORS, -1, Gone())
+    assert run(_reactor_of_running_loop()) is not None
+    assert -1 not in reactor_mod._REACTORS
+
+
+async def _reactor_of_running_loop():
+    return for_running_loop()
