@@ -138,6 +138,10 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                     start_probe: StartProbe | None = None) -> BatchStats:
     """Run every check of ``batch`` on its grid until ``batch.deadline``; return counts.
 
+    A batch that arrives late runs the slots it missed at once (a catch-up), each check's
+    at most once; one that arrives after its deadline by less than its window's length
+    still does, and only a batch later than that is skipped.
+
     ``region_phase`` (in [0, 1)) shifts every grid by that share of its delay: each
     region's checker gets its own share, so a member's probes from R regions fall
     evenly over its delay and some region looks at it every delay / R. A recheck
@@ -153,9 +157,16 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     """
     stats = BatchStats(batch.batch_id)
     start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
-    if wall() >= end:
-        log.warning("batch arrived after its deadline; skipped", extra={"region": batch.region})
+    late = wall() - end
+    if late >= end - start:
+        log.warning("batch arrived %.1fs after its deadline, more than its window's length; "
+                    "skipped", late, extra={"region": batch.region})
         return stats
+    if late >= 0:
+        # Within one window's length of its deadline, a check's slot in the window still
+        # runs, once, as a catch-up below: one probe late rather than a whole delay lost.
+        log.info("batch arrived %.1fs after its deadline; its slots run late", late,
+                 extra={"region": batch.region})
     loop = asyncio.get_running_loop()
     # Slot instants are wall-clock (they become checked_at); sleeping uses the loop's
     # monotonic clock, offset once so a wall-clock step cannot stall the batch.

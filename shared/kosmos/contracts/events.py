@@ -27,7 +27,8 @@ class EventData(StrictModel):
 
 
 class CheckTick(EventData):
-    """Cron → checker: probe region ``region`` over [scheduled_at, scheduled_at + period)."""
+    """Cron → checker: plan region ``region``'s probes one period ahead, over
+    [scheduled_at + period, scheduled_at + 2·period)."""
 
     region: str
     scheduled_at: UtcDatetime
@@ -75,7 +76,7 @@ class CheckBatch(EventData):
     """Checker → queue → checker: run these checks every ``monitor.delay`` until ``deadline``."""
 
     region: str
-    batch_id: str = Field(..., description="tick-scoped id: region/scheduled_at/shard")
+    batch_id: str = Field(..., description="tick-scoped id: region/window_start/shard")
     window_start: UtcDatetime
     deadline: UtcDatetime
     checks: list[CheckSpec]

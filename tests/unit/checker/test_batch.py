@@ -105,7 +105,28 @@ def test_a_batch_arriving_late_still_runs_slots_within_their_grace(make_check):
     assert {r.member_id for r in rec.results} == {c.member_id for c in b.checks}
 
 
-def test_batch_after_its_deadline_does_nothing(make_check):
+def test_a_batch_arriving_after_its_deadline_still_runs_each_checks_slot_once(make_check):
+    # Window [now - 4 s, now - 1 s), delay 10: the batch came 1 s after its deadline
+    # (a busy pipeline). Each check with a slot in that window is probed once, at once,
+    # stamped with its grid instant; a check lost a whole delay of probing before.
+    from kosmos.checker.schedule import slots
+
+    rec = Recorder()
+    start = datetime.now(timezone.utc) - timedelta(seconds=4)
+    b = batch_of(make_check, 60, delay=10, start=start, length=3.0)
+    s0 = to_epoch(start)
+    expected = {c.member_id: t for c in b.checks
+                for t in slots(s0, s0 + 3.0, 10.0, phase(c.member_id, "mon-1", 10.0))}
+    assert 0 < len(expected) < 60, "the test needs checks with and without a slot in the window"
+    began = time.time()
+    stats = run(b, rec)
+    got = {r.member_id: to_epoch(r.checked_at) for r in rec.results}
+    assert len(rec.results) == len(got) == len(expected) and stats.dropped == 0
+    assert all(abs(got[m] - t) < 1e-5 for m, t in expected.items())
+    assert all(s[0] - began < 1.0 for s in rec.started.values())   # not at some later slot
+
+
+def test_batch_later_than_its_window_length_after_its_deadline_does_nothing(make_check):
     rec = Recorder()
     past = datetime.now(timezone.utc) - timedelta(seconds=120)
     stats = run(batch_of(make_check, 5, start=past, length=60), rec)

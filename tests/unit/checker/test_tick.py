@@ -20,12 +20,14 @@ def test_tick_publishes_batches_covering_its_window(conductor, fake_transport, m
     fake_transport.checks = [make_check(f"m{i}") for i in range(5)]
     pub = InMemoryEmitter()
     out = handle_tick(tick(), conductor, pub, batch_size=2, batch_max_rate=1e9, now=T0)
-    assert out.checks == 5 and out.batch_ids == [f"RegionOne/2030-01-01T12:00:00Z/{i}" for i in range(3)]
+    assert out.checks == 5 and out.batch_ids == [f"RegionOne/2030-01-01T12:01:00Z/{i}" for i in range(3)]
     events = pub.of_type(CHECK_BATCH)
     assert [e.id for e in events] == out.batch_ids
     batches = [CheckBatch.model_validate(e.data) for e in events]
     assert [len(b.checks) for b in batches] == [2, 2, 1]
-    assert all(b.window_start == T0 and b.deadline == T0 + timedelta(seconds=60) for b in batches)
+    # one period ahead: the batches have a period to arrive before their window opens
+    assert all(b.window_start == T0 + timedelta(seconds=60) and
+               b.deadline == T0 + timedelta(seconds=120) for b in batches)
     assert fake_transport.calls[0]["op"] == "checks.due"
     assert fake_transport.calls[0]["args"] == {"region": "RegionOne"}
     assert fake_transport.calls[0]["context"]["is_admin"] is True
@@ -44,8 +46,16 @@ def test_late_tick_publishes_nothing(conductor, fake_transport, make_check):
     fake_transport.checks = [make_check("m1")]
     pub = InMemoryEmitter()
     out = handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9,
-                      now=T0 + timedelta(seconds=61))
+                      now=T0 + timedelta(seconds=120))   # its window [T0+60, T0+120) is over
     assert out.batch_ids == [] and pub.events == [] and fake_transport.calls == []
+
+
+def test_a_tick_a_period_late_still_plans_its_window(conductor, fake_transport, make_check):
+    fake_transport.checks = [make_check("m1")]
+    pub = InMemoryEmitter()
+    out = handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9,
+                      now=T0 + timedelta(seconds=61))
+    assert out.batch_ids == ["RegionOne/2030-01-01T12:01:00Z/0"]
 
 
 def test_no_due_checks_no_batches(conductor):
