@@ -1,18 +1,21 @@
 """``kosmos.check.tick``: ask what is due in a region, emit it as batches.
 
-A tick plans one period ahead: the tick scheduled at T covers the window
-[T + period, T + 2·period). Between a tick and its batches' arrival lie the
-tick's delivery, a read of the due checks, the batches' emission and their
-delivery; under load that took 0.5 s on average and up to 4 s (PostgreSQL,
-300 GSLBs, the API busy), and a batch planned for the window it was made in
-arrived after that window had ended in one case in ten, losing its probes.
-A window planned a period ahead is waiting for its slots instead, and its
-probes start on their grid instants. A tick that arrives after its window
-has ended emits nothing: the next tick covers the next window, and probing
-a past window would only produce stale results.
-A conductor that is down raises ``Unavailable`` so the platform retries the
-tick; the retry emits the same batch ids, so nothing runs twice for long
-(and duplicate results are ignored downstream anyway).
+A tick plans a little ahead: the tick scheduled at T covers the window
+[T + lead, T + lead + period), lead = min(period, ``LEAD``). Between a tick
+and its batches' arrival lie the tick's delivery, a read of the due checks,
+the batches' emission and their delivery; under load that took 0.5 s on
+average and up to 4 s (PostgreSQL, 300 GSLBs, the API busy). A batch planned
+for the window it was made in started that late, and after its window in one
+case in ten, losing its probes. With the lead it is usually waiting for its
+first slot instead, and a batch still late runs its missed slots at once
+(``kosmos.checker.batch``). The lead stays short whatever the period, so a
+change to a monitor reaches the probes as soon as before plus at most the
+lead. A tick that arrives after its window has ended emits nothing: the
+next tick covers the next window, and probing a past window would only
+produce stale results. A conductor that is down raises ``Unavailable`` so
+the platform retries the tick; the retry emits the same batch ids, so
+nothing runs twice for long (and duplicate results are ignored downstream
+anyway).
 """
 from __future__ import annotations
 
@@ -28,6 +31,9 @@ from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
+
+#: how far ahead of its window a tick plans (at most one period)
+LEAD = 1.0
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
     unchanged; without it every tick reads the list in full.
     """
     now = now or utcnow()
-    window_start = tick.scheduled_at + timedelta(seconds=tick.period)
+    window_start = tick.scheduled_at + timedelta(seconds=min(tick.period, LEAD))
     deadline = window_start + timedelta(seconds=tick.period)
     if now >= deadline:
         log.warning("tick arrived after its window; skipped", extra={"region": tick.region})

@@ -27,8 +27,8 @@ class EventData(StrictModel):
 
 
 class CheckTick(EventData):
-    """Cron → checker: plan region ``region``'s probes one period ahead, over
-    [scheduled_at + period, scheduled_at + 2·period)."""
+    """Cron → checker: plan region ``region``'s probes over the ``period`` that starts
+    a little after ``scheduled_at`` (``kosmos.checker.tick.LEAD``, at most one period)."""
 
     region: str
     scheduled_at: UtcDatetime

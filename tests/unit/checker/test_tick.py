@@ -20,14 +20,14 @@ def test_tick_publishes_batches_covering_its_window(conductor, fake_transport, m
     fake_transport.checks = [make_check(f"m{i}") for i in range(5)]
     pub = InMemoryEmitter()
     out = handle_tick(tick(), conductor, pub, batch_size=2, batch_max_rate=1e9, now=T0)
-    assert out.checks == 5 and out.batch_ids == [f"RegionOne/2030-01-01T12:01:00Z/{i}" for i in range(3)]
+    assert out.checks == 5 and out.batch_ids == [f"RegionOne/2030-01-01T12:00:01Z/{i}" for i in range(3)]
     events = pub.of_type(CHECK_BATCH)
     assert [e.id for e in events] == out.batch_ids
     batches = [CheckBatch.model_validate(e.data) for e in events]
     assert [len(b.checks) for b in batches] == [2, 2, 1]
-    # one period ahead: the batches have a period to arrive before their window opens
-    assert all(b.window_start == T0 + timedelta(seconds=60) and
-               b.deadline == T0 + timedelta(seconds=120) for b in batches)
+    # a little ahead (LEAD = 1 s): the batches have that long to arrive before their window
+    assert all(b.window_start == T0 + timedelta(seconds=1) and
+               b.deadline == T0 + timedelta(seconds=61) for b in batches)
     assert fake_transport.calls[0]["op"] == "checks.due"
     assert fake_transport.calls[0]["args"] == {"region": "RegionOne"}
     assert fake_transport.calls[0]["context"]["is_admin"] is True
@@ -46,16 +46,23 @@ def test_late_tick_publishes_nothing(conductor, fake_transport, make_check):
     fake_transport.checks = [make_check("m1")]
     pub = InMemoryEmitter()
     out = handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9,
-                      now=T0 + timedelta(seconds=120))   # its window [T0+60, T0+120) is over
+                      now=T0 + timedelta(seconds=61))   # its window [T0+1, T0+61) is over
     assert out.batch_ids == [] and pub.events == [] and fake_transport.calls == []
 
 
-def test_a_tick_a_period_late_still_plans_its_window(conductor, fake_transport, make_check):
+def test_ticks_plan_at_most_a_period_ahead_and_their_windows_tile(conductor, fake_transport,
+                                                                 make_check):
     fake_transport.checks = [make_check("m1")]
     pub = InMemoryEmitter()
-    out = handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9,
-                      now=T0 + timedelta(seconds=61))
-    assert out.batch_ids == ["RegionOne/2030-01-01T12:01:00Z/0"]
+    ticks = [CheckTick(region="RegionOne", scheduled_at=T0 + timedelta(seconds=0.5 * i),
+                       period=0.5) for i in range(3)]
+    for t in ticks:   # each a period late: still before its window ends
+        handle_tick(t, conductor, pub, batch_size=10, batch_max_rate=1e9,
+                    now=t.scheduled_at + timedelta(seconds=0.5))
+    windows = [(b.window_start, b.deadline) for b in
+               (CheckBatch.model_validate(e.data) for e in pub.of_type(CHECK_BATCH))]
+    assert windows[0] == (T0 + timedelta(seconds=0.5), T0 + timedelta(seconds=1.0))
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:])) and len(windows) == 3
 
 
 def test_no_due_checks_no_batches(conductor):
