@@ -63,9 +63,18 @@ def checker_name(region: str) -> str:
     return f"checker-{region}"
 
 
+def tick_lane(region: str) -> str:
+    """Ticks reach a region's checker through a lane of their own, as production's cron
+    trigger is separate from the batches' trigger: a tick never waits for a worker that
+    batches hold (they run for their window, rechecks for several seconds)."""
+    return f"{checker_name(region)}-ticks"
+
+
 def subscriber_for(env: Envelope, regions: list[str]) -> str | None:
     """Which function an event goes to (None: nobody subscribes to it)."""
-    if env.type in (CHECK_TICK, CHECK_BATCH):
+    if env.type == CHECK_TICK:
+        return tick_lane(env.region) if env.region in regions else None
+    if env.type == CHECK_BATCH:
         return checker_name(env.region) if env.region in regions else None
     if env.type in (CHECK_RESULTS, ENGINE_DECIDE):
         return ENGINE
@@ -166,6 +175,8 @@ class Platform:
             self.queue.subscribe(checker_name(region),
                                  http_delivery(fn.url, 2 * opts.tick + 60),
                                  workers=CHECKER_WORKERS)
+            self.queue.subscribe(tick_lane(region), http_delivery(fn.url, opts.tick + 60),
+                                 workers=2)
         self.queue.start()
 
         self.ingress.start()

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("etype,region,expected", [
-    (CHECK_TICK, "RegionTwo", "checker-RegionTwo"),
+    (CHECK_TICK, "RegionTwo", "checker-RegionTwo-ticks"),   # never behind the batches
+    (CHECK_TICK, "Elsewhere", None),
     (CHECK_BATCH, "RegionOne", "checker-RegionOne"),
     (CHECK_BATCH, "Elsewhere", None),
     (CHECK_RESULTS, "RegionTwo", "engine"),
