@@ -13,15 +13,17 @@ Admin API (JSON):
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from typing import Any, Callable
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from kosmos.errors import KosmosError, ValidationError
 from kosmos_local.queue import EventQueue
 from kosmos_local.regions import RegionModes
+from kosmos_local.serve import THREADS
+from kosmos_local.wsgiserver import KeepAliveServer
 
 ADMIN_PREFIX = "/_runner"
 
@@ -88,13 +90,19 @@ class Ingress:
 
 
 class Server:
-    """A threaded WSGI server on its own thread (ingress and conductor)."""
+    """A WSGI app served on a thread of its own, connections kept alive (the ingress)."""
 
     def __init__(self, host: str, port: int, app: Callable, name: str):
         self.name = name
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        listener = socket.create_server(
+            (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+        try:
+            # As many requests at once as the api function serves behind it.
+            self._server = KeepAliveServer(app, listener, threads=THREADS, name=name)
+        finally:
+            listener.close()
         self.host = host
-        self.port = self._server.server_port
+        self.port = self._server.port
         self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 
     @property
@@ -106,7 +114,6 @@ class Server:
         return self
 
     def stop(self) -> None:
-        # shutdown() waits for serve_forever to notice, so only ask a running server.
+        self._server.stop()
         if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()
+            self._thread.join(10)

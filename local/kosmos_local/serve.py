@@ -5,7 +5,8 @@ the conductor, the engine, one checker per region), as a serverless platform
 runs each function in its own container: each gets its own interpreter, so
 the checkers' probing, the engine's decisions and the API share the machine's
 cores instead of one interpreter lock. The function is loaded exactly as
-functions-framework deploys it and served by a threaded WSGI server.
+functions-framework deploys it and served as functions-framework serves it:
+gunicorn's gthread worker, connections kept alive (``kosmos_local.wsgiserver``).
 
 The process stops cleanly on SIGTERM (the emulator's stop), ignores SIGINT
 (a Ctrl-C in the terminal reaches the whole process group; the emulator
@@ -14,12 +15,13 @@ stops its functions in order), and exits by itself if the emulator dies.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
+import socket
 import sys
-import threading
 
-from werkzeug.serving import make_server
+#: One emulated instance stands in for several of production's: a checker's batch
+#: lasts two windows, and the queue delivers up to 16 at once per region.
+THREADS = 32
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,37 +34,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--fd", type=int, default=None,
                    help="a socket already bound to --host/--port and listening (the emulator's)")
+    p.add_argument("--threads", type=int, default=THREADS,
+                   help="requests served at once (an idle kept-alive connection holds none)")
     a = p.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     from kosmos.config import get_settings
     from kosmos_local.hooks import configure_logging_for
     from kosmos_local.loader import load_function
+    from kosmos_local.wsgiserver import KeepAliveServer
 
     settings = get_settings()
     configure_logging_for(settings.log_level, settings.log_format)
     fn = load_function(a.name, a.source, a.target, a.signature)
-    server = make_server(a.host, a.port, fn.app, threaded=True, fd=a.fd)
-    stopping = threading.Event()
-
-    def stop(*_: object) -> None:
-        if not stopping.is_set():
-            stopping.set()
-            threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    parent = os.getppid()
-
-    def watch_parent() -> None:
-        while not stopping.wait(1.0):
-            if os.getppid() != parent:   # the emulator is gone: nobody will stop us
-                stop()
-
-    threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
+    if a.fd is not None:
+        listener = socket.socket(fileno=a.fd)
+    else:
+        listener = socket.create_server(
+            (a.host, a.port), family=socket.AF_INET6 if ":" in a.host else socket.AF_INET)
+    # With watch_parent the worker stops by itself once the emulator is gone: nobody
+    # would stop it otherwise.
+    server = KeepAliveServer(fn.app, listener, threads=a.threads, name=f"kosmos-{a.name}",
+                             watch_parent=True)
+    listener.close()   # the server serves a copy of it
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    server.serve_forever()
     return 0
 
 
