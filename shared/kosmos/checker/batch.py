@@ -140,7 +140,8 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
 
     A batch that arrives late runs the slots it missed at once (a catch-up), each check's
     at most once; one that arrives after its deadline by less than its window's length
-    still does, and only a batch later than that is skipped.
+    still does, and only a batch later than that is skipped. A recheck batch is skipped
+    once its deadline has passed.
 
     ``region_phase`` (in [0, 1)) shifts every grid by that share of its delay: each
     region's checker gets its own share, so a member's probes from R regions fall
@@ -158,9 +159,11 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     stats = BatchStats(batch.batch_id)
     start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
     late = wall() - end
-    if late >= end - start:
-        log.warning("batch arrived %.1fs after its deadline, more than its window's length; "
-                    "skipped", late, extra={"region": batch.region})
+    if late >= (0.0 if batch.recheck else end - start):
+        # A recheck's window is several seconds of urgent probing; once over, the normal
+        # schedule has the member, and a late recheck would only hold a worker.
+        log.warning("batch arrived %.1fs after its deadline; skipped", late,
+                    extra={"region": batch.region})
         return stats
     if late >= 0:
         # Within one window's length of its deadline, a check's slot in the window still

@@ -126,6 +126,15 @@ def test_a_batch_arriving_after_its_deadline_still_runs_each_checks_slot_once(ma
     assert all(s[0] - began < 1.0 for s in rec.started.values())   # not at some later slot
 
 
+def test_a_recheck_batch_after_its_deadline_does_nothing(make_check):
+    rec = Recorder()
+    start = datetime.now(timezone.utc) - timedelta(seconds=4)
+    b = batch_of(make_check, 5, delay=1, start=start, length=3.0).model_copy(
+        update={"recheck": True})
+    stats = run(b, rec)
+    assert stats.probes == 0 and rec.flushes == []
+
+
 def test_batch_later_than_its_window_length_after_its_deadline_does_nothing(make_check):
     rec = Recorder()
     past = datetime.now(timezone.utc) - timedelta(seconds=120)
