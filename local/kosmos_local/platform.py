@@ -59,7 +59,10 @@ ENGINE_RECONCILE_LANE = "engine-reconcile"
 #: of a core and fell behind: at 300 GSLBs, an endpoint's death left 200 results events
 #: waiting and the lane's lag at 17 s; with eight, under a second in steady state.
 ENGINE_WORKERS = 8
-CHECKER_WORKERS = 16
+#: A batch holds its worker for its window, a recheck batch for several seconds (the
+#: platform runs as many at once as arrive). At 300 GSLBs, an endpoint's death kept 16
+#: busy in every region with more waiting, and normal batches arrived seconds late.
+CHECKER_WORKERS = 32
 
 
 def checker_name(region: str) -> str:

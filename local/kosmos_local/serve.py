@@ -19,9 +19,9 @@ import signal
 import socket
 import sys
 
-#: One emulated instance stands in for several of production's: a checker's batch
-#: lasts two windows, and the queue delivers up to 16 at once per region.
-THREADS = 32
+#: One emulated instance stands in for several of production's: the queue delivers up
+#: to 32 batches (and a tick) at once to a region's checker. Threads start when needed.
+THREADS = 40
 
 
 def main(argv: list[str] | None = None) -> int:
