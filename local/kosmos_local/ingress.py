@@ -22,8 +22,7 @@ from werkzeug.wrappers import Request, Response
 from kosmos.errors import KosmosError, ValidationError
 from kosmos_local.queue import EventQueue
 from kosmos_local.regions import RegionModes
-from kosmos_local.serve import THREADS
-from kosmos_local.wsgiserver import KeepAliveServer
+from kosmos_local.wsgiserver import THREADS, KeepAliveServer
 
 ADMIN_PREFIX = "/_runner"
 

@@ -19,11 +19,6 @@ import signal
 import socket
 import sys
 
-#: One emulated instance stands in for several of production's: the queue delivers up
-#: to 32 batches (and a tick) at once to a region's checker. Threads start when needed.
-THREADS = 40
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m kosmos_local.serve")
     p.add_argument("--name", required=True)
@@ -34,15 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--fd", type=int, default=None,
                    help="a socket already bound to --host/--port and listening (the emulator's)")
-    p.add_argument("--threads", type=int, default=THREADS,
-                   help="requests served at once (an idle kept-alive connection holds none)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="requests served at once (default: kosmos_local.wsgiserver.THREADS; "
+                        "an idle kept-alive connection holds none)")
     a = p.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     from kosmos.config import get_settings
     from kosmos_local.hooks import configure_logging_for
     from kosmos_local.loader import load_function
-    from kosmos_local.wsgiserver import KeepAliveServer
+    from kosmos_local.wsgiserver import THREADS, KeepAliveServer
 
     settings = get_settings()
     configure_logging_for(settings.log_level, settings.log_format)
@@ -54,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             (a.host, a.port), family=socket.AF_INET6 if ":" in a.host else socket.AF_INET)
     # With watch_parent the worker stops by itself once the emulator is gone: nobody
     # would stop it otherwise.
-    server = KeepAliveServer(fn.app, listener, threads=a.threads, name=f"kosmos-{a.name}",
-                             watch_parent=True)
+    server = KeepAliveServer(fn.app, listener, threads=a.threads or THREADS,
+                             name=f"kosmos-{a.name}", watch_parent=True)
     listener.close()   # the server serves a copy of it
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     server.serve_forever()

@@ -28,6 +28,10 @@ from gunicorn.glogging import Logger
 from gunicorn.sock import TCP6Socket, TCPSocket
 from gunicorn.workers.gthread import ThreadWorker
 
+#: requests served at once by default: one emulated instance stands in for several of
+#: production's (the queue delivers up to 32 batches and a tick at once to a region's
+#: checker); threads start when needed
+THREADS = 40
 #: seconds an idle connection stays open: longer than the pauses between a caller's
 #: requests in steady state, so callers rarely open a new one (gunicorn's default is 2)
 KEEPALIVE = 75

@@ -35,6 +35,9 @@ log = get_logger(__name__)
 LEAD = 0.02
 #: Most completed results a batch keeps waiting for its sink (the oldest go beyond).
 MAX_BUFFERED = 50_000
+#: seconds after its deadline a batch still runs its checks' missed slots (and at most one
+#: window's length): a probe a few seconds late is still news, one minutes late is not
+MAX_LATE = 5.0
 
 #: Sends one chunk of results/endpoint updates, and whether it holds a result that may
 #: move a verdict (urgent); the service hands it to its instance's outbox.
@@ -140,8 +143,8 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
 
     A batch that arrives late runs the slots it missed at once (a catch-up), each check's
     at most once; one that arrives after its deadline by less than its window's length
-    still does, and only a batch later than that is skipped. A recheck batch is skipped
-    once its deadline has passed.
+    and ``MAX_LATE`` still does, and only a batch later than that is skipped. A recheck
+    batch is skipped once its deadline has passed.
 
     ``region_phase`` (in [0, 1)) shifts every grid by that share of its delay: each
     region's checker gets its own share, so a member's probes from R regions fall
@@ -159,15 +162,16 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     stats = BatchStats(batch.batch_id)
     start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
     late = wall() - end
-    if late >= (0.0 if batch.recheck else end - start):
+    if late >= (0.0 if batch.recheck else min(end - start, MAX_LATE)):
         # A recheck's window is several seconds of urgent probing; once over, the normal
         # schedule has the member, and a late recheck would only hold a worker.
         log.warning("batch arrived %.1fs after its deadline; skipped", late,
                     extra={"region": batch.region})
         return stats
     if late >= 0:
-        # Within one window's length of its deadline, a check's slot in the window still
-        # runs, once, as a catch-up below: one probe late rather than a whole delay lost.
+        # Within MAX_LATE (and one window's length) of its deadline, a check's slot in the
+        # window still runs, once, as a catch-up below: one probe late rather than a whole
+        # delay lost.
         log.info("batch arrived %.1fs after its deadline; its slots run late", late,
                  extra={"region": batch.region})
     loop = asyncio.get_running_loop()
