@@ -11,7 +11,10 @@ a few hundred names while the API was busy.
 Batches hand their results here instead; one thread sends what is waiting,
 per region, every ``interval`` (routine results) and at once when a handed-over
 chunk is urgent (it holds a failure that can still move a verdict, and its
-batch already waited a moment for the failures of the same instant). A batch
+batch already waited a moment for the failures of the same instant), but no
+sooner than ``URGENT_GAP`` after the last send: in a failover of 250 names
+each of thirty recheck batches handed over urgent chunks, each went out as soon
+as the send before it had, and the engine had 130 events waiting. A batch
 waits until its results are sent (or the send failed), so a batch that has
 returned has nothing left behind in a function instance that may be frozen.
 """
@@ -26,6 +29,10 @@ from kosmos.contracts.events import CheckResult, EndpointUpdate
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
+
+#: seconds between two sends at least, when urgent chunks keep coming: about three
+#: events a second per region in a failure storm, each with everything waiting
+URGENT_GAP = 0.3
 
 #: Sends one region's chunk: (region, batch ids, results, endpoint updates).
 Send = Callable[[str, list[str], list[CheckResult], list[EndpointUpdate]], None]
@@ -78,18 +85,23 @@ class Outbox:
 
     def _run(self) -> None:
         next_at = self._monotonic()   # after a quiet spell the first chunk goes at once
+        sent_at = next_at - URGENT_GAP
         while True:
             with self._cond:
-                while not (self._waiting and (self._urgent or self._monotonic() >= next_at)):
+                while True:
+                    due = min(next_at, sent_at + URGENT_GAP) if self._urgent else next_at
+                    if self._waiting and self._monotonic() >= due:
+                        break
                     if not self._waiting:
                         if not self._cond.wait(60.0) and not self._waiting:
                             self._thread = None   # idle a minute: the next hand-over starts one
                             return
                         continue
-                    self._cond.wait(max(0.0, next_at - self._monotonic()))
+                    self._cond.wait(max(0.0, due - self._monotonic()))
                 taken, self._waiting, self._urgent = self._waiting, [], False
-            if self._monotonic() >= next_at:
-                next_at = self._monotonic() + self.interval
+            sent_at = self._monotonic()
+            if sent_at >= next_at:
+                next_at = sent_at + self.interval
             self._send_all(taken)
 
     def _send_all(self, taken: list[Handover]) -> None:

@@ -80,6 +80,40 @@ def test_an_urgent_chunk_goes_at_once_and_takes_whatever_waits_with_it():
     assert sent.events[-1] == ("R", ["b1", "b2"], ["a", "b"])
 
 
+def test_urgent_chunks_in_a_stream_go_out_at_most_every_urgent_gap(monkeypatch):
+    # Thirty batches each handing over urgent chunks one after another (a failure storm's
+    # rechecks): events come no more often than URGENT_GAP apart, each with everything
+    # that waited, and nothing is lost.
+    from kosmos.checker import outbox as outbox_mod
+
+    monkeypatch.setattr(outbox_mod, "URGENT_GAP", 0.25)
+    sent, times = Sent(), []
+
+    def send(*args):
+        times.append(time.monotonic())
+        sent(*args)
+
+    outbox = Outbox(send, interval=30.0)
+
+    def storm(i: int) -> None:
+        for k in range(8):
+            outbox.hand_over("R", f"b{i}", [result(f"m{i}-{k}", ok=False)], [], urgent=True)
+            time.sleep(0.02)
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=storm, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    took = time.monotonic() - began
+    assert sum(len(ms) for _, _, ms in sent.events) == 30 * 8
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert gaps and min(gaps) >= 0.25 - 0.01
+    # without the gap, each send followed the one before at once: an event per chunk or so
+    assert len(sent.events) <= took / 0.25 + 2
+
+
 def test_a_failed_send_is_raised_in_every_batch_it_carried_and_the_next_goes_out():
     sent = Sent(fail=1)
     outbox = Outbox(sent, interval=0.2)
