@@ -25,14 +25,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from kosmos.checker.batch import URGENT_GAP   # a batch's flushes and the sends alike
 from kosmos.contracts.events import CheckResult, EndpointUpdate
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
-
-#: seconds between two sends at least, when urgent chunks keep coming: about three
-#: events a second per region in a failure storm, each with everything waiting
-URGENT_GAP = 0.3
 
 #: Sends one region's chunk: (region, batch ids, results, endpoint updates).
 Send = Callable[[str, list[str], list[CheckResult], list[EndpointUpdate]], None]
