@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
-from kosmos.checker.schedule import from_epoch, late_grace, phase, slot_index, to_epoch
+from kosmos.checker.schedule import from_epoch, grid_offset, late_grace, slot_index, to_epoch
 from kosmos.probes.base import Target
 from kosmos.contracts.events import CheckBatch, CheckResult, EndpointUpdate
 from kosmos.logs import get_logger
@@ -189,7 +189,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     for i, t in enumerate(targets):
         delay = float(t.spec.monitor.delay)
         off = (start % delay if batch.recheck else
-               (phase(t.spec.member_id, t.spec.monitor.id, delay) + region_phase * delay) % delay)
+               grid_offset(t.spec.member_id, t.spec.monitor.id, delay, region_phase))
         offsets.append(off)
         # A batch always arrives a little after its window opens: a slot in that gap is
         # still run if within its grace.

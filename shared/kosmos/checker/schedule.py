@@ -23,6 +23,12 @@ def phase(member_id: str, monitor_id: str, delay: float) -> float:
     return int.from_bytes(digest, "big") / 2.0 ** 64 * delay
 
 
+def grid_offset(member_id: str, monitor_id: str, delay: float, region_phase: float) -> float:
+    """Seconds in [0, delay): where a check's grid falls in the region ``region_phase``
+    (its share of every delay) probes from."""
+    return (phase(member_id, monitor_id, delay) + region_phase * delay) % delay
+
+
 def slot_index(start: float, delay: float, offset: float) -> int:
     """k of the first grid instant ``offset + k·delay`` at or after ``start``."""
     return math.ceil((start - offset) / delay)

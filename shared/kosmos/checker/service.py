@@ -77,7 +77,8 @@ class CheckerService:
         tick = _parse(CheckTick, data)
         return handle_tick(tick, self.conductor, self.emitter,
                            batch_size=self.settings.batch_size,
-                           batch_max_rate=self.settings.batch_max_rate, due=self.due)
+                           batch_max_rate=self.settings.batch_max_rate, due=self.due,
+                           region_phase=region_phase(tick.region, self.settings.regions))
 
     def on_batch(self, data: dict[str, Any]) -> BatchStats:
         batch = _parse(CheckBatch, data)

@@ -19,14 +19,20 @@ from kosmos.contracts.events import CheckSpec
 _cost = lru_cache(maxsize=None)(cost_of)
 
 
-def shard(checks: list[CheckSpec], batch_size: int, max_rate: float) -> list[list[CheckSpec]]:
-    """Cut ``checks`` into batches of at most ``batch_size`` checks and ``max_rate`` probes/s."""
+def shard(checks: list[CheckSpec], batch_size: int, max_rate: float,
+          window: float | None = None) -> list[list[CheckSpec]]:
+    """Cut ``checks`` into batches of at most ``batch_size`` checks and ``max_rate`` probes/s.
+
+    With ``window`` (seconds), ``checks`` are those with a slot in a window that long:
+    each probes at least once in it, so a check counts 1/min(delay, window) per second.
+    """
     ordered = sorted(checks, key=lambda c: (c.member_id, c.monitor.id))
     batches: list[list[CheckSpec]] = []
     current: list[CheckSpec] = []
     rate = 0.0
     for spec in ordered:
-        r = _cost(spec.monitor.type) / max(spec.monitor.delay, 1)
+        period = spec.monitor.delay if window is None else min(spec.monitor.delay, window)
+        r = _cost(spec.monitor.type) / max(period, 1)
         if current and (len(current) >= batch_size or rate + r > max_rate):
             batches.append(current)
             current, rate = [], 0.0

@@ -16,6 +16,11 @@ produce stale results. A conductor that is down raises ``Unavailable`` so
 the platform retries the tick; the retry emits the same batch ids, so
 nothing runs twice for long (and duplicate results are ignored downstream
 anyway).
+
+A batch carries only the checks with a slot in its window: with delay 10 s and
+one-second ticks, a tenth of the region's checks. At 1,000 GSLBs every tick
+sent (and every checker parsed) all 2,500 of a region's checks, and batches
+arrived seconds after their window.
 """
 from __future__ import annotations
 
@@ -25,9 +30,10 @@ from datetime import datetime, timedelta
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
 from kosmos.checker.due import DueChecks
+from kosmos.checker.schedule import first_slot, grid_offset, to_epoch
 from kosmos.checker.sharding import batch_id, shard
 from kosmos.contracts.common import utcnow
-from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
+from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckSpec, CheckTick
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -46,7 +52,8 @@ class TickOutcome:
 
 def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *,
                 batch_size: int, batch_max_rate: float,
-                now: datetime | None = None, due: DueChecks | None = None) -> TickOutcome:
+                now: datetime | None = None, due: DueChecks | None = None,
+                region_phase: float = 0.0) -> TickOutcome:
     """Emit one ``kosmos.check.batch`` per shard of the region's due checks.
 
     ``due`` (a warm instance's) reuses the last list while the conductor says it is
@@ -58,9 +65,11 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
     if now >= deadline:
         log.warning("tick arrived after its window; skipped", extra={"region": tick.region})
         return TickOutcome(tick.region, 0, [], "window already over")
-    specs = (due or DueChecks(conductor))(tick.region)
+    start, end = to_epoch(window_start), to_epoch(deadline)
+    specs = [s for s in (due or DueChecks(conductor))(tick.region)
+             if _slot_in(s, start, end, region_phase)]
     ids = []
-    for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate)):
+    for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate, window=tick.period)):
         batch = CheckBatch(region=tick.region, batch_id=batch_id(tick.region, window_start, index),
                            window_start=window_start, deadline=deadline, checks=chunk)
         # The batch id doubles as the event id so a broker can drop a re-emitted duplicate.
@@ -69,3 +78,11 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
     log.debug("tick emitted %d batches for %d checks", len(ids), len(specs),
              extra={"region": tick.region})
     return TickOutcome(tick.region, len(specs), ids)
+
+
+def _slot_in(spec: CheckSpec, start: float, end: float, region_phase: float) -> bool:
+    """Whether the check has a slot in [start, end) on its grid in this region (as the
+    batch computes it, ``kosmos.checker.batch``)."""
+    delay = float(spec.monitor.delay)
+    return first_slot(start, delay, grid_offset(spec.member_id, spec.monitor.id, delay,
+                                                region_phase)) < end

@@ -44,3 +44,12 @@ def test_https_probes_weigh_more_than_http(make_check):
     https = [CheckSpec.model_validate(make_check(f"s{i:03d}", delay=1, type_="HTTPS")) for i in range(60)]
     assert [len(b) for b in shard(http, 10_000, 120)] == [60]
     assert [len(b) for b in shard(https, 10_000, 120)] == [20, 20, 20]
+
+
+def test_checks_of_one_window_count_once_per_window_against_the_rate(make_check):
+    # Twenty checks at delay 10 s, all with a slot in a one-second window: twenty probes
+    # in that second, so a cap of five a second makes four batches (two a second, as if
+    # spread over the whole delay, would make one).
+    checks = [CheckSpec.model_validate(make_check(f"m{i:02}", delay=10)) for i in range(20)]
+    assert len(shard(checks, batch_size=100, max_rate=5.0)) == 1
+    assert [len(b) for b in shard(checks, batch_size=100, max_rate=5.0, window=1.0)] == [5] * 4

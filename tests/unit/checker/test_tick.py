@@ -52,16 +52,16 @@ def test_late_tick_publishes_nothing(conductor, fake_transport, make_check):
 
 def test_ticks_plan_at_most_a_period_ahead_and_their_windows_tile(conductor, fake_transport,
                                                                  make_check):
-    fake_transport.checks = [make_check("m1")]
+    fake_transport.checks = [make_check("m1", delay=1)]   # a slot in every window
     pub = InMemoryEmitter()
-    ticks = [CheckTick(region="RegionOne", scheduled_at=T0 + timedelta(seconds=0.5 * i),
-                       period=0.5) for i in range(3)]
+    ticks = [CheckTick(region="RegionOne", scheduled_at=T0 + timedelta(seconds=i),
+                       period=1.0) for i in range(3)]
     for t in ticks:   # each a period late: still before its window ends
         handle_tick(t, conductor, pub, batch_size=10, batch_max_rate=1e9,
-                    now=t.scheduled_at + timedelta(seconds=0.5))
+                    now=t.scheduled_at + timedelta(seconds=1.0))
     windows = [(b.window_start, b.deadline) for b in
                (CheckBatch.model_validate(e.data) for e in pub.of_type(CHECK_BATCH))]
-    assert windows[0] == (T0 + timedelta(seconds=0.5), T0 + timedelta(seconds=1.0))
+    assert windows[0] == (T0 + timedelta(seconds=1.0), T0 + timedelta(seconds=2.0))
     assert all(a[1] == b[0] for a, b in zip(windows, windows[1:])) and len(windows) == 3
 
 
@@ -75,3 +75,27 @@ def test_conductor_down_is_retryable(conductor, fake_transport):
     fake_transport.down = True
     with pytest.raises(Unavailable):
         handle_tick(tick(), conductor, InMemoryEmitter(), batch_size=10, batch_max_rate=1e9, now=T0)
+
+
+@pytest.mark.parametrize("region_phase", [0.0, 1 / 3])
+def test_a_batch_carries_only_the_checks_with_a_slot_in_its_window(conductor, fake_transport,
+                                                                  make_check, region_phase):
+    # Delay 10 s, one-second ticks: over ten ticks every check is in exactly one batch,
+    # the one whose window holds its slot on this region's grid (a tenth per batch).
+    from kosmos.checker.schedule import grid_offset, to_epoch
+
+    fake_transport.checks = [make_check(f"m{i}", delay=10) for i in range(60)]
+    pub = InMemoryEmitter()
+    for i in range(10):
+        t = CheckTick(region="RegionOne", scheduled_at=T0 + timedelta(seconds=i), period=1.0)
+        handle_tick(t, conductor, pub, batch_size=100, batch_max_rate=1e9,
+                    now=t.scheduled_at, region_phase=region_phase)
+    seen: dict[str, list[float]] = {}
+    for b in (CheckBatch.model_validate(e.data) for e in pub.of_type(CHECK_BATCH)):
+        for c in b.checks:
+            seen.setdefault(c.member_id, []).append(to_epoch(b.window_start))
+    assert sorted(seen) == sorted(f"m{i}" for i in range(60))
+    assert all(len(starts) == 1 for starts in seen.values())
+    for member, [start] in seen.items():
+        slot = grid_offset(member, "mon-1", 10.0, region_phase)
+        assert (slot - start) % 10.0 < 1.0   # the window [start, start + 1) holds its slot
