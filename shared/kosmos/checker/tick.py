@@ -54,7 +54,8 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
                 batch_size: int, batch_max_rate: float,
                 now: datetime | None = None, due: DueChecks | None = None,
                 region_phase: float = 0.0) -> TickOutcome:
-    """Emit one ``kosmos.check.batch`` per shard of the region's due checks.
+    """Emit one ``kosmos.check.batch`` per shard of the region's due checks that have a
+    slot in the tick's window (``region_phase``: the region's share of every delay).
 
     ``due`` (a warm instance's) reuses the last list while the conductor says it is
     unchanged; without it every tick reads the list in full.
