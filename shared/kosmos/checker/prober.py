@@ -97,15 +97,15 @@ class Prober:
 
         def start(target: Target, checked_at: datetime,
                   report: Callable[[CheckResult | None], None]) -> Any:
-            spec = target.spec
-            check = self.check_for(spec)
-            if check is None or not target.address or not check.starts(target):
+            plan = target.plan
+            if plan is None or plan[0] is not target.address:   # new, or rediscovered
+                plan = target.plan = self._plan(target)
+            _, check, timeout, refusal = plan
+            if check is None:
                 return None
-            refusal = self.refusal(target.address)
             if refusal:
                 report(_result(target, checked_at, False, refusal, None))
                 return _SETTLED
-            timeout = float(spec.monitor.timeout)
             loop_started = loop.time() if meter else 0.0
 
             def reported(outcome: Outcome | None) -> None:
@@ -119,6 +119,7 @@ class Prober:
             try:
                 return check.start(target, timeout, reported, reactor)
             except Exception as exc:  # noqa: BLE001 - a plugin bug must not sink the batch
+                spec = target.spec
                 log.warning("check %s raised %s", check.name, exc.__class__.__name__,
                             extra={"member_id": spec.member_id, "monitor_id": spec.monitor.id},
                             exc_info=True)
@@ -126,6 +127,15 @@ class Prober:
                                f"check error: {exc.__class__.__name__}: {exc}", None))
                 return _SETTLED
         return start
+
+    def _plan(self, target: Target) -> tuple[str | None, Check | None, float, str | None]:
+        """For ``start``: the target's address, the check that starts its probes on
+        callbacks (None: they are awaited), their timeout and the guard's refusal."""
+        address = target.address
+        check = self.check_for(target.spec)
+        if check is None or not address or not check.starts(target):
+            return address, None, 0.0, None
+        return address, check, float(target.spec.monitor.timeout), self.refusal(address)
 
     async def _probe(self, target: Target) -> tuple[bool, str, float | None]:
         spec = target.spec

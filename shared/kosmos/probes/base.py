@@ -64,6 +64,9 @@ class Target:
     spec: CheckSpec = field(repr=False)
     #: Per-target state a check may keep across slots (e.g. the encoded request).
     scratch: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: What the prober worked out for this target's probes (its check, timeout, guard's
+    #: answer), kept for the batch's later slots.
+    plan: Any = field(default=None, repr=False)
 
     @property
     def monitor(self) -> MonitorSpec:

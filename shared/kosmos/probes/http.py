@@ -175,7 +175,14 @@ def _verdict(prep: _Prepared, target: Target, reading: HttpReading, latency: flo
         return Outcome(False, f"HTTP {reading.status} not in {prep.codes_text}", latency)
     if reading.found is False:
         return Outcome(False, f"body lacks {target.monitor.receive_string!r}", latency)
-    return Outcome(True, f"HTTP {reading.status}", latency)
+    reason = _OK_REASONS.get(reading.status)
+    if reason is None:
+        reason = _OK_REASONS[reading.status] = f"HTTP {reading.status}"   # three digits
+    return Outcome(True, reason, latency)
+
+
+#: "HTTP 200" and the like, made once per status rather than once per probe
+_OK_REASONS: dict[int, str] = {}
 
 
 @lru_cache(maxsize=65536)

@@ -22,9 +22,11 @@ MALFORMED = "malformed HTTP response"
 
 
 def status_of(line: bytes) -> int | None:
-    """The status code of a response's status line, or None when it is malformed."""
+    """The status code of a response's status line (three digits), or None when it is
+    malformed."""
     parts = line.split(None, 2)
-    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+    if (len(parts) < 2 or not parts[0].startswith(b"HTTP/") or len(parts[1]) != 3
+            or not parts[1].isdigit()):
         return None
     return int(parts[1])
 

@@ -79,7 +79,8 @@ class SocketProbe:
             self._settle(None, connect_reason(OSError(err, os.strerror(err))))
             return
         if needle is None or head:   # the status decides: the parser only if needed
-            self.write(request)
+            self.pending = request
+            self._send()
             return
         self.protocol = HttpProbeProtocol(request, needle, accept, head, self)
         self.protocol.connection_made(self)   # sends the request: write() below

@@ -76,6 +76,9 @@ def test_the_status_line_decides_when_no_body_is_searched(pieces, status):
 @pytest.mark.parametrize("pieces,reason", [
     ((b"SSH-2.0-OpenSSH_9\r\n\r\n",), "malformed HTTP response"),
     ((b"HTTP/1.1 OK\r\n\r\n",), "malformed HTTP response"),
+    # a status code is three digits: five thousand of them are not one (nor an int() error)
+    ((b"HTTP/1.1 " + b"9" * 5000 + b" OK\r\n\r\n",), "malformed HTTP response"),
+    ((b"HTTP/1.1 20 OK\r\n\r\n",), "malformed HTTP response"),
     ((b"HTTP/1.1 200 OK\r\nServ",), "connection closed before a complete response"),
     ((), "connection closed without a response"),
 ])
