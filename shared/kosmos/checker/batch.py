@@ -273,13 +273,15 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                 await asyncio.sleep(wait)
                 continue
             heapq.heappop(spans)
+            now = loop.time() + offset
             for slot, i, k, catch_up in filed.pop(span):
                 following = offsets[i] + (k + 1) * delays[i]
                 if following < end:
                     file((following, i, k + 1, False))
                 if not slots.free:
                     await slots.freed(loop)
-                if not catch_up and loop.time() + offset - slot > graces[i]:
+                    now = loop.time() + offset
+                if not catch_up and now - slot > graces[i]:
                     stats.dropped += 1
                     continue
                 slots.free -= 1

@@ -8,7 +8,7 @@ loop, one ``epoll`` set that the loop watches as a single descriptor, and one
 timer for every probe deadline:
 
 - ``watch(fd, callback, events)`` adds a socket to the set (``epoll_ctl``);
-  ``callback(events)`` runs on the loop when it is ready. ``forget(fd)`` drops
+  ``callback(events)`` runs on the loop when it is ready; ``change`` swaps both. ``forget(fd)`` drops
   the callback; closing the socket takes it out of the set (the kernel does
   so for a descriptor closed everywhere), so no further system call is needed.
   A readiness reported for a descriptor closed and reused within one wake-up
@@ -67,8 +67,10 @@ class Reactor:
         except FileExistsError:   # a closed descriptor's number, not yet out of the set
             self.epoll.modify(fd, events)
 
-    def change(self, fd: int, events: int) -> None:
-        """Wait for other ``events`` on a watched ``fd``."""
+    def change(self, fd: int, callback: Callable[[int], None], events: int) -> None:
+        """Call ``callback(events)`` instead once a watched ``fd`` is ready for other
+        ``events``."""
+        self.callbacks[fd] = callback
         self.epoll.modify(fd, events)
 
     def forget(self, fd: int) -> None:

@@ -130,19 +130,15 @@ class SocketProbe:
 
     def _wait_for(self, events: int) -> None:
         if not self.watched:
-            self.reactor.watch(self.fd, self._ready, events)
+            self.reactor.watch(self.fd, self._writable if events == WRITE else self._readable,
+                               events)
             self.watched = True
         elif events != self.events:
-            self.reactor.change(self.fd, events)
+            self.reactor.change(self.fd, self._writable if events == WRITE else self._readable,
+                                events)
         self.events = events
 
-    def _ready(self, events: int) -> None:
-        if self.events == WRITE:
-            self._writable()
-        else:
-            self._readable()
-
-    def _writable(self) -> None:
+    def _writable(self, _events: int = 0) -> None:
         if self.sock is None:
             return
         err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
@@ -151,7 +147,7 @@ class SocketProbe:
             return
         self._send()
 
-    def _readable(self) -> None:
+    def _readable(self, _events: int = 0) -> None:
         sock = self.sock
         if sock is None:
             return
