@@ -247,7 +247,12 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
 
         def reported(result: CheckResult | None) -> None:
             try:
-                count(target, result)
+                stats.probes += 1   # count(), inline: once per probe
+                if result is None:
+                    stats.inconclusive += 1
+                else:
+                    stats.failed += not result.ok
+                    buffer.add(result, _news(streaks, target, result))
             finally:
                 slots.release()
                 if handle:

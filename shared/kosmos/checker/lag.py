@@ -52,7 +52,8 @@ class LagMeter:
         for at, lag in reversed(self.samples):
             if at < since:
                 break
-            worst = max(worst, lag)
+            if lag > worst:
+                worst = lag
         return worst
 
 

@@ -115,7 +115,9 @@ class Prober:
                         _no_verdict(target, outcome)
                         report(None)
                         return
-                report(_result(target, checked_at, outcome.ok, outcome.reason, outcome.latency_ms))
+                spec = target.spec
+                report(_trusted(spec.member_id, spec.monitor.id, target.address, outcome.ok,
+                                outcome.latency_ms, outcome.reason[:1024], checked_at))
             try:
                 return check.start(target, timeout, reported, reactor)
             except Exception as exc:  # noqa: BLE001 - a plugin bug must not sink the batch
@@ -185,6 +187,9 @@ class _Settled:
 
 
 _SETTLED = _Settled()
+
+
+_trusted = CheckResult.trusted
 
 
 def _result(target: Target, checked_at: datetime, ok: bool, reason: str,

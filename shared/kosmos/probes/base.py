@@ -37,9 +37,11 @@ def elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1e6) / 1000.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
-    """What a probe found: the verdict, a human reason, and latency if measured."""
+    """What a probe found: the verdict, a human reason, and latency if measured. Not
+    frozen: a frozen dataclass sets its fields through ``object.__setattr__``, three
+    times the cost of making one (the checker makes one per probe)."""
 
     ok: bool
     reason: str

@@ -190,7 +190,8 @@ class SocketProbe:
     def _settle(self, reading: HttpReading | None, failure: str | None) -> None:
         if self.settled:
             return
-        if (reading is not None or failure is not None) and self.reactor.past(self.deadline):
+        if (reading is not None or failure is not None) and \
+                self.reactor.loop.time() >= self.deadline:   # the reactor's past(), inline
             reading = failure = None   # settled after its deadline, before the sweep came
         self.settled = True
         self._close()
@@ -204,6 +205,6 @@ class SocketProbe:
             return
         self.sock = None
         if self.watched:
-            self.reactor.forget(self.fd)
+            self.reactor.callbacks.pop(self.fd, None)   # the reactor's forget(), inline
             self.watched = False
         sock.close()
