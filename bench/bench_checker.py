@@ -53,6 +53,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
+from kosmos.adapters.emitter import body_of  # noqa: E402
 from kosmos.adapters.emitter import Event, Emitter  # noqa: E402
 from kosmos.checker.service import CheckerService, new_event_loop  # noqa: E402
 from kosmos.probes.registry import load_checks  # noqa: E402
@@ -210,7 +211,7 @@ class TallyPublisher(Emitter):
         self.samples: list[str] = []
 
     def deliver(self, event: Event) -> None:
-        self.bytes += len(json.dumps(event.data, separators=(",", ":")))
+        self.bytes += len(body_of(event))
         for r in event.data["results"]:
             if (r["ok"], r["reason"]) == self.expected[r["member_id"]]:
                 self.right += 1

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from kosmos.adapters.emitter import HttpEmitter
-from kosmos.contracts.events import CHECK_TICK, CheckTick
+from kosmos.contracts.events import CHECK_RESULTS, CHECK_TICK, CheckTick
 from kosmos.errors import KosmosError, Unavailable
 
 
@@ -71,3 +71,14 @@ def test_unreachable_sink_is_unavailable():
     with pytest.raises(Unavailable):
         HttpEmitter(f"http://127.0.0.1:{port}/", timeout=2).emit(
             CHECK_TICK, {"region": "R1", "scheduled_at": "2030-01-01T00:00:00Z"})
+
+
+def test_the_body_is_utf8_json_that_reads_back_as_the_data(sink):
+    url, received, _ = sink
+    pub = HttpEmitter(url)
+    result = {"member_id": "m", "monitor_id": "mon", "address": "192.0.2.1", "ok": False,
+              "latency_ms": 0.125, "reason": "body lacks 'café ✓'",
+              "checked_at": "2030-01-01T00:00:00.000001Z"}
+    ev = pub.emit(CHECK_RESULTS, {"region": "R1", "checker_id": "c", "results": [result]})
+    _, body = received[0]
+    assert body == ev.data and body["results"][0]["reason"] == "body lacks 'café ✓'"
