@@ -17,4 +17,4 @@ INSTANCE = LazyChecker()
 @functions_framework.cloud_event
 def kosmos_checker(event) -> None:
     """Handle one event; dependencies are built on the first call, kept while warm."""
-    INSTANCE.handle(event)
+    INSTANCE.respond(event)

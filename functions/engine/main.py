@@ -16,4 +16,4 @@ INSTANCE = LazyEngine()
 @functions_framework.cloud_event
 def kosmos_engine(event) -> None:
     """Handle one event; dependencies are built on the first call, kept while warm."""
-    INSTANCE.handle(event)
+    INSTANCE.respond(event)

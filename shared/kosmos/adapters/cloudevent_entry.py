@@ -3,8 +3,10 @@
 ``LazyHandler.handle(event)`` builds its service from settings on the first
 event (never at import time) and reuses it while warm; tests and the local
 runner ``use`` a service of their own. A malformed event is logged and
-acknowledged (retrying cannot fix it); ``Unavailable`` propagates so the
-platform redelivers the event. Building the service stays outside that: a
+acknowledged (retrying cannot fix it); ``Unavailable`` propagates from
+``handle`` so the platform redelivers the event, and ``respond`` (what the
+functions call) answers it with HTTP 503 and ``Retry-After`` and one log line
+rather than a 500 and a stack trace. Building the service stays outside that: a
 deployment error (a bad setting) must fail loudly and be retried once fixed,
 not be mistaken for a malformed event and dropped.
 
@@ -20,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 from kosmos.adapters.event_signature import EXTENSION, holds
 from kosmos.adapters.warm import WarmInstance
 from kosmos.config import Settings
-from kosmos.errors import ValidationError
+from kosmos.errors import Unavailable, ValidationError
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -93,3 +95,16 @@ class LazyHandler(WarmInstance[S]):
                       extra={"event_id": event["id"], "event_type": event["type"]})
             return None
 
+    def respond(self, event: Any) -> Any:
+        """``handle`` for a function: a dependency that is down (``Unavailable``) is
+        answered with HTTP 503 and ``Retry-After``, which the platform redelivers, and
+        logged in one line."""
+        from werkzeug.exceptions import ServiceUnavailable
+
+        try:
+            return self.handle(event)
+        except Unavailable as exc:
+            log.warning("event not handled, to be redelivered: %s", exc.message,
+                        extra={"event_id": event["id"], "event_type": event["type"]})
+            raise ServiceUnavailable(exc.message,
+                                     retry_after=max(1, round(exc.retry_after or 1))) from None
