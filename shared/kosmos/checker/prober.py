@@ -115,9 +115,7 @@ class Prober:
                         _no_verdict(target, outcome)
                         report(None)
                         return
-                spec = target.spec
-                report(_trusted(spec.member_id, spec.monitor.id, target.address, outcome.ok,
-                                outcome.latency_ms, outcome.reason[:1024], checked_at))
+                report(_result(target, checked_at, outcome.ok, outcome.reason, outcome.latency_ms))
             try:
                 return check.start(target, timeout, reported, reactor)
             except Exception as exc:  # noqa: BLE001 - a plugin bug must not sink the batch
@@ -187,9 +185,6 @@ class _Settled:
 
 
 _SETTLED = _Settled()
-
-
-_trusted = CheckResult.trusted
 
 
 def _result(target: Target, checked_at: datetime, ok: bool, reason: str,

@@ -8,9 +8,10 @@ loop, one ``epoll`` set that the loop watches as a single descriptor, and one
 timer for every probe deadline:
 
 - ``watch(fd, callback, events)`` adds a socket to the set (``epoll_ctl``);
-  ``callback(events)`` runs on the loop when it is ready; ``change`` swaps both. ``forget(fd)`` drops
-  the callback; closing the socket takes it out of the set (the kernel does
-  so for a descriptor closed everywhere), so no further system call is needed.
+  ``callback(events)`` runs on the loop when it is ready; ``change`` swaps both.
+  ``forget(fd)`` drops the callback; closing the socket takes it out of the set
+  (the kernel does so for a descriptor closed everywhere), so no further system
+  call is needed.
   A readiness reported for a descriptor closed and reused within one wake-up
   reaches its new owner, which must treat readiness as a hint (a ``recv``
   that would block, a ``send`` not yet possible), as non-blocking code does.

@@ -190,8 +190,7 @@ class SocketProbe:
     def _settle(self, reading: HttpReading | None, failure: str | None) -> None:
         if self.settled:
             return
-        if (reading is not None or failure is not None) and \
-                self.reactor.loop.time() >= self.deadline:   # the reactor's past(), inline
+        if (reading is not None or failure is not None) and self.reactor.past(self.deadline):
             reading = failure = None   # settled after its deadline, before the sweep came
         self.settled = True
         self._close()
@@ -205,6 +204,6 @@ class SocketProbe:
             return
         self.sock = None
         if self.watched:
-            self.reactor.callbacks.pop(self.fd, None)   # the reactor's forget(), inline
+            self.reactor.forget(self.fd)
             self.watched = False
         sock.close()
