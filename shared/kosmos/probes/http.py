@@ -15,7 +15,6 @@ when the monitor sets one, else the member's address. ``insecure`` skips both.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import ssl
 import time
 from functools import lru_cache
@@ -24,8 +23,7 @@ from typing import Callable
 from kosmos.probes.base import Check, CheckFailed, Outcome, Target, elapsed_ms
 from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError, HttpReading
 from kosmos.probes.reactor import Reactor
-from kosmos.probes.socketprobe import SocketProbe
-from kosmos.probes.tcp import connect_reason
+from kosmos.probes.socketprobe import SocketProbe, connect_reason, ip_literal
 from kosmos.contracts.events import MonitorSpec
 from kosmos.contracts.resources import expand_codes
 
@@ -112,7 +110,7 @@ class HttpCheck(Check):
 
     def starts(self, target: Target) -> bool:
         """Whether ``start`` serves this target: plain HTTP to an IP address."""
-        return not self.tls and _is_ip(target.address)
+        return not self.tls and ip_literal(target.address)
 
     def start(self, target: Target, timeout: float,
               report: Callable[[Outcome | None], None], reactor: Reactor) -> SocketProbe:
@@ -183,18 +181,6 @@ def _verdict(prep: _Prepared, target: Target, reading: HttpReading, latency: flo
 
 #: "HTTP 200" and the like, made once per status rather than once per probe
 _OK_REASONS: dict[int, str] = {}
-
-
-@lru_cache(maxsize=65536)
-def _is_ip(address: str | None) -> bool:
-    """An IP literal a socket connects to as is (a scoped IPv6 address is not)."""
-    if not address or "%" in address:
-        return False
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
 
 
 @lru_cache(maxsize=1024)

@@ -1,5 +1,5 @@
-"""A plain HTTP probe on a non-blocking socket, driven by the event loop's readiness
-callbacks: no task, coroutine, transport or future of its own.
+"""A plain HTTP or TCP connect probe on a non-blocking socket, driven by the event
+loop's readiness callbacks: no task, coroutine, transport or future of its own.
 
 At thousands of probes a second the checker's CPU went more to the Python
 objects around each probe (a task, three coroutines, a timeout scope, a
@@ -21,13 +21,15 @@ connection is reset, not closed, once the verdict is known (no TIME_WAIT).
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import socket
+import struct
+from functools import lru_cache
 from typing import Callable
 
 from kosmos.probes.httpwire import MALFORMED, HttpProbeProtocol, HttpReading, ProbeError, status_of
 from kosmos.probes.reactor import READ, WRITE, Reactor
-from kosmos.probes.tcp import LINGER_RESET, connect_reason
 
 _STREAM = socket.SOCK_STREAM | getattr(socket, "SOCK_NONBLOCK", 0) | getattr(socket, "SOCK_CLOEXEC", 0)
 #: a probe reads the status line and headers (and a body it searches): small reads suffice
@@ -35,6 +37,43 @@ _RECV = 16384
 #: a send before the connection is up: wait for the socket to become writable
 _NOT_YET = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOTCONN, errno.EINPROGRESS,
                       errno.EALREADY})
+
+#: SO_LINGER on, zero seconds: closing resets the connection (no TIME_WAIT left behind)
+LINGER_RESET = struct.pack("ii", 1, 0)
+
+_REASONS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset by peer",
+    errno.EHOSTUNREACH: "no route to host",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "connection timed out",
+    errno.EADDRNOTAVAIL: "address not available",
+}
+
+
+def connect_reason(exc: OSError) -> str:
+    """The human reason for a failed connect (``connection refused``, ...)."""
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return (exc.strerror or str(exc) or exc.__class__.__name__).lower()
+
+
+@lru_cache(maxsize=65536)
+def ip_literal(address: str | None) -> bool:
+    """An IP literal a socket connects to as is (a scoped IPv6 address is not)."""
+    if not address or "%" in address:
+        return False
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+#: A request-less probe's reading: the connection was made (a TCP check's verdict).
+CONNECTED = HttpReading(0, None)
 
 #: Called once per probe: (reading, None) on a response; (None, reason) on a failure;
 #: (None, None) when the deadline passed first.
@@ -53,17 +92,18 @@ class SocketProbe:
         self.on_done: Done | None = on_done
         self.sock: socket.SocketType | None = None
         self.fd = -1
-        self.pending = b""
+        self.pending: bytes | None = b""
         self.protocol: HttpProbeProtocol | None = None
         self.settled = False
         self.watched = False
         self.events = 0
         self.deadline = 0.0
 
-    def start(self, address: str, port: int, timeout: float, request: bytes,
+    def start(self, address: str, port: int, timeout: float, request: bytes | None,
               needle: bytes | None, accept: frozenset[int], head: bool) -> None:
         """Connect to ``address`` (an IP literal) and send ``request``; ``on_done`` is
-        called within ``timeout`` seconds."""
+        called within ``timeout`` seconds. Without a request, the connection is the
+        answer: ``on_done(CONNECTED, None)`` once it is made."""
         self.deadline = self.reactor.expire_after(timeout, self)
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         try:
@@ -77,6 +117,13 @@ class SocketProbe:
             return
         if err not in (0, errno.EINPROGRESS):
             self._settle(None, connect_reason(OSError(err, os.strerror(err))))
+            return
+        if request is None:   # a connect check: made, or wait until it is
+            if err == 0:
+                self._settle(CONNECTED, None)
+            else:
+                self.pending = None
+                self._wait_for(WRITE)
             return
         if needle is None or head:   # the status decides: the parser only if needed
             self.pending = request
@@ -144,6 +191,9 @@ class SocketProbe:
         err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if err:
             self._settle(None, connect_reason(OSError(err, os.strerror(err))))
+            return
+        if self.pending is None:   # a connect check: connected
+            self._settle(CONNECTED, None)
             return
         self._send()
 

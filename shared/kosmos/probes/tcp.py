@@ -1,35 +1,18 @@
-"""TCP connect check: the port accepts a connection within the timeout."""
+"""TCP connect check: the port accepts a connection within the timeout.
+
+A probe of an IP literal runs on the loop's callbacks (``SocketProbe`` without a
+request: connected is the verdict), as plain HTTP does; the rest are awaited.
+"""
 from __future__ import annotations
 
 import asyncio
-import errno
 import socket
-import struct
 import time
+from typing import Callable
 
 from kosmos.probes.base import Check, CheckFailed, Outcome, Target, elapsed_ms
-
-#: SO_LINGER on, zero seconds: closing resets the connection (no TIME_WAIT left behind)
-LINGER_RESET = struct.pack("ii", 1, 0)
-
-_REASONS = {
-    errno.ECONNREFUSED: "connection refused",
-    errno.ECONNRESET: "connection reset by peer",
-    errno.EHOSTUNREACH: "no route to host",
-    errno.ENETUNREACH: "network unreachable",
-    errno.ETIMEDOUT: "connection timed out",
-    errno.EADDRNOTAVAIL: "address not available",
-}
-
-
-def connect_reason(exc: OSError) -> str:
-    """The human reason for a failed connect (``connection refused``, ...)."""
-    if exc.errno in _REASONS:
-        return _REASONS[exc.errno]
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    return (exc.strerror or str(exc) or exc.__class__.__name__).lower()
-
+from kosmos.probes.reactor import Reactor
+from kosmos.probes.socketprobe import LINGER_RESET, SocketProbe, connect_reason, ip_literal
 
 class TcpCheck(Check):
     """``type: TCP``: connect, then reset the connection (no data is sent)."""
@@ -54,3 +37,23 @@ class TcpCheck(Check):
         finally:
             sock.close()
 
+    def starts(self, target: Target) -> bool:
+        """Whether ``start`` serves this target: an IP literal."""
+        return ip_literal(target.address)
+
+    def start(self, target: Target, timeout: float,
+              report: Callable[[Outcome | None], None], reactor: Reactor) -> SocketProbe:
+        """Connect on the loop's callbacks; ``report`` gets the outcome, or None when
+        ``timeout`` passed first. The probe, to abort it."""
+        started = time.perf_counter()
+
+        def done(reading: object, failure: str | None) -> None:
+            if reading is not None:
+                report(Outcome(True, "connected", elapsed_ms(started)))
+            elif failure is not None:
+                report(Outcome(False, failure, elapsed_ms(started)))
+            else:
+                report(None)
+        probe = SocketProbe(reactor, done)
+        probe.start(target.address, target.port, timeout, None, None, frozenset(), False)
+        return probe
