@@ -23,7 +23,7 @@ from typing import Callable
 from kosmos.probes.base import Check, CheckFailed, Outcome, Target, elapsed_ms
 from kosmos.probes.httpwire import HttpProbeProtocol, ProbeError, HttpReading
 from kosmos.probes.reactor import Reactor
-from kosmos.probes.socketprobe import SocketProbe, connect_reason, ip_literal
+from kosmos.probes.socketprobe import SocketProbe, connect_reason, ip_literal, reporting
 from kosmos.contracts.events import MonitorSpec
 from kosmos.contracts.resources import expand_codes
 
@@ -119,16 +119,8 @@ class HttpCheck(Check):
         prep = target.scratch.get(self.name)
         if prep is None:
             prep = target.scratch[self.name] = _Prepared(target, self.tls)
-        started = time.perf_counter()
-
-        def done(reading: HttpReading | None, failure: str | None) -> None:
-            if reading is not None:
-                report(_verdict(prep, target, reading, elapsed_ms(started)))
-            elif failure is not None:
-                report(Outcome(False, failure, elapsed_ms(started)))
-            else:
-                report(None)
-        probe = SocketProbe(reactor, done)
+        probe = SocketProbe(reactor, reporting(
+            report, lambda reading, latency: _verdict(prep, target, reading, latency)))
         probe.start(target.address, target.port, timeout, prep.request, prep.needle,
                     prep.accept, prep.head)
         return probe

@@ -25,9 +25,11 @@ import ipaddress
 import os
 import socket
 import struct
+import time
 from functools import lru_cache
 from typing import Callable
 
+from kosmos.probes.base import Outcome, elapsed_ms
 from kosmos.probes.httpwire import MALFORMED, HttpProbeProtocol, HttpReading, ProbeError, status_of
 from kosmos.probes.reactor import READ, WRITE, Reactor
 
@@ -78,6 +80,23 @@ CONNECTED = HttpReading(0, None)
 #: Called once per probe: (reading, None) on a response; (None, reason) on a failure;
 #: (None, None) when the deadline passed first.
 Done = Callable[[HttpReading | None, str | None], None]
+
+
+def reporting(report: Callable[[Outcome | None], None],
+              verdict: Callable[[HttpReading, float], Outcome]) -> Done:
+    """A check's ``Done`` from now on: ``verdict(reading, latency)`` on a reading, a
+    failed Outcome with the reason on a failure, None when the deadline came first;
+    latency in milliseconds from this call."""
+    started = time.perf_counter()
+
+    def done(reading: HttpReading | None, failure: str | None) -> None:
+        if reading is not None:
+            report(verdict(reading, elapsed_ms(started)))
+        elif failure is not None:
+            report(Outcome(False, failure, elapsed_ms(started)))
+        else:
+            report(None)
+    return done
 
 
 class SocketProbe:

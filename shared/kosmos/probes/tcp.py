@@ -12,7 +12,9 @@ from typing import Callable
 
 from kosmos.probes.base import Check, CheckFailed, Outcome, Target, elapsed_ms
 from kosmos.probes.reactor import Reactor
-from kosmos.probes.socketprobe import LINGER_RESET, SocketProbe, connect_reason, ip_literal
+from kosmos.probes.socketprobe import (LINGER_RESET, SocketProbe, connect_reason, ip_literal,
+                                       reporting)
+
 
 class TcpCheck(Check):
     """``type: TCP``: connect, then reset the connection (no data is sent)."""
@@ -45,15 +47,7 @@ class TcpCheck(Check):
               report: Callable[[Outcome | None], None], reactor: Reactor) -> SocketProbe:
         """Connect on the loop's callbacks; ``report`` gets the outcome, or None when
         ``timeout`` passed first. The probe, to abort it."""
-        started = time.perf_counter()
-
-        def done(reading: object, failure: str | None) -> None:
-            if reading is not None:
-                report(Outcome(True, "connected", elapsed_ms(started)))
-            elif failure is not None:
-                report(Outcome(False, failure, elapsed_ms(started)))
-            else:
-                report(None)
-        probe = SocketProbe(reactor, done)
+        probe = SocketProbe(reactor, reporting(
+            report, lambda _reading, latency: Outcome(True, "connected", latency)))
         probe.start(target.address, target.port, timeout, None, None, frozenset(), False)
         return probe
