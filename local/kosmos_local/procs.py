@@ -19,7 +19,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -27,7 +26,7 @@ from typing import Any, Callable
 import requests
 from werkzeug.wrappers import Request, Response
 
-from kosmos.adapters.sessions import session_for
+from kosmos.adapters.http_client import TRANSPORT_ERRORS, client_for
 from kosmos_local.events import DeliveryFailed, Envelope, to_binary
 from kosmos.logs import get_logger
 
@@ -110,32 +109,19 @@ class FunctionProcess:
             self.sock.close()
 
 
-class _Sessions(threading.local):
-    """One HTTP session per thread (queue workers and server threads share nothing) for
-    calls to ``url``, reading the environment once (``session_for``)."""
-
-    def __init__(self, url: str):
-        self.url = url
-
-    def get(self) -> requests.Session:
-        if not hasattr(self, "session"):
-            self.session = session_for(self.url)
-        return self.session
-
-
 def http_delivery(url: str, timeout: float) -> Callable[[Envelope], int]:
     """A queue handler POSTing each envelope to ``url``; anything but 2xx fails (retried)."""
-    sessions = _Sessions(url)
+    client = client_for(url, timeout)
 
     def deliver(env: Envelope) -> int:
         headers, body = to_binary(env)
         try:
-            resp = sessions.get().post(url, data=body, headers=headers, timeout=timeout)
-        except requests.RequestException as exc:
+            resp = client.post(url, body, headers)
+        except TRANSPORT_ERRORS as exc:
             raise DeliveryFailed(f"{env.type} not delivered: {exc.__class__.__name__}") from exc
-        if not 200 <= resp.status_code < 300:
-            raise DeliveryFailed(f"{env.type} answered HTTP {resp.status_code}: {resp.text[:300]}")
-        return resp.status_code
+        if not 200 <= resp.status < 300:
+            raise DeliveryFailed(f"{env.type} answered HTTP {resp.status}: {resp.text[:300]}")
+        return resp.status
 
     return deliver
 
@@ -198,7 +184,7 @@ class ApiProxy:
     def __init__(self, url: str, timeout: float = 60.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.sessions = _Sessions(self.url)
+        self.client = client_for(self.url, timeout)
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)
@@ -206,14 +192,13 @@ class ApiProxy:
         query = environ.get("QUERY_STRING", "")
         target = self.url + environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
         try:
-            upstream = self.sessions.get().request(request.method, target, headers=headers,
-                                            data=request.get_data(), timeout=self.timeout,
-                                            allow_redirects=False)
-        except requests.RequestException as exc:
+            upstream = self.client.request(request.method, target, request.get_data() or None,
+                                           headers)
+        except TRANSPORT_ERRORS as exc:
             body = ('{"error": {"code": 503, "type": "Unavailable", "message": '
                     f'"the api function is not answering ({exc.__class__.__name__})", "details": []}}}}')
             return Response(body, status=503, mimetype="application/json")(environ, start_response)
-        out = Response(upstream.content, status=upstream.status_code)
+        out = Response(upstream.body, status=upstream.status)
         out.headers.clear()
         for k, v in upstream.headers.items():
             if k.lower() not in _HOP and k.lower() != "content-encoding":

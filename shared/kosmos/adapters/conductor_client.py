@@ -14,16 +14,16 @@ Transports:
 """
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any, Callable, Protocol
 
 import pydantic_core
-import requests
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from kosmos.adapters.sessions import session_for
+from kosmos.adapters.http_client import TRANSPORT_ERRORS, Client, client_for
 from kosmos.contracts.conductor import CONDUCTOR_PATH, CallContext
 from kosmos.contracts.operations import CATALOGUE, Operation
 from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic, from_wire
@@ -38,10 +38,10 @@ class Transport(Protocol):
 
 class HttpTransport:
     def __init__(self, url: str, timeout: float = 10.0, token: str | None = None,
-                 session: requests.Session | None = None):
+                 client: Client | None = None):
         self.url = url.rstrip("/") + CONDUCTOR_PATH
         self.timeout = timeout
-        self.session = session or session_for(self.url)
+        self.client = client or client_for(self.url, timeout)
         self.headers = {"Content-Type": "application/json"}
         if token:
             self.headers["X-Kosmos-Conductor-Token"] = token
@@ -49,19 +49,18 @@ class HttpTransport:
     def send(self, envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
             # pydantic-core writes the envelope in a quarter of json.dumps's time
-            resp = self.session.post(self.url, data=pydantic_core.to_json(envelope),
-                                     headers=self.headers, timeout=self.timeout)
-        except requests.RequestException as exc:
+            resp = self.client.post(self.url, pydantic_core.to_json(envelope), self.headers)
+        except TRANSPORT_ERRORS as exc:
             raise Unavailable(f"conductor unreachable: {exc.__class__.__name__}",
                               retry_after=1.0) from exc
         try:
-            body = resp.json()
+            body = json.loads(resp.body)
         except ValueError:
             body = None
         if not isinstance(body, dict) or ("result" not in body and "error" not in body):
-            raise Unavailable(f"conductor answered HTTP {resp.status_code} without a Kosmos body",
+            raise Unavailable(f"conductor answered HTTP {resp.status} without a Kosmos body",
                               retry_after=1.0)
-        return resp.status_code, body
+        return resp.status, body
 
 
 class InProcessTransport:

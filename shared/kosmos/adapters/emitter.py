@@ -24,11 +24,10 @@ from datetime import datetime
 from typing import Any
 
 import pydantic_core
-import requests
 from pydantic import BaseModel
 
 from kosmos.adapters.event_signature import EXTENSION, signature
-from kosmos.adapters.sessions import session_for
+from kosmos.adapters.http_client import TRANSPORT_ERRORS, Client, client_for
 from kosmos.contracts.common import utcnow
 from kosmos.contracts.events import DATA_MODELS
 from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic
@@ -112,26 +111,24 @@ class HttpEmitter(Emitter):
     """Binary-mode CloudEvents over HTTP POST to ``url``."""
 
     def __init__(self, url: str, *, source: str = "//kosmos", timeout: float = 10.0,
-                 session: requests.Session | None = None, signing_key: str | None = None):
+                 client: Client | None = None, signing_key: str | None = None):
         super().__init__(source, signing_key)
         if not url:
             raise ValidationError("broker_url is required for the http emitter", field="broker_url")
         self.url = url
         self.timeout = timeout
-        self.session = session or session_for(url)
+        self.client = client or client_for(url, timeout)
 
     def deliver(self, event: Event) -> None:
-        body = body_of(event)
         try:
-            resp = self.session.post(self.url, data=body, headers=event.headers(),
-                                     timeout=self.timeout)
-        except requests.RequestException as exc:
+            resp = self.client.post(self.url, body_of(event), event.headers())
+        except TRANSPORT_ERRORS as exc:
             raise Unavailable(f"event sink unreachable: {exc.__class__.__name__}",
                               retry_after=1.0) from exc
-        if resp.status_code == 429 or resp.status_code >= 500:
-            raise Unavailable(f"event sink answered HTTP {resp.status_code}", retry_after=1.0)
-        if resp.status_code >= 400:
-            raise KosmosError(f"event sink refused {event.type}: HTTP {resp.status_code}")
+        if resp.status == 429 or resp.status >= 500:
+            raise Unavailable(f"event sink answered HTTP {resp.status}", retry_after=1.0)
+        if resp.status >= 400:
+            raise KosmosError(f"event sink refused {event.type}: HTTP {resp.status}")
 
 
 @dataclass

@@ -66,21 +66,20 @@ def test_conductor_not_listening_is_unavailable(server_url):
 
 def test_the_environment_is_read_once_when_the_transport_is_made(server_url, monkeypatch):
     """Proxy, no-proxy and CA settings are taken when the transport is made; a call does
-    not consult the environment (or look for a netrc file) again."""
+    not consult the environment again."""
     import requests.utils
 
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/kosmos/ca.pem")
     direct = HttpTransport(server_url, timeout=10, token="t0ken")
-    assert direct.session.verify == "/etc/kosmos/ca.pem"
+    assert direct.client.ca_bundle == "/etc/kosmos/ca.pem" and direct.client.proxy is None
     monkeypatch.delenv("NO_PROXY")
     proxied = HttpTransport(server_url, timeout=10, token="t0ken")
-    assert proxied.session.proxies.get("http") == "http://proxy.invalid:3128"
+    assert proxied.client.proxy == "http://proxy.invalid:3128"
 
     def not_per_call(*_args, **_kwargs):
         raise AssertionError("the environment was read again on a call")
-    monkeypatch.setattr(requests.utils, "get_netrc_auth", not_per_call)
     monkeypatch.setattr(requests.utils, "get_environ_proxies", not_per_call)
     client = ConductorClient(direct)
     assert client.call("conductor.ping", {}, CTX) is not None
