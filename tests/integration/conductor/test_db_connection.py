@@ -90,6 +90,62 @@ def test_remembered_statement_conversion_is_pg8000s_own(_pg_session_db):
         engine.dispose()
 
 
+class _CountingSocket:
+    """pg8000's buffered socket, counting the flushes (each one a round trip's start)."""
+
+    def __init__(self, inner):
+        self.inner, self.flushes = inner, 0
+
+    def flush(self):
+        self.flushes += 1
+        return self.inner.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.postgres
+def test_a_statement_with_values_is_one_round_trip_and_answers_as_before(_pg_session_db):
+    """Parse, bind, describe and execute go out together: one flush per statement (pg8000's
+    own way takes three); rows, row counts, errors and the transaction behave as before."""
+    from pg8000.dbapi import IntegrityError, ProgrammingError
+    from sqlalchemy import text
+
+    engine = make_engine(_pg_session_db)
+    try:
+        raw = engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            assert conn.execute_unnamed.kosmos_pipelined
+            counting = conn._sock = _CountingSocket(conn._sock)
+            cur = conn.cursor()
+            cur.execute("CREATE TEMP TABLE pipe (id integer PRIMARY KEY, v text)")
+            before = counting.flushes
+            cur.execute("INSERT INTO pipe VALUES (%s, %s), (%s, %s)", (1, "a", 2, None))
+            assert counting.flushes - before == 1 and cur.rowcount == 2
+            before = counting.flushes
+            cur.execute("SELECT id, v FROM pipe WHERE id >= %s ORDER BY id", (1,))
+            assert counting.flushes - before == 1
+            assert [tuple(r) for r in cur.fetchall()] == [(1, "a"), (2, None)]
+            assert [d[0] for d in cur.description] == ["id", "v"]
+            cur.execute("SELECT id FROM pipe WHERE id = %s", (99,))
+            assert not cur.fetchall()
+            with pytest.raises(IntegrityError):
+                cur.execute("INSERT INTO pipe VALUES (%s, %s)", (1, "dup"))
+            conn.rollback()
+            with pytest.raises(ProgrammingError):   # a syntax error, reported at parse
+                cur.execute("SELEC %s", (1,))
+            conn.rollback()
+            cur.execute("SELECT %s::int + 1", (41,))   # the connection is still good
+            assert cur.fetchone()[0] == 42
+        finally:
+            raw.close()
+        with engine.connect() as c:   # and through SQLAlchemy
+            assert c.execute(text("SELECT :x || 'b' AS v"), {"x": "a"}).scalar() == "ab"
+    finally:
+        engine.dispose()
+
+
 def _kill_backends(engine) -> None:
     """The server ends every connection the engine's pool holds (as a restart would)."""
     from sqlalchemy import create_engine, text

@@ -65,9 +65,10 @@ def make_engine(url: str, pool_size: int = 5, ping_after_idle: float = PING_AFTE
                            pool_timeout=10, connect_args=connect_args)
     _ping_when_idle(engine, ping_after_idle)
     if parsed.get_driver_name() == "pg8000":
-        from kosmos.conductor.db import pg8000_timestamps
+        from kosmos.conductor.db import pg8000_pipeline, pg8000_timestamps
         event.listen(engine, "connect", _tcp_nodelay)
         event.listen(engine, "connect", lambda conn, _record: pg8000_timestamps.register(conn))
+        event.listen(engine, "connect", lambda conn, _record: pg8000_pipeline.register(conn))
     event.listen(engine, "handle_error", _socket_error_is_disconnect)
     return _guarded(engine)
 
