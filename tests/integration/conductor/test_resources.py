@@ -206,3 +206,28 @@ def test_create_needs_a_project(build):
     with pytest.raises(ValidationError) as err:
         build.call("monitor.create", {"values": {"type": "HTTP"}}, SYSTEM)
     assert err.value.field == "context.project_id"
+
+
+def test_a_gslb_get_reads_it_with_its_pool_links_in_one_statement(build, conductor_handler):
+    """The API's most frequent read: the GSLB and its ordered pool links in one statement,
+    its monitors' timings (``failover_time``) in a second; the same record as stored."""
+    from sqlalchemy import event
+
+    second, first = build.pool(), build.pool()
+    g = build.gslb([first, second])
+    build.call("gslb.update", {"id": g["id"], "values": {"pools": [
+        {"pool_id": second["id"], "priority": 1}, {"pool_id": first["id"], "priority": 2}]}})
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, text, *_args) -> None:
+        seen.append(text)
+    engine = conductor_handler.database.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        got = build.call("gslb.get", {"id": g["id"]})
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert [p["pool_id"] for p in got["pools"]] == [second["id"], first["id"]]
+    assert got["failover_time"] is not None and got["version"] == 2
+    assert got == build.call("gslb.list", {})["items"][0]
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 2

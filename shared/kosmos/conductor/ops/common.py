@@ -116,10 +116,11 @@ def new_id(requested: str | None) -> str:
         raise ValidationError("id must be a UUID", field="id") from None
 
 
-def get_row(ctx: OpContext, row_cls: Any, row_id: str, kind: str) -> Any:
-    """The row ``row_id`` in the caller's scope, else NotFound."""
-    stmt = ctx.scoped(select(row_cls).where(row_cls.id == row_id), row_cls)
-    row = ctx.session.scalars(stmt).first()
+def get_row(ctx: OpContext, row_cls: Any, row_id: str, kind: str, *options: Any) -> Any:
+    """The row ``row_id`` in the caller's scope, else NotFound; ``options`` are loader
+    options (a ``joinedload`` reads a collection in the same statement)."""
+    stmt = ctx.scoped(select(row_cls).where(row_cls.id == row_id).options(*options), row_cls)
+    row = ctx.session.scalars(stmt).unique().first()
     if row is None:
         raise NotFound(f"{kind} {row_id} not found")
     return row

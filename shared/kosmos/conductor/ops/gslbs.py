@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from kosmos.contracts.operations import (UpdateArgs, CreateArgs, GSLB_POOLS, IdArgs, ListArgs, crud)
 from kosmos.appliances.registry import unservable
@@ -122,7 +123,9 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
 
 @op(crud("gslb", "get"))
 def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
-    return with_failover(ctx, [record(KIND, get_row(ctx, GslbRow, args.id, KIND))])[0]
+    # its pool links in the same statement (their own load would be a second one)
+    row = get_row(ctx, GslbRow, args.id, KIND, joinedload(GslbRow.pool_links))
+    return with_failover(ctx, [record(KIND, row)])[0]
 
 
 @op(crud("gslb", "list"))
