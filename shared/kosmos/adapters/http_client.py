@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import certifi
 import requests.utils
 import urllib3
 
@@ -48,23 +49,20 @@ class Client:
         self.url = url
         self.timeout = urllib3.Timeout(connect=timeout, read=timeout)
         proxy = requests.utils.get_environ_proxies(url).get(urlsplit(url).scheme)
-        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        # the CA bundle the environment names, else certifi's (as requests did)
+        self.ca_bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+                          or certifi.where())
         self.proxy = proxy or None
-        self.ca_bundle = ca_bundle or None
-        options = {"maxsize": pool_size, "retries": False, "timeout": self.timeout}
-        if ca_bundle:
-            options["ca_certs"] = ca_bundle
+        options = {"maxsize": pool_size, "retries": False, "timeout": self.timeout,
+                   "ca_certs": self.ca_bundle}
         self.pool = (urllib3.ProxyManager(proxy, num_pools=4, **options) if proxy
                      else urllib3.PoolManager(num_pools=4, **options))
 
     def request(self, method: str, url: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None,
-                timeout: float | None = None) -> Answer:
+                headers: dict[str, str] | None = None) -> Answer:
         """``method url`` (an absolute URL, normally under this client's) with ``body``."""
-        resp = self.pool.request(
-            method, url, body=body, headers=headers, redirect=False, retries=False,
-            timeout=self.timeout if timeout is None else urllib3.Timeout(connect=timeout,
-                                                                        read=timeout))
+        resp = self.pool.request(method, url, body=body, headers=headers, redirect=False,
+                                 retries=False)
         return Answer(resp.status, resp.headers, resp.data)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
