@@ -12,12 +12,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from kosmos.contracts.conductor import CallContext
@@ -72,13 +73,18 @@ class OpContext:
                                   field="context.project_id")
         return self.call.project_id
 
-    def scoped(self, stmt: Select[Any], row_cls: Any) -> Select[Any]:
-        """Restrict a single-row read or write to the caller's project (admins: any)."""
+    def scope(self) -> str | None:
+        """The project a single-row read or write is kept to; None for admins (any)."""
         if self.call.is_admin:
-            return stmt
+            return None
         if not self.call.project_id:
             raise ValidationError("context.project_id is required", field="context.project_id")
-        return stmt.where(row_cls.project_id == self.call.project_id)
+        return self.call.project_id
+
+    def scoped(self, stmt: Select[Any], row_cls: Any) -> Select[Any]:
+        """Restrict a single-row read or write to the caller's project (admins: any)."""
+        project = self.scope()
+        return stmt if project is None else stmt.where(row_cls.project_id == project)
 
     def list_project(self) -> str | None:
         """The project a list (or a bulk read or write) is kept to; None: every project,
@@ -116,11 +122,22 @@ def new_id(requested: str | None) -> str:
         raise ValidationError("id must be a UUID", field="id") from None
 
 
+@lru_cache(maxsize=64)
+def _by_id(row_cls: Any, options: tuple[Any, ...], scoped: bool) -> Select[Any]:
+    """The select of one row by id (and project when ``scoped``), built once with bound
+    parameters: building it and its cache key on every call cost as much CPU as the
+    rest of a GSLB get's read."""
+    stmt = select(row_cls).where(row_cls.id == bindparam("row_id")).options(*options)
+    return stmt.where(row_cls.project_id == bindparam("project_id")) if scoped else stmt
+
+
 def get_row(ctx: OpContext, row_cls: Any, row_id: str, kind: str, *options: Any) -> Any:
     """The row ``row_id`` in the caller's scope, else NotFound; ``options`` are loader
-    options (a ``joinedload`` reads a collection in the same statement)."""
-    stmt = ctx.scoped(select(row_cls).where(row_cls.id == row_id).options(*options), row_cls)
-    row = ctx.session.scalars(stmt).unique().first()
+    options (a ``joinedload`` reads a collection in the same statement; pass the same
+    objects every time, as the statement is kept by them)."""
+    project = ctx.scope()
+    params = {"row_id": row_id} if project is None else {"row_id": row_id, "project_id": project}
+    row = ctx.session.scalars(_by_id(row_cls, options, project is not None), params).unique().first()
     if row is None:
         raise NotFound(f"{kind} {row_id} not found")
     return row

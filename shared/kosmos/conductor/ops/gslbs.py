@@ -121,10 +121,13 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     return with_failover(ctx, [record(KIND, row)])[0]
 
 
+#: a GSLB's pool links read in the same statement as it (their own load is a second one)
+WITH_LINKS = joinedload(GslbRow.pool_links)
+
+
 @op(crud("gslb", "get"))
 def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
-    # its pool links in the same statement (their own load would be a second one)
-    row = get_row(ctx, GslbRow, args.id, KIND, joinedload(GslbRow.pool_links))
+    row = get_row(ctx, GslbRow, args.id, KIND, WITH_LINKS)
     return with_failover(ctx, [record(KIND, row)])[0]
 
 
