@@ -110,6 +110,9 @@ class Load:
     def __init__(self, url: str, gslb_ids: list[str], rate: float = 100.0):
         self.url, self.ids, self.rate = url, gslb_ids, rate
         self.lat: dict[str, list[float]] = {"GET": [], "POST": []}
+        # the same latencies by phase (``mark``): steady state apart from a failover
+        self.phase = "nothing failing"
+        self.by_phase: dict[str, list[float]] = {}
         self.errors = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -135,7 +138,13 @@ class Load:
         if r.status != want:
             self.errors += 1
             return
-        self.lat[method].append((time.monotonic() - t0) * 1000)
+        took = (time.monotonic() - t0) * 1000
+        self.lat[method].append(took)
+        self.by_phase.setdefault(self.phase, []).append(took)
+
+    def mark(self, phase: str) -> None:
+        """Requests sent from now on are counted under ``phase`` too."""
+        self.phase = phase
 
     def run(self) -> None:
         with ThreadPoolExecutor(16) as pool:
@@ -146,8 +155,10 @@ class Load:
                 time.sleep(max(0.0, start + n / self.rate - time.monotonic()))
 
     def report(self) -> str:
-        return ", ".join(f"{m} p50 {p(v, 0.5):.0f} ms p99 {p(v, 0.99):.0f} ms ({len(v)})"
-                         for m, v in self.lat.items()) + f", {self.errors} failed"
+        return (", ".join(f"{m} p50 {p(v, 0.5):.0f} ms p99 {p(v, 0.99):.0f} ms ({len(v)})"
+                          for m, v in self.lat.items()) + f", {self.errors} failed; both "
+                + ", ".join(f"{ph}: p50 {p(v, 0.5):.0f} ms p99 {p(v, 0.99):.0f} ms"
+                            for ph, v in self.by_phase.items()))
 
 
 def _under(root_pid: int) -> dict[int, str]:
@@ -320,6 +331,7 @@ def run(n: int, db_admin: str, tmp: Path) -> None:
         print(f"N={n}: with the API at 100 req/s: engine lane lag p50 {p(lags, 0.5):.2f}s "
               f"p99 {p(lags, 0.99):.2f}s", flush=True)
         c0, t0 = cpu_by_function(runner.proc.pid), time.monotonic()
+        load.mark("during the failover")
         failover(n, names, ADDRESSES[1], eps, pdns.dns_port, "API at 100 req/s")
         print(f"N={n}: CPU (cores) during that failover: "
               f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
