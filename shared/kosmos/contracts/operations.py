@@ -86,6 +86,9 @@ class BreakerViewArgs(StrictModel):
                                  "(0: none)")
     suspect_window: float = Field(60.0, gt=0, le=3600,
                                   description="seconds: only probes this recent count")
+    monitor_ids: list[str] | None = Field(
+        None, max_length=20000, description="monitors named if changed lately besides those of "
+        "the members down or suspect (the caller's own moves'); None: every monitor changed lately")
 
 
 class ChecksDueArgs(StrictModel):

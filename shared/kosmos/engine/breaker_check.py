@@ -31,7 +31,8 @@ def judge_cycle(gateway: EngineGateway, settings: Settings,
     newly = sum(1 for _member, status, _monitors in moves if status == OFFLINE)
     if held == 0 and offline + newly + suspects < settings.circuit_breaker_min_endpoints:
         return NOT_TRIPPED, []
-    view = gateway.breaker_view(settings.circuit_breaker_monitor_window, regions)
+    view = gateway.breaker_view(settings.circuit_breaker_monitor_window, regions,
+                                {m for _member, _status, ids in moves for m in ids})
     return cycle_verdict(view, moves, settings), list(view.held)
 
 

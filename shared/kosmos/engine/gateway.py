@@ -166,9 +166,13 @@ class EngineGateway:
         """Record attempts' outcomes; when the next waiting delivery is due."""
         return self._call(WEBHOOK_REPORT, {"outcomes": outcomes}).next_due_at
 
-    def breaker_view(self, monitors_window: float = 600.0, suspect_regions: int = 0) -> BreakerView:
+    def breaker_view(self, monitors_window: float = 600.0, suspect_regions: int = 0,
+                     monitor_ids: Iterable[str] = ()) -> BreakerView:
+        """The view; monitors changed lately are named for the members down or suspect and
+        for ``monitor_ids`` (those of the cycle's own moves), the only ones a verdict names."""
         rows = self._call(BREAKER_VIEW, {"monitors_window": monitors_window,
-                                         "suspect_regions": suspect_regions})
+                                         "suspect_regions": suspect_regions,
+                                         "monitor_ids": sorted(set(monitor_ids))})
 
         def members(endpoints: list[DownEndpoint]) -> dict[str, DownMember]:
             return {d.member_id: DownMember(d.member_id, tuple(d.addresses), d.port, d.region,

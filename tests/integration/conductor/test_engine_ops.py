@@ -595,3 +595,20 @@ def test_a_deadlocks_victim_is_told_as_a_transaction_to_run_again(_pg_session_db
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE deadlock_probe"))
         engine.dispose()
+
+
+def test_breaker_view_names_only_the_changed_monitors_a_verdict_can_name(build):
+    """Monitors changed lately: those of members down and those the caller names; the
+    others (a project making many) are not read at every cycle."""
+    down_mon, moved_mon, other_mon = build.monitor(), build.monitor(), build.monitor()
+    member = build.member(build.pool([down_mon]))
+    build.call("health.write", {"members": [{"member_id": member["id"], "operating_status": "OFFLINE",
+                                             "status_reason": "DOWN in 2/2",
+                                             "expected_version": 1}]}, SYSTEM)
+    view = build.call("breaker.view", {"monitor_ids": [moved_mon["id"]]}, SYSTEM)
+    assert [d["member_id"] for d in view["down"]] == [member["id"]]
+    assert set(view["monitors_changed"]) == {down_mon["id"], moved_mon["id"]}
+    everything = build.call("breaker.view", {}, SYSTEM)   # a caller naming none: all, as before
+    assert {down_mon["id"], moved_mon["id"], other_mon["id"]} <= set(everything["monitors_changed"])
+    quiet = build.call("breaker.view", {"monitor_ids": [], "monitors_window": 0}, SYSTEM)
+    assert quiet["monitors_changed"] == {}

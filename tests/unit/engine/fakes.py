@@ -145,7 +145,7 @@ class FakeGateway(EngineGateway):
             self._append(list(r.history))
         return missing
 
-    def breaker_view(self, monitors_window=600.0, suspect_regions=0):
+    def breaker_view(self, monitors_window=600.0, suspect_regions=0, monitor_ids=()):
         self._enter("breaker.view")
         endpoints, down = set(), {}
         for m in self.members.values():
