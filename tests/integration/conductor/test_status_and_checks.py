@@ -99,10 +99,17 @@ def test_checks_due_says_unchanged_until_something_it_depends_on_changes(build):
                                              "status_reason": "up", "expected_version": 1}]},
                SYSTEM)
     assert due(fp)["unchanged"] is True
+    # nor is a monitor on no pool (a project making monitors), made or edited
+    lone = build.monitor(type="TCP")
+    build.call("monitor.update", {"id": lone["id"], "values": {"delay": 30}})
+    assert due(fp)["unchanged"] is True
     edits = [
         lambda: build.call("monitor.update", {"id": mon["id"], "values": {"delay": 20}}),
         lambda: build.member(pool),
         lambda: build.call("member.update", {"id": a["id"], "values": {"port": 8443}}),
+        lambda: build.call("pool.update", {"id": pool["id"],
+                                           "values": {"monitor_ids": [mon["id"], lone["id"]]}}),
+        lambda: build.call("monitor.update", {"id": lone["id"], "values": {"delay": 40}}),
         lambda: build.call("pool.update", {"id": pool["id"], "values": {"regions": ["r2"]}}),
     ]
     for edit in edits:           # ... but each of these is

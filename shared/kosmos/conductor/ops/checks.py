@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from kosmos.contracts.operations import (CHECKS_DUE, ChecksDueArgs, ENDPOINTS_SET, EndpointsArgs)
 from kosmos.conductor.db.models import MemberRow, MonitorRow, PoolMonitorRow, PoolRow
@@ -21,6 +22,23 @@ _MEMBER_COLUMNS = (MemberRow.id, MemberRow.pool_id, MemberRow.project_id, Member
                    MemberRow.neutron_id)
 
 
+@lru_cache(maxsize=1)
+def _fingerprint_select() -> Select[Any]:
+    """The statement of ``_fingerprint``, built once (a dozen subqueries)."""
+    parts = []
+    for row in (MonitorRow, PoolRow, PoolMonitorRow, MemberRow):
+        t = row.__table__
+        # a monitor on no pool is probed nowhere: making one changes no checker's work
+        only = ((t.c.id.in_(select(PoolMonitorRow.monitor_id)),) if row is MonitorRow else ())
+        parts += [select(func.count()).select_from(t).where(*only).scalar_subquery(),
+                  select(func.max(t.c.created_at)).where(*only).scalar_subquery(),
+                  select(func.coalesce(func.sum(t.c.version), 0)).where(*only).scalar_subquery()]
+        if row is not MemberRow:
+            parts.append(select(func.max(t.c.updated_at)).where(*only).scalar_subquery())
+    parts.append(select(func.max(MemberRow.endpoints_updated_at)).scalar_subquery())
+    return select(*parts)
+
+
 def _fingerprint(ctx: OpContext) -> str:
     """What every answer of checks.due depends on, in one statement.
 
@@ -28,17 +46,10 @@ def _fingerprint(ctx: OpContext) -> str:
     it); monitors, pools and their links also the newest write; members the newest
     discovered endpoints (endpoints.set) instead, since the engine stamps a member's
     updated_at with every status change, which checks.due does not depend on.
+    Monitors count only while on a pool (linking one is a new pool link), so a
+    project making monitors does not have every checker read every check again.
     """
-    parts = []
-    for row in (MonitorRow, PoolRow, PoolMonitorRow, MemberRow):
-        t = row.__table__
-        parts += [select(func.count()).select_from(t).scalar_subquery(),
-                  select(func.max(t.c.created_at)).scalar_subquery(),
-                  select(func.coalesce(func.sum(t.c.version), 0)).scalar_subquery()]
-        if row is not MemberRow:
-            parts.append(select(func.max(t.c.updated_at)).scalar_subquery())
-    parts.append(select(func.max(MemberRow.endpoints_updated_at)).scalar_subquery())
-    values = ctx.session.execute(select(*parts)).one()
+    values = ctx.session.execute(_fingerprint_select()).one()
     return hashlib.sha256(repr(tuple(values)).encode()).hexdigest()[:32]
 
 
