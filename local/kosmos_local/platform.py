@@ -63,6 +63,9 @@ ENGINE_WORKERS = 8
 #: platform runs as many at once as arrive). At 300 GSLBs, an endpoint's death kept 16
 #: busy in every region with more waiting, and normal batches arrived seconds late.
 CHECKER_WORKERS = 32
+#: seconds between reads of the history for the log of verdicts and answers (each reads
+#: the last few seconds again: ``kosmos_local.watch.HistoryWatch``)
+HISTORY_POLL = 1.0
 
 
 def checker_name(region: str) -> str:
@@ -215,9 +218,12 @@ class Platform:
         return last_warned
 
     def _watch_loop(self) -> None:
-        warned = 0.0
+        warned = polled = 0.0
         while not self._stop.wait(min(self.opts.tick, 1.0) / 2):
             warned = self._lag_check(warned)
+            if time.monotonic() - polled < HISTORY_POLL:
+                continue
+            polled = time.monotonic()
             try:
                 self._watch.poll()  # type: ignore[union-attr]
             except Exception as exc:  # the conductor may be briefly busy; say so and go on
