@@ -16,7 +16,7 @@ fresh PostgreSQL database with the ``powerdns`` appliance on a real
   PowerDNS stops serving it for every one of them, against the target
   delay x max_retries_down + 2 s;
 - then API requests at 100 per second (GET a GSLB, POST a monitor), p50/p99 by
-  method, and meanwhile the engine lane's lag again and a second endpoint's
+  method and by phase (nothing failing, then the failover below), and meanwhile the engine lane's lag again and a second endpoint's
   death (the names it leaves with a live member);
 - the RSS of each function process.
 
