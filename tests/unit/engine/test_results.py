@@ -287,3 +287,22 @@ def test_two_instances_completing_a_quorum_at_once_still_move_the_member(world):
     member = [e for e in gw.entries("member") if e.member_id == "a1"][-1]
     assert (member.from_state, member.to_state) == ("ONLINE", "OFFLINE")
     assert member.evidence["trigger"]["read_again"] is True
+
+
+def test_a_backlog_of_results_older_than_their_freshness_skips_the_conductor(world):
+    """Rows and results both older than the freshness window (a backlog): the results
+    cannot make a row fresh again, so they are judged as on a fresh row and a batch
+    that changes nothing costs no read. A result in time still takes the full path."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    clock.now = t(21)       # the verdicts moved at 10 s: read again, and remembered
+    engine.handle("kosmos.check.results", batch("r1", [(m, True, t(20)) for m in ("a1", "a2", "b1")]))
+    reads = gw.calls.count("engine.context")
+    clock.now = t(200)      # every row and result below is 170 s old or more
+    out = engine.handle("kosmos.check.results",
+                        batch("r1", [(m, True, t(22)) for m in ("a1", "a2", "b1")]))
+    assert (out["steady"], out["stale"]) == (3, 3)
+    assert gw.calls.count("engine.context") == reads
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(199))]))
+    assert out["steady"] == 0 and gw.calls.count("engine.context") == reads + 1
+    assert gw.states[("a1", "mon", "r1")].last_checked_at == t(199)
