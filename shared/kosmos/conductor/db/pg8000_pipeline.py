@@ -33,7 +33,7 @@ def register(dbapi_conn: Any) -> bool:
     needed = ("send_PARSE", "send_BIND", "send_EXECUTE", "handle_messages", "_sock")
     if not all(hasattr(dbapi_conn, name) for name in needed) or not all(
             hasattr(core, name) for name in ("Context", "make_params", "_write", "_flush",
-                                             "SYNC_MSG", "FLUSH_MSG", "NULL_BYTE")):
+                                             "SYNC_MSG", "NULL_BYTE")):
         return False
     if getattr(dbapi_conn.execute_unnamed, "kosmos_pipelined", False):
         return True

@@ -85,8 +85,8 @@ def breaker_view(ctx: OpContext, a: BreakerViewArgs) -> dict[str, Any]:
         # Only these can be named in a verdict (``kosmos.domain.breaker.judge``); every
         # monitor changed lately was thousands of rows at each cycle while users made many.
         wanted = {m for ids in monitors.values() for m in ids} | set(a.monitor_ids)
-        recent = recent.where(MonitorRow.id.in_(sorted(wanted))) if wanted else None
-    changed = {m: iso(at) for m, at in ctx.session.execute(recent)} if recent is not None else {}
+        recent = recent.where(MonitorRow.id.in_(sorted(wanted)))
+    changed = {m: iso(at) for m, at in ctx.session.execute(recent)}
     held = sorted(ctx.session.scalars(select(GslbRow.id).where(
         GslbRow.publish_status == PublishStatus.HELD.value)))
     return {"total_endpoints": ip_total + len(endpoints), "down": down, "suspect": suspect,
