@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import quote
 
 import requests
 from werkzeug.wrappers import Request, Response
@@ -173,6 +175,10 @@ class BrokerApp:
         return Response(status=202)(environ, start_response)
 
 
+#: what stays as it is when a path or query is quoted again for the api (RFC 3986)
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?%"
+
 # Hop-by-hop headers stay here; Host goes through, so the api's links name the public URL.
 _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
         "proxy-authorization", "proxy-authenticate", "content-length"}
@@ -189,11 +195,17 @@ class ApiProxy:
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
-        query = environ.get("QUERY_STRING", "")
-        target = self.url + environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        # PATH_INFO arrives percent-decoded (latin-1): quoted again, as the client sent it
+        path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe=_PATH_SAFE)
+        query = quote(environ.get("QUERY_STRING", "").encode("latin-1"), safe=_QUERY_SAFE)
+        target = self.url + path + (f"?{query}" if query else "")
         try:
             upstream = self.client.request(request.method, target, request.get_data() or None,
                                            headers)
+        except ValueError as exc:   # a header the client may not send on (a control character)
+            body = json.dumps({"error": {"code": 400, "type": "ValidationError",
+                                         "message": f"request not forwarded: {exc}", "details": []}})
+            return Response(body, status=400, mimetype="application/json")(environ, start_response)
         except TRANSPORT_ERRORS as exc:
             body = ('{"error": {"code": 503, "type": "Unavailable", "message": '
                     f'"the api function is not answering ({exc.__class__.__name__})", "details": []}}}}')
@@ -201,6 +213,6 @@ class ApiProxy:
         out = Response(upstream.body, status=upstream.status)
         out.headers.clear()
         for k, v in upstream.headers.items():
-            if k.lower() not in _HOP and k.lower() != "content-encoding":
+            if k.lower() not in _HOP:   # the body is forwarded as sent, encoding and all
                 out.headers.add(k, v)
         return out(environ, start_response)

@@ -1,8 +1,10 @@
 """HTTP clients for the fixed URLs a function calls on every request or event.
 
-``client_for(url, timeout)`` answers a ``Client``: a urllib3 connection pool
-(through the environment's proxy for ``url``, ``NO_PROXY`` included, and with
-its CA bundle), connections kept alive and shared by the caller's threads. The
+``client_for(url, timeout)`` answers a ``PlainClient`` (``kosmos.adapters.plain_http``)
+for a plain-HTTP URL the environment names no proxy for, else a ``Client``: a
+urllib3 connection pool (through the environment's proxy for ``url``, ``NO_PROXY``
+included, and with its CA bundle). Either keeps connections alive, shared by the
+caller's threads. The
 environment is read once, when the client is made: the URLs these clients
 serve (the conductor, the event broker, the runner's functions) and the
 environment do not change while a function runs.
@@ -14,31 +16,20 @@ the api function's CPU per request, all of it spent on calling the conductor.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import certifi
 import requests.utils
 import urllib3
 
+from kosmos.adapters.plain_http import Answer, PlainClient
+
 #: connections kept per client: a function serves this many requests at once
 POOL_SIZE = 64
 
-#: what a client raises when no answer came (refused, reset, timed out, proxy down)
+#: what a client raises when no answer came (refused, reset, timed out, proxy down, an
+#: answer that is not HTTP: ``plain_http.ProtocolError`` is an OSError)
 TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, OSError)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A whole HTTP answer."""
-
-    status: int
-    headers: urllib3.HTTPHeaderDict
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
 
 
 class Client:
@@ -61,14 +52,19 @@ class Client:
     def request(self, method: str, url: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> Answer:
         """``method url`` (an absolute URL, normally under this client's) with ``body``."""
+        # the body as sent (never decompressed): both clients answer the same bytes
         resp = self.pool.request(method, url, body=body, headers=headers, redirect=False,
-                                 retries=False)
+                                 retries=False, decode_content=False)
         return Answer(resp.status, resp.headers, resp.data)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         return self.request("POST", url, body, headers)
 
 
-def client_for(url: str, timeout: float) -> Client:
-    """A client for calls to ``url`` that reads the environment only now."""
+def client_for(url: str, timeout: float) -> Client | PlainClient:
+    """A client for calls to ``url`` that reads the environment only now: the lean
+    ``PlainClient`` for a plain-HTTP origin reached without a proxy (every call between
+    functions), urllib3 for anything else (TLS, a proxy)."""
+    if urlsplit(url).scheme == "http" and not requests.utils.get_environ_proxies(url).get("http"):
+        return PlainClient(url, timeout, POOL_SIZE)
     return Client(url, timeout)

@@ -9,6 +9,7 @@ from functions_framework import create_app
 from werkzeug.serving import make_server
 
 from kosmos.adapters.conductor_client import ConductorClient, HttpTransport
+from kosmos.adapters.plain_http import PlainClient
 from kosmos.conductor import http as conductor_http
 from kosmos.config import reset_settings
 from kosmos.contracts.conductor import CallContext
@@ -73,7 +74,9 @@ def test_the_environment_is_read_once_when_the_transport_is_made(server_url, mon
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/kosmos/ca.pem")
     direct = HttpTransport(server_url, timeout=10, token="t0ken")
-    assert direct.client.ca_bundle == "/etc/kosmos/ca.pem" and direct.client.proxy is None
+    assert isinstance(direct.client, PlainClient)   # plain HTTP, no proxy: the lean client
+    assert HttpTransport("https://conductor.example/", timeout=10).client.ca_bundle == \
+        "/etc/kosmos/ca.pem"
     monkeypatch.delenv("NO_PROXY")
     proxied = HttpTransport(server_url, timeout=10, token="t0ken")
     assert proxied.client.proxy == "http://proxy.invalid:3128"

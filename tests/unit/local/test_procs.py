@@ -54,6 +54,11 @@ def test_the_ingress_forwards_requests_and_answers_unchanged():
         assert r.get_json() == {"method": "PUT", "path": "/v1/gslbs/1", "query": "x=1&y=2",
                                 "body": '{"ttl": 5}', "project": "p1", "host": "localhost"}
         assert client.get("/missing").status_code == 404
+        odd = client.get("/v1/gslbs/a%20b%2Fc%C3%A9?name=x%20y&q=%E2%82%AC")
+        assert odd.get_json()["path"] == "/v1/gslbs/a b/cé"
+        assert odd.get_json()["query"] == "name=x%20y&q=%E2%82%AC"
+        bad = client.get("/v1/gslbs", headers={"X-Project-Id": "p1\x01"})
+        assert bad.status_code == 400 and bad.get_json()["error"]["type"] == "ValidationError"
     finally:
         upstream.stop()
 
