@@ -602,6 +602,7 @@ def test_breaker_view_names_only_the_changed_monitors_a_verdict_can_name(build):
     others (a project making many) are not read at every cycle."""
     down_mon, moved_mon, other_mon = build.monitor(), build.monitor(), build.monitor()
     member = build.member(build.pool([down_mon]))
+    build.member(build.pool([moved_mon]))   # the pool of a member this cycle moves
     build.call("health.write", {"members": [{"member_id": member["id"], "operating_status": "OFFLINE",
                                              "status_reason": "DOWN in 2/2",
                                              "expected_version": 1}]}, SYSTEM)
