@@ -150,4 +150,6 @@ class BreakerViewRows(RecordModel):
     offline_members: int = 0
     held_count: int = 0
     suspect_members: int = 0
+    # at most this many distinct endpoints are OFFLINE or suspect (None: not counted)
+    endpoints_bound: int | None = None
 

@@ -23,13 +23,16 @@ def judge_cycle(gateway: EngineGateway, settings: Settings,
                 moves: Iterable[Move] = ()) -> tuple[BreakerVerdict, list[str]]:
     """The verdict for a cycle making ``moves`` (none: the deployment as stored now) and
     the GSLBs held now. Fewer members down or suspect than the floor of endpoints cannot
-    trip it (each member has at least one endpoint) and with no GSLB held there is
-    nothing to release: one cheap read decides, the full view only when needed."""
+    trip it (each member has at least one endpoint), nor fewer distinct endpoints (one
+    endpoint behind a thousand names is one), and with no GSLB held there is nothing to
+    release: one cheap read decides, the full view only when needed."""
     moves = list(moves)
     regions = suspect_regions(settings)
-    offline, held, suspects = gateway.breaker_summary(regions)
-    newly = sum(1 for _member, status, _monitors in moves if status == OFFLINE)
-    if held == 0 and offline + newly + suspects < settings.circuit_breaker_min_endpoints:
+    offline, held, suspects, endpoints = gateway.breaker_summary(regions)
+    going = [member for member, status, _monitors in moves if status == OFFLINE]
+    newly = {(a, m.port) for m in going for a in (member_addresses(m) or [m.id])}
+    at_most = min(offline + len(going) + suspects, endpoints + len(newly))
+    if held == 0 and at_most < settings.circuit_breaker_min_endpoints:
         return NOT_TRIPPED, []
     view = gateway.breaker_view(settings.circuit_breaker_monitor_window, regions,
                                 {m for _member, _status, ids in moves for m in ids})

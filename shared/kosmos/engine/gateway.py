@@ -181,10 +181,15 @@ class EngineGateway:
         return BreakerView(rows.total_endpoints, members(rows.down), rows.monitors_changed,
                            rows.held, members(rows.suspect))
 
-    def breaker_summary(self, suspect_regions: int = 0) -> tuple[int, int, int]:
-        """(enabled monitored members OFFLINE, GSLBs HELD, suspects): one cheap read."""
+    def breaker_summary(self, suspect_regions: int = 0) -> tuple[int, int, int, int]:
+        """(enabled monitored members OFFLINE, GSLBs HELD, suspects, at most how many
+        distinct endpoints those OFFLINE or suspect have): one cheap read. A conductor that
+        does not count endpoints gives the member count, which bounds them as well."""
         rows = self._call(BREAKER_VIEW, {"summary": True, "suspect_regions": suspect_regions})
-        return rows.offline_members, rows.held_count, rows.suspect_members
+        bound = rows.endpoints_bound
+        if bound is None:
+            bound = rows.offline_members + rows.suspect_members
+        return rows.offline_members, rows.held_count, rows.suspect_members, bound
 
     def unconfirmed(self, limit: int = 50) -> list[str]:
         """GSLBs pushed to an appliance that has yet to confirm serving them."""

@@ -613,3 +613,19 @@ def test_breaker_view_names_only_the_changed_monitors_a_verdict_can_name(build):
     assert {down_mon["id"], moved_mon["id"], other_mon["id"]} <= set(everything["monitors_changed"])
     quiet = build.call("breaker.view", {"monitor_ids": [], "monitors_window": 0}, SYSTEM)
     assert quiet["monitors_changed"] == {}
+
+
+def test_breaker_summary_bounds_the_distinct_endpoints_down(build):
+    """Members down behind one endpoint count once: the engine needs no full view for
+    one endpoint dying behind many names."""
+    pool = build.pool()
+    shared = [build.member(pool, address="198.51.100.7", port=443) for _ in range(5)]
+    other = build.member(pool, address="198.51.100.8", port=443)
+    up = build.member(pool, address="198.51.100.9", port=443)
+    build.call("health.write", {"members": [
+        {"member_id": m["id"], "operating_status": "OFFLINE", "status_reason": "DOWN in 2/2",
+         "expected_version": 1} for m in [*shared, other]]}, SYSTEM)
+    summary = build.call("breaker.view", {"summary": True}, SYSTEM)
+    assert summary["offline_members"] == 6 and summary["endpoints_bound"] == 2
+    full = build.call("breaker.view", {}, SYSTEM)
+    assert len(full["down"]) == 6 and up["id"] not in {d["member_id"] for d in full["down"]}

@@ -161,7 +161,8 @@ class FakeGateway(EngineGateway):
 
     def breaker_summary(self, suspect_regions=0):
         view = self.breaker_view()
-        return len(view.down), len(view.held), 0
+        endpoints = {(a, m.port) for m in view.down.values() for a in m.addresses or (m.member_id,)}
+        return len(view.down), len(view.held), 0, len(endpoints)
 
     def tombstones(self, limit=500):
         self._enter("gslb.tombstones")

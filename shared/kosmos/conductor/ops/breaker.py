@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 
 from kosmos.contracts.operations import (BREAKER_VIEW, BreakerViewArgs)
 from kosmos.domain.rollup import OFFLINE
@@ -36,6 +36,22 @@ def _suspects(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> Any:
                                       MemberRow.operating_status != OFFLINE, *enabled)
 
 
+def _endpoints_bound(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> int:
+    """At most how many distinct endpoints the members OFFLINE or suspect have: IP members'
+    (address, port) counted distinct by the database, discovered members' endpoints each.
+    One endpoint dying behind a thousand names is one endpoint, far below the breaker's
+    floor: the full view (a row per member down) is then not needed at all."""
+    considered = MemberRow.operating_status == OFFLINE
+    if a.suspect_regions:
+        considered = or_(considered, MemberRow.id.in_(_suspects(ctx, a, enabled)))
+    n_ip = ctx.session.scalar(select(func.count()).select_from(
+        select(MemberRow.address, MemberRow.port).where(
+            MemberRow.type == "IP", considered, *enabled).distinct().subquery())) or 0
+    others = ctx.session.scalars(select(MemberRow.endpoints).where(
+        MemberRow.type != "IP", considered, *enabled))
+    return n_ip + sum(max(1, len(eps or [])) for eps in others)
+
+
 @op(BREAKER_VIEW)
 def breaker_view(ctx: OpContext, a: BreakerViewArgs) -> dict[str, Any]:
     monitored = exists().where(PoolMonitorRow.pool_id == MemberRow.pool_id)
@@ -48,7 +64,8 @@ def breaker_view(ctx: OpContext, a: BreakerViewArgs) -> dict[str, Any]:
         n_suspect = (ctx.session.scalar(select(func.count()).select_from(
             _suspects(ctx, a, enabled).subquery())) if a.suspect_regions else 0)
         return {"offline_members": n_offline, "held_count": n_held,
-                "suspect_members": n_suspect or 0}
+                "suspect_members": n_suspect or 0,
+                "endpoints_bound": _endpoints_bound(ctx, a, enabled)}
     # IP members' endpoints are counted by the database; discovered ones (few) here.
     ip_total = ctx.session.scalar(select(func.count()).select_from(
         select(MemberRow.address, MemberRow.port).where(
