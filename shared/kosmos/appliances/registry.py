@@ -4,30 +4,30 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 from typing import Any
-from importlib.metadata import entry_points
 
 from kosmos.appliances.base import Appliance
 from kosmos.config import Settings
 from kosmos.errors import ApplianceError
+from kosmos.plugins import entry_points_of
 
 GROUP = "kosmos.appliances"
 
 
 def available() -> list[str]:
     """Names of every installed driver."""
-    return sorted({ep.name for ep in entry_points(group=GROUP)})
+    return sorted(entry_points_of(GROUP))
 
 
 @lru_cache(maxsize=32)
 def publish_seconds(name: str) -> float:
     """The driver's stated worst-case publish time (``Appliance.publish_s``); 1 s when
     the driver is not installed here."""
-    for ep in entry_points(group=GROUP):
-        if ep.name == name:
-            try:
-                return float(ep.load().publish_s)
-            except Exception:   # noqa: BLE001 - a broken plugin: the default guess
-                break
+    ep = entry_points_of(GROUP).get(name)
+    if ep is not None:
+        try:
+            return float(ep.load().publish_s)
+        except Exception:   # noqa: BLE001 - a broken plugin: the default guess
+            pass
     return 1.0
 
 
@@ -70,15 +70,15 @@ def unservable(name: str, routing: str, max_answers: int | None,
 
 def load(name: str, settings: Settings) -> Appliance:
     """A new driver instance registered as ``name``; ApplianceError if none is."""
-    for ep in entry_points(group=GROUP):
-        if ep.name == name:
-            try:
-                cls = ep.load()
-            except Exception as exc:   # a broken plugin must not look like a missing one
-                raise ApplianceError(f"appliance driver {name!r} failed to load: {exc}") from exc
-            if not (isinstance(cls, type) and issubclass(cls, Appliance)):
-                raise ApplianceError(f"entry point {name!r} is not an Appliance subclass")
-            return cls(settings)
+    ep = entry_points_of(GROUP).get(name)
+    if ep is not None:
+        try:
+            cls = ep.load()
+        except Exception as exc:   # a broken plugin must not look like a missing one
+            raise ApplianceError(f"appliance driver {name!r} failed to load: {exc}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, Appliance)):
+            raise ApplianceError(f"entry point {name!r} is not an Appliance subclass")
+        return cls(settings)
     raise ApplianceError(f"no appliance driver named {name!r} (installed: {', '.join(available())})")
 
 

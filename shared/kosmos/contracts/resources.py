@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -77,11 +76,10 @@ def header_value_ok(value: str) -> bool:
     return all(ch == "\t" or " " <= ch <= "~" for ch in value)
 
 
-@lru_cache(maxsize=None)
 def installed(group: str) -> frozenset[str]:
     """Names of the plugins installed in entry point ``group`` (kosmos.probes, kosmos.appliances)."""
-    from importlib.metadata import entry_points
-    return frozenset(ep.name for ep in entry_points(group=group))
+    from kosmos.plugins import entry_points_of
+    return frozenset(entry_points_of(group))
 
 
 def _installed_enum(group: str):

@@ -6,11 +6,10 @@ logged and left out rather than taking every other check down with it.
 """
 from __future__ import annotations
 
-import sys
-from functools import lru_cache
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from typing import Any
 
+from kosmos.plugins import entry_points_of
 from kosmos.probes.base import Check
 from kosmos.logs import get_logger
 
@@ -19,17 +18,8 @@ log = get_logger(__name__)
 
 
 def available() -> dict[str, EntryPoint]:
-    """Installed check entry points by name (not imported yet).
-
-    Finding them reads every installed distribution's metadata from disk, so
-    the result is kept per import path: a monitor create asks on every call.
-    """
-    return dict(_scan(tuple(sys.path)))
-
-
-@lru_cache(maxsize=4)
-def _scan(path: tuple[str, ...]) -> tuple[tuple[str, EntryPoint], ...]:
-    return tuple((ep.name, ep) for ep in entry_points(group=GROUP))
+    """Installed check entry points by name (not imported yet)."""
+    return entry_points_of(GROUP)
 
 
 def load_check_class(name: str) -> type[Check]:
