@@ -37,6 +37,18 @@ class EngineContext:
     monitors: dict[str, Monitor] = field(default_factory=dict)
     states: dict[StateKey, HealthState] = field(default_factory=dict)
     gslbs: dict[str, Gslb] = field(default_factory=dict)
+    _by_pool: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def gslbs_of_pool(self, pool_id: str) -> list[str]:
+        """Ids of the GSLBs that use pool ``pool_id``, sorted (indexed on first use: a
+        batch of thousands of members would otherwise scan every GSLB for each)."""
+        if self._by_pool is None:
+            index: dict[str, set[str]] = {}
+            for g in self.gslbs.values():
+                for link in g.pools:
+                    index.setdefault(link.pool_id, set()).add(g.id)
+            self._by_pool = {pool: sorted(ids) for pool, ids in index.items()}
+        return self._by_pool.get(pool_id, [])
 
     def states_by_member(self) -> dict[str, dict[StateKey, HealthState]]:
         """Every state row grouped by member id."""

@@ -173,8 +173,7 @@ def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, states: list[H
 
 def _gslbs_of(ctx: EngineContext, pool_id: str) -> list[str | None]:
     """The GSLBs whose history shows this pool's members (one entry each), or [None]."""
-    ids = sorted(g.id for g in ctx.gslbs.values() if any(l.pool_id == pool_id for l in g.pools))
-    return list(ids) or [None]
+    return list(ctx.gslbs_of_pool(pool_id)) or [None]
 
 
 def endpoint_of(member: Any) -> str:
