@@ -35,10 +35,12 @@ class DueChecks:
         # region → (fingerprint, list, when it was read, how long the read took)
         self._last: dict[str, tuple[str, list[CheckSpec], float, float]] = {}
         self._lock = threading.Lock()
+        self._reading: dict[str, threading.Lock] = {}   # region → held while reading it
 
     def __call__(self, region: str) -> list[CheckSpec]:
         with self._lock:
             last = self._last.get(region)
+            reading = self._reading.setdefault(region, threading.Lock())
         started = self.clock()
         args: dict[str, Any] = {"region": region}
         if last is not None:
@@ -47,8 +49,20 @@ class DueChecks:
                 return specs
             if started - read_at < self.max_age:
                 args["known"] = fingerprint
-        answer = self.conductor.invoke(CHECKS_DUE, args,
-                                     CallContext.system(request_id=f"tick:{region}"))
+        # One read per region at a time. Ticks that come while one is under way (a
+        # redelivered tick, the next second's) take the list known so far rather than
+        # asking again: at 25,000 checks a read takes the conductor seconds, and reads
+        # piling up behind a slow one kept it from ever answering in time.
+        if not reading.acquire(blocking=False):
+            if last is not None:
+                return last[1]
+            raise Unavailable(f"checks.due of {region} is being read; retry the tick",
+                              retry_after=1.0)
+        try:
+            answer = self.conductor.invoke(CHECKS_DUE, args,
+                                           CallContext.system(request_id=f"tick:{region}"))
+        finally:
+            reading.release()
         if answer.unchanged:
             if "known" in args:
                 return last[1]   # type: ignore[index]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 
 from kosmos.contracts.common import RecordModel
-from kosmos.contracts.events import CheckSpec
+from kosmos.contracts.events import CheckSpec, MonitorSpec
 from kosmos.contracts.health import HealthState
 from kosmos.contracts.resources import Gslb, Member, Monitor, Pool
 
@@ -111,11 +111,57 @@ class NextDue(RecordModel):
 
 class ChecksDue(RecordModel):
     """``checks.due``: every check of the region and their fingerprint; with ``unchanged``
-    the caller's list is still current and ``checks`` is empty."""
+    the caller's list is still current and ``checks`` is empty.
+
+    On the wire each monitor comes once (``monitors``) and each check names its
+    own (``monitor_id``): at 25,000 checks a copy per check was most of the
+    answer's size and of the time to build, send and read it. Read, the checks
+    of one monitor share one ``MonitorSpec``. An answer in the earlier form (each
+    check with its ``monitor``) is read as well, so checkers can be upgraded
+    before the conductor.
+    """
 
     checks: list[CheckSpec] = Field(default_factory=list)
     fingerprint: str | None = None
     unchanged: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _monitors_once(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "monitors" not in data:
+            return data
+        if not isinstance(data["monitors"], list):
+            raise ValueError("monitors: not a list")
+        by_id: dict[str, MonitorSpec] = {}
+        for i, raw in enumerate(data["monitors"]):
+            try:
+                monitor = MonitorSpec.model_validate(raw)
+            except ValidationError as exc:
+                where = ".".join(str(p) for p in exc.errors()[0]["loc"])
+                raise ValueError(f"monitors[{i}].{where}: {exc.errors()[0]['msg']}") from None
+            by_id[monitor.id] = monitor
+        checks = data.get("checks") or []
+        if not isinstance(checks, list):
+            raise ValueError("checks: not a list")
+        out = []
+        for i, check in enumerate(checks):
+            monitor = by_id.get(check.get("monitor_id")) if isinstance(check, dict) else None
+            if monitor is None:
+                raise ValueError(f"checks[{i}].monitor_id: not one of the answer's monitors")
+            out.append({**{k: v for k, v in check.items() if k != "monitor_id"},
+                        "monitor": monitor})
+        return {**{k: v for k, v in data.items() if k != "monitors"}, "checks": out}
+
+    @classmethod
+    def of(cls, specs: list[dict[str, Any]] | list[CheckSpec], **extra: Any) -> dict[str, Any]:
+        """The answer's JSON for full check specs (each with its ``monitor``)."""
+        checks, monitors = [], {}
+        for spec in specs:
+            spec = spec.model_dump(mode="json") if isinstance(spec, CheckSpec) else spec
+            monitors.setdefault(spec["monitor"]["id"], spec["monitor"])
+            checks.append({**{k: v for k, v in spec.items() if k != "monitor"},
+                           "monitor_id": spec["monitor"]["id"]})
+        return {"checks": checks, "monitors": list(monitors.values()), **extra}
 
 
 class EngineContextRows(RecordModel):

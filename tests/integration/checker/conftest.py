@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from kosmos.contracts.results import ChecksDue
+
 
 def _response(status: int, body: bytes, extra: str = "") -> bytes:
     head = f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\nConnection: close\r\n{extra}\r\n"
@@ -238,7 +240,7 @@ class FakeConductorTransport:
     def send(self, envelope):
         op, args = envelope["op"], envelope["args"]
         if op == "checks.due":
-            return 200, {"result": {"checks": self.checks}}
+            return 200, {"result": ChecksDue.of(self.checks)}
         if op == "endpoints.set":
             self.endpoint_updates.extend(args["updates"])
             return 200, {"result": {"changed": [u["member_id"] for u in args["updates"]]}}

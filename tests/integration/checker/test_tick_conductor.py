@@ -11,9 +11,16 @@ from kosmos.probes.registry import load_checks
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext
 from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CheckResults
+from kosmos.contracts.results import ChecksDue
 from kosmos.errors import Unavailable
 
 USER = CallContext(project_id="proj-1", roles=["member"])
+
+
+def due_specs(conductor, region: str) -> list[dict]:
+    """checks.due's checks with their monitors, as a batch carries them."""
+    answer = ChecksDue.model_validate(conductor.call("checks.due", {"region": region}))
+    return [spec.model_dump(mode="json") for spec in answer.checks]
 PORT_ID = "6b7a4f7e-6f0b-4d59-9f57-0c5a3c1e0001"
 
 
@@ -79,7 +86,7 @@ def test_region_outage_keeps_last_known_endpoints(sqlite_conductor, http_server)
     start = datetime.now(timezone.utc)
     batch = {"region": "R1", "batch_id": "R1/a/0", "window_start": start.isoformat(),
              "deadline": (start + timedelta(seconds=1.2)).isoformat(),
-             "checks": sqlite_conductor.call("checks.due", {"region": "R1"})["checks"]}
+             "checks": due_specs(sqlite_conductor, "R1")}
     first.on_batch(batch)
 
     class Outage(FakeRegions):
@@ -91,7 +98,7 @@ def test_region_outage_keeps_last_known_endpoints(sqlite_conductor, http_server)
     start = datetime.now(timezone.utc)
     batch = {**batch, "batch_id": "R1/b/0", "window_start": start.isoformat(),
              "deadline": (start + timedelta(seconds=1.2)).isoformat(),
-             "checks": sqlite_conductor.call("checks.due", {"region": "R1"})["checks"]}
+             "checks": due_specs(sqlite_conductor, "R1")}
     later.on_batch(batch)
     member = sqlite_conductor.call("member.get", {"id": ids["neutron"]}, USER)
     assert member["endpoints"] == ["127.0.0.1", "203.0.113.5"]

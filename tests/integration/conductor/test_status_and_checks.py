@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fixtures.conductor import SYSTEM, state
 
+from kosmos.contracts.results import ChecksDue
 from kosmos.errors import ValidationError
 
 
@@ -66,7 +67,10 @@ def test_checks_due_follows_pool_regions(build):
     nid = str(uuid.uuid4())
     n = build.member(everywhere, address=None, type="neutron_port", region="r2", neutron_id=nid)
 
-    r1 = build.call("checks.due", {"region": "r1"}, SYSTEM)["checks"]
+    answer = build.call("checks.due", {"region": "r1"}, SYSTEM)
+    # each monitor once, named by its checks
+    assert sorted(m["id"] for m in answer["monitors"]) == sorted([m1["id"], m2["id"]])
+    r1 = [spec.model_dump(mode="json") for spec in ChecksDue.model_validate(answer).checks]
     assert sorted((c["member_id"], c["monitor"]["id"]) for c in r1) == sorted(
         [(a["id"], m1["id"]), (a["id"], m2["id"]), (n["id"], m1["id"]), (n["id"], m2["id"])])
     spec = next(c for c in r1 if c["member_id"] == a["id"] and c["monitor"]["id"] == m1["id"])
@@ -75,8 +79,9 @@ def test_checks_due_follows_pool_regions(build):
     neutron = next(c for c in r1 if c["member_id"] == n["id"])
     assert (neutron["address"], neutron["member_type"], neutron["neutron_id"]) == (
         None, "neutron_port", nid)
-    r2 = build.call("checks.due", {"region": "r2"}, SYSTEM)["checks"]
-    assert b["id"] in {c["member_id"] for c in r2}
+    r2 = build.call("checks.due", {"region": "r2"}, SYSTEM)
+    assert b["id"] in {c["member_id"] for c in r2["checks"]}
+    assert {c["monitor_id"] for c in r2["checks"]} == {m["id"] for m in r2["monitors"]}
     with pytest.raises(ValidationError) as err:
         build.call("checks.due", {"region": "bad region!"}, SYSTEM)
     assert err.value.field == "region"

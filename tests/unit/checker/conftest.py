@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+from kosmos.contracts.results import ChecksDue
 from kosmos.errors import Unavailable
 
 
@@ -25,8 +26,9 @@ class FakeConductorTransport(InProcessTransport):
             raise Unavailable("conductor unreachable: ConnectionError")
         op, args = envelope["op"], envelope["args"]
         if op == "checks.due":
-            return 200, {"result": {"checks": [c for c in self.checks
-                                               if c.get("_region", args["region"]) == args["region"]]}}
+            return 200, {"result": ChecksDue.of([
+                {k: v for k, v in c.items() if k != "_region"} for c in self.checks
+                if c.get("_region", args["region"]) == args["region"]])}
         if op == "endpoints.set":
             self.endpoint_updates.extend(args["updates"])
             return 200, {"result": {"changed": [u["member_id"] for u in args["updates"]]}}

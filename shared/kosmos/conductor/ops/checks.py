@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import JSON, Select, Text, cast, func, select
 
 from kosmos.contracts.operations import (CHECKS_DUE, ChecksDueArgs, ENDPOINTS_SET, EndpointsArgs)
 from kosmos.conductor.db.models import MemberRow, MonitorRow, PoolMonitorRow, PoolRow
@@ -17,9 +18,26 @@ _MONITOR_SPEC = ("id", "type", "delay", "timeout", "max_retries", "max_retries_d
                  "payload", "ca_cert", "insecure", "options")
 
 
-_MEMBER_COLUMNS = (MemberRow.id, MemberRow.pool_id, MemberRow.project_id, MemberRow.type,
-                   MemberRow.address, MemberRow.endpoints, MemberRow.port, MemberRow.region,
-                   MemberRow.neutron_id)
+def _as_text(column: Any) -> Any:
+    """A JSON column read as its text, for ``_Decoded``."""
+    return cast(column, Text) if isinstance(column.type, JSON) else column
+
+
+_MEMBER_COLUMNS = tuple(_as_text(c) for c in (
+    MemberRow.id, MemberRow.pool_id, MemberRow.project_id, MemberRow.type, MemberRow.address,
+    MemberRow.endpoints, MemberRow.port, MemberRow.region, MemberRow.neutron_id))
+_MONITOR_COLUMNS = tuple(_as_text(getattr(MonitorRow, k)) for k in _MONITOR_SPEC)
+_MONITOR_JSON = tuple(k for k in _MONITOR_SPEC if isinstance(getattr(MonitorRow, k).type, JSON))
+
+
+class _Decoded(dict):
+    """JSON texts decoded once per answer: at 25,000 checks the driver decoding 75,000
+    small values one by one ("[200]", "{}", "[]", the same regions) was half the read.
+    Equal texts share one decoded value, which goes only into this answer."""
+
+    def __missing__(self, text: str | None) -> Any:
+        value = self[text] = None if text is None else json.loads(text)
+        return value
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +73,8 @@ def _fingerprint(ctx: OpContext) -> str:
 
 @op(CHECKS_DUE)
 def checks_due(ctx: OpContext, a: ChecksDueArgs) -> dict[str, Any]:
-    """Every (member, monitor) of every pool probed from ``region``, in a stable order.
+    """Every (member, monitor) of every pool probed from ``region``, in a stable order,
+    and each monitor they name once.
 
     Members that are disabled or drained are checked too: their status is shown
     and they may be enabled at any moment. Every checker asks on every tick, so
@@ -64,41 +83,37 @@ def checks_due(ctx: OpContext, a: ChecksDueArgs) -> dict[str, Any]:
     region, fingerprint = a.region, _fingerprint(ctx)
     if a.known == fingerprint:
         return {"unchanged": True, "fingerprint": fingerprint}
-    regions = dict(ctx.session.execute(ctx.list_scoped(select(PoolRow.id, PoolRow.regions),
-                                                       PoolRow)).all())
-    links: dict[str, list[str]] = {}
-    for pool_id, monitor_id in ctx.session.execute(
-            select(PoolMonitorRow.pool_id, PoolMonitorRow.monitor_id)
-            .order_by(PoolMonitorRow.pool_id, PoolMonitorRow.position)):
-        if pool_id in regions and (regions[pool_id] is None or region in regions[pool_id]):
-            links.setdefault(pool_id, []).append(monitor_id)
-    if not links:
-        return {"checks": [], "fingerprint": fingerprint}
-    monitor_ids = sorted({mid for mids in links.values() for mid in mids})
-    columns = [getattr(MonitorRow, k) for k in _MONITOR_SPEC]
-    monitors: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(monitor_ids), 500):
-        for row in ctx.session.execute(select(*columns).where(
-                MonitorRow.id.in_(monitor_ids[i:i + 500]))):
-            monitors[row[0]] = dict(zip(_MONITOR_SPEC, row, strict=True))
+    # Plain rows through the connection (an ORM result costs several times more per
+    # row), one per check: at 10,000 GSLBs this reads 25,000 checks per region.
+    db, decoded = ctx.session.connection(), _Decoded()
+    rows = db.execute(ctx.list_scoped(
+        select(*_MEMBER_COLUMNS, PoolMonitorRow.monitor_id, PoolMonitorRow.position,
+               _as_text(PoolRow.regions))
+        .join(PoolMonitorRow, PoolMonitorRow.pool_id == MemberRow.pool_id)
+        .join(PoolRow, PoolRow.id == MemberRow.pool_id), PoolRow)).all()
+    rows.sort(key=lambda r: (r[0], r[10]))
     checks = []
-    pool_ids = sorted(links)
-    rows = []
-    for i in range(0, len(pool_ids), 500):
-        rows += ctx.session.execute(select(*_MEMBER_COLUMNS).where(
-            MemberRow.pool_id.in_(pool_ids[i:i + 500]))).all()
     for (mid_, pool_id, project_id, mtype, address, endpoints, port, member_region,
-         neutron_id) in sorted(rows, key=lambda r: r[0]):
-        endpoints = list(endpoints or [])
-        address = address if mtype == "IP" else (endpoints[0] if endpoints else None)
-        for mid in links[pool_id]:
-            if mid in monitors:
-                checks.append({
-                    "member_id": mid_, "pool_id": pool_id, "project_id": project_id,
-                    "member_type": mtype, "address": address, "endpoints": endpoints,
-                    "port": port, "member_region": member_region, "neutron_id": neutron_id,
-                    "monitor": monitors[mid]})
-    return {"checks": checks, "fingerprint": fingerprint}
+         neutron_id, monitor_id, _position, regions) in rows:
+        regions = decoded[regions]
+        if regions is not None and region not in regions:
+            continue
+        endpoints = list(decoded[endpoints] or [])
+        checks.append({
+            "member_id": mid_, "pool_id": pool_id, "project_id": project_id,
+            "member_type": mtype, "address": address if mtype == "IP" else
+            (endpoints[0] if endpoints else None), "endpoints": endpoints, "port": port,
+            "member_region": member_region, "neutron_id": neutron_id, "monitor_id": monitor_id})
+    monitor_ids = sorted({c["monitor_id"] for c in checks})
+    monitors: list[dict[str, Any]] = []
+    for i in range(0, len(monitor_ids), 500):
+        for row in db.execute(select(*_MONITOR_COLUMNS).where(
+                MonitorRow.id.in_(monitor_ids[i:i + 500]))):
+            monitor = dict(zip(_MONITOR_SPEC, row, strict=True))
+            for key in _MONITOR_JSON:
+                monitor[key] = decoded[monitor[key]]
+            monitors.append(monitor)
+    return {"checks": checks, "monitors": monitors, "fingerprint": fingerprint}
 
 
 @op(ENDPOINTS_SET)
