@@ -6,7 +6,10 @@ fresh PostgreSQL database with the ``powerdns`` appliance on a real
 
 - creates N GSLBs through the API (8 clients), each with its own monitor (TCP,
   delay 10 s, fall 3), pool and 2-3 members on those endpoints, and times until
-  PowerDNS serves every name its members' addresses;
+  PowerDNS serves every name its members' addresses. ``--create conductor``
+  makes the same rows through the conductor's operations in this process (same
+  validation, same change notices, no HTTP): at 10,000 the API path alone takes
+  about a quarter of an hour on this machine;
 - a reconcile of every name, run by an engine in this process on the same
   database and PowerDNS (one invocation, no shards);
 - for 30 s of steady state: the engine lane's lag (the oldest waiting result,
@@ -21,7 +24,7 @@ fresh PostgreSQL database with the ``powerdns`` appliance on a real
 - the RSS of each function process.
 
     python bench/bench_scale.py [--n 1000] [--db postgresql+pg8000://postgres@127.0.0.1:5432/postgres]
-                                [--keep DIR]
+                                [--create api|conductor|reuse] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -77,21 +81,70 @@ def _post(url: str, path: str, body: dict) -> dict:
     raise RuntimeError(f"POST {path}: no answer after 5 tries")
 
 
-def create(url: str, i: int, port: int) -> tuple[str, set[str], str]:
-    mon = _post(url, "/v1/monitors", {"name": f"m{i}", "type": "TCP", "delay": DELAY,
-                                      "timeout": TIMEOUT, "max_retries": RISE,
-                                      "max_retries_down": FALL})["id"]
-    pool = _post(url, "/v1/pools", {"name": f"p{i}", "monitor_ids": [mon]})["id"]
+def create(post, i: int, port: int) -> tuple[str, set[str], str]:
+    """GSLB ``i`` with its own monitor, pool and members; ``post(path, body)`` makes one."""
+    mon = post("/v1/monitors", {"name": f"m{i}", "type": "TCP", "delay": DELAY,
+                                "timeout": TIMEOUT, "max_retries": RISE,
+                                "max_retries_down": FALL})["id"]
+    pool = post("/v1/pools", {"name": f"p{i}", "monitor_ids": [mon]})["id"]
+    addresses = addresses_of(i)
+    for a in sorted(addresses):
+        post(f"/v1/pools/{pool}/pool_members", {"address": a, "port": port})
+    fqdn = f"n{i}.scale.{ZONE}"
+    g = post("/v1/gslbs", {"name": fqdn, "fqdn": fqdn, "zone_name": ZONE, "ttl": 30,
+                           "appliance": "powerdns", "all_down": "ALL",
+                           "pools": [{"pool_id": pool, "priority": 1}]})
+    return fqdn, addresses, g["id"]
+
+
+class DirectCreate:
+    """``post`` for :func:`create` through the conductor's operations in this process, as
+    the API would call them (the project's member role, the same values)."""
+
+    def __init__(self, db: str):
+        from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+        from kosmos.conductor.app import build_handler
+        from kosmos.config import Settings
+        from kosmos.contracts.conductor import CallContext
+
+        self.handler = build_handler(db, settings=Settings(regions=REGIONS, log_level="WARNING"),
+                                     auto_migrate=True)
+        self.client = ConductorClient(InProcessTransport(self.handler))
+        self.ctx = CallContext(project_id="e2e-project", roles=["member"])
+
+    def __call__(self, path: str, body: dict) -> dict:
+        if path.endswith("/pool_members"):
+            kind, body = "member", {**body, "pool_id": path.split("/")[3]}
+        else:
+            kind = {"/v1/monitors": "monitor", "/v1/pools": "pool", "/v1/gslbs": "gslb"}[path]
+        return self.client.call(f"{kind}.create", {"values": body}, self.ctx)
+
+
+def addresses_of(i: int) -> set[str]:
+    """The endpoints GSLB ``i``'s members are on."""
     addresses = {ADDRESSES[i % 3], ADDRESSES[(i + 1) % 3]}
     if i % 2:
         addresses.add(ADDRESSES[(i + 2) % 3])
-    for a in sorted(addresses):
-        _post(url, f"/v1/pools/{pool}/pool_members", {"address": a, "port": port})
-    fqdn = f"n{i}.scale.{ZONE}"
-    g = _post(url, "/v1/gslbs", {"name": fqdn, "fqdn": fqdn, "zone_name": ZONE, "ttl": 30,
-                                 "appliance": "powerdns", "all_down": "ALL",
-                                 "pools": [{"pool_id": pool, "priority": 1}]})
-    return fqdn, addresses, g["id"]
+    return addresses
+
+
+def reused(db: str, n: int) -> tuple[list[tuple[str, set[str], str]], int] | None:
+    """The GSLBs an earlier run with the same N left in ``db`` and their endpoints' port;
+    None when it holds another number of them."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, fqdn FROM gslbs")).all()
+            port = conn.execute(text("SELECT port FROM pool_members LIMIT 1")).scalar()
+    except Exception:   # noqa: BLE001 - no such database or tables: make them
+        return None
+    finally:
+        engine.dispose()
+    if len(rows) != n or port is None:
+        return None
+    return [(fqdn, addresses_of(int(fqdn.split(".")[0][1:])), gid) for gid, fqdn in rows], port
 
 
 def sweep(names: dict[str, set[str]], dns_port: int) -> list[str]:
@@ -283,30 +336,58 @@ def failover(n: int, names: dict[str, set[str]], dead: str, eps: dict, dns_port:
         names[f] = affected[f]
 
 
-def run(n: int, db_admin: str, tmp: Path) -> None:
-    db = fresh_database(db_admin, "kosmos_bench_scale")
+def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
+    earlier = None
+    if how == "reuse":
+        parts = urlsplit(db_admin)
+        earlier = reused(urlunsplit(parts._replace(path="/kosmos_bench_scale")), n)
+        if earlier is None:
+            print(f"N={n}: no earlier run's {n} GSLBs to reuse; making them through the "
+                  "conductor", flush=True)
+        how = "conductor"
+    db = (urlunsplit(urlsplit(db_admin)._replace(path="/kosmos_bench_scale")) if earlier else
+          fresh_database(db_admin, "kosmos_bench_scale"))
     pdns = PowerDns(tmp)
     pdns.start()
     pdns.create_zone(ZONE)
-    port = common_free_port(ADDRESSES)
+    port = earlier[1] if earlier else common_free_port(ADDRESSES)
     eps = {a: Endpoint(a, port).start() for a in ADDRESSES}
     runner = RunnerProcess(ROOT, tmp, db, regions=REGIONS,
                            extra=["--appliance", "powerdns", "--log-level", "WARNING"],
                            env={"KOSMOS_POWERDNS_API_URL": pdns.api_url,
-                                "KOSMOS_POWERDNS_API_KEY": API_KEY}).start()
+                                "KOSMOS_POWERDNS_API_KEY": API_KEY})
     try:
-        t0 = time.monotonic()
-        with ThreadPoolExecutor(8) as pool:
-            made = list(pool.map(lambda i: create(runner.url, i, port), range(n)))
-        created = time.monotonic() - t0
+        if earlier is not None:
+            made, created = earlier[0], 0.0
+            runner.start()
+            t0, created_note = time.monotonic(), "reused from an earlier run; "
+        elif how == "conductor":
+            # before the runner starts: the creating and the runner would share the cores
+            post = DirectCreate(db)
+            t0 = time.monotonic()
+            with ThreadPoolExecutor(4) as pool:
+                made = list(pool.map(lambda i: create(post, i, port), range(n)))
+            created = time.monotonic() - t0
+            post.handler.database.dispose()
+            runner.start()
+            t0, created_note = time.monotonic(), "before the runner started; "
+        else:
+            runner.start()
+            t0 = time.monotonic()
+            with ThreadPoolExecutor(8) as pool:
+                made = list(pool.map(lambda i: create(
+                    lambda path, body: _post(runner.url, path, body), i, port), range(n)))
+            created = time.monotonic() - t0
+            created_note = ""
         names = {fqdn: want for fqdn, want, _ in made}
         left = sweep(names, pdns.dns_port)
-        while left and time.monotonic() - t0 < 600:
+        while left and time.monotonic() - t0 < 600 + (0 if created_note else created):
             time.sleep(1)
             left = [x for x in left if dns_answer(x, pdns.dns_port, timeout=2.0) != names[x]]
         served = time.monotonic() - t0
-        print(f"N={n}: created in {created:.1f}s ({n * 4.5 / created:.0f} API writes/s); every "
-              f"name served after {served:.1f}s" + (f"; {len(left)} never served" if left else ""),
+        made_how = ("" if earlier else f"created in {created:.1f}s through the {how} "
+                    f"({n * 4.5 / created:.0f} writes/s); ")
+        print(f"N={n}: {made_how}{created_note}every name served after {served:.1f}s" + (f"; {len(left)} never served" if left else ""),
               flush=True)
 
         took, out = reconcile_in_process(db, pdns)
@@ -351,6 +432,10 @@ def main() -> int:
     ap.add_argument("--n", type=int, nargs="+", default=[1000])
     ap.add_argument("--db", default="postgresql+pg8000://postgres@127.0.0.1:5432/postgres",
                     help="a PostgreSQL server (a database kosmos_bench_scale is made on it)")
+    ap.add_argument("--create", choices=("api", "conductor", "reuse"), default="api",
+                    help="make the GSLBs through the API (default) or the conductor's "
+                         "operations in this process (no HTTP; for 10,000), or reuse those "
+                         "an earlier run with the same N left (as it left them)")
     ap.add_argument("--keep", type=Path, default=None,
                     help="a directory to keep the runner's log and PowerDNS files in (else a "
                          "temporary one, removed at the end)")
@@ -359,11 +444,11 @@ def main() -> int:
         if args.keep is not None:
             work = args.keep / f"n{n}"
             work.mkdir(parents=True, exist_ok=True)
-            run(n, args.db, work)
+            run(n, args.db, work, args.create)
             print(f"N={n}: runner log kept in {work}", flush=True)
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            run(n, args.db, Path(tmp))
+            run(n, args.db, Path(tmp), args.create)
     return 0
 
 
