@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -76,10 +77,11 @@ def header_value_ok(value: str) -> bool:
     return all(ch == "\t" or " " <= ch <= "~" for ch in value)
 
 
+@lru_cache(maxsize=None)
 def installed(group: str) -> frozenset[str]:
     """Names of the plugins installed in entry point ``group`` (kosmos.probes, kosmos.appliances)."""
-    from kosmos.plugins import entry_points_of
-    return frozenset(entry_points_of(group))
+    from importlib.metadata import entry_points
+    return frozenset(ep.name for ep in entry_points(group=group))
 
 
 def _installed_enum(group: str):

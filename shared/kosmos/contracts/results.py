@@ -158,7 +158,8 @@ class ChecksDue(RecordModel):
         checks, monitors = [], {}
         for spec in specs:
             spec = spec.model_dump(mode="json") if isinstance(spec, CheckSpec) else spec
-            monitors.setdefault(spec["monitor"]["id"], spec["monitor"])
+            if monitors.setdefault(spec["monitor"]["id"], spec["monitor"]) != spec["monitor"]:
+                raise ValueError(f"monitor {spec['monitor']['id']!r} is given two ways")
             checks.append({**{k: v for k, v in spec.items() if k != "monitor"},
                            "monitor_id": spec["monitor"]["id"]})
         return {"checks": checks, "monitors": list(monitors.values()), **extra}

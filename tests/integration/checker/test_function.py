@@ -24,7 +24,7 @@ MAIN = Path(__file__).resolve().parents[3] / "functions" / "checker" / "main.py"
 
 def due(member: str, port: int, **monitor) -> dict:
     return {"member_id": member, "pool_id": "pool", "project_id": "p", "address": "127.0.0.1",
-            "port": port, "monitor": {"id": "mon", "type": "HTTP", "delay": 1, "timeout": 0.4,
+            "port": port, "monitor": {"id": f"mon-{member}" if monitor else "mon", "type": "HTTP", "delay": 1, "timeout": 0.4,
                                       "max_retries": 1, "max_retries_down": 1, **monitor}}
 
 
