@@ -18,7 +18,7 @@ from kosmos.contracts.conductor import CallContext
 
 TABLES = {"monitors", "pools", "pool_monitors", "pool_members", "gslbs", "gslb_pools",
           "health_states", "history", "gslb_tombstones", "engine_lag", "webhooks",
-          "webhook_deliveries", "metrics", "quotas", "dead_letters"}
+          "webhook_deliveries", "metrics", "quotas", "dead_letters", "checks_generation"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -91,6 +91,9 @@ def test_checks_due_says_unchanged_until_something_it_depends_on_changes(build):
     mon = build.monitor(type="TCP")
     pool = build.pool([mon])
     a = build.member(pool)
+    named = build.member(pool, address=None, type="neutron_lbaas_v2", region="r1",
+                         neutron_id=str(uuid.uuid4()))
+    spare = build.member(pool)
 
     def due(known=None):
         return build.call("checks.due", {"region": "r1", **({"known": known} if known else {})},
@@ -98,7 +101,7 @@ def test_checks_due_says_unchanged_until_something_it_depends_on_changes(build):
 
     first = due()
     fp = first["fingerprint"]
-    assert len(first["checks"]) == 1 and due(fp) == {"unchanged": True, "fingerprint": fp}
+    assert len(first["checks"]) == 3 and due(fp) == {"unchanged": True, "fingerprint": fp}
     # a status change (the engine's) is not something checks.due depends on ...
     build.call("health.write", {"members": [{"member_id": a["id"], "operating_status": "ONLINE",
                                              "status_reason": "up", "expected_version": 1}]},
@@ -115,6 +118,10 @@ def test_checks_due_says_unchanged_until_something_it_depends_on_changes(build):
         lambda: build.call("pool.update", {"id": pool["id"],
                                            "values": {"monitor_ids": [mon["id"], lone["id"]]}}),
         lambda: build.call("monitor.update", {"id": lone["id"], "values": {"delay": 40}}),
+        lambda: build.call("member.delete", {"id": spare["id"]}),
+        lambda: build.call("endpoints.set", {"updates": [{
+            "member_id": named["id"], "endpoints": ["203.0.113.9"], "status": "OK",
+            "observed_at": datetime.now(timezone.utc).isoformat()}]}, SYSTEM),
         lambda: build.call("pool.update", {"id": pool["id"], "values": {"regions": ["r2"]}}),
     ]
     for edit in edits:           # ... but each of these is

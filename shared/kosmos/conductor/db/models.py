@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String,
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, MetaData, String,
                         Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -299,6 +299,18 @@ class QuotaRow(Base):
     monitors: Mapped[int | None] = mapped_column(Integer, nullable=True)
     webhooks: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ChecksGenerationRow(Base):
+    """One row counting the writes that change what ``checks.due`` answers. Triggers
+    keep it (migration 0012 says which writes count); ``epoch`` is random per
+    database, so a count never matches one read from another database."""
+
+    __tablename__ = "checks_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class DeadLetterRow(Base):
