@@ -8,7 +8,7 @@ from typing import Any
 from kosmos.appliances.base import Appliance
 from kosmos.config import Settings
 from kosmos.errors import ApplianceError
-from kosmos.plugins import entry_points_of
+from kosmos.contracts.plugins import entry_points_of
 
 GROUP = "kosmos.appliances"
 

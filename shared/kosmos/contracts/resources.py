@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -21,6 +20,7 @@ from kosmos.contracts.common import (JSON_NUMBER, NO_NUL, Description, JsonInt, 
                                      UtcDatetime)
 from kosmos.contracts.webhooks import Webhook, WebhookCreate, WebhookUpdate
 from kosmos.contracts.dnsnames import is_within_zone, normalize_fqdn
+from kosmos.contracts.plugins import entry_points_of
 
 # --------------------------------------------------------------------------- monitors
 
@@ -77,11 +77,9 @@ def header_value_ok(value: str) -> bool:
     return all(ch == "\t" or " " <= ch <= "~" for ch in value)
 
 
-@lru_cache(maxsize=None)
 def installed(group: str) -> frozenset[str]:
     """Names of the plugins installed in entry point ``group`` (kosmos.probes, kosmos.appliances)."""
-    from importlib.metadata import entry_points
-    return frozenset(ep.name for ep in entry_points(group=group))
+    return frozenset(entry_points_of(group))
 
 
 def _installed_enum(group: str):

@@ -152,18 +152,6 @@ class ChecksDue(RecordModel):
                         "monitor": monitor})
         return {**{k: v for k, v in data.items() if k != "monitors"}, "checks": out}
 
-    @classmethod
-    def of(cls, specs: list[dict[str, Any]] | list[CheckSpec], **extra: Any) -> dict[str, Any]:
-        """The answer's JSON for full check specs (each with its ``monitor``)."""
-        checks, monitors = [], {}
-        for spec in specs:
-            spec = spec.model_dump(mode="json") if isinstance(spec, CheckSpec) else spec
-            if monitors.setdefault(spec["monitor"]["id"], spec["monitor"]) != spec["monitor"]:
-                raise ValueError(f"monitor {spec['monitor']['id']!r} is given two ways")
-            checks.append({**{k: v for k, v in spec.items() if k != "monitor"},
-                           "monitor_id": spec["monitor"]["id"]})
-        return {"checks": checks, "monitors": list(monitors.values()), **extra}
-
 
 class EngineContextRows(RecordModel):
     """``engine.context``: the members asked for, their pools and monitors, every health

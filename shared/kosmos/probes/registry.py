@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint
 from typing import Any
 
-from kosmos.plugins import entry_points_of
+from kosmos.contracts.plugins import entry_points_of
 from kosmos.probes.base import Check
 from kosmos.logs import get_logger
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from kosmos.contracts.results import ChecksDue
+from fixtures.checks import checks_due_answer
 
 
 def _response(status: int, body: bytes, extra: str = "") -> bytes:
@@ -240,7 +240,7 @@ class FakeConductorTransport:
     def send(self, envelope):
         op, args = envelope["op"], envelope["args"]
         if op == "checks.due":
-            return 200, {"result": ChecksDue.of(self.checks)}
+            return 200, {"result": checks_due_answer(self.checks)}
         if op == "endpoints.set":
             self.endpoint_updates.extend(args["updates"])
             return 200, {"result": {"changed": [u["member_id"] for u in args["updates"]]}}

@@ -73,7 +73,7 @@ def test_a_driver_installed_on_the_import_path_is_found(tmp_path, monkeypatch):
 def test_installed_drivers_are_read_from_disk_once_per_import_path(monkeypatch):
     """A GSLB create checks its driver's limits: the installed distributions' metadata is
     not read again for each one (it was a third of a create's time)."""
-    import kosmos.plugins as plugins
+    import kosmos.contracts.plugins as plugins
 
     scans = []
     real = plugins.entry_points

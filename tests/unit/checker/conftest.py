@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
-from kosmos.contracts.results import ChecksDue
+from fixtures.checks import checks_due_answer
 from kosmos.errors import Unavailable
 
 
@@ -26,7 +26,7 @@ class FakeConductorTransport(InProcessTransport):
             raise Unavailable("conductor unreachable: ConnectionError")
         op, args = envelope["op"], envelope["args"]
         if op == "checks.due":
-            return 200, {"result": ChecksDue.of([
+            return 200, {"result": checks_due_answer([
                 {k: v for k, v in c.items() if k != "_region"} for c in self.checks
                 if c.get("_region", args["region"]) == args["region"]])}
         if op == "endpoints.set":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
 from kosmos.checker.due import DueChecks
-from kosmos.contracts.results import ChecksDue
+from fixtures.checks import checks_due_answer
 
 from .conftest import check
 
@@ -21,7 +21,7 @@ class Conductor(InProcessTransport):
         fp = f"{self.version:x}"
         if args.get("known") == fp:
             return 200, {"result": {"unchanged": True, "fingerprint": fp}}
-        return 200, {"result": ChecksDue.of(self.checks, fingerprint=fp)}
+        return 200, {"result": checks_due_answer(self.checks, fingerprint=fp)}
 
 
 def test_the_list_is_reused_while_unchanged_and_read_again_when_changed_or_old():
@@ -74,7 +74,7 @@ def test_while_everything_changes_a_slow_full_read_is_not_repeated_on_every_tick
         conductor.calls.append(args)
         conductor.version += 1      # and something changes on every tick
         now[0] += 0.5
-        return 200, {"result": ChecksDue.of(conductor.checks,
+        return 200, {"result": checks_due_answer(conductor.checks,
                                             fingerprint=f"{conductor.version:x}")}
     conductor.handler = slow
     due = DueChecks(ConductorClient(conductor), spacing=4, clock=lambda: now[0])
@@ -144,7 +144,7 @@ def test_a_check_naming_no_listed_monitor_is_a_retryable_error_naming_it():
     from kosmos.errors import Unavailable
 
     conductor = Conductor()
-    answer = ChecksDue.of([check("m1"), check("m2", monitor="mon-2")], fingerprint="1")
+    answer = checks_due_answer([check("m1"), check("m2", monitor="mon-2")], fingerprint="1")
     answer["monitors"] = answer["monitors"][:1]
     conductor.handler = lambda envelope: (200, {"result": answer})
     with pytest.raises(Unavailable, match=r"checks\[1\]\.monitor_id"):

@@ -73,7 +73,7 @@ def checks_due(ctx: OpContext, a: ChecksDueArgs) -> dict[str, Any]:
                _as_text(PoolRow.regions))
         .join(PoolMonitorRow, PoolMonitorRow.pool_id == MemberRow.pool_id)
         .join(PoolRow, PoolRow.id == MemberRow.pool_id), PoolRow)).all()
-    rows.sort(key=lambda r: (r[0], r[10]))
+    rows.sort(key=lambda r: (r.id, r.position))
     checks = []
     for (mid_, pool_id, project_id, mtype, address, endpoints, port, member_region,
          neutron_id, monitor_id, _position, regions) in rows:
