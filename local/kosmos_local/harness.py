@@ -94,6 +94,10 @@ class _Ok(BaseHTTPRequestHandler):
 class _Quiet(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Checkers connect thousands of times a second at scale; with the default backlog
+    # of 5 the kernel dropped connections while this process was busy, and checks of
+    # a live endpoint timed out (the system's limit, 4096 here, applies).
+    request_queue_size = 4096
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A TCP check connects and hangs up at once: that is its way, not an error."""
