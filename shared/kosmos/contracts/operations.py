@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from kosmos.contracts.common import Region, StrictModel, UtcDatetime
+from kosmos.contracts.common import NO_NUL, Description, Region, StrictModel, UtcDatetime
 from kosmos.contracts.conductor import (ApplianceList, GslbStatusTree, GslbTree,
                                         MemberStatusTree, PoolStatusTree, Tombstone)
 from kosmos.contracts.dead_letters import DeadLetter, DeadLetterList
@@ -146,6 +146,28 @@ class HealthWriteArgs(StrictModel):
     states: list[HealthWrite] = Field(default_factory=list, max_length=20000)
     members: list[MemberStatusChange] = Field(default_factory=list, max_length=20000)
     history: list[HistoryEntryCreate] = Field(default_factory=list, max_length=20000)
+
+
+_RowId = Annotated[str, Field(min_length=1, max_length=36, pattern=NO_NUL)]
+
+
+class HealthHeartbeatArgs(StrictModel):
+    """Rows of one region whose newest results moved nothing material (verdict, counts,
+    last outcome) but whose freshness is due: each gets the newest result's time,
+    reason and latency, compare-and-set on the version the engine knows. One list per
+    column, row i across them: at 10,000 GSLBs the engine sends thousands a second,
+    and lists of plain values cost a fraction of a list of full states to send and to
+    check."""
+
+    region: Region
+    member_ids: list[_RowId] = Field(default_factory=list, max_length=20000)
+    monitor_ids: list[_RowId] = Field(default_factory=list, max_length=20000)
+    versions: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list,
+                                                                     max_length=20000)
+    checked_at: list[UtcDatetime] = Field(default_factory=list, max_length=20000)
+    reasons: list[Description | None] = Field(default_factory=list, max_length=20000)
+    latency_ms: list[Annotated[float, Field(ge=0, allow_inf_nan=False)] | None] = Field(
+        default_factory=list, max_length=20000)
 
 
 class HistoryAppendArgs(StrictModel):
@@ -313,6 +335,9 @@ ENGINE_CONTEXT = _op("engine.context", ContextArgs,
 HEALTH_WRITE = _op("health.write", HealthWriteArgs,
                    "one transaction; a compare-and-set miss is StaleVersion and writes nothing",
                    Written)
+HEALTH_HEARTBEAT = _op("health.heartbeat", HealthHeartbeatArgs,
+                       "one transaction; a row not at its version is StaleVersion and nothing "
+                       "is written", Written)
 GSLB_TREES = _op("gslb.trees", TreesArgs, "GSLB trees (every GSLB when ids are omitted)",
                  Page[GslbTree])
 GSLB_SET_ANSWERS = _op("gslb.set_answers", SetAnswersArgs,

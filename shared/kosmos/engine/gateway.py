@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from kosmos.contracts.operations import Operation, BREAKER_VIEW, METRICS_ADD, ENDPOINTS_SET, ENGINE_CONTEXT, ENGINE_LAG, GSLB_SET_ANSWERS, GSLB_TOMBSTONES, GSLB_TOMBSTONES_ACK, GSLB_TREES, GSLB_UNCONFIRMED, HEALTH_WRITE, HISTORY_APPEND, WEBHOOK_DUE, WEBHOOK_REPORT, crud
+from kosmos.contracts.operations import Operation, BREAKER_VIEW, METRICS_ADD, ENDPOINTS_SET, ENGINE_CONTEXT, ENGINE_LAG, GSLB_SET_ANSWERS, GSLB_TOMBSTONES, GSLB_TOMBSTONES_ACK, GSLB_TREES, GSLB_UNCONFIRMED, HEALTH_HEARTBEAT, HEALTH_WRITE, HISTORY_APPEND, WEBHOOK_DUE, WEBHOOK_REPORT, crud
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.contracts.common import dump
 from kosmos.contracts.conductor import CallContext, GslbTree, Tombstone
@@ -135,6 +135,18 @@ class EngineGateway:
         return self._call(HEALTH_WRITE, {
             "states": [dump(s) for s in states], "members": [dump(m) for m in members],
             "history": history_args(history)}).written
+
+    def heartbeat(self, region: str, states: list[tuple[HealthState, int]]) -> int:
+        """Rewrite the freshness of ``(new state, version known)`` rows of ``region`` whose
+        material fields are as stored; raises StaleVersion when one is not at its version."""
+        return self._call(HEALTH_HEARTBEAT, {
+            "region": region, "member_ids": [s.member_id for s, _ in states],
+            "monitor_ids": [s.monitor_id for s, _ in states],
+            "versions": [v for _, v in states],
+            "checked_at": [s.last_checked_at.isoformat() if s.last_checked_at else None
+                           for s, _ in states],
+            "reasons": [s.last_reason for s, _ in states],
+            "latency_ms": [s.last_latency_ms for s, _ in states]}).written
 
     def trees(self, gslb_ids: list[str] | None = None) -> list[GslbTree]:
         """The GSLBs (all when ``gslb_ids`` is None) with pools and members, every page."""

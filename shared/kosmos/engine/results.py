@@ -4,7 +4,7 @@ Steps for one batch (one region's results):
 0. results that would change nothing (the row as this instance knows it, counts
    capped, no heartbeat due) are set aside without a read (``kosmos.engine.steady``);
    a batch of only those costs no conductor call; rows due only for their heartbeat
-   are rewritten from what the instance knows (one ``health.write``, no read);
+   are rewritten from what the instance knows (one ``health.heartbeat``, no read);
 1. endpoint updates (neutron members) go to ``endpoints.set``;
 2. ``engine.context`` reads the members, their pools, monitors and every
    regional state row; ``plan_health`` applies the results;
@@ -84,12 +84,12 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
 
 def _heartbeats(deps: EngineDeps, beats: list[Heartbeat]) -> int:
     """Rewrite rows only their freshness makes due, from what this instance knows: one
-    ``health.write`` and no read. All or none (0): a row another instance wrote since is a
+    ``health.heartbeat`` (the newest result's time, reason and latency) and no read. All or none (0): a row another instance wrote since is a
     compare-and-set miss, and the results then take the full path, which reads it."""
     if not beats:
         return 0
     try:
-        deps.gateway.write_health([b.write() for b in beats], [], [])
+        deps.gateway.heartbeat(beats[0].key[2], [(b.new, b.known.state.version) for b in beats])
     except StaleVersion:
         deps.steady.forget({b.key[0] for b in beats})   # type: ignore[union-attr]
         return 0

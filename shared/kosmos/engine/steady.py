@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from kosmos.contracts.events import CheckResult
-from kosmos.contracts.health import HealthState, HealthWrite
+from kosmos.contracts.health import HealthState
 from kosmos.domain.health import apply_results, is_material_change, needs_write
 
 Key = tuple[str, str, str]   # (member_id, monitor_id, region)
@@ -46,9 +46,6 @@ class Heartbeat:
     known: Known
     new: HealthState
     results: list[CheckResult]
-
-    def write(self) -> HealthWrite:
-        return HealthWrite(state=self.new, expected_version=self.known.state.version)
 
     def stored(self) -> Known:
         """What this instance knows once the write went through."""

@@ -3,6 +3,7 @@ and history."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import pytest
 from fixtures.conductor import P2, SYSTEM, Builder, entry, state
@@ -43,6 +44,66 @@ def test_health_write_inserts_then_compare_and_sets(setup):
         build.call("health.write", {"states": [{"state": state(a, m["id"], "r9"),
                                                 "expected_version": 3}]}, SYSTEM)
     assert _states(build, a)[0]["verdict"] == "DOWN"
+
+
+def _when(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _beat(build, rows, region="r1", caller=SYSTEM, **override):
+    args = {"region": region, "member_ids": [r[0]["id"] for r in rows],
+            "monitor_ids": [r[1] for r in rows], "versions": [r[2] for r in rows],
+            "checked_at": [r[3] for r in rows], "reasons": ["HTTP 200"] * len(rows),
+            "latency_ms": [1.5] * len(rows), **override}
+    return build.call("health.heartbeat", args, caller)
+
+
+def test_heartbeat_rewrites_freshness_only_all_or_nothing(setup):
+    build, m, _, a, b = setup
+    build.call("health.write", {"states": [{"state": state(a, m["id"], consecutive_ok=2)},
+                                           {"state": state(b, m["id"], consecutive_ok=2)}]},
+               SYSTEM)
+    at = "2026-03-04T05:06:07.120000Z"
+    assert _beat(build, [(a, m["id"], 1, at), (b, m["id"], 1, at)]) == {"written": 2}
+    [row] = _states(build, a)
+    assert (_when(row["last_checked_at"]), row["last_latency_ms"], row["version"]) == (
+        _when(at), 1.5, 2)
+    assert (row["verdict"], row["consecutive_ok"], row["last_ok"]) == ("UP", 2, True)
+    later = "2026-03-04T05:06:27Z"
+    with pytest.raises(StaleVersion):   # b is at version 2: neither row is written
+        _beat(build, [(a, m["id"], 2, later), (b, m["id"], 1, later)])
+    with pytest.raises(StaleVersion):   # no row in r9 (another region) to rewrite
+        _beat(build, [(a, m["id"], 2, later)], region="r9")
+    with pytest.raises(StaleVersion):   # another project's rows are not the caller's
+        _beat(build, [(a, m["id"], 2, later)], caller=P2)
+    assert [r["version"] for r in _states(build, a) + _states(build, b)] == [2, 2]
+    assert _when(_states(build, a)[0]["last_checked_at"]) == _when(at)
+    assert _beat(build, [(a, m["id"], 2, later), (b, m["id"], 2, later)]) == {"written": 2}
+
+
+@pytest.mark.parametrize("override, field", [
+    ({"versions": [1, 1]}, "versions"),
+    ({"reasons": ["bad\x00reason"]}, "reasons.0"),
+    ({"member_ids": ["x" * 37]}, "member_ids.0"),
+    ({"latency_ms": [float("nan")]}, "latency_ms.0"),
+    ({"checked_at": ["yesterday"]}, "checked_at.0"),
+])
+def test_heartbeat_refuses_bad_rows_naming_the_field(setup, override, field):
+    build, m, _, a, _ = setup
+    build.call("health.write", {"states": [{"state": state(a, m["id"])}]}, SYSTEM)
+    with pytest.raises(ValidationError) as err:
+        _beat(build, [(a, m["id"], 1, "2026-03-04T05:06:07Z")], **override)
+    assert err.value.field == field
+    assert _states(build, a)[0]["version"] == 1
+
+
+def test_heartbeat_refuses_a_row_given_twice(setup):
+    build, m, _, a, _ = setup
+    build.call("health.write", {"states": [{"state": state(a, m["id"])}]}, SYSTEM)
+    at = "2026-03-04T05:06:07Z"
+    with pytest.raises(ValidationError) as err:
+        _beat(build, [(a, m["id"], 1, at), (a, m["id"], 1, at)])
+    assert err.value.field == "member_ids"
 
 
 def test_states_read_back_exactly_as_written(setup):

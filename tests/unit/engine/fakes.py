@@ -11,10 +11,11 @@ from kosmos.appliances.registry import Appliances
 from kosmos.config import Settings
 from kosmos.contracts.conductor import GslbTree, GslbTreePool, Tombstone
 from kosmos.contracts.events import CheckResult, CheckResults
-from kosmos.contracts.health import HealthWrite, MemberStatusChange
+from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate
 from kosmos.contracts.resources import Gslb, GslbPoolLink, Member, Monitor, Pool
 from kosmos.engine.deps import EngineDeps
+from kosmos.domain.health import is_material_change
 from kosmos.domain.answers import is_enabled, member_addresses
 from kosmos.domain.breaker import DownMember
 from kosmos.engine.gateway import BreakerView, EngineContext, EngineGateway
@@ -52,6 +53,7 @@ class FakeGateway(EngineGateway):
         self.before_write: list = []            # ... and once as one begins (a writer in between)
         self.calls: list[str] = []
         self.health_writes = 0
+        self.heartbeat_writes = 0
         self.lag: dict[str, tuple[float, int, datetime]] = {}   # region → last record
 
     def _enter(self, op: str) -> None:
@@ -74,6 +76,27 @@ class FakeGateway(EngineGateway):
         states = {k: s for k, s in self.states.items() if k[0] in members}
         gslbs = {g.id: g for g in self.gslbs.values() if any(l.pool_id in pools for l in g.pools)}
         return EngineContext(members, pools, mons, states, gslbs)
+
+    def heartbeat(self, region: str, states: list[tuple[HealthState, int]]) -> int:
+        """As the conductor's health.heartbeat: all rows at their version, or StaleVersion;
+        the fake also refuses a heartbeat that would change a material field."""
+        self._enter("health.heartbeat")
+        while self.before_write:
+            self.before_write.pop(0)(self)
+        for new, version in states:
+            k = (new.member_id, new.monitor_id, region)
+            cur = self.states.get(k)
+            if cur is None or cur.version != version:
+                raise StaleVersion(f"health state {k} moved")
+            assert not is_material_change(cur, new), f"heartbeat of {k} changes a decision"
+        for new, _version in states:
+            k = (new.member_id, new.monitor_id, region)
+            cur = self.states[k]
+            self.states[k] = cur.model_copy(update={
+                "last_checked_at": new.last_checked_at, "last_reason": new.last_reason,
+                "last_latency_ms": new.last_latency_ms, "version": cur.version + 1})
+        self.heartbeat_writes += 1
+        return len(states)
 
     def write_health(self, states: list[HealthWrite], members: list[MemberStatusChange], history):
         self._enter("health.write")

@@ -92,8 +92,10 @@ def test_steady_state_writes_only_heartbeats(world):
     writes = gw.health_writes
     for s in range(20, 200, 10):            # 18 rounds, 3 regions, 3 members, all fine
         all_regions(engine, clock, [(m, True, t(s)) for m in ("a1", "a2", "b1")], t(s))
-    # stale window 30 s → a row is rewritten every 20 s (≥ 15 s), i.e. every other round
-    assert gw.health_writes == writes + 9 * 3
+    # stale window 30 s → a row is rewritten every 20 s (≥ 15 s), i.e. every other round,
+    # as a heartbeat (its freshness only), never as a full health write
+    assert (gw.health_writes, gw.heartbeat_writes) == (writes, 9 * 3)
+    assert all(s.last_checked_at == t(190) and s.version > 1 for s in gw.states.values())
     assert len(gw.entries("member")) == 3 and len(gw.entries("gslb")) == 1
     assert "gslb.trees" not in gw.calls[-10:]
 
@@ -190,7 +192,8 @@ def test_steady_results_skip_the_conductor_until_a_heartbeat_is_due(world):
     assert [o["steady"] for o in outs] == [0, 0, 3, 0]
     assert [o["heartbeats"] for o in outs] == [0, 3, 0, 3]
     assert gw.calls.count("engine.context") == reads + 1
-    assert gw.calls.count("health.write") == writes + 2   # at 30 s and 50 s
+    assert gw.calls.count("health.write") == writes       # no full write ...
+    assert gw.calls.count("health.heartbeat") == 2          # ... a heartbeat at 30 s and 50 s
     assert {gw.states[(m, "mon", "r1")].last_checked_at for m in ("a1", "a2", "b1")} == {t(50)}
     # a failure is never steady: it goes the full way at once
     clock.now = t(61)

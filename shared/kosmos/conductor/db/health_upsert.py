@@ -20,7 +20,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from kosmos.conductor.db.bulk import insert_for
@@ -137,3 +137,56 @@ def _ids(session: Session, column: Any, wanted: set[str]) -> set[str]:
     for i in range(0, len(ids), CHUNK):
         found.update(session.scalars(select(column).where(column.in_(ids[i:i + CHUNK]))))
     return found
+
+
+# Rows locked in key order before they are updated: two writers of overlapping rows
+# then wait for each other instead of deadlocking.
+_PG_HEARTBEAT = text("""
+WITH input AS (
+    SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS x(
+        member_id varchar, monitor_id varchar, version int, last_checked_at timestamp,
+        last_reason varchar, last_latency_ms float8)
+), locked AS (
+    SELECT i.* FROM health_states h
+    JOIN input i ON h.member_id = i.member_id AND h.monitor_id = i.monitor_id
+    WHERE h.region = :region AND h.version = i.version
+      AND (CAST(:project AS varchar) IS NULL OR h.project_id = CAST(:project AS varchar))
+    ORDER BY h.member_id, h.monitor_id
+    FOR UPDATE OF h
+), written AS (
+    UPDATE health_states h SET last_checked_at = l.last_checked_at,
+        last_reason = l.last_reason, last_latency_ms = l.last_latency_ms,
+        version = h.version + 1, updated_at = :now
+    FROM locked l
+    WHERE h.member_id = l.member_id AND h.monitor_id = l.monitor_id AND h.region = :region
+      AND h.version = l.version
+    RETURNING 1
+)
+SELECT count(*) FROM written
+""")
+
+
+def heartbeat_postgres(session: Session, region: str, rows: list[dict[str, Any]],
+                       project: str | None, now: datetime) -> int:
+    """Rewrite the freshness columns of rows still at their version; how many were."""
+    payload = [{**r, "last_checked_at": _naive_utc(r["last_checked_at"])} for r in rows]
+    return int(session.execute(_PG_HEARTBEAT, {
+        "rows": json.dumps(payload), "region": region, "project": project,
+        "now": now.astimezone(timezone.utc).replace(tzinfo=None)}).scalar_one())
+
+
+def heartbeat_portable(session: Session, region: str, rows: list[dict[str, Any]],
+                       project: str | None, now: datetime) -> int:
+    """The same as one executemany (SQLite: one writer at a time, no lock order)."""
+    t = HealthStateRow.__table__
+    where = [t.c.member_id == bindparam("b_member"), t.c.monitor_id == bindparam("b_monitor"),
+             t.c.region == region, t.c.version == bindparam("b_version")]
+    if project is not None:
+        where.append(t.c.project_id == project)
+    stmt = update(t).where(*where).values(
+        last_checked_at=bindparam("b_checked"), last_reason=bindparam("b_reason"),
+        last_latency_ms=bindparam("b_latency"), version=t.c.version + 1, updated_at=now)
+    return session.execute(stmt, [
+        {"b_member": r["member_id"], "b_monitor": r["monitor_id"], "b_version": r["version"],
+         "b_checked": r["last_checked_at"], "b_reason": r["last_reason"],
+         "b_latency": r["last_latency_ms"]} for r in rows]).rowcount

@@ -1,4 +1,5 @@
-"""health.write: the engine's bulk write of health states, member verdicts and history.
+"""health.write: the engine's bulk write of health states, member verdicts and history;
+health.heartbeat: the freshness of rows whose results moved nothing material.
 
 One transaction. Each health row is a compare-and-set: ``expected_version``
 None inserts a row that must not exist yet; a number updates the row only if
@@ -19,8 +20,11 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from kosmos.contracts.operations import (HEALTH_WRITE, HealthWriteArgs)
-from kosmos.conductor.db.health_upsert import STATE_COLUMNS, upsert_portable, upsert_postgres
+from kosmos.contracts.operations import (HEALTH_HEARTBEAT, HEALTH_WRITE, HealthHeartbeatArgs,
+                                        HealthWriteArgs)
+from kosmos.conductor.db.health_upsert import (STATE_COLUMNS, heartbeat_portable,
+                                               heartbeat_postgres, upsert_portable,
+                                               upsert_postgres)
 from kosmos.conductor.db.models import MemberRow
 from kosmos.conductor.ops import history
 from kosmos.conductor.ops.common import OpContext, op
@@ -135,3 +139,35 @@ def health_write(ctx: OpContext, a: HealthWriteArgs) -> dict[str, Any]:
     n += write_members(ctx, a.members)
     n += history.append(ctx, a.history, field="history")
     return {"written": n}
+
+
+_HEARTBEAT_COLUMNS = ("member_ids", "monitor_ids", "versions", "checked_at", "reasons",
+                      "latency_ms")
+
+
+@op(HEALTH_HEARTBEAT)
+def health_heartbeat(ctx: OpContext, a: HealthHeartbeatArgs) -> dict[str, Any]:
+    """Returns ``{"written": n}``. All or nothing: a row gone or not at its version (another
+    instance wrote it, or its member was deleted) is StaleVersion, and the engine reads
+    the rows again on its full path."""
+    size = len(a.member_ids)
+    for name in _HEARTBEAT_COLUMNS[1:]:
+        if len(getattr(a, name)) != size:
+            raise ValidationError(f"{name}: {len(getattr(a, name))} values for {size} "
+                                  "member_ids; every list has one value per row", field=name)
+    keys = list(zip(a.member_ids, a.monitor_ids, strict=True))
+    if len(set(keys)) != len(keys):
+        raise ValidationError("member_ids: a (member_id, monitor_id) appears twice",
+                              field="member_ids")
+    if not keys:
+        return {"written": 0}
+    rows = [{"member_id": m, "monitor_id": mo, "version": v, "last_checked_at": t,
+             "last_reason": r, "last_latency_ms": lat}
+            for m, mo, v, t, r, lat in zip(a.member_ids, a.monitor_ids, a.versions,
+                                           a.checked_at, a.reasons, a.latency_ms, strict=True)]
+    write = heartbeat_postgres if ctx.dialect == "postgresql" else heartbeat_portable
+    written = write(ctx.session, a.region, rows, ctx.list_project(), ctx.now)
+    if written != len(rows):
+        raise StaleVersion(f"{len(rows) - written} health state(s) changed meanwhile; "
+                           "read them again", field="member_ids")
+    return {"written": written}
