@@ -86,6 +86,22 @@ def apply_results(state: HealthState, results: Iterable[CheckResult], rise: int,
     return cur, changes
 
 
+def repeats_settled(state: HealthState, results: Iterable[CheckResult], rise: int,
+                    fall: int) -> bool:
+    """True when every result repeats a settled row: UP with its successes at ``rise``
+    and all ``results`` successes, or DOWN with its failures at ``fall`` and all
+    failures. ``apply_results`` would then change no material field and move no
+    verdict; this says so without building the new row (most results, every time)."""
+    rise, fall = max(1, rise), max(1, fall)
+    if state.verdict == Verdict.UP:
+        return (state.last_ok is True and state.consecutive_ok == rise
+                and state.consecutive_fail == 0 and all(r.ok for r in results))
+    if state.verdict == Verdict.DOWN:
+        return (state.last_ok is False and state.consecutive_fail == fall
+                and state.consecutive_ok == 0 and not any(r.ok for r in results))
+    return False
+
+
 def is_material_change(old: HealthState, new: HealthState) -> bool:
     """True when a field that decisions depend on differs (not just times/latency)."""
     return any(getattr(old, f) != getattr(new, f) for f in MATERIAL_FIELDS)

@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 
 from kosmos.contracts.events import CheckResult
 from kosmos.contracts.health import HealthState
-from kosmos.domain.health import apply_results, is_material_change, needs_write
+from kosmos.domain.health import (apply_results, heartbeat_due, is_material_change, needs_write,
+                                  repeats_settled)
 
 Key = tuple[str, str, str]   # (member_id, monitor_id, region)
 
@@ -89,6 +90,11 @@ class SteadyCache:
             checked = k.state.last_checked_at if k is not None else None
             if k is not None and checked is not None and (
                     now - checked <= k.window or all(now - r.checked_at > k.window for r in rs)):
+                if repeats_settled(k.state, rs, k.rise, k.fall):   # no row to build
+                    newest = max(r.checked_at for r in rs)
+                    if newest <= checked or not heartbeat_due(checked, newest, k.window):
+                        out.quiet += [(r, k.window) for r in rs]
+                        continue
                 new, changes = apply_results(k.state, rs, k.rise, k.fall)
                 if not changes and not needs_write(k.state, new, k.window):
                     out.quiet += [(r, k.window) for r in rs]

@@ -4,10 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kosmos.contracts.events import CheckResult
 from kosmos.contracts.health import Verdict
-from kosmos.domain.health import apply_results, heartbeat_due, needs_write, new_state
+from kosmos.domain.health import (apply_results, heartbeat_due, is_material_change, needs_write,
+                                  new_state, repeats_settled)
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -89,3 +92,32 @@ def test_heartbeat_due_uses_result_time():
     assert not heartbeat_due(T0, None, w)
     assert not heartbeat_due(T0, T0 + timedelta(seconds=14), w)
     assert heartbeat_due(T0, T0 + timedelta(seconds=15), w)
+
+
+@settings(max_examples=400, deadline=None)
+@given(history=st.text("+-", max_size=8), rise=st.integers(0, 4), fall=st.integers(0, 4),
+       now_rise=st.integers(0, 4), now_fall=st.integers(0, 4), batch=st.text("+-", max_size=4),
+       late=st.booleans())
+def test_repeats_settled_only_when_applying_would_change_no_decision(
+        history, rise, fall, now_rise, now_fall, batch, late):
+    """The steady path's shortcut agrees with ``apply_results``: whenever it says the
+    results repeat a settled row, applying them moves no verdict and no material field
+    (thresholds changed since the row was written included)."""
+    row, _ = apply_results(new_state("m", "mon", "r1", "p"), results(history), rise, fall)
+    start = len(history) + 1 - (2 if late else 0)    # late: some results already applied
+    batch_results = results(batch, start=start)
+    if repeats_settled(row, batch_results, now_rise, now_fall):
+        new, changes = apply_results(row, batch_results, now_rise, now_fall)
+        assert changes == [] and not is_material_change(row, new)
+
+
+def test_repeats_settled_says_no_for_unsettled_rows():
+    up, _ = apply_results(new_state("m", "mon", "r1", "p"), results("+++"), 3, 3)
+    assert repeats_settled(up, results("++", 10), 3, 3)
+    assert not repeats_settled(up, results("+-", 10), 3, 3)       # a failure moves counts
+    assert not repeats_settled(up, results("+", 10), 2, 3)        # rise lowered: counts capped
+    climbing, _ = apply_results(new_state("m", "mon", "r1", "p"), results("++"), 3, 3)
+    assert not repeats_settled(climbing, results("+", 10), 3, 3)  # UNKNOWN is never settled
+    down, _ = apply_results(new_state("m", "mon", "r1", "p"), results("---"), 3, 3)
+    assert repeats_settled(down, results("--", 10), 3, 3)
+    assert not repeats_settled(down, results("-+", 10), 3, 3)
