@@ -338,15 +338,14 @@ def failover(n: int, names: dict[str, set[str]], dead: str, eps: dict, dns_port:
 
 def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
     earlier = None
+    kept = urlunsplit(urlsplit(db_admin)._replace(path="/kosmos_bench_scale"))
     if how == "reuse":
-        parts = urlsplit(db_admin)
-        earlier = reused(urlunsplit(parts._replace(path="/kosmos_bench_scale")), n)
+        earlier = reused(kept, n)
         if earlier is None:
             print(f"N={n}: no earlier run's {n} GSLBs to reuse; making them through the "
                   "conductor", flush=True)
         how = "conductor"
-    db = (urlunsplit(urlsplit(db_admin)._replace(path="/kosmos_bench_scale")) if earlier else
-          fresh_database(db_admin, "kosmos_bench_scale"))
+    db = kept if earlier else fresh_database(db_admin, "kosmos_bench_scale")
     pdns = PowerDns(tmp)
     pdns.start()
     pdns.create_zone(ZONE)

@@ -84,8 +84,9 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
 
 def _heartbeats(deps: EngineDeps, beats: list[Heartbeat]) -> int:
     """Rewrite rows only their freshness makes due, from what this instance knows: one
-    ``health.heartbeat`` (the newest result's time, reason and latency) and no read. All or none (0): a row another instance wrote since is a
-    compare-and-set miss, and the results then take the full path, which reads it."""
+    ``health.heartbeat`` (the newest result's time, reason and latency) and no read.
+    All or none (0): a row another instance wrote since is a compare-and-set miss, and
+    the results then take the full path, which reads it."""
     if not beats:
         return 0
     try:
