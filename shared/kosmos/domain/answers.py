@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
@@ -40,13 +41,24 @@ class AnswerDecision:
 
 def canonical(addresses: Iterable[str]) -> list[str]:
     """Unique, valid addresses, IPv4 first, numerically sorted; invalid ones dropped."""
-    ips = set()
+    keys = set()
     for a in addresses:
-        try:
-            ips.add(ipaddress.ip_address(str(a).strip()))
-        except ValueError:
-            continue
-    return [str(ip) for ip in sorted(ips, key=lambda ip: (ip.version, int(ip)))]
+        key = address_key(a if isinstance(a, str) else str(a))
+        if key is not None:
+            keys.add(key)
+    return [key[2] for key in sorted(keys)]
+
+
+@lru_cache(maxsize=65536)
+def address_key(text: str) -> tuple[int, int, str] | None:
+    """(family, number, canonical text) of an address as written, None if it is not one. Every
+    decision and every read-back compares answers, and a deployment's addresses are
+    few next to its names: each is parsed once per process, not once per comparison."""
+    try:
+        ip = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    return ip.version, int(ip), str(ip)
 
 
 def split_families(addresses: Iterable[str]) -> tuple[list[str], list[str]]:

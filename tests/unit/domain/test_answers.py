@@ -72,3 +72,12 @@ def test_endpoints_win_over_address_and_families_split():
 
 def test_canonical():
     assert canonical(["10.0.0.10", "10.0.0.9", "bad", "10.0.0.9", "::1"]) == ["10.0.0.9", "10.0.0.10", "::1"]
+
+
+def test_canonical_knows_one_address_however_written():
+    """Addresses are compared by value: spellings of one address give one answer entry,
+    whichever comes first and however often they were seen before."""
+    for _ in range(2):   # the second time from what the first parsed
+        assert canonical([" 2001:db8::1", "2001:DB8:0::1", "10.0.0.1 ", "10.0.0.1"]) == [
+            "10.0.0.1", "2001:db8::1"]
+    assert canonical(["2001:db8::2", "10.0.0.2", "", " ", "10.0.0.256"]) == ["10.0.0.2", "2001:db8::2"]

@@ -1,7 +1,6 @@
 """The steps the routing policies share: walk the pools, build targets, fail open."""
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Sequence
@@ -9,7 +8,7 @@ from typing import Any, Callable, Iterable, Sequence
 from kosmos.contracts.common import OperatingStatus
 from kosmos.contracts.conductor import GslbTree, GslbTreePool
 from kosmos.contracts.resources import AllDownPolicy, Member
-from kosmos.domain.answers import (AnswerDecision, canonical, is_enabled, is_healthy,
+from kosmos.domain.answers import (AnswerDecision, address_key, canonical, is_enabled, is_healthy,
                                    member_addresses, status_of)
 from kosmos.domain.routing.route import Group, Route, Target
 
@@ -72,10 +71,10 @@ def targets(members: Iterable[Member], ask: Ask, ramp: bool = True) -> tuple[Tar
     for m in members:
         since = ramp_start(m, ask) if ramp else None
         for a in member_addresses(m):
-            try:
-                address = str(ipaddress.ip_address(str(a).strip()))
-            except ValueError:
+            key = address_key(a if isinstance(a, str) else str(a))
+            if key is None:
                 continue
+            address = key[2]
             if address not in best or m.weight > best[address].weight:
                 best[address] = Target(address, m.weight, since)
     order = {a: i for i, a in enumerate(canonical(best))}
@@ -89,7 +88,7 @@ def stable_cap(ts: Sequence[Target], limit: int | None) -> list[Target]:
     out: list[Target] = []
     for family in (4, 6):
         same = [t for t in ts if t.family == family]
-        same.sort(key=lambda t: (-t.weight, int(ipaddress.ip_address(t.address))))
+        same.sort(key=lambda t: (-t.weight, address_key(t.address)[1]))   # type: ignore[index]
         out.extend(same[:limit])
     return out
 
