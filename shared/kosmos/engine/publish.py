@@ -110,6 +110,35 @@ def _with_overrides(tree: GslbTree, statuses: dict[str, str], now: datetime) -> 
     return tree.model_copy(update={"pools": pools})
 
 
+#: evidence lists of a cycle's members, kept per GSLB to the members of its pools
+_PER_MEMBER = ("member_moves", "endpoints_reported")
+
+
+class EvidenceOf:
+    """The cause's evidence as each GSLB's history shows it: the member moves (and
+    reported endpoints) of its own pools' members. One endpoint behind thousands of
+    names moves thousands of members in one cycle; every GSLB's entry listing all of
+    them made the cycle's history grow with the square of its size."""
+
+    def __init__(self, cause: Cause):
+        self.evidence = cause.evidence
+        self.lists = {k: cause.evidence[k] for k in _PER_MEMBER if cause.evidence.get(k)}
+        self.index: dict[str, dict[str, list[Any]]] = {}
+        for k, items in self.lists.items():
+            for x in items:
+                member = x.get("member_id") if isinstance(x, dict) else x
+                self.index.setdefault(str(member), {}).setdefault(k, []).append(x)
+
+    def __call__(self, tree: GslbTree) -> dict[str, Any]:
+        if not self.lists:
+            return self.evidence
+        out: dict[str, Any] = {**self.evidence, **{k: [] for k in self.lists}}
+        for member in sorted({m.id for tp in tree.pools for m in tp.members} & self.index.keys()):
+            for k, items in self.index[member].items():
+                out[k].extend(items)
+        return out
+
+
 def _text(addresses: list[str]) -> str:
     """An answer as a history state: the addresses, or a count when too long to store
     (states are short columns; the full lists are in the evidence)."""
@@ -156,20 +185,22 @@ def publish(gateway: EngineGateway, appliances: Appliances, settings: Settings,
     kept = {t.gslb.id for t in trees if breaker.hold and t.gslb.id in held_before - removing
             and decisions[t.gslb.id].answers == list(t.gslb.answers)}
     records: list[AnswerRecord] = []
+    evidence = EvidenceOf(cause)
     steps: list[_Step] = []
     for tree in trees:
         g, d = tree.gslb, decisions[tree.gslb.id]
         if g.id in held or g.id in kept:
             report.held.append(g.id)
             if g.id in held:
-                records.extend(_hold(tree, d, breaker, cause, len(held)))
+                records.extend(_hold(tree, d, breaker, cause, evidence, len(held)))
             continue
         step = _prepare(appliances, tree, d, report, read_back)
         if step is not None:
             steps.append(step)
     failures = _push(appliances, [s for s in steps if s.push and s.error is None], gateway.metrics)
     for step in steps:
-        records.extend(_finish(step, failures.get(step.tree.gslb.id), cause, report, clock))
+        records.extend(_finish(step, failures.get(step.tree.gslb.id), cause, evidence, report,
+                               clock))
     if not records:
         return report
     try:
@@ -232,7 +263,7 @@ def is_held(g: Any) -> bool:
 
 
 def _hold(tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict, cause: Cause,
-          n_held: int) -> list[AnswerRecord]:
+          evidence: EvidenceOf, n_held: int) -> list[AnswerRecord]:
     """The GSLB keeps its answer, HELD with the breaker's reason (nothing when already so)."""
     g = tree.gslb
     reason = verdict.reason
@@ -242,7 +273,7 @@ def _hold(tree: GslbTree, d: AnswerDecision, verdict: BreakerVerdict, cause: Cau
     entry = HistoryEntryCreate(
         project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
         time=cause.time, from_state=_text(g.answers), to_state="HELD", reason=reason,
-        evidence={**cause.evidence, "trigger": cause.trigger, "would_publish": d.answers,
+        evidence={**evidence(tree), "trigger": cause.trigger, "would_publish": d.answers,
                   "answers": list(g.answers),
                   "rule": d.rule, "answer_reason": d.reason, "gslbs_held": n_held,
                   "breaker": verdict.evidence, **d.evidence},
@@ -309,8 +340,8 @@ def _push(appliances: Appliances, steps: list[_Step], metrics: Any = None) -> di
     return failed
 
 
-def _finish(step: _Step, error: ApplianceError | None, cause: Cause, report: PublishReport,
-            clock: Callable[[], datetime] | None) -> list[AnswerRecord]:
+def _finish(step: _Step, error: ApplianceError | None, cause: Cause, evidence: EvidenceOf,
+            report: PublishReport, clock: Callable[[], datetime] | None) -> list[AnswerRecord]:
     """The record to store for one GSLB after the push (none when nothing changed)."""
     g, d = step.tree.gslb, step.d
     exc = step.error or error
@@ -333,7 +364,7 @@ def _finish(step: _Step, error: ApplianceError | None, cause: Cause, report: Pub
             project_id=g.project_id, gslb_id=g.id, subject_type=SubjectType.GSLB, subject_id=g.id,
             time=cause.time, from_state=_text(list(g.answers)), to_state=_text(d.answers),
             reason=f"{cause.note}{d.rule}: {d.reason}"[:2048],
-            evidence={**cause.evidence, "trigger": cause.trigger, "rule": d.rule,
+            evidence={**evidence(step.tree), "trigger": cause.trigger, "rule": d.rule,
                       "answers_from": list(g.answers), "answers_to": d.answers,
                       "served_before": step.served.addresses if step.served else None,
                       **({"route": d.route.to_dict()} if d.route is not None else {}),

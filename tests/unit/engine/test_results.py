@@ -8,7 +8,7 @@ import pytest
 from kosmos.errors import ValidationError
 
 from .conftest import REGIONS
-from .fakes import T0, batch, make_engine
+from .fakes import T0, Clock, FakeGateway, batch, make_engine
 
 A1, A2, B1 = "192.0.2.1", "192.0.2.2", "198.51.100.1"
 
@@ -309,3 +309,26 @@ def test_a_backlog_of_results_older_than_their_freshness_skips_the_conductor(wor
     out = engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(199))]))
     assert out["steady"] == 0 and gw.calls.count("engine.context") == reads + 1
     assert gw.states[("a1", "mon", "r1")].last_checked_at == t(199)
+
+
+def test_each_gslb_history_names_the_member_moves_of_its_own_pools():
+    """One cycle moving members behind many names: each GSLB's entry lists its own
+    members' moves, not the whole cycle's (which grew with the square of its size)."""
+    gw = FakeGateway()
+    gw.add_monitor("mon", delay=10, rise=2, fall=2)
+    for i in range(3):
+        gw.add_pool(f"P{i}")
+        gw.add_member(f"m{i}", f"P{i}", f"192.0.2.{i + 1}")
+        gw.add_member(f"k{i}", f"P{i}", f"198.51.100.{i + 1}")
+        gw.add_gslb(f"g{i}", f"n{i}.example.com.", [(f"P{i}", 1)])
+    clock = Clock()
+    engine, _ = make_engine(gw, clock, regions=REGIONS)
+    members = [m for i in range(3) for m in (f"m{i}", f"k{i}")]
+    bring_online(engine, clock, members)
+    for s in (20, 30):
+        all_regions(engine, clock, [(f"m{i}", False, t(s)) for i in range(3)], t(s))
+    for i in range(3):
+        change = [e for e in gw.entries("gslb") if e.gslb_id == f"g{i}"][-1]
+        assert change.to_state == f"198.51.100.{i + 1}"
+        assert change.evidence["member_moves"] == [
+            {"member_id": f"m{i}", "from": "ONLINE", "to": "OFFLINE"}]
