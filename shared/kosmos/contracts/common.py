@@ -5,6 +5,7 @@ import enum
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
+import pydantic_core
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
@@ -99,7 +100,16 @@ def nul_path(value: Any, path: str = "") -> str | None:
 
     No database stores NUL in text the same way (PostgreSQL refuses it), and
     no protocol Kosmos speaks carries it: inputs with one are refused whole.
+    Every conductor call is checked, some with thousands of history entries: the
+    value is first written as JSON in one native pass, which spells a NUL ``\\u0000``;
+    only a value whose JSON holds that is walked to name where.
     """
+    if not path:
+        try:
+            if b"\\u0000" not in pydantic_core.to_json(value):
+                return None
+        except (TypeError, ValueError, pydantic_core.PydanticSerializationError):
+            pass   # not plain JSON: walked below
     if isinstance(value, str):
         return path or "value" if "\x00" in value else None
     if isinstance(value, dict):
