@@ -211,3 +211,25 @@ def test_a_new_member_moves_the_pool_status_only_when_it_must(build):
     assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "ONLINE"
     build.member(p)  # no verdict yet: the pool is no longer wholly ONLINE
     assert build.call("pool.get", {"id": p["id"]})["operating_status"] == "DEGRADED"
+
+
+def test_one_write_moving_many_pools_stores_each_its_own_status(build):
+    """One health.write moving members of many pools (an endpoint behind many names)
+    stores every pool's and GSLB's status, each its own, whatever the others'."""
+    pools, members, gslbs = [], [], []
+    for _ in range(7):
+        p = build.pool()
+        pools.append(p)
+        members.append((build.member(p), build.member(p)))
+        gslbs.append(build.gslb([p]))
+    wanted = ["ONLINE", "DEGRADED", "OFFLINE"]
+    changes = []
+    for i, (a, b) in enumerate(members):
+        first, second = {"ONLINE": ("ONLINE", "ONLINE"), "DEGRADED": ("ONLINE", "OFFLINE"),
+                         "OFFLINE": ("OFFLINE", "OFFLINE")}[wanted[i % 3]]
+        changes += [{"member_id": a["id"], "operating_status": first, "status_reason": "r"},
+                    {"member_id": b["id"], "operating_status": second, "status_reason": "r"}]
+    build.call("health.write", {"members": changes}, SYSTEM)
+    for i, (p, g) in enumerate(zip(pools, gslbs)):
+        assert build.call("pool.get", {"id": p["id"]})["operating_status"] == wanted[i % 3]
+        assert build.call("gslb.get", {"id": g["id"]})["operating_status"] == wanted[i % 3]

@@ -204,6 +204,35 @@ def store_derived(ctx: OpContext, row_cls: Any, row_id: str, values: dict[str, A
             set_committed_value(loaded, key, value)
 
 
+def store_statuses(ctx: OpContext, row_cls: Any, statuses: dict[str, str]) -> None:
+    """``store_derived`` of many rows' ``operating_status``: one UPDATE per status (and
+    900 rows), not one per row (an endpoint's death moves thousands of pools and
+    GSLBs at once). The rows are locked in id order first, as every writer of many
+    rows does, so two writers of overlapping rows wait instead of deadlocking."""
+    if not statuses:
+        return
+    from sqlalchemy import select, update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    table = row_cls.__table__
+    ids = sorted(statuses)
+    if ctx.dialect != "sqlite":   # SQLite has one writer at a time
+        for i in range(0, len(ids), 900):
+            ctx.session.execute(select(table.c.id).where(table.c.id.in_(ids[i:i + 900]))
+                                .order_by(table.c.id).with_for_update()).all()
+    by_status: dict[str, list[str]] = {}
+    for row_id in ids:
+        by_status.setdefault(statuses[row_id], []).append(row_id)
+    for status, same in sorted(by_status.items()):
+        for i in range(0, len(same), 900):
+            ctx.session.execute(update(table).where(table.c.id.in_(same[i:i + 900]))
+                                .values(operating_status=status))
+    for row_id, status in statuses.items():
+        loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
+        if loaded is not None:
+            set_committed_value(loaded, "operating_status", status)
+
+
 def merged_update(ctx: OpContext, args: UpdateArgs, row_cls: Any, kind: str,
                   update_model: type[BaseModel], create_model: type[BaseModel],
                   stored: Callable[[Any], dict[str, Any]]) -> tuple[Any, dict[str, Any]]:

@@ -16,8 +16,7 @@ from kosmos.contracts.common import iso
 from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, MemberRow,
                                         MonitorRow, PoolMonitorRow, PoolRow)
 from kosmos.conductor.ops.failover import with_failover
-from kosmos.conductor.ops.common import (OpContext, get_row, op, record,
-                                         store_derived)
+from kosmos.conductor.ops.common import OpContext, get_row, op, record, store_statuses
 from kosmos.conductor.ops.lag import lag_rows
 from kosmos.domain.quorum import fresh_at, stale_window
 from kosmos.domain import rollup
@@ -39,12 +38,13 @@ def refresh_pools(ctx: OpContext, pool_ids: set[str]) -> None:
             .group_by(MemberRow.pool_id, MemberRow.operating_status)):
         counts[pool_id].extend([status] * n)
     has_monitor = exists().where(PoolMonitorRow.pool_id == PoolRow.id)
-    changed: set[str] = set()
+    changed: dict[str, str] = {}
     for pool_id, current, monitored in ctx.session.execute(
             select(PoolRow.id, PoolRow.operating_status, has_monitor).where(PoolRow.id.in_(ids))):
-        if _store(ctx, PoolRow, pool_id, current,
-                  rollup.pool_status(bool(monitored), counts.get(pool_id, []))):
-            changed.add(pool_id)
+        status = rollup.pool_status(bool(monitored), counts.get(pool_id, []))
+        if status != current:
+            changed[pool_id] = status
+    store_statuses(ctx, PoolRow, changed)
     if changed:  # a GSLB's status follows only its pools' statuses
         refresh_gslbs(ctx, set(ctx.session.scalars(select(GslbPoolRow.gslb_id).where(
             GslbPoolRow.pool_id.in_(sorted(changed))))))
@@ -61,16 +61,13 @@ def refresh_gslbs(ctx: OpContext, gslb_ids: set[str]) -> None:
             .join(PoolRow, PoolRow.id == GslbPoolRow.pool_id)
             .where(GslbPoolRow.gslb_id.in_(ids))):
         by_gslb[gslb_id].append(status)
+    changed: dict[str, str] = {}
     for gslb_id, current in ctx.session.execute(
             select(GslbRow.id, GslbRow.operating_status).where(GslbRow.id.in_(ids))):
-        _store(ctx, GslbRow, gslb_id, current, rollup.gslb_status(by_gslb.get(gslb_id, [])))
-
-
-def _store(ctx: OpContext, row_cls: Any, row_id: str, current: str, status: str) -> bool:
-    if current == status:
-        return False
-    store_derived(ctx, row_cls, row_id, {"operating_status": status})
-    return True
+        status = rollup.gslb_status(by_gslb.get(gslb_id, []))
+        if status != current:
+            changed[gslb_id] = status
+    store_statuses(ctx, GslbRow, changed)
 
 
 class TreeBuilder:
