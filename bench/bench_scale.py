@@ -6,7 +6,9 @@ fresh PostgreSQL database with the ``powerdns`` appliance on a real
 
 - creates N GSLBs through the API (8 clients), each with its own monitor (TCP,
   delay 10 s, fall 3), pool and 2-3 members on those endpoints, and times until
-  PowerDNS serves every name its members' addresses. ``--create conductor``
+  PowerDNS serves every name its members' addresses, then until every member is
+  ONLINE (its checks applied: a member without a verdict is served meanwhile).
+  ``--create conductor``
   makes the same rows through the conductor's operations in this process (same
   validation, same change notices, no HTTP): at 10,000 the API path alone takes
   about a quarter of an hour on this machine;
@@ -150,6 +152,31 @@ def reused(db: str, n: int) -> tuple[list[tuple[str, set[str], str]], int] | Non
 def sweep(names: dict[str, set[str]], dns_port: int) -> list[str]:
     """Names whose served answer is not the expected one."""
     return [n for n, want in names.items() if dns_answer(n, dns_port, timeout=2.0) != want]
+
+
+def not_online(db: str) -> int:
+    """Members without an ONLINE status (the engine has not yet applied their checks)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(
+                "SELECT count(*) FROM pool_members WHERE operating_status <> 'ONLINE'")).scalar())
+    finally:
+        engine.dispose()
+
+
+def wait_online(db: str, since: float, limit: float = 900) -> str:
+    """Wait until every member is ONLINE (served names are not yet checked ones: a
+    member without a verdict is served as healthy); what it took."""
+    left = not_online(db)
+    while left and time.monotonic() - since < limit:
+        time.sleep(5)
+        left = not_online(db)
+    took = time.monotonic() - since
+    return f"every member ONLINE after {took:.1f}s" if not left else \
+        f"{left} members not ONLINE after {took:.1f}s"
 
 
 class Load:
@@ -388,6 +415,8 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
                     f"({n * 4.5 / created:.0f} writes/s); ")
         print(f"N={n}: {made_how}{created_note}every name served after {served:.1f}s" + (f"; {len(left)} never served" if left else ""),
               flush=True)
+
+        print(f"N={n}: {wait_online(db, t0)} (its checks applied by the engine)", flush=True)
 
         took, out = reconcile_in_process(db, pdns)
         print(f"N={n}: reconcile of every name {took:.2f}s ({len(out.get('drift', []))} drifted, "
