@@ -354,6 +354,17 @@ def test_set_answers_stores_many_in_one_call_and_names_the_deleted(build):
     for i, g in enumerate(gslbs):
         assert build.call("gslb.get", {"id": g["id"]}, SYSTEM)["answers"] == [f"192.0.2.{i + 1}"]
         assert len(build.call("history.list", {"gslb_id": g["id"]})["items"]) == 1
+    # items writing different columns in one call: each row gets its own
+    mixed = [{**items[i], "history": [], **({"answers": [f"198.51.100.{i + 1}"]} if i % 2 else
+                                            {"publish_status": "ERROR", "publish_reason": "down"})}
+             for i in range(len(gslbs))]
+    assert build.call("gslb.set_answers", {"items": mixed}, SYSTEM)["stored"] == 29
+    for i, g in enumerate(gslbs):
+        got = build.call("gslb.get", {"id": g["id"]}, SYSTEM)
+        assert (got["answers"], got["publish_status"], got["publish_reason"]) == (
+            ([f"198.51.100.{i + 1}"], "SYNCED", None) if i % 2 else
+            ([f"192.0.2.{i + 1}"], "ERROR", "down"))
+    build.call("gslb.set_answers", {"items": items[:-1]}, SYSTEM)   # as before
     with pytest.raises(ValidationError) as err:   # a bad item stores nothing
         build.call("gslb.set_answers", {"items": [{**items[0], "answers": ["192.0.2.99"]},
                                                   {**items[1], "publish_status": "MAYBE"}]}, SYSTEM)

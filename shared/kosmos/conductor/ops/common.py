@@ -204,6 +204,28 @@ def store_derived(ctx: OpContext, row_cls: Any, row_id: str, values: dict[str, A
             set_committed_value(loaded, key, value)
 
 
+def store_derived_many(ctx: OpContext, row_cls: Any, values_by_id: dict[str, dict[str, Any]]) -> None:
+    """``store_derived`` of many rows: one executemany per set of columns written (a
+    statement built and checked once, not once per row)."""
+    from sqlalchemy import bindparam, update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    table = row_cls.__table__
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for row_id in sorted(values_by_id):
+        groups.setdefault(tuple(sorted(values_by_id[row_id])), []).append(row_id)
+    for columns, ids in groups.items():
+        stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+            {c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns})
+        ctx.session.execute(stmt, [{"b_id": row_id, **{f"b_{c}": values_by_id[row_id][c]
+                                                        for c in columns}} for row_id in ids])
+    for row_id, values in values_by_id.items():
+        loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
+        if loaded is not None:
+            for key, value in values.items():
+                set_committed_value(loaded, key, value)
+
+
 def store_statuses(ctx: OpContext, row_cls: Any, statuses: dict[str, str]) -> None:
     """``store_derived`` of many rows' ``operating_status``: one UPDATE per status (and
     900 rows), not one per row (an endpoint's death moves thousands of pools and

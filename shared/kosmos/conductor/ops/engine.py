@@ -4,13 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kosmos.contracts.operations import (AckArgs, ContextArgs, ENGINE_CONTEXT, GSLB_SET_ANSWERS, GSLB_TOMBSTONES, GSLB_TOMBSTONES_ACK, GSLB_TREES, GSLB_UNCONFIRMED, SetAnswersArgs, TombstonesArgs, TreesArgs, UnconfirmedArgs)
 from kosmos.conductor.db.context_read import read_context
 from kosmos.conductor.db.models import GslbRow, TombstoneRow
 from kosmos.conductor.db.trees_read import read_trees
 from kosmos.conductor.ops import history, metrics, webhooks
-from kosmos.conductor.ops.common import OpContext, op, store_derived
+from kosmos.conductor.ops.common import OpContext, op, store_derived_many
 from kosmos.contracts.common import iso
 from kosmos.contracts.resources import PublishStatus
 from kosmos.domain.breaker import held_back
@@ -59,6 +60,7 @@ def gslb_set_answers(ctx: OpContext, args: SetAnswersArgs) -> dict[str, Any]:
         select(GslbRow).where(GslbRow.id.in_({a.id for a in items})), GslbRow).order_by(GslbRow.id),
         GslbRow))}
     missing, superseded, entries, failed = [], [], [], []
+    pending: dict[str, dict[str, Any]] = {}   # stored at once, in id order, once decided
     changed = held = 0
     for i in sorted(range(len(items)), key=lambda k: items[k].id):
         a = items[i]
@@ -86,7 +88,10 @@ def gslb_set_answers(ctx: OpContext, args: SetAnswersArgs) -> dict[str, Any]:
         if (row.answer_route or None) != route:
             changes["answer_route"] = route
         if changes:
-            store_derived(ctx, GslbRow, row.id, {**changes, "updated_at": ctx.now})
+            values = {**changes, "updated_at": ctx.now}
+            pending[row.id] = {**pending.get(row.id, {}), **values}
+            for key, value in values.items():   # a later item for this GSLB sees it
+                set_committed_value(row, key, value)
             moved = changes.keys() & {"publish_status", "publish_reason"}
             if a.publish_status == PublishStatus.ERROR and moved:
                 failed.append((row.project_id, row.id, a.publish_reason or ""))
@@ -94,6 +99,7 @@ def gslb_set_answers(ctx: OpContext, args: SetAnswersArgs) -> dict[str, Any]:
             changed += "answers" in changes
         if changes.keys() & _EVENTFUL:
             entries.extend(a.history)   # else another instance stored this change: recorded
+    store_derived_many(ctx, GslbRow, pending)
     history.append(ctx, entries, field="items.history")
     webhooks.notify_publish_failed(ctx, failed)
     metrics.count(ctx, "kosmos_answer_changes_total", changed)
