@@ -64,6 +64,11 @@ class Rechecks:
         self._tokens -= n
         return True
 
+    def may_ask(self, member_id: str, monitor_id: str, now: datetime) -> bool:
+        """Whether a failure of (member, monitor) may start a recheck now: rechecks are on
+        and this instance has none under way for it."""
+        return bool(self.settings.recheck) and self._until.get((member_id, monitor_id), now) <= now
+
     def suspects(self, ctx: EngineContext, results: Iterable[CheckResult],
                  statuses: dict[str, str], now: datetime) -> list[tuple[Key, datetime]]:
         """Failed (member, monitor)s of members up (after this batch's moves), not being

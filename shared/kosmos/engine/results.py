@@ -4,7 +4,8 @@ Steps for one batch (one region's results):
 0. results that would change nothing (the row as this instance knows it, counts
    capped, no heartbeat due) are set aside without a read (``kosmos.engine.steady``);
    a batch of only those costs no conductor call; rows due only for their heartbeat
-   are rewritten from what the instance knows (one ``health.heartbeat``, no read);
+   are rewritten from what the instance knows (one ``health.heartbeat``, no read),
+   and so are rows whose counts move but not their verdict (one ``health.write``);
 1. endpoint updates (neutron members) go to ``endpoints.set``;
 2. ``engine.context`` reads the members, their pools, monitors and every
    regional state row; ``plan_health`` applies the results;
@@ -24,13 +25,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from kosmos.contracts.events import CHECK_RESULTS, CheckResults
+from kosmos.contracts.health import HealthWrite
 from kosmos.domain.breaker import BreakerVerdict
 from kosmos.engine.breaker_check import judge_cycle
 from kosmos.engine.deps import EngineDeps
 from kosmos.engine.gateway import EngineContext
 from kosmos.engine.plan import HealthPlan, plan_health, redecide_members
 from kosmos.engine.publish import Cause, is_held, publish
-from kosmos.engine.steady import Heartbeat
+from kosmos.engine.steady import Rewrite
 from kosmos.errors import KosmosError, StaleVersion, Unavailable
 from kosmos.logs import get_logger
 
@@ -44,16 +46,20 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     if batch.endpoints:
         gw.set_endpoints(batch.endpoints)
     now = deps.clock()
-    split = deps.steady.split(batch.region, batch.results, now) if deps.steady is not None else None
+    asks = None if deps.rechecks is None else (
+        lambda member, monitor: deps.rechecks.may_ask(member, monitor, now))
+    split = deps.steady.split(batch.region, batch.results, now, asks) if deps.steady is not None else None
     results, quiet = (split.full, split.quiet) if split is not None else (batch.results, [])
     beats = _heartbeats(deps, split.beats) if split is not None else 0
-    if split is not None and beats < len(split.beats):   # written meanwhile: the full path
-        results = [*results, *(r for b in split.beats for r in b.results)]
+    counted = _counts(deps, split.counts) if split is not None else 0
+    for done, rewrites in ((beats, split.beats), (counted, split.counts)) if split else ():
+        if done < len(rewrites):   # written meanwhile: the full path
+            results = [*results, *(r for w in rewrites for r in w.results)]
     quiet_stale = sum(1 for r, window in quiet if now - r.checked_at > window)
     member_ids = {r.member_id for r in results} | set(reported)
     if not member_ids:   # steady state: nothing to read or decide
         return _summary(batch, len(quiet), quiet_stale, _note_lag(deps, batch, quiet_stale),
-                        heartbeats=beats)
+                        heartbeats=beats, counts=counted)
     total = batch
     if quiet:
         batch = batch.model_copy(update={"results": results})
@@ -79,10 +85,27 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             report = again_report if report is None else report.merged(again_report)
     stale = plan.stale + quiet_stale
     return _summary(total, len(quiet), stale, _note_lag(deps, total, stale), plan=plan,
-                    written=written, gslbs=gslbs, report=report, heartbeats=beats)
+                    written=written, gslbs=gslbs, report=report, heartbeats=beats,
+                    counts=counted)
 
 
-def _heartbeats(deps: EngineDeps, beats: list[Heartbeat]) -> int:
+def _counts(deps: EngineDeps, counts: list[Rewrite]) -> int:
+    """Store rows whose counts moved but not their verdict, from what this instance
+    knows: one ``health.write`` of the new rows, compare-and-set, no read. All or none
+    (0): on a miss the results take the full path, which reads the rows."""
+    if not counts:
+        return 0
+    try:
+        deps.gateway.write_health([HealthWrite(state=c.new, expected_version=c.known.state.version)
+                                   for c in counts], [], [])
+    except StaleVersion:
+        deps.steady.forget({c.key[0] for c in counts})   # type: ignore[union-attr]
+        return 0
+    deps.steady.remember({c.key: c.stored() for c in counts})   # type: ignore[union-attr]
+    return len(counts)
+
+
+def _heartbeats(deps: EngineDeps, beats: list[Rewrite]) -> int:
     """Rewrite rows only their freshness makes due, from what this instance knows: one
     ``health.heartbeat`` (the newest result's time, reason and latency) and no read.
     All or none (0): a row another instance wrote since is a compare-and-set miss, and
@@ -161,9 +184,11 @@ def _apply(deps: EngineDeps, batch: CheckResults, member_ids: set[str], reported
 
 
 def _summary(batch: CheckResults, steady: int, stale: int, lag: float | None, *, plan=None,
-             written: int = 0, gslbs: int = 0, report=None, heartbeats: int = 0) -> dict[str, Any]:
+             written: int = 0, gslbs: int = 0, report=None, heartbeats: int = 0,
+             counts: int = 0) -> dict[str, Any]:
     """Counts of one batch (all its results) for logs and tests."""
     return {"results": len(batch.results), "steady": steady, "heartbeats": heartbeats,
+            "counts": counts,
             "ignored": plan.ignored if plan else 0, "stale": stale,
             "lag_s": lag, "writes": len(plan.writes) if plan else 0, "written": written,
             "moves": len(plan.moves) if plan else 0, "gslbs": gslbs,

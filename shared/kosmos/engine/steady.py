@@ -7,8 +7,13 @@ compare-and-set on the remembered version; a miss sends the results down the
 full path): this warm instance remembers, per (member,
 monitor, region), the row as it last read or wrote it with the monitor's
 thresholds and freshness window, and runs the same pure rules
-(``apply_results``, ``needs_write``) on it. A key whose results would write
-or move anything, or that this instance has not seen, takes the full path.
+(``apply_results``, ``needs_write``) on it. Results that only move a row's
+counts (a first success after failures, a second failure of three) move no
+verdict, so no member and no answer: the new row is written the same way
+(``counts``), except a failure that may start a recheck (``kosmos.engine.
+recheck``), which needs the full path's view of the member. A key whose
+results would move a verdict, or that this instance has not seen, takes the
+full path.
 
 The memory may lag a row that another engine instance wrote, but never for
 long: once half the freshness window has passed since the remembered check,
@@ -21,6 +26,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 from kosmos.contracts.events import CheckResult
 from kosmos.contracts.health import HealthState
@@ -39,9 +45,10 @@ class Known:
 
 
 @dataclass(frozen=True)
-class Heartbeat:
-    """A row whose results move nothing but whose freshness is due to be rewritten:
-    stored from what this instance knows, compare-and-set on its version, no read."""
+class Rewrite:
+    """A row whose results move no verdict, stored from what this instance knows,
+    compare-and-set on its version, no read: its freshness due (a heartbeat), or its
+    counts moved."""
 
     key: Key
     known: Known
@@ -58,7 +65,8 @@ class Heartbeat:
 class Split:
     full: list[CheckResult] = field(default_factory=list)
     quiet: list[tuple[CheckResult, timedelta]] = field(default_factory=list)
-    beats: list[Heartbeat] = field(default_factory=list)
+    beats: list[Rewrite] = field(default_factory=list)
+    counts: list[Rewrite] = field(default_factory=list)
 
 
 class SteadyCache:
@@ -68,9 +76,13 @@ class SteadyCache:
         self._size = 0
         self._lock = threading.Lock()
 
-    def split(self, region: str, results: list[CheckResult], now: datetime) -> Split:
+    def split(self, region: str, results: list[CheckResult], now: datetime,
+              asks_recheck: Callable[[str, str], bool] | None = None) -> Split:
         """The results that need the full path, those that change nothing (with their
-        window), and the heartbeats: rows whose only write is the freshness rewrite.
+        window), the heartbeats (rows whose only write is the freshness rewrite) and
+        the counts (rows whose counts move, not their verdict). ``asks_recheck(member,
+        monitor)``: whether a failure may start a recheck (None: never), which only
+        the full path can do.
 
         A row gone stale takes the full path even when its counts are capped: a new
         result makes it fresh again, which can change the member's decision. Results
@@ -100,7 +112,11 @@ class SteadyCache:
                     out.quiet += [(r, k.window) for r in rs]
                     continue
                 if not changes and not is_material_change(k.state, new):
-                    out.beats.append(Heartbeat(key, k, new, rs))
+                    out.beats.append(Rewrite(key, k, new, rs))
+                    continue
+                if not changes and (asks_recheck is None or all(r.ok for r in rs)
+                                    or not asks_recheck(key[0], key[1])):
+                    out.counts.append(Rewrite(key, k, new, rs))
                     continue
             out.full += rs
         return out

@@ -332,3 +332,67 @@ def test_each_gslb_history_names_the_member_moves_of_its_own_pools():
         assert change.to_state == f"198.51.100.{i + 1}"
         assert change.evidence["member_moves"] == [
             {"member_id": f"m{i}", "from": "ONLINE", "to": "OFFLINE"}]
+
+
+def _fall3():
+    """a1, a2 behind one name; monitor rise 2, fall 3 (a second failure moves no verdict)."""
+    gw = FakeGateway()
+    gw.add_monitor("mon", delay=10, rise=2, fall=3)
+    gw.add_pool("A")
+    gw.add_member("a1", "A", A1)
+    gw.add_member("a2", "A", A2)
+    gw.add_gslb("g1", "www.example.com.", [("A", 1)])
+    clock = Clock()
+    engine, _ = make_engine(gw, clock, regions=REGIONS)
+    bring_online(engine, clock, ("a1", "a2"))
+    all_regions(engine, clock, [("a1", True, t(11)), ("a2", True, t(11))], t(11))   # remembered
+    return gw, clock, engine
+
+
+def test_counts_that_move_no_verdict_are_stored_without_a_read():
+    gw, clock, engine = _fall3()
+    reads, writes = gw.calls.count("engine.context"), gw.calls.count("health.write")
+    key = ("a1", "mon", "r1")
+    clock.now = t(13)   # a first failure of a member up: the full path, which asks for rechecks
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(12))]))
+    assert out["counts"] == 0 and gw.calls.count("engine.context") == reads + 1
+    # the second, with a recheck under way: only the counts move, written without a read
+    clock.now = t(14)
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(13))]))
+    assert out["counts"] == 1 and gw.calls.count("engine.context") == reads + 1
+    assert gw.calls.count("health.write") == writes + 2
+    row = gw.states[key]
+    assert (row.verdict.value, row.consecutive_fail, row.last_checked_at) == ("UP", 2, t(13))
+    # the third moves the verdict: the full path again
+    clock.now = t(15)
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(14))]))
+    assert out["counts"] == 0 and gw.calls.count("engine.context") > reads + 1
+    assert gw.states[key].verdict.value == "DOWN"
+
+
+def test_a_failure_that_may_start_a_recheck_is_never_counted_without_the_full_path():
+    gw, clock, engine = _fall3()
+    reads = gw.calls.count("engine.context")
+    clock.now = t(13)   # rechecks are off: the first failure asks for none, so only counts move
+    engine_off, _ = make_engine(gw, clock, regions=REGIONS, recheck=False)
+    all_regions(engine_off, clock, [("a2", True, t(12))], t(12))   # it learns the rows
+    reads = gw.calls.count("engine.context")
+    out = engine_off.handle("kosmos.check.results", batch("r1", [("a2", False, t(13))]))
+    assert out["counts"] == 1 and gw.calls.count("engine.context") == reads
+    # with rechecks on, a member's first failure needs the full path to ask for them
+    out = engine.handle("kosmos.check.results", batch("r2", [("a1", False, t(13))]))
+    assert out["counts"] == 0 and gw.calls.count("engine.context") == reads + 1
+
+
+def test_counts_another_instance_wrote_first_take_the_full_path():
+    gw, clock, engine = _fall3()
+    clock.now = t(13)
+    engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(12))]))
+    key = ("a1", "mon", "r1")
+    row = gw.states[key]   # another instance wrote a1's row meanwhile
+    gw.states[key] = row.model_copy(update={"version": row.version + 1})
+    reads = gw.calls.count("engine.context")
+    clock.now = t(14)
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(13))]))
+    assert out["counts"] == 0 and gw.calls.count("engine.context") == reads + 1
+    assert gw.states[key].consecutive_fail == 2 and gw.states[key].version == row.version + 2
