@@ -55,10 +55,12 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     for done, rewrites in ((beats, split.beats), (counted, split.counts)) if split else ():
         if done < len(rewrites):   # written meanwhile: the full path
             results = [*results, *(r for w in rewrites for r in w.results)]
-    quiet_stale = sum(1 for r, window in quiet if now - r.checked_at > window)
+    stale_unread = sum(1 for r, window in quiet if now - r.checked_at > window) + sum(
+        1 for c in (split.counts if split is not None and counted else ())
+        for r in c.results if now - r.checked_at > c.known.window)
     member_ids = {r.member_id for r in results} | set(reported)
     if not member_ids:   # steady state: nothing to read or decide
-        return _summary(batch, len(quiet), quiet_stale, _note_lag(deps, batch, quiet_stale),
+        return _summary(batch, len(quiet), stale_unread, _note_lag(deps, batch, stale_unread),
                         heartbeats=beats, counts=counted)
     total = batch
     if quiet:
@@ -83,7 +85,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             written += again_written
             gslbs += again_gslbs
             report = again_report if report is None else report.merged(again_report)
-    stale = plan.stale + quiet_stale
+    stale = plan.stale + stale_unread
     return _summary(total, len(quiet), stale, _note_lag(deps, total, stale), plan=plan,
                     written=written, gslbs=gslbs, report=report, heartbeats=beats,
                     counts=counted)

@@ -11,9 +11,10 @@ thresholds and freshness window, and runs the same pure rules
 counts (a first success after failures, a second failure of three) move no
 verdict, so no member and no answer: the new row is written the same way
 (``counts``), except a failure that may start a recheck (``kosmos.engine.
-recheck``), which needs the full path's view of the member. A key whose
-results would move a verdict, or that this instance has not seen, takes the
-full path.
+recheck``), which needs the full path's view of the member; so are results
+older than their freshness window, which no decision can count. A key whose
+fresh results would move a verdict, or that this instance has not seen, takes
+the full path.
 
 The memory may lag a row that another engine instance wrote, but never for
 long: once half the freshness window has passed since the remembered check,
@@ -46,9 +47,9 @@ class Known:
 
 @dataclass(frozen=True)
 class Rewrite:
-    """A row whose results move no verdict, stored from what this instance knows,
-    compare-and-set on its version, no read: its freshness due (a heartbeat), or its
-    counts moved."""
+    """A row stored from what this instance knows, compare-and-set on its version, no
+    read: its freshness due (a heartbeat), its counts moved but not its verdict, or
+    results too late to be news moved it (``SteadyCache.split``)."""
 
     key: Key
     known: Known
@@ -87,9 +88,13 @@ class SteadyCache:
         A row gone stale takes the full path even when its counts are capped: a new
         result makes it fresh again, which can change the member's decision. Results
         that are themselves older than the window (they waited in a queue) cannot: the
-        row stays stale with them, so they are judged as on a fresh row. Behind a
+        row stays stale with them, so they are judged as on a fresh row, and even a
+        verdict they move is no news (no member decision can count a stale row): such
+        rows are counts too, written without a read or a history entry. Behind a
         backlog every row is stale, and sending all of them the full way made each
-        batch dearer than the one before: at 1,000 GSLBs the engine fell minutes behind.
+        batch dearer than the one before: at 1,000 GSLBs the engine fell minutes
+        behind, and at 10,000 it spent its time deciding nothing (every result already
+        stale) while every member waited for its first status.
         """
         grouped: dict[Key, list[CheckResult]] = {}
         for r in results:
@@ -100,8 +105,8 @@ class SteadyCache:
         for key, rs in grouped.items():
             k = known[key]
             checked = k.state.last_checked_at if k is not None else None
-            if k is not None and checked is not None and (
-                    now - checked <= k.window or all(now - r.checked_at > k.window for r in rs)):
+            late = k is not None and all(now - r.checked_at > k.window for r in rs)
+            if k is not None and checked is not None and (now - checked <= k.window or late):
                 if repeats_settled(k.state, rs, k.rise, k.fall):   # no row to build
                     newest = max(r.checked_at for r in rs)
                     if newest <= checked or not heartbeat_due(checked, newest, k.window):
@@ -114,8 +119,8 @@ class SteadyCache:
                 if not changes and not is_material_change(k.state, new):
                     out.beats.append(Rewrite(key, k, new, rs))
                     continue
-                if not changes and (asks_recheck is None or all(r.ok for r in rs)
-                                    or not asks_recheck(key[0], key[1])):
+                if late or (not changes and (asks_recheck is None or all(r.ok for r in rs)
+                                             or not asks_recheck(key[0], key[1]))):
                     out.counts.append(Rewrite(key, k, new, rs))
                     continue
             out.full += rs

@@ -396,3 +396,19 @@ def test_counts_another_instance_wrote_first_take_the_full_path():
     out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(13))]))
     assert out["counts"] == 0 and gw.calls.count("engine.context") == reads + 1
     assert gw.states[key].consecutive_fail == 2 and gw.states[key].version == row.version + 2
+
+
+def test_results_too_late_to_be_news_are_stored_without_a_read_even_when_a_verdict_moves():
+    """Behind a backlog, results older than their freshness window cannot move a member
+    (its row stays stale with them): stored as counts, no read, no history; the first
+    fresh result takes the full path and decides."""
+    gw, clock, engine = _fall3()
+    reads, history = gw.calls.count("engine.context"), len(gw.entries("health"))
+    key = ("a1", "mon", "r1")
+    clock.now = t(100)   # window 30 s: these waited 38-40 s
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(s)) for s in (60, 61, 62)]))
+    assert (out["counts"], out["stale"]) == (1, 3) and gw.calls.count("engine.context") == reads
+    assert gw.states[key].verdict.value == "DOWN" and len(gw.entries("health")) == history
+    assert gw.members["a1"].operating_status.value == "ONLINE"
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(99))]))
+    assert out["counts"] == 0 and gw.calls.count("engine.context") > reads
