@@ -88,3 +88,22 @@ def test_the_environment_is_read_once_when_the_transport_is_made(server_url, mon
     assert client.call("conductor.ping", {}, CTX) is not None
     with pytest.raises(Unavailable):   # through the (unreachable) proxy it was given
         ConductorClient(proxied).call("conductor.ping", {}, CTX)
+
+
+def test_typed_answers_are_read_from_the_body_as_it_came(server_url):
+    """``invoke`` reads a success straight into the operation's result type; errors keep
+    their types; an answer that does not fit the type is Unavailable naming the field."""
+    from kosmos.contracts.operations import CATALOGUE, GSLB_TREES
+
+    client = ConductorClient(HttpTransport(server_url, timeout=10, token="t0ken"))
+    m = client.call("monitor.create", {"values": {"type": "HTTP", "name": "a"}}, CTX)
+    got = client.invoke(CATALOGUE["monitor.get"], {"id": m["id"]}, CTX)
+    assert (type(got).__name__, got.id, got.name) == ("Monitor", m["id"], "a")
+    assert client.invoke(GSLB_TREES, {"limit": 10}).items == []
+    with pytest.raises(NotFound):
+        client.invoke(CATALOGUE["monitor.get"], {"id": "00000000-0000-0000-0000-000000000000"}, CTX)
+    wrong = CATALOGUE["monitor.get"].__class__(name="monitor.get", args=CATALOGUE["monitor.get"].args,
+                                               summary="", result=CATALOGUE["health.heartbeat"].result)
+    with pytest.raises(Unavailable) as err:   # a conductor of another version, say
+        client.invoke(wrong, {"id": m["id"]}, CTX)
+    assert err.value.field.startswith("result")
