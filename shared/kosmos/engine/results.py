@@ -5,7 +5,8 @@ Steps for one batch (one region's results):
    capped, no heartbeat due) are set aside without a read (``kosmos.engine.steady``);
    a batch of only those costs no conductor call; rows due only for their heartbeat
    are rewritten from what the instance knows (one ``health.heartbeat``, no read),
-   and so are rows whose counts move but not their verdict (one ``health.write``);
+   and so are rows whose counts move but not their verdict, or that results too
+   late to be news move (one ``health.write``);
 1. endpoint updates (neutron members) go to ``endpoints.set``;
 2. ``engine.context`` reads the members, their pools, monitors and every
    regional state row; ``plan_health`` applies the results;
@@ -63,7 +64,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
         return _summary(batch, len(quiet), stale_unread, _note_lag(deps, batch, stale_unread),
                         heartbeats=beats, counts=counted)
     total = batch
-    if quiet:
+    if len(results) != len(batch.results):   # some set aside or already written
         batch = batch.model_copy(update={"results": results})
     plan, report, gslbs, written = _apply(
         deps, batch, member_ids, reported, lambda ctx: plan_health(ctx, batch, deps.clock(), settings))
@@ -92,9 +93,10 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
 
 
 def _counts(deps: EngineDeps, counts: list[Rewrite]) -> int:
-    """Store rows whose counts moved but not their verdict, from what this instance
-    knows: one ``health.write`` of the new rows, compare-and-set, no read. All or none
-    (0): on a miss the results take the full path, which reads the rows."""
+    """Store the rows ``SteadyCache.split`` counted (counts moved but no verdict, or
+    results too late to be news) from what this instance knows: one ``health.write``
+    of the new rows, compare-and-set, no read. All or none (0): on a miss the results
+    take the full path, which reads the rows."""
     if not counts:
         return 0
     try:
