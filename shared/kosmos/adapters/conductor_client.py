@@ -105,7 +105,8 @@ class ConductorClient:
         """Call ``operation`` with ``args``: its argument model, or a dict checked against
         that model here, so a bad argument is a ValidationError naming the field before
         anything is sent. The answer comes back as ``operation.result`` (an answer that
-        does not fit it is a ValidationError naming the field)."""
+        does not fit it is Unavailable naming the field: retried, as from a conductor
+        of another version)."""
         envelope = self._envelope(operation.name, _checked(operation, args), context)
         send_raw = getattr(self.transport, "send_raw", None)
         if send_raw is None:

@@ -194,21 +194,27 @@ def store_derived(ctx: OpContext, row_cls: Any, row_id: str, values: dict[str, A
     already loaded in this session is kept in step and not marked dirty.
     """
     from sqlalchemy import update
-    from sqlalchemy.orm.attributes import set_committed_value
 
     table = row_cls.__table__
     ctx.session.execute(update(table).where(table.c.id == row_id).values(**values))
-    loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
-    if loaded is not None:
-        for key, value in values.items():
-            set_committed_value(loaded, key, value)
+    _keep_in_step(ctx, row_cls, {row_id: values})
+
+
+def _keep_in_step(ctx: OpContext, row_cls: Any, values_by_id: dict[str, dict[str, Any]]) -> None:
+    """Rows already loaded in this session take the values just stored, not marked dirty."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    for row_id, values in values_by_id.items():
+        loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
+        if loaded is not None:
+            for key, value in values.items():
+                set_committed_value(loaded, key, value)
 
 
 def store_derived_many(ctx: OpContext, row_cls: Any, values_by_id: dict[str, dict[str, Any]]) -> None:
     """``store_derived`` of many rows: one executemany per set of columns written (a
     statement built and checked once, not once per row)."""
     from sqlalchemy import bindparam, update
-    from sqlalchemy.orm.attributes import set_committed_value
 
     table = row_cls.__table__
     groups: dict[tuple[str, ...], list[str]] = {}
@@ -219,11 +225,7 @@ def store_derived_many(ctx: OpContext, row_cls: Any, values_by_id: dict[str, dic
             {c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns})
         ctx.session.execute(stmt, [{"b_id": row_id, **{f"b_{c}": values_by_id[row_id][c]
                                                         for c in columns}} for row_id in ids])
-    for row_id, values in values_by_id.items():
-        loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
-        if loaded is not None:
-            for key, value in values.items():
-                set_committed_value(loaded, key, value)
+    _keep_in_step(ctx, row_cls, values_by_id)
 
 
 def store_statuses(ctx: OpContext, row_cls: Any, statuses: dict[str, str]) -> None:
@@ -234,7 +236,6 @@ def store_statuses(ctx: OpContext, row_cls: Any, statuses: dict[str, str]) -> No
     if not statuses:
         return
     from sqlalchemy import select, update
-    from sqlalchemy.orm.attributes import set_committed_value
 
     table = row_cls.__table__
     ids = sorted(statuses)
@@ -249,10 +250,7 @@ def store_statuses(ctx: OpContext, row_cls: Any, statuses: dict[str, str]) -> No
         for i in range(0, len(same), 900):
             ctx.session.execute(update(table).where(table.c.id.in_(same[i:i + 900]))
                                 .values(operating_status=status))
-    for row_id, status in statuses.items():
-        loaded = ctx.session.identity_map.get(ctx.session.identity_key(row_cls, row_id))
-        if loaded is not None:
-            set_committed_value(loaded, "operating_status", status)
+    _keep_in_step(ctx, row_cls, {i: {"operating_status": v} for i, v in statuses.items()})
 
 
 def merged_update(ctx: OpContext, args: UpdateArgs, row_cls: Any, kind: str,
