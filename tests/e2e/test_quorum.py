@@ -18,6 +18,17 @@ def _regions(d, address: str) -> dict[str, dict]:
     return {r["region"]: r for r in tree.get("regions", [])}
 
 
+def _wait_every_region_up(d, address: str, timeout: float = 20) -> None:
+    """ONLINE needs two regions only: wait until the third has reported too."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        regions = _regions(d, address)
+        if all(regions.get(r, {}).get("verdict") == "UP" and regions[r].get("fresh") for r in REGIONS):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"not every region reported {address} UP: {_regions(d, address)}")
+
+
 def _steady(d, expected: set[str], seconds: float) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -31,6 +42,7 @@ def test_one_region_alone_removes_nothing(start_runner, endpoints, mode):
     runner = start_runner(regions=REGIONS)
     d = deploy(runner, endpoints[ADDRESSES[0]].port)
     d.wait_all_online()
+    _wait_every_region_up(d, ADDRESSES[0])
 
     d.api.region("RegionOne", mode)
     _steady(d, set(ADDRESSES), seconds=3 * DELAY * DOWN + 2)
