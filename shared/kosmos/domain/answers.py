@@ -43,17 +43,22 @@ def canonical(addresses: Iterable[str]) -> list[str]:
     """Unique, valid addresses, IPv4 first, numerically sorted; invalid ones dropped."""
     keys = set()
     for a in addresses:
-        key = address_key(a if isinstance(a, str) else str(a))
+        key = address_key(a)
         if key is not None:
             keys.add(key)
     return [key[2] for key in sorted(keys)]
 
 
+def address_key(address: object) -> tuple[int, int, str] | None:
+    """(family, number, canonical text) of an address as written, None if it is not one."""
+    return _parsed_key(address if isinstance(address, str) else str(address))
+
+
 @lru_cache(maxsize=65536)
-def address_key(text: str) -> tuple[int, int, str] | None:
-    """(family, number, canonical text) of an address as written, None if it is not one. Every
-    decision and every read-back compares answers, and a deployment's addresses are
-    few next to its names: each is parsed once per process, not once per comparison."""
+def _parsed_key(text: str) -> tuple[int, int, str] | None:
+    """``address_key`` of text. Every decision and every read-back compares answers, and a
+    deployment's addresses are few next to its names: each is parsed once per process
+    (cached on the text), not once per comparison."""
     try:
         ip = ipaddress.ip_address(text.strip())
     except ValueError:

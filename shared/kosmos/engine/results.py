@@ -92,37 +92,34 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
                     counts=counted)
 
 
-def _counts(deps: EngineDeps, counts: list[Rewrite]) -> int:
-    """Store the rows ``SteadyCache.split`` counted (counts moved but no verdict, or
-    results too late to be news) from what this instance knows: one ``health.write``
-    of the new rows, compare-and-set, no read. All or none (0): on a miss the results
-    take the full path, which reads the rows."""
-    if not counts:
+def _rewrite(deps: EngineDeps, rewrites: list[Rewrite], write: Callable[[list[Rewrite]], Any]) -> int:
+    """Store rows ``SteadyCache.split`` set aside from what this instance knows, with
+    ``write`` (one compare-and-set call, no read). All or none (0): a row another
+    instance wrote since is a miss, and the results then take the full path, which
+    reads it."""
+    if not rewrites:
         return 0
     try:
-        deps.gateway.write_health([HealthWrite(state=c.new, expected_version=c.known.state.version)
-                                   for c in counts], [], [])
+        write(rewrites)
     except StaleVersion:
-        deps.steady.forget({c.key[0] for c in counts})   # type: ignore[union-attr]
+        deps.steady.forget({r.key[0] for r in rewrites})   # type: ignore[union-attr]
         return 0
-    deps.steady.remember({c.key: c.stored() for c in counts})   # type: ignore[union-attr]
-    return len(counts)
+    deps.steady.remember({r.key: r.stored() for r in rewrites})   # type: ignore[union-attr]
+    return len(rewrites)
+
+
+def _counts(deps: EngineDeps, counts: list[Rewrite]) -> int:
+    """Rows whose counts moved but no verdict (or results too late to be news): one
+    ``health.write`` of the new rows."""
+    return _rewrite(deps, counts, lambda rs: deps.gateway.write_health(
+        [HealthWrite(state=r.new, expected_version=r.known.state.version) for r in rs], [], []))
 
 
 def _heartbeats(deps: EngineDeps, beats: list[Rewrite]) -> int:
-    """Rewrite rows only their freshness makes due, from what this instance knows: one
-    ``health.heartbeat`` (the newest result's time, reason and latency) and no read.
-    All or none (0): a row another instance wrote since is a compare-and-set miss, and
-    the results then take the full path, which reads it."""
-    if not beats:
-        return 0
-    try:
-        deps.gateway.heartbeat(beats[0].key[2], [(b.new, b.known.state.version) for b in beats])
-    except StaleVersion:
-        deps.steady.forget({b.key[0] for b in beats})   # type: ignore[union-attr]
-        return 0
-    deps.steady.remember({b.key: b.stored() for b in beats})   # type: ignore[union-attr]
-    return len(beats)
+    """Rows only their freshness makes due: one ``health.heartbeat`` (the newest
+    result's time, reason and latency)."""
+    return _rewrite(deps, beats, lambda rs: deps.gateway.heartbeat(
+        rs[0].key[2], [(r.new, r.known.state.version) for r in rs]))
 
 
 def _moves_only(plan: HealthPlan) -> HealthPlan:

@@ -71,7 +71,7 @@ def targets(members: Iterable[Member], ask: Ask, ramp: bool = True) -> tuple[Tar
     for m in members:
         since = ramp_start(m, ask) if ramp else None
         for a in member_addresses(m):
-            key = address_key(a if isinstance(a, str) else str(a))
+            key = address_key(a)
             if key is None:
                 continue
             address = key[2]
