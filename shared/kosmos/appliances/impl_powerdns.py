@@ -13,6 +13,7 @@ on the server; a missing zone is an ApplianceError naming it.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from typing import Any
 from urllib.parse import quote
@@ -44,6 +45,12 @@ class PowerDnsAppliance(Appliance):
         self._session = session
         self.timeout = 10.0
         self.batch_names = 500
+        # The threads of one instance change a zone one at a time: PowerDNS applies a
+        # zone's PATCHes one after another anyway, and two that meet in its SQLite
+        # backend make one of them a 500 ("database is locked") and a pause before it
+        # is sent again. Other instances' PATCHes can still meet ours: those are retried.
+        self._zone_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def _zone_url(self, zone: str) -> str:
         base = self.settings.powerdns_api_url.rstrip("/")
@@ -80,7 +87,10 @@ class PowerDnsAppliance(Appliance):
         return resp
 
     def _patch(self, zone: str, rrsets: list[dict[str, Any]]) -> None:
-        self._request("PATCH", zone, json={"rrsets": rrsets})
+        with self._locks_lock:
+            lock = self._zone_locks.setdefault(zone, threading.Lock())
+        with lock:
+            self._request("PATCH", zone, json={"rrsets": rrsets})
 
     def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int,
                    route: Route | None = None) -> None:
