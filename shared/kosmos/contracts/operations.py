@@ -104,6 +104,8 @@ class EndpointsArgs(StrictModel):
 
 class ContextArgs(StrictModel):
     member_ids: list[str] = Field(default_factory=list, max_length=20000)
+    states_only: bool = Field(False, description="only the members and their health rows "
+                              "(the engine's second look at rows it has just written)")
 
 
 class TreesArgs(StrictModel):

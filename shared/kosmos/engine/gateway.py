@@ -120,8 +120,13 @@ class EngineGateway:
             return 0
         return flush(self.metrics, lambda _name, args: self._call(METRICS_ADD, args), force)
 
-    def context(self, member_ids: Iterable[str]) -> EngineContext:
-        rows = self._call(ENGINE_CONTEXT, {"member_ids": sorted(set(member_ids))})
+    def context(self, member_ids: Iterable[str], states_only: bool = False) -> EngineContext:
+        """What a decision about these members needs; ``states_only``: the members and
+        their health rows alone (pools, monitors and GSLBs left empty)."""
+        args: dict[str, Any] = {"member_ids": sorted(set(member_ids))}
+        if states_only:
+            args["states_only"] = True
+        rows = self._call(ENGINE_CONTEXT, args)
         return EngineContext(
             members={m.id: m for m in rows.members},
             pools={p.id: p for p in rows.pools},

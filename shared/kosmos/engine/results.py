@@ -66,18 +66,19 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     total = batch
     if len(results) != len(batch.results):   # some set aside or already written
         batch = batch.model_copy(update={"results": results})
-    plan, report, gslbs, written = _apply(
+    plan, report, gslbs, written, read = _apply(
         deps, batch, member_ids, reported, lambda ctx: plan_health(ctx, batch, deps.clock(), settings))
     # Another instance may have applied another region's results for the same members
     # at the same time, each deciding from the rows before the other's write: a quorum
     # both completed would be seen by neither. Once ours are written, members whose
     # regional verdict moved without moving the member are decided again from the rows
-    # as stored now; of two such writers, the later sees both.
+    # as stored now; of two such writers, the later sees both. The rows alone are read
+    # first: only when they move a member is everything read again and published.
     waiting = sorted(plan.verdicts_moved - {m.member_id for m in plan.moves})
-    if waiting:
-        trigger = {"region": batch.region, "checker_id": batch.checker_id,
-                   "batch_id": batch.batch_id, "read_again": True}
-        again, again_report, again_gslbs, again_written = _apply(
+    trigger = {"region": batch.region, "checker_id": batch.checker_id,
+               "batch_id": batch.batch_id, "read_again": True}
+    if waiting and _rows_move_a_member(deps, read, waiting, trigger):
+        again, again_report, again_gslbs, again_written, _ = _apply(
             deps, batch, set(waiting), [],
             lambda ctx: _moves_only(redecide_members(ctx, deps.clock(), settings, trigger)),
             recheck=False)
@@ -122,6 +123,19 @@ def _heartbeats(deps: EngineDeps, beats: list[Rewrite]) -> int:
         rs[0].key[2], [(r.new, r.known.state.version) for r in rs]))
 
 
+def _rows_move_a_member(deps: EngineDeps, read: EngineContext, member_ids: list[str],
+                        trigger: dict[str, Any]) -> bool:
+    """Whether the health rows of ``member_ids`` as stored now (read alone) move one of
+    them, decided with the pools and monitors of ``read`` (this batch's full read, just
+    before). A member whose pool is not in it is for the full read to decide."""
+    now = deps.gateway.context(member_ids, states_only=True)
+    if any(m.pool_id not in read.pools for m in now.members.values()):
+        return True
+    rows = EngineContext(members=now.members, pools=read.pools, monitors=read.monitors,
+                         states=now.states, gslbs=read.gslbs)
+    return bool(redecide_members(rows, deps.clock(), deps.settings, trigger).moves)
+
+
 def _moves_only(plan: HealthPlan) -> HealthPlan:
     """``plan`` if it moves a member, else an empty one (a reason alone waits for the next batch)."""
     return plan if plan.moves else HealthPlan()
@@ -129,11 +143,11 @@ def _moves_only(plan: HealthPlan) -> HealthPlan:
 
 def _apply(deps: EngineDeps, batch: CheckResults, member_ids: set[str], reported: list[str],
            make_plan: Callable[[EngineContext], HealthPlan], *,
-           recheck: bool = True) -> tuple[HealthPlan, Any, int, int]:
+           recheck: bool = True) -> tuple[HealthPlan, Any, int, int, EngineContext]:
     """Read, plan, hold or publish, write, settle; again on a compare-and-set miss.
 
     Returns the plan, the publish report (None when nothing was published), the
-    number of GSLBs decided and of rows written.
+    number of GSLBs decided and of rows written, and what the plan was made from.
     """
     gw, settings = deps.gateway, deps.settings
     for _attempt in range(settings.engine_retries):
@@ -179,7 +193,7 @@ def _apply(deps: EngineDeps, batch: CheckResults, member_ids: set[str], reported
             log.info(f"member {move.from_status} -> {move.to_status}",
                      extra={"member_id": move.member_id, "region": batch.region,
                             "status": move.to_status})
-        return plan, report, len(gslb_ids), written
+        return plan, report, len(gslb_ids), written, ctx
     raise Unavailable("health state kept changing under concurrent writers; retry the batch",
                       retry_after=1.0)
 

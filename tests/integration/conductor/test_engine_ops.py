@@ -204,6 +204,24 @@ def test_engine_context_gathers_what_a_decision_needs(setup):
     assert [x["id"] for x in ctx["gslbs"]] == [g["id"]]
 
 
+def test_engine_context_states_only_are_the_members_and_their_rows(setup):
+    """The engine's second look: the members and their health rows as a full read has
+    them, and nothing else (no pools, monitors or GSLBs); another project's are not seen."""
+    build, m, p, a, b = setup
+    build.gslb([p])
+    build.call("health.write", {"states": [{"state": state(a, m["id"], "r1")},
+                                           {"state": state(b, m["id"], "r2")}]}, SYSTEM)
+    ids = [b["id"], a["id"], str(uuid.uuid4())]
+    full = build.call("engine.context", {"member_ids": ids}, SYSTEM)
+    rows = build.call("engine.context", {"member_ids": ids, "states_only": True}, SYSTEM)
+    assert rows["members"] == full["members"] and rows["states"] == full["states"]
+    assert len(rows["members"]) == 2 and len(rows["states"]) == 2
+    assert rows["pools"] == rows["monitors"] == rows["gslbs"] == []
+    other = Builder(build.c, P2)
+    assert other.call("engine.context", {"member_ids": ids, "states_only": True}) == {
+        "members": [], "pools": [], "monitors": [], "states": [], "gslbs": []}
+
+
 def test_gslb_trees_pages_and_orders_pools(build):
     m = build.monitor()
     p1, p2 = build.pool([m], name="first"), build.pool([m], name="second")

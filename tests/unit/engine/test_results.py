@@ -292,6 +292,24 @@ def test_two_instances_completing_a_quorum_at_once_still_move_the_member(world):
     assert member.evidence["trigger"]["read_again"] is True
 
 
+def test_a_verdict_moved_alone_is_looked_at_again_from_the_rows_only(world):
+    """r1 reaches DOWN alone (quorum needs two regions): the member stays. The second look
+    after the write reads the rows alone and, as they move nothing, stops there: no
+    second full read, no second publish."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    clock.now = t(21)
+    engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(20))]))
+    clock.now = t(31)
+    gw.calls.clear()
+    engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(30))]))
+    assert gw.states[("a1", "mon", "r1")].verdict.value == "DOWN"
+    assert gw.members["a1"].operating_status.value == "ONLINE"
+    assert gw.calls.count("engine.context") == 1, gw.calls
+    assert gw.calls.count("engine.context states_only") == 1, gw.calls
+    assert "gslb.set_answers" not in gw.calls[gw.calls.index("engine.context states_only"):]
+
+
 def test_a_backlog_of_results_older_than_their_freshness_skips_the_conductor(world):
     """Rows and results both older than the freshness window (a backlog): the results
     cannot make a row fresh again, so they are judged as on a fresh row and a batch

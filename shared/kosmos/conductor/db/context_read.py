@@ -30,12 +30,13 @@ def agg(fields: tuple[str, ...], order_by: tuple[str, ...], source: str) -> str:
 
 # Names come from the models, never from a caller. A CTE used more than once is
 # computed once; each part reads only the rows the part before found.
-_PG_CONTEXT = text(f"""
-WITH m AS (
+_MEMBERS = """
     SELECT * FROM pool_members
     WHERE id IN (SELECT json_array_elements_text(CAST(:ids AS json)))
       AND (CAST(:project AS varchar) IS NULL OR project_id = CAST(:project AS varchar))
-), p AS (SELECT * FROM pools WHERE id IN (SELECT pool_id FROM m)
+"""
+_PG_CONTEXT = text(f"""
+WITH m AS ({_MEMBERS}), p AS (SELECT * FROM pools WHERE id IN (SELECT pool_id FROM m)
 ), pm AS (SELECT * FROM pool_monitors WHERE pool_id IN (SELECT id FROM p)
 ), g AS (SELECT * FROM gslbs
          WHERE id IN (SELECT gslb_id FROM gslb_pools WHERE pool_id IN (SELECT id FROM p))
@@ -54,14 +55,29 @@ SELECT CAST(json_build_array(
 """)
 
 
+#: ``states_only``: the members and their health rows, nothing else
+_PG_STATES = text(f"""
+WITH m AS ({_MEMBERS})
+SELECT CAST(json_build_array(
+    {agg(br.MEMBER_FIELDS, ("id",), "m")},
+    {agg(br.STATE_FIELDS, br.STATE_ORDER,
+          "health_states WHERE member_id IN (SELECT id FROM m)")}
+) AS text)
+""")
+
+
 def read_context(session: Session, dialect: str, member_ids: list[str],
-                 project: str | None = None) -> dict[str, list[dict[str, Any]]]:
+                 project: str | None = None, states_only: bool = False,
+                 ) -> dict[str, list[dict[str, Any]]]:
     """The records of ``engine.context``: members (only ``project``'s when given),
-    pools, monitors, states and GSLBs, each list in id (states: key) order."""
-    if dialect != "postgresql":
-        return _portable(session, dialect, member_ids, project)
+    pools, monitors, states and GSLBs, each list in id (states: key) order;
+    ``states_only``: the members and states alone (the other lists empty)."""
     if not member_ids:
         return {"members": [], "pools": [], "monitors": [], "states": [], "gslbs": []}
+    if states_only:
+        return _states_only(session, dialect, member_ids, project)
+    if dialect != "postgresql":
+        return _portable(session, dialect, member_ids, project)
     parts = json.loads(session.execute(_PG_CONTEXT, {
         "ids": json.dumps(list(member_ids)), "project": project}).scalar_one())
     members, pools, pool_links, monitors, states, gslbs, gslb_links = parts
@@ -91,3 +107,16 @@ def _portable(session: Session, dialect: str, member_ids: list[str],
         "states": br.read_states(session, dialect, [m["id"] for m in members]),
         "gslbs": br.read_gslbs_of_pools(session, dialect, pool_ids),
     }
+
+
+def _states_only(session: Session, dialect: str, member_ids: list[str],
+                 project: str | None) -> dict[str, list[dict[str, Any]]]:
+    if dialect == "postgresql":
+        members, states = json.loads(session.execute(_PG_STATES, {
+            "ids": json.dumps(list(member_ids)), "project": project}).scalar_one())
+        members = br.from_arrays(MemberRow.__table__, br.MEMBER_FIELDS, members)
+        states = br.from_arrays(HealthStateRow.__table__, br.STATE_FIELDS, states)
+    else:
+        members = br.read_members(session, dialect, member_ids, project)
+        states = br.read_states(session, dialect, [m["id"] for m in members])
+    return {"members": members, "pools": [], "monitors": [], "states": states, "gslbs": []}

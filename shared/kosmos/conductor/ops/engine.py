@@ -24,7 +24,7 @@ def engine_context(ctx: OpContext, a: ContextArgs) -> dict[str, Any]:
     """The members, their pools and monitors, every health row of the members, and the
     GSLBs using those pools. Unknown member ids are left out (deleted meanwhile)."""
     ids = sorted(set(a.member_ids))
-    return read_context(ctx.session, ctx.dialect, ids, ctx.list_project())
+    return read_context(ctx.session, ctx.dialect, ids, ctx.list_project(), a.states_only)
 
 
 @op(GSLB_TREES)
