@@ -46,7 +46,8 @@ def test_three_thousand_results_a_second_are_not_handed_over_a_thousand_at_a_tim
     with asyncio.Runner() as runner:
         stats = runner.run(service.run_batch(batch))
     sent = sum(len(e.data["results"]) for e in bus.events)
-    assert stats.probes >= 2 * n and sent == stats.probes
+    # Every check probed at least once (twice on an idle machine: delay 1 s, 2.5 s window).
+    assert stats.probes >= n and sent == stats.probes
     # While a hand-over waits for the outbox (up to an interval), thousands more complete:
     # the next one takes them all. Chunks of 1,000 would leave them queued for seconds.
     assert max(handed) > 1000, handed
