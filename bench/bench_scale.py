@@ -26,6 +26,9 @@ own). Then, per N:
   death (the names it leaves with a live member);
 - the RSS of each function process.
 
+A server running without autovacuum (CI's setting) gets what autovacuum would do:
+``VACUUM ANALYZE`` every minute while the benchmark runs (it says so).
+
     python bench/bench_scale.py [--n 1000] [--db postgresql+pg8000://postgres@127.0.0.1:5432/postgres]
                                 [--create api|conductor|reuse] [--keep DIR]
 """
@@ -333,6 +336,48 @@ def rss_by_function(root_pid: int) -> dict[str, int]:
     return out
 
 
+class Maintenance:
+    """What a production PostgreSQL's autovacuum does, when this server runs without it
+    (CI's servers turn it off): ``VACUUM ANALYZE`` of the database every ``every``
+    seconds (autovacuum's own pace), so dead rows of the health table, rewritten
+    hundreds of times a second, do not pile up and the planner has statistics."""
+
+    def __init__(self, db: str, every: float = 60.0):
+        from sqlalchemy import create_engine, text
+
+        self.engine = create_engine(db, isolation_level="AUTOCOMMIT")
+        with self.engine.connect() as cx:
+            self.needed = cx.execute(text("SHOW autovacuum")).scalar_one() == "off"
+        self.every, self.text = every, text
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "Maintenance":
+        if self.needed:
+            print("the server's autovacuum is off: this benchmark runs VACUUM ANALYZE every "
+                  f"{self.every:.0f}s, as autovacuum would", flush=True)
+            self.vacuum()
+            self.thread.start()
+        return self
+
+    def vacuum(self) -> None:
+        with self.engine.connect() as cx:
+            cx.execute(self.text("VACUUM ANALYZE"))
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            try:
+                self.vacuum()
+            except Exception as exc:   # noqa: BLE001 - the next round tries again
+                print(f"VACUUM ANALYZE failed: {exc}", flush=True)
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(120)
+        self.engine.dispose()
+
+
 def reconcile_in_process(db: str, pdns: PowerDns) -> tuple[float, dict]:
     from kosmos import bootstrap
     from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
@@ -407,6 +452,7 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
                            extra=["--appliance", "powerdns", "--log-level", "WARNING"],
                            env={"KOSMOS_POWERDNS_API_URL": pdns.api_url,
                                 "KOSMOS_POWERDNS_API_KEY": API_KEY})
+    maintenance: Maintenance | None = None
     try:
         if earlier is not None:
             made, created = earlier[0], 0.0
@@ -430,6 +476,7 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
                     lambda path, body: _post(runner.url, path, body), i, port), range(n)))
             created = time.monotonic() - t0
             created_note = ""
+        maintenance = Maintenance(db).start()
         names = {fqdn: want for fqdn, want, _ in made}
         left = sweep(names, pdns.dns_port)
         while left and time.monotonic() - t0 < 600 + (0 if created_note else created):
@@ -475,6 +522,8 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
         print(f"N={n}: RSS MiB by process: {rss_by_function(runner.proc.pid)}", flush=True)
     finally:
         runner.stop()
+        if maintenance is not None:
+            maintenance.close()
         for e in eps.values():
             e.stop()
         pdns.stop()
