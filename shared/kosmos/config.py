@@ -108,6 +108,11 @@ class Settings(BaseSettings):
         "to this, and the normal schedule goes on regardless.")
     recheck_batch: int = Field(
         100, ge=1, le=10000, description="Most suspects one results batch may recheck.")
+    recheck_max_lag: float = Field(
+        2.0, gt=0, le=3600, description="Seconds: a results batch that reaches the engine "
+        "later than this after its newest check asks for no recheck. The engine is behind, "
+        "and rechecks' extra probes and results events would only deepen its backlog (at "
+        "1,000 GSLBs they kept it 30 s behind after a failover); the normal schedule goes on.")
     region_brokers: dict[str, str] = Field(
         default_factory=dict, description="Region name => its broker URL, for rechecks (the "
         "local runner's one broker routes by region: empty).")

@@ -15,8 +15,11 @@ bounce back fast.
 Bounded: a (member, monitor) is rechecked once per window per engine instance,
 at most ``settings.recheck_batch`` suspects per results batch and
 ``settings.recheck_rate`` checks per second (a token bucket), so a suspect
-storm (a whole region failing) cannot flood the checkers; the normal schedule
-goes on regardless. A recheck batch is an ordinary batch: a late one is
+storm (a whole region failing) cannot flood the checkers; and none while the
+engine is behind (a batch applied more than ``settings.recheck_max_lag`` after
+its newest check): rechecks are a fast path for an engine with room to spare,
+and under a backlog their events only add to it. The normal schedule goes on
+regardless. A recheck batch is an ordinary batch: a late one is
 skipped by its deadline, a duplicate gives identical results (the engine
 ignores them), a lost one leaves the normal schedule, and the next failure
 asks again.
@@ -91,8 +94,16 @@ class Rechecks:
 
     def after_results(self, ctx: EngineContext, results: Iterable[CheckResult],
                       statuses: dict[str, str], now: datetime) -> int:
-        """Ask every region to recheck this batch's suspects; the checks asked for."""
+        """Ask every region to recheck this batch's suspects; the checks asked for. None
+        when the batch waited longer than ``recheck_max_lag`` (the engine is behind)."""
         if not self.settings.recheck:
+            return 0
+        results = list(results)
+        newest = max((r.checked_at for r in results), default=None)
+        if newest is not None and (now - newest).total_seconds() > self.settings.recheck_max_lag:
+            if any(not r.ok for r in results):
+                log.debug("no recheck: results applied %.1fs after their check",
+                          (now - newest).total_seconds())
             return 0
         with self._lock:
             chosen = self.suspects(ctx, results, statuses, now)

@@ -125,3 +125,16 @@ def test_without_the_feature_nothing_is_asked():
     clock.now = t(21)
     engine.handle("kosmos.check.results", batch(REGIONS[0], [("a1", False, t(20))]))
     assert rechecks(bus) == []
+
+
+def test_an_engine_behind_asks_for_no_recheck():
+    """A batch applied 5 s after its check (the engine is behind): its failure asks for
+    no recheck; the same failure applied in time does."""
+    gw, clock, engine, app, bus = setup(recheck_max_lag=2.0)
+    clock.now = t(25)
+    engine.handle("kosmos.check.results", batch(REGIONS[0], [("a1", False, t(20))]))
+    assert rechecks(bus) == []
+    assert gw.states[("a1", "mon", REGIONS[0])].consecutive_fail == 1   # the result itself counts
+    clock.now = t(31)
+    engine.handle("kosmos.check.results", batch(REGIONS[0], [("a1", False, t(30))]))
+    assert sorted(b.region for b in rechecks(bus)) == sorted(REGIONS)
