@@ -76,7 +76,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     # first: only when they move a member is everything read again and published.
     waiting = sorted(plan.verdicts_moved - {m.member_id for m in plan.moves})
     trigger = {"region": batch.region, "checker_id": batch.checker_id,
-               "batch_id": batch.batch_id, "read_again": True}
+               "batch_id": batch.batch_id, "read_again": True} if waiting else {}
     if waiting and _rows_move_a_member(deps, read, waiting, trigger):
         again, again_report, again_gslbs, again_written, _ = _apply(
             deps, batch, set(waiting), [],

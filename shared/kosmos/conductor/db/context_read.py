@@ -96,17 +96,12 @@ def read_context(session: Session, dialect: str, member_ids: list[str],
 
 def _portable(session: Session, dialect: str, member_ids: list[str],
               project: str | None) -> dict[str, list[dict[str, Any]]]:
-    members = br.read_members(session, dialect, member_ids, project)
-    pool_ids = sorted({m["pool_id"] for m in members})
+    rows = _states_only(session, dialect, member_ids, project)
+    pool_ids = sorted({m["pool_id"] for m in rows["members"]})
     pools = br.read_pools(session, dialect, pool_ids)
     monitor_ids = sorted({mid for p in pools for mid in p["monitor_ids"]})
-    return {
-        "members": members,
-        "pools": pools,
-        "monitors": br.read_monitors(session, dialect, monitor_ids),
-        "states": br.read_states(session, dialect, [m["id"] for m in members]),
-        "gslbs": br.read_gslbs_of_pools(session, dialect, pool_ids),
-    }
+    return {**rows, "pools": pools, "monitors": br.read_monitors(session, dialect, monitor_ids),
+            "gslbs": br.read_gslbs_of_pools(session, dialect, pool_ids)}
 
 
 def _states_only(session: Session, dialect: str, member_ids: list[str],
