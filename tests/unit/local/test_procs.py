@@ -12,6 +12,7 @@ import requests
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
+from kosmos.contracts.events import CHECK_BATCH
 from kosmos_local.events import DeliveryFailed, Envelope, to_binary
 from kosmos_local.ingress import Server
 from kosmos_local.harness import free_port
@@ -31,6 +32,32 @@ def test_broker_takes_binary_cloudevents_into_the_route():
     assert client.post("/", data=b"not json", headers={"ce-type": "t", "ce-id": "1"}).status_code == 400
     assert client.post("/", json={"a": 1}).status_code == 400   # no ce-* headers
     assert len(got) == 1
+
+
+def test_the_broker_sends_bodies_on_as_they_came_and_reads_batches_not_at_all():
+    got: list[Envelope] = []
+    client = Client(BrokerApp(got.append))
+    # spacing and key order no serializer here would write: only passing it through keeps them
+    body = b'{"region": "R2",   "checks": [{"z": 1, "a": 2.50}]}'
+    headers = {"ce-specversion": "1.0", "ce-id": "b1", "ce-source": "s", "ce-type": CHECK_BATCH,
+               "ce-subject": "R2", "Content-Type": "application/json"}
+    assert client.post("/", headers=headers, data=body).status_code == 202
+    batch = got[-1]
+    assert batch.region == "R2" and batch._data is None   # routed by subject, not parsed
+    assert to_binary(batch)[1] == body
+    assert batch.data == {"region": "R2", "checks": [{"z": 1, "a": 2.5}]}   # read when asked
+    results = b'{"results": [],  "region": "R1"}'
+    assert client.post("/", data=results, headers={**headers, "ce-type": "kosmos.check.results",
+                                                   "ce-id": "r1"}).status_code == 202
+    assert got[-1].region == "R1" and to_binary(got[-1])[1] == results
+    # a batch that is not a JSON object is refused at the door, like any other event
+    assert client.post("/", data=b"[1]", headers={**headers, "ce-id": "b2"}).status_code == 400
+    assert client.post("/", data=b"[1]", headers={**headers, "ce-type": "kosmos.check.results",
+                                                  "ce-id": "r2"}).status_code == 400
+    # data given anew is written anew
+    assert json.loads(to_binary(got[-1].replace_data({"region": "R1", "results": [1]}))[1]) == {
+        "region": "R1", "results": [1]}
+    assert len(got) == 2
 
 
 def _echo(environ, start_response):
