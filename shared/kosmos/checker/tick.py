@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
 from kosmos.checker.due import DueChecks
+from kosmos.checker.grid_index import GridIndexes
 from kosmos.checker.schedule import first_slot, grid_offset, to_epoch
 from kosmos.checker.sharding import batch_id, shard
 from kosmos.contracts.common import utcnow
@@ -38,6 +39,8 @@ from kosmos.logs import get_logger
 
 log = get_logger(__name__)
 
+#: the checks of each region indexed by where their grids fall (a warm instance's)
+INDEXES = GridIndexes()
 #: how far ahead of its window a tick plans (at most one period)
 LEAD = 1.0
 
@@ -67,8 +70,12 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
         log.warning("tick arrived after its window; skipped", extra={"region": tick.region})
         return TickOutcome(tick.region, 0, [], "window already over")
     start, end = to_epoch(window_start), to_epoch(deadline)
-    specs = [s for s in (due or DueChecks(conductor))(tick.region)
-             if _slot_in(s, start, end, region_phase)]
+    listed = (due or DueChecks(conductor))(tick.region)
+    specs = INDEXES.select(
+        tick.region, region_phase, listed, start, end,
+        offset=lambda s: grid_offset(s.member_id, s.monitor.id, float(s.monitor.delay),
+                                     region_phase),
+        exact=lambda s: _slot_in(s, start, end, region_phase))
     ids = []
     for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate, window=tick.period)):
         batch = CheckBatch(region=tick.region, batch_id=batch_id(tick.region, window_start, index),
