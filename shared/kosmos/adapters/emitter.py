@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from kosmos.adapters.event_signature import EXTENSION, signature
 from kosmos.adapters.http_client import TRANSPORT_ERRORS, Client, client_for
 from kosmos.contracts.common import utcnow
-from kosmos.contracts.events import DATA_MODELS
+from kosmos.contracts.events import CHECK_BATCH, DATA_MODELS
 from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic
 
 SPEC_VERSION = "1.0"
@@ -90,21 +90,35 @@ def body_of(event: Event) -> bytes:
     return pydantic_core.to_json(event.data)
 
 
+#: Events sent without the fields at their defaults (the receiver's model restores them):
+#: a check batch names every check's monitor settings, most at their defaults, and at
+#: 10,000 GSLBs a region's batches were 1.4 MB a second to write, sign, send and read.
+LEAN = frozenset({CHECK_BATCH})
+
+
 def encode(event_type: str, data: BaseModel | dict[str, Any]) -> dict[str, Any]:
     """``data`` as JSON-ready dict, checked against the model of ``event_type``."""
     model = DATA_MODELS.get(event_type)
     if model is None:
         raise ValidationError(f"unknown event type {event_type!r}", field="type")
     if isinstance(data, model):
-        return data.model_dump(mode="json")
+        return _dumped(event_type, data)
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
     try:
-        return model.model_validate(data).model_dump(mode="json")
+        return _dumped(event_type, model.model_validate(data))
     except Exception as exc:  # pydantic.ValidationError
         if hasattr(exc, "errors"):
             raise from_pydantic(exc, "data") from exc
         raise
+
+
+def _dumped(event_type: str, data: BaseModel) -> dict[str, Any]:
+    if event_type not in LEAN:
+        return data.model_dump(mode="json")
+    # the schema version is always said, default or not
+    return {"schema_version": data.schema_version,
+            **data.model_dump(mode="json", exclude_defaults=True)}
 
 
 class HttpEmitter(Emitter):

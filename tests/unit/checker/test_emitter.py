@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from kosmos.adapters.emitter import Event, InMemoryEmitter, Emitter, encode
-from kosmos.contracts.events import CHECK_RESULTS, CHECK_TICK, CheckTick
+from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, CheckBatch,
+                                    CheckSpec, CheckTick, MonitorSpec)
 from kosmos.errors import ValidationError
 
 
@@ -50,3 +51,21 @@ def test_a_subclass_only_implements_deliver():
     pub = Collecting()
     pub.emit(CHECK_TICK, {"region": "R", "scheduled_at": "2030-01-01T00:00:00Z"})
     assert len(pub.seen) == 1 and pub.seen[0].source == "//test"
+
+
+def test_a_check_batch_leaves_defaults_out_and_reads_back_the_same():
+    spec = CheckSpec(member_id="m1", pool_id="p1", project_id="x", address="192.0.2.1", port=80,
+                     monitor=MonitorSpec(id="mon", type="HTTP", delay=10, timeout=2,
+                                         max_retries=2, max_retries_down=3, url_path="/health"))
+    batch = CheckBatch(region="R1", batch_id="R1/2030-01-01T00:00:00Z/0",
+                       window_start=datetime(2030, 1, 1, tzinfo=timezone.utc),
+                       deadline=datetime(2030, 1, 1, 0, 0, 1, tzinfo=timezone.utc), checks=[spec])
+    ev = InMemoryEmitter().emit(CHECK_BATCH, batch)
+    sent = ev.data["checks"][0]
+    assert sent["monitor"]["url_path"] == "/health" and "http_method" not in sent["monitor"]
+    assert "neutron_id" not in sent and ev.data["schema_version"] == 1
+    assert CheckBatch.model_validate(ev.data) == batch
+    # other events keep every field
+    tick = InMemoryEmitter().emit(CHECK_TICK, {"region": "R1",
+                                               "scheduled_at": "2030-01-01T00:00:00Z"})
+    assert tick.data["period"] == 60.0
