@@ -25,6 +25,7 @@ from kosmos.checker.outbox import Outbox
 from kosmos.contracts.metrics import flush
 from kosmos.checker.prober import Prober
 from kosmos.checker.due import DueChecks
+from kosmos.checker.grid_index import GridIndexes
 from kosmos.checker.tick import TickOutcome, handle_tick
 from kosmos.probes.base import Check
 from kosmos.probes.guard import Guard
@@ -60,6 +61,7 @@ class CheckerService:
         self.checker_id = checker_id or settings.checker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.loop_factory = loop_factory
         self.due = DueChecks(conductor)
+        self.indexes = GridIndexes()   # the due list by where its checks' grids fall
         # consecutive failures per (member, monitor), across this instance's batches
         self.streaks: dict[tuple[str, str], int] = {}
         # every batch's results leave through it, coalesced per region
@@ -78,6 +80,7 @@ class CheckerService:
         return handle_tick(tick, self.conductor, self.emitter,
                            batch_size=self.settings.batch_size,
                            batch_max_rate=self.settings.batch_max_rate, due=self.due,
+                           indexes=self.indexes,
                            region_phase=region_phase(tick.region, self.settings.regions))
 
     def on_batch(self, data: dict[str, Any]) -> BatchStats:

@@ -39,8 +39,6 @@ from kosmos.logs import get_logger
 
 log = get_logger(__name__)
 
-#: the checks of each region indexed by where their grids fall (a warm instance's)
-INDEXES = GridIndexes()
 #: how far ahead of its window a tick plans (at most one period)
 LEAD = 1.0
 
@@ -56,12 +54,13 @@ class TickOutcome:
 def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *,
                 batch_size: int, batch_max_rate: float,
                 now: datetime | None = None, due: DueChecks | None = None,
-                region_phase: float = 0.0) -> TickOutcome:
+                region_phase: float = 0.0, indexes: GridIndexes | None = None) -> TickOutcome:
     """Emit one ``kosmos.check.batch`` per shard of the region's due checks that have a
     slot in the tick's window (``region_phase``: the region's share of every delay).
 
     ``due`` (a warm instance's) reuses the last list while the conductor says it is
-    unchanged; without it every tick reads the list in full.
+    unchanged; without it every tick reads the list in full. ``indexes`` (a warm
+    instance's) keeps that list indexed by grid while it is the same.
     """
     now = now or utcnow()
     window_start = tick.scheduled_at + timedelta(seconds=min(tick.period, LEAD))
@@ -71,7 +70,7 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
         return TickOutcome(tick.region, 0, [], "window already over")
     start, end = to_epoch(window_start), to_epoch(deadline)
     listed = (due or DueChecks(conductor))(tick.region)
-    specs = INDEXES.select(
+    specs = (indexes or GridIndexes()).select(
         tick.region, region_phase, listed, start, end,
         offset=lambda s: grid_offset(s.member_id, s.monitor.id, float(s.monitor.delay),
                                      region_phase),
