@@ -31,7 +31,7 @@ def _driver() -> DesignateAppliance:
     return DesignateAppliance(Settings(cloud="kosmos"))
 
 
-def _until(check, timeout: float = 30.0, every: float = 0.2):
+def _until(check, timeout: float = 90.0, every: float = 0.2):
     deadline = time.monotonic() + timeout
     while True:
         value = check()
