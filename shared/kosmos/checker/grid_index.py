@@ -30,9 +30,10 @@ class GridIndex:
         for i, spec in enumerate(specs):
             delay = float(spec.monitor.delay)
             groups.setdefault(delay, []).append((offset(spec) % delay, i))
-        self.specs = specs
-        self.groups = {d: ([o for o, _ in sorted(g)], [i for _, i in sorted(g)])
-                       for d, g in groups.items()}
+        self.groups: dict[float, tuple[list[float], list[int]]] = {}
+        for delay, pairs in groups.items():
+            pairs.sort()
+            self.groups[delay] = ([o for o, _ in pairs], [i for _, i in pairs])
 
     def candidates(self, start: float, end: float) -> list[int]:
         """Indexes of the checks that may have a slot in [start, end): every one that
