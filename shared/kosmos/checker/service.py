@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 import socket
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from pydantic import ValidationError as PydanticError
 
@@ -37,6 +37,8 @@ from kosmos.errors import ValidationError, from_pydantic
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
+
+_Regional = TypeVar("_Regional", CheckTick, CheckBatch)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -76,7 +78,7 @@ class CheckerService:
                               field="type")
 
     def on_tick(self, data: dict[str, Any]) -> TickOutcome:
-        tick = _parse(CheckTick, data)
+        tick = self._own(_parse(CheckTick, data))
         return handle_tick(tick, self.conductor, self.emitter,
                            batch_size=self.settings.batch_size,
                            batch_max_rate=self.settings.batch_max_rate, due=self.due,
@@ -84,7 +86,7 @@ class CheckerService:
                            region_phase=region_phase(tick.region, self.settings.regions))
 
     def on_batch(self, data: dict[str, Any]) -> BatchStats:
-        batch = _parse(CheckBatch, data)
+        batch = self._own(_parse(CheckBatch, data))
         with asyncio.Runner(loop_factory=self.loop_factory) as runner:
             stats = runner.run(self.run_batch(batch))
         self._measure(batch.region, stats)
@@ -96,6 +98,16 @@ class CheckerService:
                  stats.inconclusive, stats.dropped, stats.events, stats.emit_errors,
                  stats.endpoint_updates, extra={"region": batch.region, "event_id": batch.batch_id})
         return stats
+
+    def _own(self, event: _Regional) -> _Regional:
+        """``event`` when it is for this checker's region; a tick or batch for another
+        region (a misrouted event) would probe from the wrong place and report it as
+        that region's verdict, so it is refused (dropped, not retried)."""
+        if event.region != self.settings.region:
+            raise ValidationError(
+                f"this checker probes from region {self.settings.region!r}; the event is "
+                f"for region {event.region!r}", field="region")
+        return event
 
     def _measure(self, region: str, stats: BatchStats) -> None:
         """The batch's counts into the instance's metrics, added to the series when due."""

@@ -88,6 +88,24 @@ def test_malformed_event_is_acknowledged_not_retried(client_and_bus):
     assert bus.events == []
 
 
+def test_a_tick_or_batch_for_another_region_is_refused(client_and_bus, fake_conductor_transport,
+                                                      http_server):
+    """A checker probes from its own region only: a misrouted tick or batch would report
+    this region's view as another's verdict, so it is acknowledged and dropped."""
+    fake_conductor_transport.checks = [due("healthy", http_server.port)]
+    client, bus = client_and_bus
+    start = datetime.now(timezone.utc)
+    assert post(client, "kosmos.check.tick", {"region": "R2", "scheduled_at": start.isoformat(),
+                                              "period": 2.5}).status_code == 200
+    assert bus.events == []
+    # The same tick for its own region yields a batch; re-addressed to R2, it is refused.
+    assert post(client, "kosmos.check.tick", {"region": "R1", "scheduled_at": start.isoformat(),
+                                              "period": 2.5}).status_code == 200
+    [batch] = bus.of_type(CHECK_BATCH)
+    assert post(client, CHECK_BATCH, {**batch.data, "region": "R2"}, "e2").status_code == 200
+    assert bus.of_type(CHECK_RESULTS) == []
+
+
 KEY = "k" * 40
 
 
