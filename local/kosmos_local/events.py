@@ -19,6 +19,15 @@ class DeliveryFailed(Exception):
     """The function did not acknowledge the event (non-2xx or crash)."""
 
 
+def json_object(raw: bytes) -> dict[str, Any] | None:
+    """``raw`` parsed, when it is a JSON object; else None."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 class Envelope:
     """One CloudEvent: its attributes and JSON ``data``.
 
@@ -54,11 +63,7 @@ class Envelope:
         """The event's data (parsed from ``raw`` on first use; a body that is not a JSON
         object reads as an empty one: the function it goes to refuses it)."""
         if self._data is None:
-            try:
-                parsed = json.loads(self.raw or b"")
-            except ValueError:
-                parsed = None
-            self._data = parsed if isinstance(parsed, dict) else {}
+            self._data = json_object(self.raw or b"") or {}
         return self._data
 
     @property

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 
 from kosmos.adapters.http_client import TRANSPORT_ERRORS, client_for
 from kosmos.contracts.events import CHECK_BATCH
-from kosmos_local.events import DeliveryFailed, Envelope, to_binary
+from kosmos_local.events import DeliveryFailed, Envelope, json_object, to_binary
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.runner")
@@ -167,7 +167,7 @@ class BrokerApp:
         # Batches are forwarded unread, routed by their subject (the region), as a broker
         # routes by attributes; the checker validates them. Anything else is read here.
         unread = h.get("ce-type") == CHECK_BATCH and bool(h.get("ce-subject"))
-        data = None if unread else _json_object(raw)
+        data = None if unread else json_object(raw)
         if not (h.get("ce-type") and h.get("ce-id")
                 and (isinstance(data, dict) or unread and raw.lstrip()[:1] == b"{")):
             resp = Response('{"error": "a binary-mode CloudEvent with a JSON object body"}',
@@ -179,14 +179,6 @@ class BrokerApp:
                             id=h["ce-id"], time=h.get("ce-time", ""), subject=h.get("ce-subject"),
                             extensions=extensions, raw=raw))
         return Response(status=202)(environ, start_response)
-
-
-def _json_object(raw: bytes) -> dict | None:
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 #: what stays as it is when a path or query is quoted again for the api (RFC 3986)
