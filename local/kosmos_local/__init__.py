@@ -3,5 +3,5 @@
 ``local/runner.py`` is its command line; the parts live here so they can be
 unit-tested: the function loader, the CloudEvents delivery, the in-process
 queue with retries and a dead-letter list, the cron emulator, the region
-simulation, the HTTP ingress and the platform that wires them together.
+simulation, the routing of the public port and the platform that wires them together.
 """

@@ -2,7 +2,7 @@
 
 - ``RunnerProcess``: the runner as a subprocess on free ports and its own database.
 - ``Endpoint``: a tiny HTTP server on a loopback address that can die and come back.
-- ``Api``: REST calls to the ingress in ``noauth`` mode.
+- ``Api``: REST calls to the runner's public port in ``noauth`` mode.
 - ``dns_answer``: the A records the embedded DNS server answers, via dnspython.
 - ``deploy``: the demo's monitor, pool of three members and GSLB, made through the API.
 """
@@ -155,7 +155,7 @@ def wait_for(pred: Callable[[], Any], timeout: float, interval: float = 0.05) ->
 
 
 class Api:
-    """The REST API through the ingress, as project ``project`` with role member."""
+    """The REST API on the runner's public port, as project ``project`` with role member."""
 
     def __init__(self, base_url: str, project: str = "e2e-project"):
         self.base = base_url.rstrip("/")

@@ -1,5 +1,6 @@
-"""The HTTP ingress: routes ``/_runner/...`` to the runner's admin API and
-everything else to the api function, as the platform's ingress would.
+"""The runner's admin API, and the routing of the public port: ``/_runner/...`` to
+the admin API, everything else to the api function (``Ingress``, in the api's
+process, which serves the public port; ``kosmos_local.serve --admin-url``).
 
 Admin API (JSON):
   GET  /_runner/regions                 → {"regions": {"RegionOne": "ok", ...}}
@@ -89,14 +90,14 @@ class Ingress:
 
 
 class Server:
-    """A WSGI app served on a thread of its own, connections kept alive (the ingress)."""
+    """A WSGI app served on a thread of its own, connections kept alive (the runner's
+    broker and admin API)."""
 
     def __init__(self, host: str, port: int, app: Callable, name: str):
         self.name = name
         listener = socket.create_server(
             (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         try:
-            # As many requests at once as the api function serves behind it.
             self._server = KeepAliveServer(app, listener, threads=THREADS, name=name)
         finally:
             listener.close()

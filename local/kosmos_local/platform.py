@@ -5,8 +5,9 @@ Wiring, as production has it:
   a serverless platform runs each in its own container: the api, the
   conductor on the ``--db`` database, the engine, one checker per simulated
   region (its region in its environment);
-- the ingress (``--host``/``--port``) forwarding to the api, with the runner's
-  admin endpoints under ``/_runner``;
+- the api function serving ``--host``/``--port`` itself, as the platform's ingress
+  hands requests straight to it, with the runner's admin endpoints under
+  ``/_runner`` (forwarded from the api's process to the runner's admin server);
 - a broker: functions emit CloudEvents over HTTP to its ingress, and the
   in-process queue delivers them to the subscribing function over HTTP, with
   retries; results cross the region simulation on the way;
@@ -28,10 +29,9 @@ from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, ENG
 from kosmos_local import hooks
 from kosmos_local.cron import Cron
 from kosmos_local.events import Envelope
-from kosmos_local.ingress import AdminApp, Ingress, Server
+from kosmos_local.ingress import AdminApp, Server
 from kosmos_local.options import RunnerOptions, function_env
-from kosmos_local.procs import (ApiProxy, BrokerApp, FunctionProcess, dead_letter_sink,
-                                http_delivery)
+from kosmos_local.procs import BrokerApp, FunctionProcess, dead_letter_sink, http_delivery
 from kosmos_local.queue import EventQueue
 from kosmos_local.regions import RegionModes
 from kosmos_local.watch import HistoryWatch, ResultsLog
@@ -109,7 +109,7 @@ class Platform:
         self.results_log = ResultsLog()
         self.functions: dict[str, FunctionProcess] = {}
         self.cron: Cron | None = None
-        self.ingress: Server | None = None
+        self.admin: Server | None = None
         self.broker: Server | None = None
         self.dns: Any = None
         self._watch: HistoryWatch | None = None
@@ -153,17 +153,20 @@ class Platform:
         # What exhausts its retries goes to the conductor's dead-letter sink, as in production.
         self.queue.on_dead = dead_letter_sink(conductor.url)
         conductor.env.update(env)
-        for name in ("api", ENGINE):
-            self.functions[name] = self._function(name, name, env)
+        admin = AdminApp(self.regions, self.queue, tick=lambda: self.cron and self.cron.fire())
+        self.admin = Server(opts.host, 0, admin, "admin").start()
+        # The public port, bound before anything starts so a taken port fails at once. The
+        # api's process serves it: a request costs no hop through this process (whose
+        # interpreter lock the queue's deliveries share), as none costs one through a
+        # platform's ingress; it forwards /_runner/... here.
+        self.functions["api"] = _listening(lambda: self._function(
+            "api", "api", env, port=opts.port, extra=["--admin-url", self.admin.url]),
+            "REST API", opts.host, opts.port, "--port")
+        self.functions[ENGINE] = self._function(ENGINE, ENGINE, env)
         for region in opts.regions:
             self.functions[checker_name(region)] = self._function(
                 checker_name(region), "checker", {**env, "KOSMOS_REGION": region},
                 instances=opts.checkers)
-        admin = AdminApp(self.regions, self.queue, tick=lambda: self.cron and self.cron.fire())
-        # Bound before anything starts, so a taken port fails at once.
-        self.ingress = _listening(lambda: Server(opts.host, opts.port, Ingress(
-            ApiProxy(self.functions["api"].url), admin), "ingress"), "REST API", opts.host,
-            opts.port, "--port")
         for fn in self.functions.values():
             fn.start()
         for fn in self.functions.values():
@@ -188,7 +191,6 @@ class Platform:
                                  workers=2)
         self.queue.start()
 
-        self.ingress.start()
         # Production's ticks and reconciles are the platform's pings, taken unsigned; the
         # runner sends them as plain Kosmos events, so it signs them as the functions do.
         self.cron = Cron(opts.regions, opts.tick, lambda env: self.emit(env.signed(self.signing_key)),
@@ -198,14 +200,14 @@ class Platform:
         self._watch_thread = threading.Thread(target=self._watch_loop, name="watch", daemon=True)
         self._watch_thread.start()
         log.info("Kosmos local runner: api on %s, conductor on %s, regions %s, appliance %s%s",
-                 self.ingress.url, conductor.url, ",".join(opts.regions), opts.appliance,
+                 self.functions["api"].url, conductor.url, ",".join(opts.regions), opts.appliance,
                  f", DNS on {opts.host}:{self.dns.dns_port}" if self.dns else "")
 
     def _function(self, name: str, kind: str, env: dict[str, str], port: int = 0,
-                  instances: int = 1) -> FunctionProcess:
+                  instances: int = 1, extra: list[str] | None = None) -> FunctionProcess:
         target, sig = FUNCTIONS[kind]
         return FunctionProcess(name, self.opts.functions_dir / kind / "main.py", target, sig,
-                               self.opts.host, env, port=port, instances=instances)
+                               self.opts.host, env, port=port, instances=instances, extra=extra)
 
     def _lag_check(self, last_warned: float) -> float:
         """Warn (at most every 10 s) when results wait longer than a tick for the engine."""
@@ -237,8 +239,8 @@ class Platform:
         log.info("stopping")
         if self.cron:
             self.cron.stop()
-        if self.ingress:
-            self.ingress.stop()
+        if "api" in self.functions:   # no new requests
+            self.functions["api"].stop()
         # Batches in flight probe until their window ends: let them finish while the
         # conductor they report to is still up.
         if not self.queue.stop(timeout=2 * self.opts.tick + 5):
@@ -250,6 +252,8 @@ class Platform:
             self.functions[name].stop()
         if self.broker:
             self.broker.stop()
+        if self.admin:
+            self.admin.stop()
         if self.dns is not None:
             hooks.stop_dns(self.dns)
         log.info("stopped")

@@ -9,7 +9,8 @@
   (CloudEvents binary mode over HTTP POST, as a broker's trigger would).
 - ``BrokerApp``: the platform's event ingress: functions emit with the
   production ``http`` emitter to it, and it routes into the queue.
-- ``ApiProxy``: the ingress's forwarding of public requests to the api process.
+- ``Forwarder``: a request forwarded to another server and its answer back (the api
+  function's process forwards the runner's admin paths to the runner).
 """
 from __future__ import annotations
 
@@ -46,12 +47,15 @@ class FunctionProcess:
     """
 
     def __init__(self, name: str, source: Path, target: str, signature: str, host: str,
-                 env: dict[str, str], port: int = 0, instances: int = 1):
+                 env: dict[str, str], port: int = 0, instances: int = 1,
+                 extra: list[str] | None = None):
         self.name = name
         self.host = host
         self.instances = max(1, instances)
         self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         try:
+            if os.name == "posix":   # a port just given up by an earlier run binds again
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self.sock.bind((host, port))
             self.sock.listen(128)
         except OSError:
@@ -60,7 +64,8 @@ class FunctionProcess:
         self.port = self.sock.getsockname()[1]
         self.cmd = [sys.executable, "-m", "kosmos_local.serve", "--name", name,
                     "--source", str(source), "--target", target, "--signature", signature,
-                    "--host", host, "--port", str(self.port), "--fd", str(self.sock.fileno())]
+                    "--host", host, "--port", str(self.port), "--fd", str(self.sock.fileno()),
+                    *(extra or [])]
         self.env = {**os.environ, **env}
         self.procs: list[subprocess.Popen] = []
 
@@ -190,11 +195,12 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgra
         "proxy-authorization", "proxy-authenticate", "content-length"}
 
 
-class ApiProxy:
-    """Forward a request to the api process and its answer back, as an ingress does."""
+class Forwarder:
+    """Forward a request to the server at ``url`` (``name``) and its answer back."""
 
-    def __init__(self, url: str, timeout: float = 60.0):
+    def __init__(self, url: str, name: str, timeout: float = 60.0):
         self.url = url.rstrip("/")
+        self.name = name
         self.timeout = timeout
         self.client = client_for(self.url, timeout)
 
@@ -214,7 +220,7 @@ class ApiProxy:
             return Response(body, status=400, mimetype="application/json")(environ, start_response)
         except TRANSPORT_ERRORS as exc:
             body = ('{"error": {"code": 503, "type": "Unavailable", "message": '
-                    f'"the api function is not answering ({exc.__class__.__name__})", "details": []}}}}')
+                    f'"{self.name} is not answering ({exc.__class__.__name__})", "details": []}}}}')
             return Response(body, status=503, mimetype="application/json")(environ, start_response)
         out = Response(upstream.body, status=upstream.status)
         out.headers.clear()

@@ -8,6 +8,11 @@ cores instead of one interpreter lock. The function is loaded exactly as
 functions-framework deploys it and served as functions-framework serves it:
 gunicorn's gthread worker, connections kept alive (``kosmos_local.wsgiserver``).
 
+The api function's process serves the runner's public port itself, as the platform's
+ingress hands requests straight to the function: with ``--admin-url`` it forwards
+the runner's own endpoints (``/_runner/...``) to the runner, and serves every
+other path with the function.
+
 The process stops cleanly on SIGTERM (the emulator's stop), ignores SIGINT
 (a Ctrl-C in the terminal reaches the whole process group; the emulator
 stops its functions in order), and exits by itself if the emulator dies.
@@ -32,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="requests served at once (default: kosmos_local.wsgiserver.THREADS; "
                         "an idle kept-alive connection holds none)")
+    p.add_argument("--admin-url", default=None,
+                   help="forward /_runner/... to the runner's admin server at this URL")
     a = p.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -43,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging_for(settings.log_level, settings.log_format)
     fn = load_function(a.name, a.source, a.target, a.signature)
+    app = fn.app
+    if a.admin_url:
+        from kosmos_local.ingress import Ingress
+        from kosmos_local.procs import Forwarder
+        app = Ingress(app, Forwarder(a.admin_url, "the runner"))
     if a.fd is not None:
         listener = socket.socket(fileno=a.fd)
     else:
@@ -50,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             (a.host, a.port), family=socket.AF_INET6 if ":" in a.host else socket.AF_INET)
     # With watch_parent the worker stops by itself once the emulator is gone: nobody
     # would stop it otherwise.
-    server = KeepAliveServer(fn.app, listener, threads=a.threads or THREADS,
+    server = KeepAliveServer(app, listener, threads=a.threads or THREADS,
                              name=f"kosmos-{a.name}", watch_parent=True)
     listener.close()   # the server serves a copy of it
     signal.signal(signal.SIGTERM, lambda *_: server.stop())

@@ -13,7 +13,7 @@ functions, and a second process per function would only double their memory.
 The worker's own signal handlers are not installed, as the owner decides what a
 signal means (``kosmos_local.serve`` stops on SIGTERM and ignores SIGINT), so
 the server can also run on a thread other than the main one (the runner's
-ingress).
+broker and admin API).
 """
 from __future__ import annotations
 

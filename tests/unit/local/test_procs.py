@@ -1,4 +1,4 @@
-"""Function processes, the broker's ingress and the ingress's forwarding to the api."""
+"""Function processes, the broker's ingress and the forwarding of a request to another server."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ from kosmos.contracts.events import CHECK_BATCH
 from kosmos_local.events import DeliveryFailed, Envelope, to_binary
 from kosmos_local.ingress import Server
 from kosmos_local.harness import free_port
-from kosmos_local.procs import ApiProxy, BrokerApp, FunctionProcess, http_delivery
+from kosmos_local.procs import BrokerApp, Forwarder, FunctionProcess, http_delivery
 
 FUNCTIONS = Path(__file__).resolve().parents[3] / "functions"
 
@@ -71,10 +71,10 @@ def _echo(environ, start_response):
     return resp(environ, start_response)
 
 
-def test_the_ingress_forwards_requests_and_answers_unchanged():
+def test_a_forwarded_request_and_its_answer_arrive_unchanged():
     upstream = Server("127.0.0.1", 0, _echo, "echo").start()
     try:
-        client = Client(ApiProxy(upstream.url))
+        client = Client(Forwarder(upstream.url, "the echo"))
         r = client.put("/v1/gslbs/1?x=1&y=2", data=b'{"ttl": 5}',
                        headers={"X-Project-Id": "p1", "Content-Type": "application/json"})
         assert r.status_code == 200 and r.headers["Location"] == "http://x/v1/thing"
@@ -90,9 +90,11 @@ def test_the_ingress_forwards_requests_and_answers_unchanged():
         upstream.stop()
 
 
-def test_the_ingress_answers_503_json_when_the_api_is_down():
-    r = Client(ApiProxy(f"http://127.0.0.1:{free_port('127.0.0.1')}/")).get("/v1/gslbs")
+def test_a_forward_to_a_server_that_is_down_answers_503_json_naming_it():
+    r = Client(Forwarder(f"http://127.0.0.1:{free_port('127.0.0.1')}/", "the runner")).get(
+        "/_runner/regions")
     assert r.status_code == 503 and r.get_json()["error"]["type"] == "Unavailable"
+    assert r.get_json()["error"]["message"].startswith("the runner is not answering")
 
 
 def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path):
