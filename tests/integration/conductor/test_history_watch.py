@@ -28,3 +28,14 @@ def test_each_entry_is_logged_once_including_late_ones(build, caplog):
     assert lines == ["verdict: member m1 OFFLINE -> ONLINE (3 regions agree)",
                      "answer www.example.com.: 192.0.2.1,192.0.2.2 -> 192.0.2.2 (HEALTHY: pool p)",
                      "verdict: member m2 OFFLINE -> ONLINE (rule)"]
+
+
+def test_nothing_is_read_while_its_lines_would_not_be_logged(build, caplog):
+    calls: list[str] = []
+    watch = HistoryWatch(lambda op, args: calls.append(op) or build.call(op, args, SYSTEM))
+    with caplog.at_level(logging.WARNING, logger="kosmos.local.watch"):
+        watch.poll()
+    assert calls == []
+    with caplog.at_level(logging.INFO, logger="kosmos.local.watch"):
+        watch.poll()
+    assert calls == ["history.list"]
