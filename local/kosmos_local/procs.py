@@ -219,8 +219,9 @@ class Forwarder:
                                          "message": f"request not forwarded: {exc}", "details": []}})
             return Response(body, status=400, mimetype="application/json")(environ, start_response)
         except TRANSPORT_ERRORS as exc:
-            body = ('{"error": {"code": 503, "type": "Unavailable", "message": '
-                    f'"{self.name} is not answering ({exc.__class__.__name__})", "details": []}}}}')
+            body = json.dumps({"error": {
+                "code": 503, "type": "Unavailable", "details": [],
+                "message": f"{self.name} is not answering ({exc.__class__.__name__})"}})
             return Response(body, status=503, mimetype="application/json")(environ, start_response)
         out = Response(upstream.body, status=upstream.status)
         out.headers.clear()
