@@ -222,6 +222,8 @@ class Platform:
     def _watch_loop(self) -> None:
         warned = polled = 0.0
         while not self._stop.wait(min(self.opts.tick, 1.0) / 2):
+            for fn in self.functions.values():   # a crashed instance is replaced
+                fn.revive()
             warned = self._lag_check(warned)
             if time.monotonic() - polled < HISTORY_POLL:
                 continue

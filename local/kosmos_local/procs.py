@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -43,8 +44,14 @@ class FunctionProcess:
     The emulator binds the listening socket and every instance accepts on it, as
     a pre-forking server's workers do: the kernel hands each connection to one
     idle instance, as the platform's load balancer spreads requests over a
-    function's instances.
+    function's instances. An instance that exits is replaced (``revive``), as the
+    platform replaces a crashed one.
     """
+
+    #: The longest pause before starting again an instance that keeps exiting.
+    MAX_PAUSE = 30.0
+    #: An instance that served this long before exiting is started again at once.
+    SETTLED = 60.0
 
     def __init__(self, name: str, source: Path, target: str, signature: str, host: str,
                  env: dict[str, str], port: int = 0, instances: int = 1,
@@ -68,16 +75,55 @@ class FunctionProcess:
                     *(extra or [])]
         self.env = {**os.environ, **env}
         self.procs: list[subprocess.Popen] = []
+        self._started: list[float] = []          # when each instance was started (monotonic)
+        self._pause: list[float] = []            # each slot's pause after its last exit
+        self._due: list[float | None] = []       # when an exited instance is started again
+        self._lock = threading.Lock()            # revive (the runner's watch) against stop
+        self._stopping = False
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
     def start(self) -> "FunctionProcess":
-        self.procs = [subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.DEVNULL,
-                                       pass_fds=(self.sock.fileno(),))
-                      for _ in range(self.instances)]
+        self.procs = [self._spawn() for _ in range(self.instances)]
+        now = time.monotonic()
+        self._started = [now] * self.instances
+        self._pause = [0.0] * self.instances
+        self._due = [None] * self.instances
         return self
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.DEVNULL,
+                                pass_fds=(self.sock.fileno(),))
+
+    def revive(self, now: float | None = None) -> int:
+        """Start an instance in place of each that exited; how many were started.
+
+        One that served ``SETTLED`` seconds or more is started again at once; one that
+        keeps exiting sooner waits a pause doubling from 1 s to ``MAX_PAUSE``, so a
+        crash loop neither spins nor floods the log. Nothing once ``stop`` has begun.
+        """
+        now = time.monotonic() if now is None else now
+        started = 0
+        with self._lock:
+            if self._stopping:
+                return 0
+            for i, proc in enumerate(self.procs):
+                if proc.poll() is None:
+                    continue
+                if self._due[i] is None:
+                    lived = now - self._started[i]
+                    self._pause[i] = (0.0 if lived >= self.SETTLED
+                                      else min(self.MAX_PAUSE, max(1.0, 2 * self._pause[i])))
+                    self._due[i] = now + self._pause[i]
+                    log.warning("function %s: an instance exited (%s) after %.0fs; starting "
+                                "another in %gs", self.name, proc.returncode, lived, self._pause[i])
+                if now >= self._due[i]:   # type: ignore[operator]
+                    self.procs[i] = self._spawn()
+                    self._started[i], self._due[i] = now, None
+                    started += 1
+        return started
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Until the function answers HTTP; RuntimeError if an instance exits or it times out.
@@ -101,6 +147,8 @@ class FunctionProcess:
                            f"within {timeout:g}s")
 
     def stop(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            self._stopping = True
         try:
             running = [p for p in self.procs if p.poll() is None]
             for p in running:

@@ -136,6 +136,39 @@ def test_instances_share_the_port_and_one_dying_leaves_the_others_serving(tmp_pa
     assert second.returncode == 0
 
 
+def test_an_instance_that_exits_is_replaced_and_a_crash_loop_waits(tmp_path):
+    env = {"KOSMOS_DATABASE_URL": f"sqlite:///{tmp_path / 'k.sqlite3'}", "KOSMOS_LOG_FORMAT": "text"}
+    fn = FunctionProcess("conductor", FUNCTIONS / "conductor" / "main.py", "kosmos_conductor",
+                         "http", "127.0.0.1", env).start()
+    try:
+        fn.wait_ready(60)
+        t0 = fn._started[0]
+        assert fn.revive(t0 + 100) == 0            # nothing exited: nothing started
+        crashed, = fn.procs
+        crashed.kill()
+        crashed.wait(10)
+        # it had served a long while: replaced at once, on the same port
+        assert fn.revive(t0 + 100) == 1
+        assert fn.procs[0] is not crashed
+        fn.wait_ready(60)
+        assert requests.get(fn.url + "healthz", timeout=60).status_code == 200
+        # it dies again at once: a pause of 1 s, then 2 s, before the next start
+        for pause in (1.0, 2.0):
+            again = fn.procs[0]
+            again.kill()
+            again.wait(10)
+            exited_at = fn._started[0] + 1
+            assert fn.revive(exited_at) == 0 and fn.procs[0] is again
+            assert fn.revive(exited_at + pause - 0.01) == 0
+            assert fn.revive(exited_at + pause) == 1 and fn.procs[0] is not again
+        fn.wait_ready(60)
+        last = fn.procs[0]
+    finally:
+        fn.stop()
+    assert last.returncode == 0
+    assert fn.revive() == 0 and fn.procs[0] is last   # stopped: never started again
+
+
 def test_a_function_holds_its_port_from_the_start(tmp_path):
     """The port is bound before the child runs: nothing else can take it meanwhile."""
     fn = FunctionProcess("held", tmp_path / "missing.py", "nothing", "http", "127.0.0.1", {})
