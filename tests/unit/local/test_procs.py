@@ -97,10 +97,15 @@ def test_a_forward_to_a_server_that_is_down_answers_503_json_naming_it():
     assert r.get_json()["error"]["message"].startswith("the runner is not answering")
 
 
-def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path):
+def _conductor(tmp_path: Path, instances: int = 1) -> FunctionProcess:
+    """The conductor function on a SQLite database of its own, started."""
     env = {"KOSMOS_DATABASE_URL": f"sqlite:///{tmp_path / 'k.sqlite3'}", "KOSMOS_LOG_FORMAT": "text"}
-    fn = FunctionProcess("conductor", FUNCTIONS / "conductor" / "main.py", "kosmos_conductor",
-                         "http", "127.0.0.1", env).start()
+    return FunctionProcess("conductor", FUNCTIONS / "conductor" / "main.py", "kosmos_conductor",
+                           "http", "127.0.0.1", env, instances=instances).start()
+
+
+def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path):
+    fn = _conductor(tmp_path)
     try:
         fn.wait_ready(60)
         call = {"schema_version": 1, "op": "gslb.list", "context": {"project_id": "p"}, "args": {}}
@@ -120,9 +125,7 @@ def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path)
 
 
 def test_instances_share_the_port_and_one_dying_leaves_the_others_serving(tmp_path):
-    env = {"KOSMOS_DATABASE_URL": f"sqlite:///{tmp_path / 'k.sqlite3'}", "KOSMOS_LOG_FORMAT": "text"}
-    fn = FunctionProcess("conductor", FUNCTIONS / "conductor" / "main.py", "kosmos_conductor",
-                         "http", "127.0.0.1", env, instances=2).start()
+    fn = _conductor(tmp_path, instances=2)
     try:
         fn.wait_ready(60)
         first, second = fn.procs
@@ -137,9 +140,7 @@ def test_instances_share_the_port_and_one_dying_leaves_the_others_serving(tmp_pa
 
 
 def test_an_instance_that_exits_is_replaced_and_a_crash_loop_waits(tmp_path):
-    env = {"KOSMOS_DATABASE_URL": f"sqlite:///{tmp_path / 'k.sqlite3'}", "KOSMOS_LOG_FORMAT": "text"}
-    fn = FunctionProcess("conductor", FUNCTIONS / "conductor" / "main.py", "kosmos_conductor",
-                         "http", "127.0.0.1", env).start()
+    fn = _conductor(tmp_path)
     try:
         fn.wait_ready(60)
         t0 = fn._started[0]
