@@ -120,7 +120,12 @@ class FunctionProcess:
                     log.warning("function %s: an instance exited (%s) after %.0fs; starting "
                                 "another in %gs", self.name, proc.returncode, lived, self._pause[i])
                 if now >= self._due[i]:   # type: ignore[operator]
-                    self.procs[i] = self._spawn()
+                    try:
+                        self.procs[i] = self._spawn()
+                    except OSError as exc:   # out of processes or descriptors: try later
+                        self._due[i] = now + max(1.0, self._pause[i])
+                        log.warning("function %s: could not start an instance: %s", self.name, exc)
+                        continue
                     self._started[i], self._due[i] = now, None
                     started += 1
         return started

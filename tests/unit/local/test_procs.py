@@ -170,6 +170,23 @@ def test_an_instance_that_exits_is_replaced_and_a_crash_loop_waits(tmp_path):
     assert fn.revive() == 0 and fn.procs[0] is last   # stopped: never started again
 
 
+def test_an_instance_that_cannot_be_started_again_is_tried_later(tmp_path, monkeypatch):
+    fn = FunctionProcess("broken", tmp_path / "missing.py", "nothing", "http", "127.0.0.1", {}).start()
+    try:
+        fn.procs[0].wait(30)   # no source: it exits at once
+        t0 = fn._started[0]
+
+        def refused() -> None:
+            raise OSError("too many open files")
+        monkeypatch.setattr(fn, "_spawn", refused)
+        assert fn.revive(t0 + 100) == 0           # due at once, refused: tried 1 s later
+        monkeypatch.undo()
+        assert fn.revive(t0 + 100.5) == 0
+        assert fn.revive(t0 + 101) == 1
+    finally:
+        fn.stop()
+
+
 def test_a_function_holds_its_port_from_the_start(tmp_path):
     """The port is bound before the child runs: nothing else can take it meanwhile."""
     fn = FunctionProcess("held", tmp_path / "missing.py", "nothing", "http", "127.0.0.1", {})
