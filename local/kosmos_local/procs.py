@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
@@ -36,6 +37,15 @@ from kosmos_local.events import DeliveryFailed, Envelope, json_object, to_binary
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.runner")
+
+
+@dataclass
+class _Instance:
+    """One instance of a function: its process and what ``revive`` knows of it."""
+    proc: subprocess.Popen
+    started: float                 # when it was started (monotonic)
+    pause: float = 0.0             # its pause after its last exit
+    due: float | None = None       # when it is started again, once seen exited
 
 
 class FunctionProcess:
@@ -74,23 +84,22 @@ class FunctionProcess:
                     "--host", host, "--port", str(self.port), "--fd", str(self.sock.fileno()),
                     *(extra or [])]
         self.env = {**os.environ, **env}
-        self.procs: list[subprocess.Popen] = []
-        self._started: list[float] = []          # when each instance was started (monotonic)
-        self._pause: list[float] = []            # each slot's pause after its last exit
-        self._due: list[float | None] = []       # when an exited instance is started again
+        self._instances: list[_Instance] = []
         self._lock = threading.Lock()            # revive (the runner's watch) against stop
         self._stopping = False
+
+    @property
+    def procs(self) -> list[subprocess.Popen]:
+        """The instances' processes, as they are now (``revive`` replaces exited ones)."""
+        return [i.proc for i in self._instances]
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
     def start(self) -> "FunctionProcess":
-        self.procs = [self._spawn() for _ in range(self.instances)]
         now = time.monotonic()
-        self._started = [now] * self.instances
-        self._pause = [0.0] * self.instances
-        self._due = [None] * self.instances
+        self._instances = [_Instance(self._spawn(), now) for _ in range(self.instances)]
         return self
 
     def _spawn(self) -> subprocess.Popen:
@@ -109,24 +118,24 @@ class FunctionProcess:
         with self._lock:
             if self._stopping:
                 return 0
-            for i, proc in enumerate(self.procs):
-                if proc.poll() is None:
+            for inst in self._instances:
+                if inst.proc.poll() is None:
                     continue
-                if self._due[i] is None:
-                    lived = now - self._started[i]
-                    self._pause[i] = (0.0 if lived >= self.SETTLED
-                                      else min(self.MAX_PAUSE, max(1.0, 2 * self._pause[i])))
-                    self._due[i] = now + self._pause[i]
+                if inst.due is None:
+                    lived = now - inst.started
+                    inst.pause = (0.0 if lived >= self.SETTLED
+                                  else min(self.MAX_PAUSE, max(1.0, 2 * inst.pause)))
+                    inst.due = now + inst.pause
                     log.warning("function %s: an instance exited (%s) after %.0fs; starting "
-                                "another in %gs", self.name, proc.returncode, lived, self._pause[i])
-                if now >= self._due[i]:   # type: ignore[operator]
+                                "another in %gs", self.name, inst.proc.returncode, lived, inst.pause)
+                if now >= inst.due:
                     try:
-                        self.procs[i] = self._spawn()
+                        inst.proc = self._spawn()
                     except OSError as exc:   # out of processes or descriptors: try later
-                        self._due[i] = now + max(1.0, self._pause[i])
+                        inst.due = now + max(1.0, inst.pause)
                         log.warning("function %s: could not start an instance: %s", self.name, exc)
                         continue
-                    self._started[i], self._due[i] = now, None
+                    inst.started, inst.due = now, None
                     started += 1
         return started
 

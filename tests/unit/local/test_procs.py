@@ -143,7 +143,7 @@ def test_an_instance_that_exits_is_replaced_and_a_crash_loop_waits(tmp_path):
     fn = _conductor(tmp_path)
     try:
         fn.wait_ready(60)
-        t0 = fn._started[0]
+        t0 = fn._instances[0].started
         assert fn.revive(t0 + 100) == 0            # nothing exited: nothing started
         crashed, = fn.procs
         crashed.kill()
@@ -158,7 +158,7 @@ def test_an_instance_that_exits_is_replaced_and_a_crash_loop_waits(tmp_path):
             again = fn.procs[0]
             again.kill()
             again.wait(10)
-            exited_at = fn._started[0] + 1
+            exited_at = fn._instances[0].started + 1
             assert fn.revive(exited_at) == 0 and fn.procs[0] is again
             assert fn.revive(exited_at + pause - 0.01) == 0
             assert fn.revive(exited_at + pause) == 1 and fn.procs[0] is not again
@@ -174,7 +174,7 @@ def test_an_instance_that_cannot_be_started_again_is_tried_later(tmp_path, monke
     fn = FunctionProcess("broken", tmp_path / "missing.py", "nothing", "http", "127.0.0.1", {}).start()
     try:
         fn.procs[0].wait(30)   # no source: it exits at once
-        t0 = fn._started[0]
+        t0 = fn._instances[0].started
 
         def refused() -> None:
             raise OSError("too many open files")
