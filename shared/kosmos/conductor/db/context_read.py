@@ -30,27 +30,35 @@ def agg(fields: tuple[str, ...], order_by: tuple[str, ...], source: str) -> str:
 
 # Names come from the models, never from a caller. A CTE used more than once is
 # computed once; each part reads only the rows the part before found.
+#
+# Each part asks ``column = ANY(ARRAY(subquery))``, never ``column IN (subquery)``: the
+# planner guesses a hundred rows for a JSON list or a CTE, and against that guess a hash
+# join over the whole table looks cheaper than index lookups. With ``IN``, every read
+# scanned pools, pool_monitors, gslb_pools and monitors in full (at 10,000 GSLBs, 13 ms
+# of the server's 22 for 60 members, growing with the tables); an array is looked up in
+# the primary key or foreign-key index, whatever the tables' size.
 _MEMBERS = """
     SELECT * FROM pool_members
-    WHERE id IN (SELECT json_array_elements_text(CAST(:ids AS json)))
+    WHERE id = ANY(ARRAY(SELECT json_array_elements_text(CAST(:ids AS json))))
       AND (CAST(:project AS varchar) IS NULL OR project_id = CAST(:project AS varchar))
 """
 _PG_CONTEXT = text(f"""
-WITH m AS ({_MEMBERS}), p AS (SELECT * FROM pools WHERE id IN (SELECT pool_id FROM m)
-), pm AS (SELECT * FROM pool_monitors WHERE pool_id IN (SELECT id FROM p)
-), g AS (SELECT * FROM gslbs
-         WHERE id IN (SELECT gslb_id FROM gslb_pools WHERE pool_id IN (SELECT id FROM p))
+WITH m AS ({_MEMBERS}), p AS (SELECT * FROM pools WHERE id = ANY(ARRAY(SELECT pool_id FROM m))
+), pm AS (SELECT * FROM pool_monitors WHERE pool_id = ANY(ARRAY(SELECT id FROM p))
+), g AS (SELECT * FROM gslbs WHERE id = ANY(ARRAY(
+         SELECT gslb_id FROM gslb_pools WHERE pool_id = ANY(ARRAY(SELECT id FROM p))))
 )
 SELECT CAST(json_build_array(
     {agg(br.MEMBER_FIELDS, ("id",), "m")},
     {agg(br.POOL_FIELDS, ("id",), "p")},
     {agg(br.POOL_LINK_FIELDS, br.POOL_LINK_ORDER, "pm")},
-    {agg(br.MONITOR_FIELDS, ("id",), "monitors WHERE id IN (SELECT monitor_id FROM pm)")},
+    {agg(br.MONITOR_FIELDS, ("id",),
+         "monitors WHERE id = ANY(ARRAY(SELECT monitor_id FROM pm))")},
     {agg(br.STATE_FIELDS, br.STATE_ORDER,
-          "health_states WHERE member_id IN (SELECT id FROM m)")},
+          "health_states WHERE member_id = ANY(ARRAY(SELECT id FROM m))")},
     {agg(br.GSLB_FIELDS, ("id",), "g")},
     {agg(br.GSLB_LINK_FIELDS, br.GSLB_LINK_ORDER,
-          "gslb_pools WHERE gslb_id IN (SELECT id FROM g)")}
+          "gslb_pools WHERE gslb_id = ANY(ARRAY(SELECT id FROM g))")}
 ) AS text)
 """)
 
@@ -61,7 +69,7 @@ WITH m AS ({_MEMBERS})
 SELECT CAST(json_build_array(
     {agg(br.MEMBER_FIELDS, ("id",), "m")},
     {agg(br.STATE_FIELDS, br.STATE_ORDER,
-          "health_states WHERE member_id IN (SELECT id FROM m)")}
+          "health_states WHERE member_id = ANY(ARRAY(SELECT id FROM m))")}
 ) AS text)
 """)
 
