@@ -719,3 +719,30 @@ def test_breaker_summary_bounds_the_distinct_endpoints_down(build):
     assert summary["offline_members"] == 6 and summary["endpoints_bound"] == 2
     full = build.call("breaker.view", {}, SYSTEM)
     assert len(full["down"]) == 6 and up["id"] not in {d["member_id"] for d in full["down"]}
+
+
+def test_breaker_summary_counts_what_the_full_view_lists(build):
+    """The summary's counts, suspects included, are those of the full view: members down
+    (three behind one endpoint), suspects failing in two regions, not one failing in one."""
+    monitor = build.monitor()
+    pool = build.pool([monitor])
+    down = [build.member(pool, address="198.51.100.7", port=443) for _ in range(3)]
+    suspects = [build.member(pool, address=f"198.51.100.{20 + i}", port=443) for i in range(2)]
+    once = build.member(pool, address="198.51.100.30", port=443)
+    build.member(pool, address="198.51.100.31", port=443)   # up
+    build.call("health.write", {"members": [
+        {"member_id": m["id"], "operating_status": "OFFLINE", "status_reason": "DOWN in 2/2",
+         "expected_version": 1} for m in down]}, SYSTEM)
+    failing = {"verdict": "UP", "last_ok": False, "last_reason": "refused",
+               "consecutive_ok": 0, "consecutive_fail": 1}
+    build.call("health.write", {"states": [
+        {"state": state(m, monitor["id"], region, **failing)}
+        for m, regions in [(suspects[0], ("r1", "r2")), (suspects[1], ("r1", "r2", "r3")),
+                           (once, ("r2",))] for region in regions]}, SYSTEM)
+    args = {"suspect_regions": 2, "suspect_window": 60}
+    summary = build.call("breaker.view", {**args, "summary": True}, SYSTEM)
+    full = build.call("breaker.view", args, SYSTEM)
+    assert {d["member_id"] for d in full["down"]} == {m["id"] for m in down}
+    assert {d["member_id"] for d in full["suspect"]} == {m["id"] for m in suspects}
+    assert summary == {"offline_members": 3, "suspect_members": 2, "held_count": 0,
+                       "endpoints_bound": 3}
