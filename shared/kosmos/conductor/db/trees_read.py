@@ -22,24 +22,27 @@ from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, MemberRow, PoolMon
 
 MEMBER_ORDER = ("pool_id", "created_at", "id")
 
-# Names come from the models, never from a caller.
+# Names come from the models, never from a caller. Each part looks its rows up as
+# ``column = ANY(ARRAY(subquery))``, by index (see ``context_read``): with ``IN``, one
+# GSLB's tree scanned pools, pool_monitors and gslb_pools in full.
 _PG_TREES = text(f"""
 WITH g AS (
     SELECT * FROM gslbs
     WHERE (CAST(:ids AS text) IS NULL
-           OR id IN (SELECT json_array_elements_text(CAST(:ids AS json))))
+           OR id = ANY(ARRAY(SELECT json_array_elements_text(CAST(:ids AS json)))))
       AND (CAST(:project AS varchar) IS NULL OR project_id = CAST(:project AS varchar))
       AND (CAST(:marker AS varchar) IS NULL OR id > CAST(:marker AS varchar))
     ORDER BY id LIMIT :limit
-), gp AS (SELECT * FROM gslb_pools WHERE gslb_id IN (SELECT id FROM g)
-), p AS (SELECT * FROM pools WHERE id IN (SELECT pool_id FROM gp))
+), gp AS (SELECT * FROM gslb_pools WHERE gslb_id = ANY(ARRAY(SELECT id FROM g))
+), p AS (SELECT * FROM pools WHERE id = ANY(ARRAY(SELECT pool_id FROM gp)))
 SELECT CAST(json_build_array(
     {agg(br.TREE_GSLB_FIELDS, ("id",), "g")},
     {agg(br.GSLB_LINK_FIELDS, br.GSLB_LINK_ORDER, "gp")},
     {agg(br.POOL_FIELDS, ("id",), "p")},
     {agg(br.POOL_LINK_FIELDS, br.POOL_LINK_ORDER,
-         "pool_monitors WHERE pool_id IN (SELECT id FROM p)")},
-    {agg(br.MEMBER_FIELDS, MEMBER_ORDER, "pool_members WHERE pool_id IN (SELECT id FROM p)")}
+         "pool_monitors WHERE pool_id = ANY(ARRAY(SELECT id FROM p))")},
+    {agg(br.MEMBER_FIELDS, MEMBER_ORDER,
+         "pool_members WHERE pool_id = ANY(ARRAY(SELECT id FROM p))")}
 ) AS text)
 """)
 
