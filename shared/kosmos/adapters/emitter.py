@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from kosmos.adapters.event_signature import EXTENSION, signature
 from kosmos.adapters.http_client import TRANSPORT_ERRORS, Client, client_for
 from kosmos.contracts.common import utcnow
-from kosmos.contracts.events import CHECK_BATCH, DATA_MODELS
+from kosmos.contracts.events import DATA_MODELS, LEAN_TYPES
 from kosmos.errors import KosmosError, Unavailable, ValidationError, from_pydantic
 
 SPEC_VERSION = "1.0"
@@ -90,12 +90,6 @@ def body_of(event: Event) -> bytes:
     return pydantic_core.to_json(event.data)
 
 
-#: Events sent without the fields at their defaults (the receiver's model restores them):
-#: a check batch names every check's monitor settings, most at their defaults, and at
-#: 10,000 GSLBs a region's batches were 1.4 MB a second to write, sign, send and read.
-LEAN = frozenset({CHECK_BATCH})
-
-
 def encode(event_type: str, data: BaseModel | dict[str, Any]) -> dict[str, Any]:
     """``data`` as JSON-ready dict, checked against the model of ``event_type``."""
     model = DATA_MODELS.get(event_type)
@@ -114,9 +108,8 @@ def encode(event_type: str, data: BaseModel | dict[str, Any]) -> dict[str, Any]:
 
 
 def _dumped(event_type: str, data: BaseModel) -> dict[str, Any]:
-    if event_type not in LEAN:
+    if event_type not in LEAN_TYPES:
         return data.model_dump(mode="json")
-    # the schema version is always said, default or not
     return {"schema_version": data.schema_version,
             **data.model_dump(mode="json", exclude_defaults=True)}
 

@@ -177,3 +177,9 @@ class EngineDecide(EventData):
 DATA_MODELS: dict[str, type[EventData]] = {
     CHECK_TICK: CheckTick, CHECK_BATCH: CheckBatch,
     CHECK_RESULTS: CheckResults, ENGINE_RECONCILE: EngineReconcile, ENGINE_DECIDE: EngineDecide}
+
+#: Event types whose ``data`` is sent without the fields at their defaults (``schema_version``
+#: always said); the receiver's model restores them. A check batch names every check's
+#: monitor settings, most at their defaults, and at 10,000 GSLBs a region's batches were
+#: 1.4 MB a second to write, sign, send and read.
+LEAN_TYPES = frozenset({CHECK_BATCH})
