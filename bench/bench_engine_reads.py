@@ -15,8 +15,8 @@ after one to warm up), what the engine asks for:
 
 and says which tables the PostgreSQL plans of the first two read in full. At 1,000 the
 planner may rightly read a table of a thousand short rows in full; at 10,000 none should
-be, as a read by index costs the same at any N. The breaker's summary counts over the
-whole deployment and grows with it. The figures of one N against the other's in the same
+be, as a read by index costs the same at any N. The breaker's summary reads the partial
+indexes of what is down, as small at any N while nothing is. The figures of one N against the other's in the same
 run are what counts; the machine is shared and noisy.
 """
 from __future__ import annotations

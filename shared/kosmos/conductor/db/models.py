@@ -104,8 +104,18 @@ class PoolMonitorRow(Stamped, Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+#: Partial indexes of the few rows the circuit breaker looks for in the whole deployment
+#: (``kosmos.conductor.ops.breaker``): members OFFLINE, health rows whose last probe failed,
+#: GSLBs HELD. Each is as small as what is down: it costs nothing while all is well, and
+#: the breaker reads it instead of every row.
+def _partial(name: str, column: str, where: str) -> Index:
+    return Index(name, column, postgresql_where=text(where), sqlite_where=text(where))
+
+
 class MemberRow(Resource, Base):
     __tablename__ = "pool_members"
+    __table_args__ = (_partial("ix_pool_members_offline", "pool_id",
+                               "operating_status = 'OFFLINE'"),)
 
     pool_id: Mapped[str] = mapped_column(ForeignKey("pools.id"), index=True)
     type: Mapped[str] = mapped_column(String(32))
@@ -128,6 +138,7 @@ class MemberRow(Resource, Base):
 
 class GslbRow(Resource, Base):
     __tablename__ = "gslbs"
+    __table_args__ = (_partial("ix_gslbs_held", "id", "publish_status = 'HELD'"),)
 
     fqdn: Mapped[str] = mapped_column(String(255), unique=True)
     zone_name: Mapped[str] = mapped_column(String(255))
@@ -168,6 +179,8 @@ class HealthStateRow(Stamped, Base):
     """One region's verdict on one member under one monitor (compare-and-set on version)."""
 
     __tablename__ = "health_states"
+    __table_args__ = (_partial("ix_health_states_failing", "last_checked_at",
+                               "last_ok IS false"),)
 
     member_id: Mapped[str] = mapped_column(ForeignKey("pool_members.id"), primary_key=True)
     monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True, index=True)
