@@ -1,9 +1,9 @@
 """The engine's reads look rows up by index, whatever the tables' size.
 
 A few GSLBs are made through the conductor, then copied in SQL, ids rewritten, until
-the tables hold thousands of rows; PostgreSQL's plans for one results batch's context
-and for one GSLB's tree must then read no table in full. (Only PostgreSQL has these
-one-statement reads.)
+the tables hold thousands of rows; PostgreSQL's plans for one results batch's context,
+for one GSLB's tree and for the breaker's summary must then read no table of members,
+health rows or GSLBs in full. (Only PostgreSQL has these one-statement reads.)
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fixtures.conductor import SYSTEM
 from fixtures.trees import Seeded, grow_to, seed
 from sqlalchemy import create_engine, text
 
@@ -82,3 +83,36 @@ def test_one_gslbs_tree_reads_no_table_in_full(large):
     assert _scanned_in_full(plan) == set()
     # the GSLB, its pool link, pool, monitor link and 2 members
     assert [len(part) for part in read] == [1, 1, 1, 1, 2]
+
+
+def test_the_breakers_summary_reads_only_what_is_down(large):
+    """With nothing down, the summary's statement finds the members OFFLINE, the failing
+    health rows and the GSLBs HELD through their partial indexes (empty), reading no
+    member, health row or GSLB table in full."""
+    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+    from kosmos.conductor.app import build_handler
+    from sqlalchemy import event
+
+    url, _ = large
+    handler = build_handler(url, auto_migrate=False)
+    sent: list[tuple[str, Any]] = []
+    event.listen(handler.database.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, params, _ctx, _many: sent.append(
+                     (statement, params)))
+    try:
+        summary = ConductorClient(InProcessTransport(handler)).call(
+            "breaker.view", {"summary": True, "suspect_regions": 2}, SYSTEM)
+        assert summary == {"offline_members": 0, "suspect_members": 0, "held_count": 0,
+                           "endpoints_bound": 0}
+        [(statement, params)] = [s for s in sent if "considered" in s[0]]
+        raw = handler.database.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", params)
+            plan = cursor.fetchone()[0]
+        finally:
+            raw.close()
+    finally:
+        handler.database.dispose()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    assert _scanned_in_full(plan[0]["Plan"]) & {"pool_members", "health_states", "gslbs"} == set()

@@ -107,7 +107,9 @@ class PoolMonitorRow(Stamped, Base):
 #: Partial indexes of the few rows the circuit breaker looks for in the whole deployment
 #: (``kosmos.conductor.ops.breaker``): members OFFLINE, health rows whose last probe failed,
 #: GSLBs HELD. Each is as small as what is down: it costs nothing while all is well, and
-#: the breaker reads it instead of every row.
+#: the breaker reads it instead of every row. Each indexes a column that never changes
+#: (an id): an index on a column that heartbeats rewrite (``last_checked_at``) would keep
+#: every heartbeat of every row from being a HOT update, even of rows not in the index.
 def _partial(name: str, column: str, where: str) -> Index:
     return Index(name, column, postgresql_where=text(where), sqlite_where=text(where))
 
@@ -179,8 +181,7 @@ class HealthStateRow(Stamped, Base):
     """One region's verdict on one member under one monitor (compare-and-set on version)."""
 
     __tablename__ = "health_states"
-    __table_args__ = (_partial("ix_health_states_failing", "last_checked_at",
-                               "last_ok IS false"),)
+    __table_args__ = (_partial("ix_health_states_failing", "member_id", "last_ok IS false"),)
 
     member_id: Mapped[str] = mapped_column(ForeignKey("pool_members.id"), primary_key=True)
     monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), primary_key=True, index=True)

@@ -37,8 +37,8 @@ def _suspects(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> Any:
 
 
 def _summary(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> dict[str, int]:
-    """The counts alone, from one statement: the members OFFLINE or suspect are found
-    once and counted three ways, each kind through its partial index (members OFFLINE,
+    """The counts alone, from one statement (a second only when discovered members are
+    among them): the members OFFLINE or suspect are found once and counted three ways, each kind through its partial index (members OFFLINE,
     health rows failing; migration 0013), so a deployment with little down reads little.
     Four statements reading every member and health row three times took 70 ms at every
     cycle that moved members at 10,000 GSLBs.
