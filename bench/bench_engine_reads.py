@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_api import fresh_database  # noqa: E402
 from fixtures.conductor import SYSTEM, Builder  # noqa: E402
-from fixtures.trees import grow_to, seed  # noqa: E402
+from fixtures.trees import grow_to, read_in_full, seed  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
@@ -61,14 +61,7 @@ def timed(call: Callable[[], Any], n: int = 20) -> float:
 def scanned_in_full(conn: Any, statement: Any, params: dict[str, Any]) -> list[str]:
     plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) {statement.text}"), params).scalar_one()
     plan = plan if isinstance(plan, list) else json.loads(plan)
-    found: set[str] = set()
-    todo = [plan[0]["Plan"]]
-    while todo:
-        node = todo.pop()
-        if node.get("Node Type") == "Seq Scan":
-            found.add(node["Relation Name"])
-        todo.extend(node.get("Plans", []))
-    return sorted(found)
+    return sorted(read_in_full(plan[0]["Plan"]))
 
 
 def main() -> int:

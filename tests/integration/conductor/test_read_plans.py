@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fixtures.conductor import SYSTEM
-from fixtures.trees import Seeded, grow_to, seed
+from fixtures.trees import Seeded, grow_to, read_in_full, seed
 from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.postgres
@@ -50,14 +50,6 @@ def _plan_and_result(url: str, statement: Any, params: dict[str, Any]) -> tuple[
     return plan[0]["Plan"], read
 
 
-def _scanned_in_full(plan: dict[str, Any]) -> set[str]:
-    """Tables a JSON plan reads by sequential scan."""
-    found = {plan["Relation Name"]} if plan.get("Node Type") == "Seq Scan" else set()
-    for child in plan.get("Plans", []):
-        found |= _scanned_in_full(child)
-    return found
-
-
 @pytest.mark.parametrize("states_only", [False, True])
 def test_a_batchs_context_reads_no_table_in_full(large, states_only):
     from kosmos.conductor.db.context_read import _PG_CONTEXT, _PG_STATES
@@ -65,7 +57,7 @@ def test_a_batchs_context_reads_no_table_in_full(large, states_only):
     url, seeded = large
     plan, read = _plan_and_result(url, _PG_STATES if states_only else _PG_CONTEXT,
                                   {"ids": json.dumps(seeded.member_ids), "project": None})
-    assert _scanned_in_full(plan) == set()
+    assert read_in_full(plan) == set()
     # and the read still finds the batch's rows: 2 members, their 6 health rows
     assert [len(part) for part in read] == ([2, 6] if states_only else [2, 1, 1, 1, 6, 1, 1])
 
@@ -80,7 +72,7 @@ def test_one_gslbs_tree_reads_no_table_in_full(large):
     plan, read = _plan_and_result(url, _PG_TREES, {
         "ids": json.dumps([seeded.gslb_id]), "project": None, "marker": None,
         "limit": EngineGateway.page_size + 1})
-    assert _scanned_in_full(plan) == set()
+    assert read_in_full(plan) == set()
     # the GSLB, its pool link, pool, monitor link and 2 members
     assert [len(part) for part in read] == [1, 1, 1, 1, 2]
 
@@ -115,4 +107,4 @@ def test_the_breakers_summary_reads_only_what_is_down(large):
     finally:
         handler.database.dispose()
     plan = plan if isinstance(plan, list) else json.loads(plan)
-    assert _scanned_in_full(plan[0]["Plan"]) & {"pool_members", "health_states", "gslbs"} == set()
+    assert read_in_full(plan[0]["Plan"]) & {"pool_members", "health_states", "gslbs"} == set()

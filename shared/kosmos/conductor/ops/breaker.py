@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, literal, or_, select, union_all
+from sqlalchemy import exists, func, literal, select, union_all
 
 from kosmos.contracts.operations import (BREAKER_VIEW, BreakerViewArgs)
 from kosmos.domain.rollup import OFFLINE
@@ -48,7 +48,7 @@ def _summary(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> dict[str, in
     endpoints each. One endpoint dying behind a thousand names is one endpoint, far below
     the breaker's floor: the full view (a row per member down) is then not needed."""
     offline = MemberRow.operating_status == OFFLINE
-    columns = (MemberRow.type, MemberRow.address, MemberRow.port)
+    columns = (MemberRow.type, MemberRow.address, MemberRow.port, MemberRow.endpoints)
     # Two parts, not one ``offline OR suspect`` filter: each part is then read through its
     # partial index (members OFFLINE, health rows failing), not by reading every member.
     parts = [select(*columns, literal(True).label("offline")).where(offline, *enabled)]
@@ -67,11 +67,8 @@ def _summary(ctx: OpContext, a: BreakerViewArgs, enabled: tuple) -> dict[str, in
     n_offline, n_suspect, n_ip, n_discovered, n_held = (int(n or 0) for n in counts)
     discovered = 0
     if n_discovered:   # few: members found through Neutron or Octavia
-        either = offline
-        if a.suspect_regions:
-            either = or_(offline, MemberRow.id.in_(_suspects(ctx, a, enabled)))
         discovered = sum(max(1, len(eps or [])) for eps in ctx.session.scalars(
-            select(MemberRow.endpoints).where(MemberRow.type != "IP", either, *enabled)))
+            select(c.c.endpoints).where(c.c.type != "IP")))
     return {"offline_members": n_offline, "held_count": n_held,
             "suspect_members": n_suspect, "endpoints_bound": n_ip + discovered}
 
