@@ -52,8 +52,10 @@ class MemberStatusChange(StrictModel):
     """The engine's new cross-region verdict for a member (operating_status).
 
     ``expected_version`` is the member's ``status_version`` the engine read:
-    the write is refused (StaleVersion) if the status moved meanwhile. It is
-    not the user's ``version``, which a status change leaves alone.
+    the write is refused (StaleVersion) if the status moved meanwhile to another
+    status; moved to this one (another writer made the same move), the change is
+    skipped with its member history entries, as already in effect. It is not the
+    user's ``version``, which a status change leaves alone.
     """
 
     member_id: str

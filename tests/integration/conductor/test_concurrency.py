@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
-from fixtures.conductor import SYSTEM, state
+from fixtures.conductor import SYSTEM, entry, state
+from sqlalchemy import create_engine, text
 
 from kosmos.errors import KosmosError, StaleVersion
 
@@ -85,6 +87,64 @@ def test_two_engines_writing_one_member_status_exactly_one_wins(build):
         won = "ONLINE" if isinstance(results[0], dict) else "OFFLINE"
         got = build.call("member.get", {"id": member["id"]})
         assert (got["operating_status"], got["status_version"], got["version"]) == (won, 2, 1)
+
+
+def _move(member: dict, status: str, region: str) -> dict:
+    """One region's batch moving ``member`` to ``status``, from status_version 1, with the
+    member history entry the engine sends along."""
+    return {"members": [{"member_id": member["id"], "operating_status": status,
+                         "status_reason": f"DOWN in {region}", "expected_version": 1}],
+            "history": [entry(member_id=member["id"], subject_id=member["id"], to=status,
+                              reason=f"from {region}", dedupe_key=f"{member['id']}:{region}")]}
+
+
+def test_a_move_another_writer_already_made_is_in_effect_not_a_conflict(build):
+    """Two regions' batches complete one quorum, each from the rows before the other's
+    write: the second finds its move made and stores nothing of it (one history entry);
+    a move the other way is still refused."""
+    member = build.member(build.pool())
+    build.call("health.write", _move(member, "OFFLINE", "r1"), SYSTEM)
+    assert build.call("health.write", _move(member, "OFFLINE", "r2"), SYSTEM) == {"written": 0}
+    got = build.call("member.get", {"id": member["id"]})
+    assert (got["operating_status"], got["status_reason"], got["status_version"]) == (
+        "OFFLINE", "DOWN in r1", 2)
+    history = build.call("history.list", {"member_id": member["id"]})["items"]
+    assert [h["reason"] for h in history] == ["from r1"]
+    with pytest.raises(StaleVersion):
+        build.call("health.write", _move(member, "ONLINE", "r3"), SYSTEM)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("other", ["OFFLINE", "ONLINE"])
+def test_a_writer_waiting_for_another_compares_with_what_the_other_stored(build, db_url, other):
+    """The members are read locked: a batch that waited for another writer's transaction
+    sees its row, so the same move is in effect, and another is StaleVersion, never a
+    compare-and-set that missed the row it read before the wait."""
+    member = build.member(build.pool())
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as holder:
+            holder.execute(text(
+                "UPDATE pool_members SET operating_status = :s, status_reason = 'other writer', "
+                "status_version = status_version + 1 WHERE id = :id"),
+                {"s": other, "id": member["id"]})
+            out: list = []
+            waiting = threading.Thread(target=lambda: out.append(_race(
+                lambda: build.call("health.write", _move(member, "OFFLINE", "r2"), SYSTEM))[0]))
+            waiting.start()
+            time.sleep(1.0)   # the batch waits for the row the holder updated
+            assert waiting.is_alive() and not out
+            holder.commit()
+            waiting.join(30)
+    finally:
+        engine.dispose()
+    if other == "OFFLINE":
+        assert out == [{"written": 0}]
+    else:
+        assert isinstance(out[0], StaleVersion), out
+    got = build.call("member.get", {"id": member["id"]})
+    assert (got["operating_status"], got["status_version"]) == (other, 2)
 
 
 def test_a_users_update_and_a_status_change_at_once_both_apply(build):

@@ -112,13 +112,19 @@ class FakeGateway(EngineGateway):
             cur = self.states.get(k)
             if (cur.version if cur else None) != w.expected_version:
                 raise StaleVersion(f"health state {k} moved")
+        in_effect = {}   # as the conductor: the same move made by another writer
         for m in members:
-            if m.expected_version is not None and \
-                    self.members[m.member_id].status_version != m.expected_version:
-                raise StaleVersion(f"member {m.member_id} moved")
+            cur = self.members[m.member_id]
+            if m.expected_version is not None and cur.status_version != m.expected_version:
+                if _value(cur.operating_status) != _value(m.operating_status):
+                    raise StaleVersion(f"member {m.member_id} moved")
+                in_effect[m.member_id] = _value(m.operating_status)
         for w in states:
             k = (w.state.member_id, w.state.monitor_id, w.state.region)
             self.states[k] = w.state.model_copy(update={"version": (w.expected_version or 0) + 1})
+        members = [m for m in members if m.member_id not in in_effect]
+        history = [e for e in history if not (_value(e.subject_type) == "member"
+                                              and in_effect.get(e.subject_id) == e.to_state)]
         for m in members:
             cur = self.members[m.member_id]
             moved = _value(cur.operating_status) != _value(m.operating_status)

@@ -6,7 +6,12 @@ None inserts a row that must not exist yet; a number updates the row only if
 it is still at that version (and stores version + 1). One miss anywhere
 raises StaleVersion and nothing is written: the engine re-reads and retries.
 A member's status is compared and bumped on its ``status_version``; its
-``version``, which guards users' updates, is left alone.
+``version``, which guards users' updates, is left alone. The members are read
+locked, in id order, so a writer that waited for another compares against what
+the other stored. A change another writer has already made (the status moved
+meanwhile, to the status this one wants: two regions' batches completing one
+quorum) is no conflict: it is skipped with its history entries, which the
+other writer stored. Only a status that moved elsewhere is StaleVersion.
 
 The states go in set-based statements (``kosmos.conductor.db.health_upsert``):
 on PostgreSQL one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE version =
@@ -31,6 +36,7 @@ from kosmos.conductor.ops.common import OpContext, op
 from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.common import OperatingStatus
 from kosmos.contracts.health import HealthWrite, MemberStatusChange
+from kosmos.contracts.history import SubjectType
 from kosmos.errors import StaleVersion, ValidationError
 
 CHUNK = 900  # ids per IN (...) list
@@ -63,23 +69,28 @@ def write_states(ctx: OpContext, writes: list[HealthWrite]) -> int:
     return written
 
 
-def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
+def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> tuple[int, dict[str, str]]:
+    """Rows written, and the changes already in effect (member id -> status) that were
+    skipped."""
     for i, c in enumerate(changes):
         if c.operating_status not in _STATUSES:
             raise ValidationError(f"members[{i}].operating_status: {c.operating_status!r} is "
                                   f"not one of {sorted(_STATUSES)}",
                                   field=f"members[{i}].operating_status")
     if not changes:
-        return 0
+        return 0, {}
     if len({c.member_id for c in changes}) != len(changes):
         raise ValidationError("members: a member_id appears twice", field="members")
     rows: dict[str, MemberRow] = {}
     for part in _chunks(sorted({c.member_id for c in changes})):
+        # locked in id order (one order for every writer: no deadlock between two)
         for row in ctx.session.scalars(ctx.list_scoped(
-                select(MemberRow).where(MemberRow.id.in_(part)), MemberRow)):
+                select(MemberRow).where(MemberRow.id.in_(part)), MemberRow)
+                .order_by(MemberRow.id).with_for_update()):
             rows[row.id] = row
     written = 0
     touched: set[str] = set()
+    in_effect: dict[str, str] = {}
     groups: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
     for c in sorted(changes, key=lambda c: c.member_id):
         row = rows.get(c.member_id)
@@ -89,6 +100,9 @@ def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
             continue
         read = row.status_version
         if c.expected_version is not None and c.expected_version != read:
+            if row.operating_status == c.operating_status:
+                in_effect[row.id] = c.operating_status   # another writer made this move
+                continue
             raise StaleVersion(f"member {row.id} is at status_version {read}, not "
                                f"{c.expected_version}", field="members")
         if (row.operating_status, row.status_reason) == (c.operating_status, c.status_reason):
@@ -101,7 +115,7 @@ def write_members(ctx: OpContext, changes: list[MemberStatusChange]) -> int:
     for moved, params in groups.items():
         _store_statuses(ctx, rows, params, moved)
     refresh_pools(ctx, touched)
-    return written
+    return written, in_effect
 
 
 def _store_statuses(ctx: OpContext, rows: dict[str, MemberRow], params: list[dict[str, Any]],
@@ -136,9 +150,10 @@ def _store_statuses(ctx: OpContext, rows: dict[str, MemberRow], params: list[dic
 def health_write(ctx: OpContext, a: HealthWriteArgs) -> dict[str, Any]:
     """Returns ``{"written": n}``: health rows, member rows and new history entries written."""
     n = write_states(ctx, a.states)
-    n += write_members(ctx, a.members)
-    n += history.append(ctx, a.history, field="history")
-    return {"written": n}
+    members, in_effect = write_members(ctx, a.members)
+    entries = [e for e in a.history if not (
+        e.subject_type == SubjectType.MEMBER and in_effect.get(e.subject_id) == e.to_state)]
+    return {"written": n + members + history.append(ctx, entries, field="history")}
 
 
 _HEARTBEAT_COLUMNS = ("member_ids", "monitor_ids", "versions", "checked_at", "reasons",
