@@ -8,10 +8,11 @@ raises StaleVersion and nothing is written: the engine re-reads and retries.
 A member's status is compared and bumped on its ``status_version``; its
 ``version``, which guards users' updates, is left alone. The members are read
 locked, in id order, so a writer that waited for another compares against what
-the other stored. A change another writer has already made (the status moved
-meanwhile, to the status this one wants: two regions' batches completing one
-quorum) is no conflict: it is skipped with its history entries, which the
-other writer stored. Only a status that moved elsewhere is StaleVersion.
+the other stored. A change whose status is the stored one though its version
+moved (another writer made the same move, as two regions' batches completing
+one quorum do) is no conflict: it is skipped with its member history entries,
+which the other writer stored. Only a status that moved elsewhere is
+StaleVersion.
 
 The states go in set-based statements (``kosmos.conductor.db.health_upsert``):
 on PostgreSQL one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE version =
