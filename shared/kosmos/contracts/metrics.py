@@ -37,6 +37,9 @@ SERIES: dict[str, tuple[str, str]] = {
     "kosmos_conductor_call_seconds_sum": ("counter", "Time spent in conductor calls, by "
                                                      "calling function"),
     "kosmos_conductor_call_seconds_count": ("counter", "Conductor calls, by calling function"),
+    "kosmos_engine_rereads_total": ("counter", "Writes another engine instance got to first, "
+                                               "after which the engine read the state again, "
+                                               "by event"),
 }
 
 NAME = r"^kosmos_[a-z_]{1,56}$"

@@ -55,6 +55,7 @@ def handle_decide(req: EngineDecide, deps: EngineDeps) -> dict[str, Any]:
                              statuses=plan.statuses(), clock=deps.clock, wakeups=deps.wakeups)
         except StaleVersion:
             log.info("state moved meanwhile; deciding again", extra={"status": req.cause.op})
+            gw.count_reread("change")
             continue
         log.info("decided after %s %s", req.cause.op, req.cause.resource_id,
                  extra={"status": f"{len(trees)} gslbs, {len(plan.moves)} member moves, "

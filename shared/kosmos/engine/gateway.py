@@ -112,6 +112,12 @@ class EngineGateway:
         """The instance's metrics buffer (None: not measured)."""
         return getattr(getattr(self, "client", None), "metrics", None)
 
+    def count_reread(self, event: str) -> None:
+        """Note a compare-and-set miss after which the engine reads the state again
+        (``event``: what it was applying), so contention between instances shows."""
+        if self.metrics is not None:
+            self.metrics.add("kosmos_engine_rereads_total", 1, event=event)
+
     def flush_metrics(self, force: bool = False) -> int:
         """Add the instance's observations to the deployment's series when due."""
         from kosmos.contracts.metrics import flush

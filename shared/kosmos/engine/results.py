@@ -182,6 +182,7 @@ def _apply(deps: EngineDeps, batch: CheckResults, member_ids: set[str], reported
             written = 0 if plan.empty else gw.write_health(plan.writes, plan.members, plan.history)
         except StaleVersion:
             log.info("state moved meanwhile; re-reading", extra={"region": batch.region})
+            gw.count_reread("results")
             continue
         if deps.steady is not None:
             deps.steady.remember(plan.known)

@@ -36,6 +36,8 @@ def _update(record, values: dict[str, Any]):
 
 
 class FakeGateway(EngineGateway):
+    metrics: Any = None   # a test may give it a MetricsBuffer
+
     def __init__(self) -> None:
         self.routes: dict[str, dict | None] = {}   # the route stored with each answer
         self.clock = None                           # the engine's, for status_changed_at

@@ -7,6 +7,7 @@ import pytest
 
 from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.contracts.conductor import Tombstone
+from kosmos.contracts.metrics import MetricsBuffer
 from kosmos.errors import Unavailable, ValidationError
 
 from .conftest import REGIONS
@@ -243,11 +244,15 @@ def test_concurrent_writer_conflict_is_retried_not_lost(world, op):
     gw, clock, engine, app = world
     online(engine, clock)
     round_(engine, clock, [("a1", False)], 20)
+    gw.metrics = MetricsBuffer(interval=0)
     gw.conflict_next[op] = 1
     round_(engine, clock, [("a1", False)], 30)
     assert gw.members["a1"].operating_status.value == "OFFLINE"
     assert app.get_answer(FQDN, ZONE).addresses == [A2] and gw.gslbs["g1"].answers == [A2]
     assert [e.to_state for e in gw.entries("gslb")] == [f"{A1},{A2}", A2]
+    # the miss is counted, for operators to see contention between engine instances
+    assert {(u["name"], u["labels"]): u["value"] for u in gw.metrics.take(True)}[
+        ("kosmos_engine_rereads_total", 'event="results"')] == 1
 
 
 def test_second_look_publishes_a_move_another_instance_missed(world):
