@@ -24,6 +24,8 @@ own). Then, per N:
 - then API requests at 100 per second (GET a GSLB, POST a monitor), p50/p99 by
   method and by phase (nothing failing, then the failover below), and meanwhile the engine lane's lag again and a second endpoint's
   death (the names it leaves with a live member);
+- how often the engine read the state again after a compare-and-set miss in each
+  failover (``kosmos_engine_rereads_total``: engine instances racing on the same rows);
 - the RSS of each function process.
 
 A server running without autovacuum (CI's setting) gets what autovacuum would do:
@@ -394,6 +396,14 @@ def reconcile_in_process(db: str, pdns: PowerDns) -> tuple[float, dict]:
     return time.monotonic() - t0, out
 
 
+def rereads(url: str) -> int:
+    """The engine's compare-and-set misses so far (``kosmos_engine_rereads_total``, every
+    event kind), as the runner's ``/metrics`` says. Engines add theirs every 10 s."""
+    text = requests.get(url + "/metrics", timeout=10).text
+    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("kosmos_engine_rereads_total")))
+
+
 def lane_lags(url: str, seconds: float) -> list[float]:
     """The engine lane's lag (its oldest waiting result), sampled twice a second."""
     lags: list[float] = []
@@ -499,7 +509,7 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
         recorded = Api(runner.url).get(f"/v1/gslbs/{made[0][2]}/status")["engine_lag"]
         print(f"N={n}: steady state engine lane lag p50 {p(lags, 0.5):.2f}s p99 {p(lags, 0.99):.2f}s; "
               f"recorded by the engine: {({r['region']: r['lag_s'] for r in recorded})}", flush=True)
-        c0, t0 = cpu_by_function(runner.proc.pid), time.monotonic()
+        c0, t0, r0 = cpu_by_function(runner.proc.pid), time.monotonic(), rereads(runner.url)
         failover(n, names, ADDRESSES[0], eps, pdns.dns_port, "no API load")
         print(f"N={n}: CPU (cores) during that failover: "
               f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
@@ -512,6 +522,9 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
               f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
         print(f"N={n}: with the API at 100 req/s: engine lane lag p50 {p(lags, 0.5):.2f}s "
               f"p99 {p(lags, 0.99):.2f}s", flush=True)
+        r1 = rereads(runner.url)
+        print(f"N={n}: engine reads again after a compare-and-set miss, in the first failover "
+              f"and the 30 s after: {r1 - r0}", flush=True)
         c0, t0 = cpu_by_function(runner.proc.pid), time.monotonic()
         load.mark("during the failover")
         failover(n, names, ADDRESSES[1], eps, pdns.dns_port, "API at 100 req/s")
@@ -520,6 +533,9 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
         load.stop.set()
         load.thread.join(30)
         print(f"N={n}: API at 100 req/s meanwhile: {load.report()}", flush=True)
+        time.sleep(11)   # until the engine has added its counts of the failover
+        print(f"N={n}: engine reads again after a compare-and-set miss, in the second "
+              f"failover: {rereads(runner.url) - r1}", flush=True)
         print(f"N={n}: RSS MiB by process: {rss_by_function(runner.proc.pid)}", flush=True)
     finally:
         runner.stop()
