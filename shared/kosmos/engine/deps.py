@@ -10,6 +10,7 @@ from kosmos.config import Settings
 from kosmos.contracts.common import utcnow
 from kosmos.engine.gateway import EngineGateway
 from kosmos.engine.lag import ResultsLag
+from kosmos.engine.row_locks import RowLocks
 from kosmos.engine.steady import SteadyCache
 from kosmos.engine.wakeups import Wakeups
 
@@ -29,6 +30,7 @@ class EngineDeps:
     region_emitters: dict[str, Any] = field(default_factory=dict)
     rechecks: Any = None
     wakeups: Wakeups = field(default_factory=Wakeups)
+    row_locks: RowLocks = field(default_factory=RowLocks)
 
     def emitter_for(self, region: str) -> Any:
         """Where an event for ``region``'s checkers goes (None: nowhere)."""

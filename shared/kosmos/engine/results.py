@@ -1,6 +1,7 @@
 """``kosmos.check.results``: thresholds, quorum, answers, then the health write.
 
-Steps for one batch (one region's results):
+Steps for one batch (one region's results), once no other batch of this instance is
+applying results of the same (member, region) (``kosmos.engine.row_locks``):
 0. results that would change nothing (the row as this instance knows it, counts
    capped, no heartbeat due) are set aside without a read (``kosmos.engine.steady``);
    a batch of only those costs no conductor call; rows due only for their heartbeat
@@ -41,7 +42,15 @@ log = get_logger(__name__)
 
 
 def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
-    """Apply one results batch; returns a summary (counts) for logs and tests."""
+    """Apply one results batch, after any batch of this instance with results of the same
+    (member, region) (``kosmos.engine.row_locks``); returns a summary (counts) for logs
+    and tests."""
+    keys = {(r.member_id, batch.region) for r in batch.results}
+    with deps.row_locks.holding(keys | {(u.member_id, batch.region) for u in batch.endpoints}):
+        return _handle(batch, deps)
+
+
+def _handle(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     gw, settings = deps.gateway, deps.settings
     reported = [u.member_id for u in batch.endpoints]
     if batch.endpoints:

@@ -1,6 +1,8 @@
 """The results handler end to end over the in-memory conductor and the noop-like driver."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -430,3 +432,25 @@ def test_results_too_late_to_be_news_are_stored_without_a_read_even_when_a_verdi
     assert gw.members["a1"].operating_status.value == "ONLINE"
     out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(99))]))
     assert out["counts"] == 0 and gw.calls.count("engine.context") > reads
+
+
+def test_a_regions_batches_for_one_member_are_applied_in_turn(world):
+    """During a failover a member's rechecks put it in a region's consecutive batches. One
+    instance applying two of them side by side would read one health row twice and
+    redo the batch whose write missed; the second waits for the first instead."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    clock.now = t(22)
+    second = threading.Thread(target=engine.handle, args=(
+        "kosmos.check.results", batch("r1", [("a1", False, t(21))])))
+
+    def meanwhile(_gw):
+        second.start()
+        time.sleep(0.3)   # were it not held, the second batch would write meanwhile
+    gw.before_write.append(meanwhile)
+    writes = gw.calls.count("health.write")
+    engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(20))]))
+    second.join(10)
+    assert gw.calls.count("health.write") - writes == 2   # none missed and written again
+    row = gw.states[("a1", "mon", "r1")]
+    assert (row.consecutive_fail, row.last_checked_at) == (2, t(21))

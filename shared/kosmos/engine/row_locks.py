@@ -1,0 +1,58 @@
+"""Results of one region for one member are applied one batch at a time per instance.
+
+A region's batches follow each other about every second, and during a failover
+a member's rechecks put it in several of them in a row. Applied side by side
+by one instance's workers, two such batches read the same health row, and the
+later write misses its compare-and-set: everything the batch read, decided and
+published is done again (``kosmos.engine.results``). So a batch first takes its
+(member, region) keys, waiting while another batch of this instance holds one
+of them; batches of other members or regions go on side by side, as quorum
+across regions needs.
+
+Only an order, never a guarantee: other instances are not held, and a batch
+that waited ``WAIT`` seconds goes on anyway. The compare-and-set still decides
+what is written.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+Key = tuple[str, str]   # (member_id, region)
+
+#: seconds a batch waits for another one's keys before it goes on regardless
+WAIT = 10.0
+
+
+class RowLocks:
+    """The (member, region) keys the batches this instance is applying hold."""
+
+    def __init__(self, wait: float = WAIT):
+        self.wait = wait
+        self._held: set[Key] = set()
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def holding(self, keys: Iterable[Key]) -> Iterator[bool]:
+        """Hold ``keys`` while the block runs: True, or False when they were not all free
+        within ``wait`` seconds and the block runs without them."""
+        wanted = frozenset(keys)
+        end = time.monotonic() + self.wait
+        with self._changed:
+            while self._held & wanted:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(left)
+            got = not self._held & wanted
+            if got:
+                self._held |= wanted
+        try:
+            yield got
+        finally:
+            if got:
+                with self._changed:
+                    self._held -= wanted
+                    self._changed.notify_all()
