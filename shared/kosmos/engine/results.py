@@ -46,7 +46,12 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     (member, region) (``kosmos.engine.row_locks``); returns a summary (counts) for logs
     and tests."""
     keys = {(r.member_id, batch.region) for r in batch.results}
-    with deps.row_locks.holding(keys | {(u.member_id, batch.region) for u in batch.endpoints}):
+    with deps.row_locks.holding(keys | {(u.member_id, batch.region) for u in batch.endpoints}
+                                ) as held:
+        if not held:
+            log.warning("results of %s applied beside another batch of theirs, which held "
+                        "them longer than %.0fs", batch.region, deps.row_locks.wait,
+                        extra={"region": batch.region})
         return _handle(batch, deps)
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from kosmos.engine.row_locks import RowLocks
 from kosmos.errors import ValidationError
 
 from .conftest import REGIONS
@@ -454,3 +455,14 @@ def test_a_regions_batches_for_one_member_are_applied_in_turn(world):
     assert gw.calls.count("health.write") - writes == 2   # none missed and written again
     row = gw.states[("a1", "mon", "r1")]
     assert (row.consecutive_fail, row.last_checked_at) == (2, t(21))
+
+
+def test_a_batch_held_back_too_long_is_applied_regardless_and_says_so(world, caplog):
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    engine.deps.row_locks = RowLocks(wait=0.05)
+    clock.now = t(21)
+    with engine.deps.row_locks.holding({("a1", "r1")}):   # a batch that never ends
+        engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(20))]))
+    assert gw.states[("a1", "mon", "r1")].consecutive_fail == 1
+    assert "applied beside another batch of theirs" in caplog.text
