@@ -1,7 +1,6 @@
 """``kosmos.check.results``: thresholds, quorum, answers, then the health write.
 
-Steps for one batch (one region's results), once no other batch of this instance is
-applying results of the same (member, region) (``kosmos.engine.row_locks``):
+Steps for one batch (one region's results):
 0. results that would change nothing (the row as this instance knows it, counts
    capped, no heartbeat due) are set aside without a read (``kosmos.engine.steady``);
    a batch of only those costs no conductor call; rows due only for their heartbeat
@@ -9,8 +8,9 @@ applying results of the same (member, region) (``kosmos.engine.row_locks``):
    and so are rows whose counts move but not their verdict, or that results too
    late to be news move (one ``health.write``);
 1. endpoint updates (neutron members) go to ``endpoints.set``;
-2. ``engine.context`` reads the members, their pools, monitors and every
-   regional state row; ``plan_health`` applies the results;
+2. once no other batch of this instance is applying full-path results of the same
+   (member, region) (``kosmos.engine.row_locks``), ``engine.context`` reads the
+   members, their pools, monitors and every regional state row; ``plan_health`` applies the results;
 3. GSLBs whose members moved (or whose endpoints were reported) are decided
    and published with the new statuses as overrides (``publish``);
 4. ``health.write`` stores states, member statuses and history in one
@@ -42,21 +42,13 @@ log = get_logger(__name__)
 
 
 def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
-    """Apply one results batch, after any batch of this instance with results of the same
-    (member, region) (``kosmos.engine.row_locks``); returns a summary (counts) for logs
-    and tests."""
-    keys = {(r.member_id, batch.region) for r in batch.results}
-    with deps.row_locks.holding(keys | {(u.member_id, batch.region) for u in batch.endpoints}
-                                ) as held:
-        if not held:
-            log.warning("results of %s applied beside another batch of theirs, which held "
-                        "them longer than %.0fs", batch.region, deps.row_locks.wait,
-                        extra={"region": batch.region})
-        return _handle(batch, deps)
+    """Apply one results batch; returns a summary (counts) for logs and tests.
 
-
-def _handle(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
-    gw, settings = deps.gateway, deps.settings
+    Results the steady path sets aside or rewrites need no order. Those that take the
+    full path (a read, then a compare-and-set write) are applied after any batch of
+    this instance with full-path results of the same (member, region)
+    (``kosmos.engine.row_locks``)."""
+    gw = deps.gateway
     reported = [u.member_id for u in batch.endpoints]
     if batch.endpoints:
         gw.set_endpoints(batch.endpoints)
@@ -77,9 +69,23 @@ def _handle(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     if not member_ids:   # steady state: nothing to read or decide
         return _summary(batch, len(quiet), stale_unread, _note_lag(deps, batch, stale_unread),
                         heartbeats=beats, counts=counted)
-    total = batch
-    if len(results) != len(batch.results):   # some set aside or already written
-        batch = batch.model_copy(update={"results": results})
+    with deps.row_locks.holding({(m, batch.region) for m in member_ids}) as held:
+        if not held:
+            log.warning("results of %s applied beside another batch of theirs, which held "
+                        "them longer than %.0fs", batch.region, deps.row_locks.wait,
+                        extra={"region": batch.region})
+        return _full(batch, deps, results, member_ids, reported, len(quiet), stale_unread,
+                     beats, counted)
+
+
+def _full(total: CheckResults, deps: EngineDeps, results: list, member_ids: set[str],
+          reported: list[str], quiet: int, stale_unread: int, beats: int,
+          counted: int) -> dict[str, Any]:
+    """Steps 1-5 for the results of ``total`` that take the full path (``results``)."""
+    settings = deps.settings
+    batch = total
+    if len(results) != len(total.results):   # some set aside or already written
+        batch = total.model_copy(update={"results": results})
     plan, report, gslbs, written, read = _apply(
         deps, batch, member_ids, reported, lambda ctx: plan_health(ctx, batch, deps.clock(), settings))
     # Another instance may have applied another region's results for the same members
@@ -102,7 +108,7 @@ def _handle(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
             gslbs += again_gslbs
             report = again_report if report is None else report.merged(again_report)
     stale = plan.stale + stale_unread
-    return _summary(total, len(quiet), stale, _note_lag(deps, total, stale), plan=plan,
+    return _summary(total, quiet, stale, _note_lag(deps, total, stale), plan=plan,
                     written=written, gslbs=gslbs, report=report, heartbeats=beats,
                     counts=counted)
 

@@ -457,6 +457,25 @@ def test_a_regions_batches_for_one_member_are_applied_in_turn(world):
     assert (row.consecutive_fail, row.last_checked_at) == (2, t(21))
 
 
+def test_results_that_need_no_read_are_not_held_back_by_another_batch(world, caplog):
+    """Only the full path (a read, then a compare-and-set write) waits for another batch
+    of the same (member, region): results that change nothing, heartbeats and counts are
+    applied at once, so large steady batches do not queue behind a slow one."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    clock.now = t(21)   # the verdicts moved at 10 s: read once more, then remembered
+    engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(20))]))
+    engine.deps.row_locks = RowLocks(wait=2.0)
+    reads = gw.calls.count("engine.context")
+    with engine.deps.row_locks.holding({("a1", "r1")}):   # a batch that never ends
+        for second in (30, 40):   # a heartbeat due, then nothing to do
+            clock.now = t(second + 1)
+            out = engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(second))]))
+            assert out["steady"] + out["heartbeats"] == 1
+    assert gw.calls.count("engine.context") == reads
+    assert "applied beside another batch of theirs" not in caplog.text
+
+
 def test_a_batch_held_back_too_long_is_applied_regardless_and_says_so(world, caplog):
     gw, clock, engine, app = world
     bring_online(engine, clock)
