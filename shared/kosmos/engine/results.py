@@ -10,7 +10,8 @@ Steps for one batch (one region's results):
 1. endpoint updates (neutron members) go to ``endpoints.set``;
 2. once no other batch of this instance is applying full-path results of the same
    (member, region) (``kosmos.engine.row_locks``), ``engine.context`` reads the
-   members, their pools, monitors and every regional state row; ``plan_health`` applies the results;
+   members, their pools, monitors and every regional state row; ``plan_health``
+   applies the results;
 3. GSLBs whose members moved (or whose endpoints were reported) are decided
    and published with the new statuses as overrides (``publish``);
 4. ``health.write`` stores states, member statuses and history in one
@@ -81,7 +82,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
 def _full(total: CheckResults, deps: EngineDeps, results: list, member_ids: set[str],
           reported: list[str], quiet: int, stale_unread: int, beats: int,
           counted: int) -> dict[str, Any]:
-    """Steps 1-5 for the results of ``total`` that take the full path (``results``)."""
+    """Steps 2-5 for the results of ``total`` that take the full path (``results``)."""
     settings = deps.settings
     batch = total
     if len(results) != len(total.results):   # some set aside or already written

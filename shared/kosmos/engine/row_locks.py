@@ -4,10 +4,12 @@ A region's batches follow each other about every second, and during a failover
 a member's rechecks put it in several of them in a row. Applied side by side
 by one instance's workers, two such batches read the same health row, and the
 later write misses its compare-and-set: everything the batch read, decided and
-published is done again (``kosmos.engine.results``). So a batch first takes its
-(member, region) keys, waiting while another batch of this instance holds one
-of them; batches of other members or regions go on side by side, as quorum
-across regions needs.
+published is done again (``kosmos.engine.results``). So before its full path (a
+read, then a compare-and-set write) a batch takes the (member, region) keys of the
+results on that path, waiting while another batch of this instance holds one of
+them. Results that need no read (set aside, heartbeats, counts) never wait, and
+batches of other members or regions go on side by side, as quorum across regions
+needs.
 
 Only an order, never a guarantee: other instances are not held, and a batch
 that waited ``WAIT`` seconds goes on anyway. The compare-and-set still decides
