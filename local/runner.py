@@ -47,6 +47,12 @@ def parse_args(argv: list[str] | None = None) -> RunnerOptions:
     p.add_argument("--checker-instances", type=int, default=0, metavar="N",
                    help="checker processes per region sharing its port, as the platform "
                         "scales the checker out (0: the cores shared out over the regions)")
+    p.add_argument("--checker-nice", type=int, default=10, metavar="N",
+                   help="how much lower the checker processes' CPU priority is than the other "
+                        "functions' (POSIX nice; 0: the same). On one machine the checkers, "
+                        "which make the results, must not take the CPU from the engine and "
+                        "conductor, which apply them: a result applied late is probing wasted. "
+                        "The platform runs each region's checker on nodes of its own")
     p.add_argument("--cut-region", action="append", default=[], metavar="REGION",
                    help="start with REGION cut off: its results never reach the engine")
     p.add_argument("--fail-region", action="append", default=[], metavar="REGION",
@@ -63,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> RunnerOptions:
                              appliance=a.appliance, auth=a.auth, tick=a.tick,
                              reconcile=a.reconcile, conductor_port=a.conductor_port,
                              conductor_instances=a.conductor_instances,
-                             checker_instances=a.checker_instances,
+                             checker_instances=a.checker_instances, checker_nice=a.checker_nice,
                              cut_regions=a.cut_region, fail_regions=a.fail_region,
                              log_format=a.log_format, allow_loopback=not a.no_loopback, log_level=a.log_level)
     except ValueError as exc:

@@ -28,6 +28,7 @@ class RunnerOptions:
     conductor_port: int = 0
     conductor_instances: int = 0   # 0: as many as cores (2 at most) on a server database, 1 on SQLite
     checker_instances: int = 0     # per region; 0: the cores shared out over the regions
+    checker_nice: int = 10         # the checkers yield the CPU to the functions applying results
     cut_regions: list[str] = field(default_factory=list)
     fail_regions: list[str] = field(default_factory=list)
     allow_loopback: bool = True    # the demo's endpoints are on 127.0.0.2-4
@@ -52,6 +53,8 @@ class RunnerOptions:
             raise ValueError("--conductor-instances: from 1 to 16 (0: chosen for the database)")
         if not 0 <= self.checker_instances <= 16:
             raise ValueError("--checker-instances: from 1 to 16 (0: the cores over the regions)")
+        if not 0 <= self.checker_nice <= 19:
+            raise ValueError("--checker-nice: from 0 (none) to 19")
 
     @property
     def conductors(self) -> int:

@@ -4,7 +4,11 @@ Wiring, as production has it:
 - each function instance in a process of its own (``kosmos_local.serve``), as
   a serverless platform runs each in its own container: the api, the
   conductor on the ``--db`` database, the engine, one checker per simulated
-  region (its region in its environment);
+  region (its region in its environment), the checkers at a lower CPU
+  priority (``--checker-nice``): they make the results and the engine and
+  conductor apply them, and a result applied late is a probe wasted, so on
+  one machine the checkers yield the cores, as on the platform each region's
+  checker runs on nodes of its own;
 - the api function serving ``--host``/``--port`` itself, as the platform's ingress
   hands requests straight to it, with the runner's admin endpoints under
   ``/_runner`` (forwarded from the api's process to the runner's admin server);
@@ -166,7 +170,7 @@ class Platform:
         for region in opts.regions:
             self.functions[checker_name(region)] = self._function(
                 checker_name(region), "checker", {**env, "KOSMOS_REGION": region},
-                instances=opts.checkers)
+                instances=opts.checkers, extra=["--nice", str(opts.checker_nice)])
         for fn in self.functions.values():
             fn.start()
         for fn in self.functions.values():

@@ -20,6 +20,7 @@ stops its functions in order), and exits by itself if the emulator dies.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 import sys
@@ -39,8 +40,13 @@ def main(argv: list[str] | None = None) -> int:
                         "an idle kept-alive connection holds none)")
     p.add_argument("--admin-url", default=None,
                    help="forward /_runner/... to the runner's admin server at this URL")
+    p.add_argument("--nice", type=int, default=0,
+                   help="lower this process's CPU priority by this much (POSIX nice) before "
+                        "any thread starts, so every thread it starts has it too")
     a = p.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if a.nice and hasattr(os, "nice"):
+        os.nice(a.nice)
 
     from kosmos.config import get_settings
     from kosmos_local.hooks import configure_logging_for

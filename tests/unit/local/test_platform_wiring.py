@@ -94,3 +94,15 @@ def test_checker_processes_share_the_cores_out_over_the_regions(tmp_path, monkey
     assert RunnerOptions(functions_dir=tmp_path, regions=["A"], checker_instances=3).checkers == 3
     with pytest.raises(ValueError, match="--checker-instances"):
         RunnerOptions(functions_dir=tmp_path, checker_instances=17)
+
+
+def test_checkers_run_at_a_lower_cpu_priority_than_the_other_functions(tmp_path):
+    assert RunnerOptions(functions_dir=tmp_path).checker_nice == 10
+    with pytest.raises(ValueError, match="--checker-nice"):
+        RunnerOptions(functions_dir=tmp_path, checker_nice=20)
+    sys.path.insert(0, str(ROOT / "local"))
+    try:
+        import runner
+    finally:
+        sys.path.pop(0)
+    assert runner.parse_args(["--checker-nice", "0"]).checker_nice == 0

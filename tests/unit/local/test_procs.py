@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import time
@@ -97,11 +98,12 @@ def test_a_forward_to_a_server_that_is_down_answers_503_json_naming_it():
     assert r.get_json()["error"]["message"].startswith("the runner is not answering")
 
 
-def _conductor(tmp_path: Path, instances: int = 1) -> FunctionProcess:
+def _conductor(tmp_path: Path, instances: int = 1,
+               extra: list[str] | None = None) -> FunctionProcess:
     """The conductor function on a SQLite database of its own, started."""
     env = {"KOSMOS_DATABASE_URL": f"sqlite:///{tmp_path / 'k.sqlite3'}", "KOSMOS_LOG_FORMAT": "text"}
     return FunctionProcess("conductor", FUNCTIONS / "conductor" / "main.py", "kosmos_conductor",
-                           "http", "127.0.0.1", env, instances=instances).start()
+                           "http", "127.0.0.1", env, instances=instances, extra=extra).start()
 
 
 def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path):
@@ -122,6 +124,21 @@ def test_a_function_process_serves_ignores_ctrl_c_and_stops_on_sigterm(tmp_path)
     finally:
         fn.stop()
     assert proc.returncode == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_a_function_process_started_nicer_has_every_thread_at_that_priority(tmp_path):
+    fn = _conductor(tmp_path, extra=["--nice", "3"])
+    try:
+        fn.wait_ready(60)
+        assert requests.get(fn.url + "healthz", timeout=10).status_code == 200
+        proc, = fn.procs
+        tasks = [int(t.name) for t in Path(f"/proc/{proc.pid}/task").iterdir()]
+        assert len(tasks) > 1   # the server's threads, started after the priority was set
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        assert {os.getpriority(os.PRIO_PROCESS, t) for t in tasks} == {min(19, mine + 3)}
+    finally:
+        fn.stop()
 
 
 def test_instances_share_the_port_and_one_dying_leaves_the_others_serving(tmp_path):
