@@ -1,7 +1,7 @@
 """Scale through the runner: N GSLBs on PostgreSQL with a real PowerDNS, three regions.
 
-Starts ``local/runner.py`` (its defaults: tick 1 s, reconcile every 300 s) on a
-fresh PostgreSQL database with the ``powerdns`` appliance on a real
+Starts ``local/runner.py`` (its defaults: tick 1 s, reconcile every 300 s, checkers at
+nice 10) on a fresh PostgreSQL database with the ``powerdns`` appliance on a real
 ``pdns_server``, and three TCP endpoints on 127.0.0.2-4 (each a process of its
 own). Then, per N:
 
