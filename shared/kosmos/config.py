@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     reconcile_shard_size: int = Field(
         500, ge=10, le=1000, description="GSLBs per reconcile event: a reconcile of more is "
                                          "sent on as events of this many, shared by engine instances.")
+    reconcile_listing_max_age: float = Field(
+        60.0, ge=0, le=600, description="Seconds a zone listing taken by one reconcile shard "
+                                        "may serve the run's later shards on the same engine "
+                                        "instance (0: each shard lists the zone itself).")
     engine_lag_warn_seconds: float = Field(
         5.0, gt=0, description="Warn (and record at once) when results reach the engine later "
                                "than this after their check.")

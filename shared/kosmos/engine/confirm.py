@@ -15,7 +15,8 @@ import time
 from typing import Any, Callable
 
 from kosmos.engine.deps import EngineDeps
-from kosmos.engine.publish import Cause, ServedReader, publish
+from kosmos.engine.publish import Cause, publish
+from kosmos.engine.served import ServedReader
 from kosmos.errors import KosmosError
 from kosmos.logs import get_logger
 

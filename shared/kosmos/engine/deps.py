@@ -11,6 +11,7 @@ from kosmos.contracts.common import utcnow
 from kosmos.engine.gateway import EngineGateway
 from kosmos.engine.lag import ResultsLag
 from kosmos.engine.row_locks import RowLocks
+from kosmos.engine.served import ZoneListings
 from kosmos.engine.steady import SteadyCache
 from kosmos.engine.wakeups import Wakeups
 
@@ -31,6 +32,8 @@ class EngineDeps:
     rechecks: Any = None
     wakeups: Wakeups = field(default_factory=Wakeups)
     row_locks: RowLocks = field(default_factory=RowLocks)
+    # Zone listings a reconcile's shards share on this instance (built from the settings)
+    listings: ZoneListings | None = None
 
     def emitter_for(self, region: str) -> Any:
         """Where an event for ``region``'s checkers goes (None: nowhere)."""
@@ -40,3 +43,5 @@ class EngineDeps:
         if self.lag is None:
             self.lag = ResultsLag(self.settings.engine_lag_record_seconds,
                                 self.settings.engine_lag_warn_seconds)
+        if self.listings is None:
+            self.listings = ZoneListings(self.settings.reconcile_listing_max_age)

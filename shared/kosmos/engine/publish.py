@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from kosmos.appliances.base import FAILED, PENDING, NameAnswer, Served
+from kosmos.appliances.base import FAILED, PENDING, SERVED, NameAnswer, Served
 from kosmos.appliances.registry import Appliances
 from kosmos.config import Settings
 from kosmos.contracts.conductor import GslbTree
@@ -30,6 +30,7 @@ from kosmos.domain import routing
 from kosmos.domain.answers import AnswerDecision, answer_digest
 from kosmos.engine.breaker_check import judge_cycle
 from kosmos.engine.gateway import AnswerRecord, EngineGateway
+from kosmos.engine.served import ServedReader
 from kosmos.errors import ApplianceError, ApplianceRefused, StaleVersion
 from kosmos.logs import get_logger
 
@@ -45,37 +46,6 @@ class Cause:
     time: datetime
     evidence: dict[str, Any] = field(default_factory=dict)
     note: str = ""                # leads the history reason of a publish, e.g. who changed what
-
-
-class ServedReader:
-    """What appliances serve, read a zone at a time (``Appliance.zone_answers``).
-
-    Reconcile reads every name it manages; one listing per (appliance, zone)
-    replaces one request per name. A driver that cannot list a zone is asked
-    name by name; a listing that fails fails every name of that zone without
-    asking again (the appliance is down: one error, not thousands).
-    """
-
-    def __init__(self, appliances: Appliances):
-        self.appliances = appliances
-        self._zones: dict[tuple[str, str], dict[str, Served] | None | ApplianceError] = {}
-        self.listings = 0
-
-    def __call__(self, appliance: str, fqdn: str, zone: str) -> Served:
-        driver = self.appliances.get(appliance)
-        key = (appliance, zone)
-        if key not in self._zones:
-            try:
-                self._zones[key] = driver.zone_answers(zone)
-                self.listings += 1
-            except ApplianceError as exc:
-                self._zones[key] = exc
-        known = self._zones[key]
-        if isinstance(known, ApplianceError):
-            raise known
-        if known is None:
-            return driver.get_answer(fqdn, zone)
-        return known.get(fqdn, Served())
 
 
 @dataclass
@@ -303,6 +273,8 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
             return None
         if read_back is not None:
             step.served = read_back(step.name, g.fqdn, g.zone_name)
+            if not _serves(step.served, d, g.ttl):   # judged on a listing of the shard's own
+                step.served = read_back.again(step.name, g.fqdn, g.zone_name)
     except ApplianceError as exc:
         step.error = exc
         return step
@@ -314,6 +286,11 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
     step.push = changed or drift or (step.served is None and status != PublishStatus.SYNCED.value
                                      and not _awaiting(step.driver, g))
     return step
+
+
+def _serves(served: Served, d: AnswerDecision, ttl: int) -> bool:
+    """Whether ``served`` is the decided answer, served (not pending or failed)."""
+    return served.state == SERVED and served.matches(d.answers, ttl, d.route)
 
 
 def _push(appliances: Appliances, steps: list[_Step], metrics: Any = None) -> dict[str, ApplianceError]:

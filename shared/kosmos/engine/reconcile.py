@@ -14,7 +14,8 @@ Sharding: with a emitter and more GSLBs than ``reconcile_shard_size``, the
 shard of ids (read as a plain list, no trees); each shard is reconciled like
 ``all`` (breaker included) by whichever engine instance receives it. Shard
 events carry the cron's ``scheduled_at``, so a redelivered ``all`` sends the
-same shards again and they change nothing more.
+same shards again and they change nothing more; shards of one ``scheduled_at``
+that reach the same instance share its zone listings (``kosmos.engine.served``).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from typing import Any
 from kosmos.contracts.events import ENGINE_RECONCILE, EngineReconcile
 from kosmos.domain.breaker import NOT_TRIPPED
 from kosmos.engine.deps import EngineDeps
-from kosmos.engine.publish import Cause, ServedReader, publish
+from kosmos.engine.publish import Cause, publish
+from kosmos.engine.served import ServedReader
 from kosmos.errors import ApplianceError, ValidationError
 from kosmos.logs import get_logger
 
@@ -50,16 +52,20 @@ def handle_reconcile(req: EngineReconcile, deps: EngineDeps) -> dict[str, Any]:
                   {"scope": req.scope})
     # scope gslb: the operator's release; otherwise judged when a repair would remove
     verdict = NOT_TRIPPED if req.scope == "gslb" else None
-    reader = ServedReader(deps.appliances)
+    # a shard of a reconcile (scheduled by the cron) shares its zone listings with the others
+    run = key if req.scope == "gslbs" and req.scheduled_at else None
+    reader = ServedReader(deps.appliances, deps.listings, run)
     report = publish(gw, deps.appliances, deps.settings, trees, cause, breaker=verdict,
                      read_back=reader, clock=deps.clock, skip_conflicts=True,
                      wakeups=deps.wakeups)
     log.info("reconciled", extra={"status": f"{len(trees)} gslbs, {len(report.drift)} drifted, "
                                             f"{len(report.errors)} errors, "
-                                            f"{reader.listings} zone listings"})
+                                            f"{reader.listings} zone listings, "
+                                            f"{reader.borrowed} borrowed"})
     return {"gslbs": len(trees), "drift": report.drift, "published": report.published,
             "held": report.held, "errors": report.errors, "conflicts": report.conflicts,
-            "tombstones_removed": removed, "zone_listings": reader.listings}
+            "tombstones_removed": removed, "zone_listings": reader.listings,
+            "zone_listings_borrowed": reader.borrowed}
 
 
 def _send_shards(deps: EngineDeps, names: dict[str, str], when: datetime) -> dict[str, Any]:
