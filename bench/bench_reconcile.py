@@ -4,8 +4,13 @@ Builds N GSLBs (one shared pool) on the real conductor (SQLite, in-process, or
 PostgreSQL with --db) and the embedded DNS server, publishes them, then times
 a reconcile that finds nothing to repair, twice: with the bulk zone listing
 (what reconcile does) and with one read-back per name (what it did before,
-and what a driver that cannot list a zone still gets). Prints both and the
-ratio; this machine is shared, so the ratio means more than the seconds.
+and what a driver that cannot list a zone still gets). Then the same
+reconcile sent as shards of 500 (as the engine sends more than
+``reconcile_shard_size``) and run one after another on one engine instance:
+with the shards sharing the run's zone listing (the default) and with each
+listing the zone itself (``reconcile_listing_max_age`` 0). Prints the times
+and the ratios; this machine is shared, so the ratios mean more than the
+seconds.
 
     python bench/bench_reconcile.py [--n 1000 3000] [--db postgresql+pg8000://...]
 """
@@ -18,6 +23,7 @@ import time
 from pathlib import Path
 
 from kosmos import bootstrap
+from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
 from kosmos.appliances.impl_local import LocalAppliance
 from kosmos_local.dns import serve
@@ -36,13 +42,27 @@ class PerNameLocal(LocalAppliance):
         return None
 
 
-def run(n: int, db: str, tmp: Path) -> tuple[float, float]:
+def _sharded(engine, at: str) -> float:
+    """Seconds to reconcile every name as shards, one after another, on ``engine``."""
+    engine.deps.emitter = bus = InMemoryEmitter()
+    t0 = time.perf_counter()
+    engine.handle("kosmos.engine.reconcile", {"scope": "all", "scheduled_at": at})
+    for event in bus.events:
+        out = engine.handle("kosmos.engine.reconcile", event.data)
+        assert out["drift"] == [] and out["errors"] == [], out
+    return time.perf_counter() - t0
+
+
+def run(n: int, db: str, tmp: Path) -> dict[str, float]:
     handler = build_handler(db, settings=Settings(), auto_migrate=True)
     client = ConductorClient(InProcessTransport(handler))
     server = serve("127.0.0.1", 0, 0, str(tmp / f"dns-{n}.json"), zones=["example.com."])
     s = Settings(appliance="local", local_dns_url=server.control_url)
-    engines = {kind: bootstrap.engine_service(s, conductor=client, appliances=Appliances(
-        s, {"local": cls(s)})) for kind, cls in (("bulk", LocalAppliance), ("per-name", PerNameLocal))}
+    own = s.model_copy(update={"reconcile_listing_max_age": 0.0})
+    engines = {kind: bootstrap.engine_service(st, conductor=client, appliances=Appliances(
+        st, {"local": cls(st)})) for kind, cls, st in (
+            ("bulk", LocalAppliance, s), ("per-name", PerNameLocal, s),
+            ("own", LocalAppliance, own))}
     try:
         mon = client.call("monitor.create", {"values": {"type": "TCP", "delay": 10}}, USER)["id"]
         pool = client.call("pool.create", {"values": {"monitor_ids": [mon]}}, USER)["id"]
@@ -58,7 +78,10 @@ def run(n: int, db: str, tmp: Path) -> tuple[float, float]:
             out = engines[kind].handle("kosmos.engine.reconcile", {"scope": "all"})
             assert out["drift"] == [] and out["errors"] == [], out
             times[kind] = min(times.get(kind, 1e9), time.perf_counter() - t0)
-        return times["bulk"], times["per-name"]
+        for i, kind in enumerate(("own", "bulk", "own", "bulk")):
+            took = _sharded(engines[kind], f"2026-01-01T00:0{i}:00Z")
+            times[f"{kind} shards"] = min(times.get(f"{kind} shards", 1e9), took)
+        return times
     finally:
         server.stop()
         handler.database.dispose()
@@ -70,11 +93,15 @@ def main() -> int:
     p.add_argument("--db", default=None, help="SQLAlchemy URL (default: a new SQLite file per N)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"{'names':>7}  {'bulk listing':>13}  {'read per name':>14}  ratio")
+        print(f"{'names':>7}  {'bulk listing':>13}  {'read per name':>14}  ratio  "
+              f"{'shards, shared listing':>23}  {'shards, own listings':>21}  ratio")
         for n in args.n:
             db = args.db or f"sqlite:///{tmp}/bench-{n}.sqlite3"
-            bulk, per_name = run(n, db, Path(tmp))
-            print(f"{n:>7}  {bulk:>12.2f}s  {per_name:>13.2f}s  {per_name / bulk:5.1f}x", flush=True)
+            t = run(n, db, Path(tmp))
+            print(f"{n:>7}  {t['bulk']:>12.2f}s  {t['per-name']:>13.2f}s  "
+                  f"{t['per-name'] / t['bulk']:5.1f}x  {t['bulk shards']:>22.2f}s  "
+                  f"{t['own shards']:>20.2f}s  {t['own shards'] / t['bulk shards']:5.1f}x",
+                  flush=True)
     return 0
 
 

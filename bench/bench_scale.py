@@ -14,7 +14,9 @@ own). Then, per N:
   validation, same change notices, no HTTP): at 10,000 the API path alone takes
   about a quarter of an hour on this machine;
 - a reconcile of every name, run by an engine in this process on the same
-  database and PowerDNS (one invocation, no shards);
+  database and PowerDNS (one invocation, no shards); then as the cron's run does
+  it, in shards one after another, twice each way: sharing the run's zone
+  listings and with each shard listing the zone itself;
 - for 30 s of steady state: the engine lane's lag (the oldest waiting result,
   from ``/_runner/queue``) sampled twice a second, and the lag the engine records
   (``engine_lag`` in a GSLB's status);
@@ -396,6 +398,28 @@ def reconcile_in_process(db: str, pdns: PowerDns) -> tuple[float, dict]:
     return time.monotonic() - t0, out
 
 
+def reconcile_as_shards(db: str, pdns: PowerDns, max_age: float, at: str) -> tuple[float, int]:
+    """Seconds to reconcile every name as the cron's run does (shards of
+    ``reconcile_shard_size``), the shards one after another on one engine instance, and
+    the zone listings they took: sharing them (``reconcile_listing_max_age``) or not (0)."""
+    from kosmos import bootstrap
+    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+    from kosmos.adapters.emitter import InMemoryEmitter
+    from kosmos.conductor.app import build_handler
+    from kosmos.config import Settings
+
+    s = Settings(appliance="powerdns", powerdns_api_url=pdns.api_url, powerdns_api_key=API_KEY,
+                 regions=REGIONS, log_level="WARNING", reconcile_listing_max_age=max_age)
+    engine = bootstrap.engine_service(s, conductor=ConductorClient(InProcessTransport(
+        build_handler(db, settings=s))))
+    engine.deps.emitter = bus = InMemoryEmitter()
+    t0 = time.monotonic()
+    engine.handle("kosmos.engine.reconcile", {"scope": "all", "scheduled_at": at})
+    listings = sum(engine.handle("kosmos.engine.reconcile", e.data)["zone_listings"]
+                   for e in bus.events)
+    return time.monotonic() - t0, listings
+
+
 def rereads(url: str) -> int:
     """The engine's compare-and-set misses so far (``kosmos_engine_rereads_total``, every
     event kind), as the runner's ``/metrics`` says. Engines add theirs every 10 s."""
@@ -504,6 +528,11 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
         took, out = reconcile_in_process(db, pdns)
         print(f"N={n}: reconcile of every name {took:.2f}s ({len(out.get('drift', []))} drifted, "
               f"{out.get('zone_listings')} zone listings)", flush=True)
+        for i, (how, age) in enumerate((("sharing zone listings", 60.0), ("each listing the zone", 0.0),
+                                        ("sharing zone listings", 60.0), ("each listing the zone", 0.0))):
+            took, listings = reconcile_as_shards(db, pdns, age, f"2026-01-01T00:0{i}:00Z")
+            print(f"N={n}: reconcile of every name in shards, {how}: {took:.2f}s "
+                  f"({listings} zone listings)", flush=True)
 
         lags = lane_lags(runner.url, 30)
         recorded = Api(runner.url).get(f"/v1/gslbs/{made[0][2]}/status")["engine_lag"]
