@@ -274,7 +274,7 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
         if read_back is not None:
             step.served = read_back(step.name, g.fqdn, g.zone_name)
             if not _serves(step.served, d, g.ttl):   # judged on a listing of the shard's own
-                step.served = read_back.again(step.name, g.fqdn, g.zone_name)
+                step.served = read_back.again(step.name, g.fqdn, g.zone_name, step.served)
     except ApplianceError as exc:
         step.error = exc
         return step

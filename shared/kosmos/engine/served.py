@@ -88,13 +88,15 @@ class ServedReader:
                 self._list(key)
         return self._served(key, fqdn)
 
-    def again(self, appliance: str, fqdn: str, zone: str) -> Served:
-        """What is served, from a listing this reader took: a borrowed one is replaced by a
-        new listing (once per zone), one it took itself is answered from as it is."""
+    def again(self, appliance: str, fqdn: str, zone: str, served: Served) -> Served:
+        """What is served, from a read this reader made: ``served`` (what it said) unless
+        that came from a borrowed listing, which is then replaced by a new one (once per
+        zone)."""
         key = (appliance, zone)
-        if key in self._borrowed:
-            self._borrowed.discard(key)
-            self._list(key)
+        if key not in self._borrowed:
+            return served
+        self._borrowed.discard(key)
+        self._list(key)
         return self._served(key, fqdn)
 
     def _list(self, key: Key) -> None:

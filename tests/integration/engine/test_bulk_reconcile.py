@@ -150,3 +150,29 @@ def test_a_listing_older_than_its_max_age_is_not_borrowed(rig):
     outs.append(run(shards[2]))      # 121 s old: listed again
     assert [(o["zone_listings"], o["zone_listings_borrowed"]) for o in outs] == [
         (1, 0), (0, 1), (1, 0)]
+
+
+def test_a_driver_that_cannot_list_a_zone_is_asked_once_per_name(rig):
+    from kosmos.appliances.impl_local import LocalAppliance
+    from kosmos.appliances.registry import Appliances
+    from kosmos.engine.served import ServedReader, ZoneListings
+
+    class PerName(LocalAppliance):
+        asked: list[str] = []
+
+        def zone_answers(self, zone):
+            return None
+
+        def get_answer(self, fqdn, zone):
+            self.asked.append(fqdn)
+            return super().get_answer(fqdn, zone)
+
+    s = rig.engine.deps.settings
+    appliances, shared = Appliances(s, {"local": PerName(s)}), ZoneListings(60.0)
+    rig.dns.store.put("w.example.com.", ZONE, ["192.0.2.7"], 30)
+    for _shard in range(2):                  # the second borrows "no listing" from the first
+        reader = ServedReader(appliances, shared, "run-1")
+        served = reader("local", "w.example.com.", ZONE)
+        assert served.addresses == ["192.0.2.7"]
+        assert reader.again("local", "w.example.com.", ZONE, served) is served
+    assert PerName.asked == ["w.example.com."] * 2   # one read per name and shard, no more
