@@ -5,6 +5,9 @@
     DELETE /v1/records/{fqdn}            → 204 (also when absent)
     GET    /v1/records                   → 200 {"zones", "serial", "names"}
     PUT    /v1/zones/{zone}              → 200: manage a zone with no names yet
+    PATCH  /v1/zones/{zone}/records      {"records": [{"fqdn", "addresses", "ttl", "route"?}]}
+                                         → 200 {"failed": {fqdn: why}}: the others are
+                                         served, written to the state file once
     GET    /healthz                      → 200
 """
 from __future__ import annotations
@@ -18,6 +21,29 @@ from urllib.parse import unquote, urlsplit
 from kosmos_local.dns.connections import TracksConnections
 from kosmos_local.dns.store import RecordStore
 from kosmos.contracts.dnsnames import is_within_zone, normalize_fqdn
+
+
+#: the most records one PATCH may carry
+MAX_RECORDS = 1000
+
+
+def _one(item: Any, zone: str) -> tuple[str, list[str], int, Any]:
+    """(fqdn, addresses, ttl, route) of one record of a PATCH; ValueError naming what is wrong."""
+    if not isinstance(item, dict):
+        raise ValueError("a record must be an object")
+    name = normalize_fqdn(str(item.get("fqdn", "")), "fqdn")
+    ttl = item.get("ttl", 30)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= 86400:
+        raise ValueError("ttl must be an integer from 1 to 86400")
+    addresses = item.get("addresses", [])
+    if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
+        raise ValueError("addresses must be a list of strings")
+    route = item.get("route")
+    if route is not None and not isinstance(route, dict):
+        raise ValueError("route must be an object")
+    if not is_within_zone(name, zone):
+        raise ValueError(f"{name} is not inside {zone}")
+    return name, addresses, ttl, route
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -100,6 +126,32 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             return self._reply(400, {"error": f"route: {exc}"})
         self._reply(200, {"fqdn": name})
+
+    def do_PATCH(self) -> None:   # noqa: N802
+        path = urlsplit(self.path).path
+        zone = None
+        if path.startswith("/v1/zones/") and path.endswith("/records"):
+            try:
+                zone = normalize_fqdn(unquote(path[len("/v1/zones/"):-len("/records")]), "zone")
+            except ValueError:
+                zone = None
+        body = self._body()
+        records = body.get("records") if body is not None else None
+        if zone is None or not isinstance(records, list):
+            return self._reply(400, {"error": "expected /v1/zones/{zone}/records and a JSON "
+                                              "object with a list of records"})
+        if len(records) > MAX_RECORDS:
+            return self._reply(400, {"error": f"records: at most {MAX_RECORDS} per request"})
+        failed: dict[str, str] = {}
+        ready = []
+        for i, item in enumerate(records):
+            try:
+                ready.append(_one(item, zone))
+            except (ValueError, TypeError) as exc:
+                name = item.get("fqdn") if isinstance(item, dict) else None
+                failed[str(name) if isinstance(name, str) else f"records[{i}]"] = str(exc)
+        failed.update(self.store.put_many(zone, ready))
+        self._reply(200, {"failed": failed})
 
     def do_DELETE(self) -> None:   # noqa: N802
         name = self._name("/v1/records/")

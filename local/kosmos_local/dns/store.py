@@ -82,20 +82,41 @@ class RecordStore:
             route: dict[str, Any] | None = None) -> None:
         """Serve exactly ``addresses`` for ``fqdn`` (none: remove the name, keep the zone);
         with a ``route``, each response is picked from it (ValueError if it is not one)."""
-        a, aaaa = split_families(addresses)
         fqdn, zone = fqdn.lower(), zone.lower()
-        if route is not None:
-            route = Route.from_dict(route).to_dict()
+        new = _records(zone, addresses, ttl, route)
         with self._lock:
             self.zones.add(zone)
-            new = NameRecords(zone, a, aaaa, ttl, route) if (a or aaaa) else None
-            if self.names.get(fqdn) == new and (new or fqdn not in self.names):
-                return
-            if new is None:
-                self.names.pop(fqdn, None)
-            else:
-                self.names[fqdn] = new
-            self._changed()
+            if self._set(fqdn, new):
+                self._changed()
+
+    def put_many(self, zone: str, answers: list[tuple[str, list[str], int, dict[str, Any] | None]]
+                 ) -> dict[str, str]:
+        """``put`` each (fqdn, addresses, ttl, route) of ``zone``, written to the file once;
+        the names whose route is not one, with why (the others are served)."""
+        zone = zone.lower()
+        failed: dict[str, str] = {}
+        ready: list[tuple[str, NameRecords | None]] = []
+        for fqdn, addresses, ttl, route in answers:
+            try:
+                ready.append((fqdn.lower(), _records(zone, addresses, ttl, route)))
+            except ValueError as exc:
+                failed[fqdn] = f"route: {exc}"
+        with self._lock:
+            self.zones.add(zone)
+            changed = [self._set(fqdn, new) for fqdn, new in ready]
+            if any(changed):
+                self._changed()
+        return failed
+
+    def _set(self, fqdn: str, new: "NameRecords | None") -> bool:
+        """Hold ``new`` for ``fqdn`` (None: not served); whether that changed anything."""
+        if self.names.get(fqdn) == new and (new or fqdn not in self.names):
+            return False
+        if new is None:
+            self.names.pop(fqdn, None)
+        else:
+            self.names[fqdn] = new
+        return True
 
     def delete(self, fqdn: str) -> None:
         with self._lock:
@@ -121,6 +142,15 @@ class RecordStore:
         self.zones = set(data.get("zones", []))
         self.serial = int(data.get("serial", 1))
         self.names = {n: NameRecords(**r) for n, r in data.get("names", {}).items()}
+
+
+def _records(zone: str, addresses: list[str], ttl: int,
+             route: dict[str, Any] | None) -> NameRecords | None:
+    """The records serving ``addresses`` (None: none); ValueError for a route that is not one."""
+    a, aaaa = split_families(addresses)
+    if route is not None:
+        route = Route.from_dict(route).to_dict()
+    return NameRecords(zone, a, aaaa, ttl, route) if (a or aaaa) else None
 
 
 def _plain(rec: NameRecords) -> dict[str, Any]:

@@ -10,15 +10,16 @@ from urllib.parse import quote
 
 import requests
 
-from kosmos.appliances.base import Appliance, Served
+from kosmos.appliances.base import Appliance, NameAnswer, Served
 from kosmos.config import Settings
 from kosmos.domain.routing.route import Route
-from kosmos.errors import ApplianceError
+from kosmos.errors import ApplianceError, ApplianceRefused
 
 
 class LocalAppliance(Appliance):
     name = "local"
     publish_s = 0.1   # the embedded server answers from the record it was just given
+    batch_names = 500  # answers per PATCH (the server takes at most 1,000)
     routing = ("PRIORITY", "WEIGHTED", "GEO")
     per_query = True  # it picks each response from the route (kosmos.domain.routing.pick)
 
@@ -34,22 +35,47 @@ class LocalAppliance(Appliance):
         return self.settings.local_dns_url.rstrip("/")
 
     def _request(self, method: str, fqdn: str, body: dict[str, Any] | None = None) -> requests.Response:
+        return self._call(method, f"/v1/records/{quote(fqdn)}", body, fqdn)
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+              fqdn: str | None = None) -> requests.Response:
         if self._session is None:
             self._session = requests.Session()
-        url = f"{self.base}/v1/records/{quote(fqdn)}"
         try:
-            resp = self._session.request(method, url, json=body, timeout=self.timeout)
+            resp = self._session.request(method, self.base + path, json=body, timeout=self.timeout)
         except requests.RequestException as exc:
             raise ApplianceError(f"local DNS unreachable: {exc.__class__.__name__}") from exc
         if resp.status_code >= 400 and not (resp.status_code == 404 and method == "GET"):
-            raise ApplianceError(f"local DNS answered {resp.status_code} to {method} {fqdn}: "
-                                 f"{resp.text[:200]}")
+            raise ApplianceError(f"local DNS answered {resp.status_code} to {method} "
+                                 f"{fqdn or path}: {resp.text[:200]}")
         return resp
 
     def set_answer(self, fqdn: str, zone: str, addresses: list[str], ttl: int,
                    route: Route | None = None) -> None:
         self._request("PUT", fqdn, {"zone": zone, "addresses": list(addresses), "ttl": ttl,
                                     "route": route.to_dict() if route is not None else None})
+
+    def set_answers(self, zone: str, answers: list[NameAnswer]) -> dict[str, ApplianceError]:
+        """One PATCH per ``batch_names`` answers, each written to the server's state file
+        once (one PUT per name rewrote it per name); the answers it refused by name. An
+        unreachable server fails the rest at once."""
+        failed: dict[str, ApplianceError] = {}
+        items = [NameAnswer(*a) for a in answers]
+        for i in range(0, len(items), self.batch_names):
+            chunk = items[i:i + self.batch_names]
+            body = {"records": [{"fqdn": a.fqdn, "addresses": list(a.addresses), "ttl": a.ttl,
+                                 "route": a.route.to_dict() if a.route is not None else None}
+                                for a in chunk]}
+            try:
+                resp = self._call("PATCH", f"/v1/zones/{quote(zone)}/records", body)
+            except ApplianceError as exc:
+                failed.update({a.fqdn: exc for a in items[i:]})
+                break
+            refused = resp.json().get("failed") or {}
+            failed.update({a.fqdn: ApplianceRefused(f"local DNS refused {a.fqdn}: "
+                                                    f"{str(refused[a.fqdn])[:200]}")
+                           for a in chunk if a.fqdn in refused})
+        return failed
 
     def get_answer(self, fqdn: str, zone: str) -> Served:
         resp = self._request("GET", fqdn)
@@ -59,12 +85,7 @@ class LocalAppliance(Appliance):
 
     def zone_answers(self, zone: str) -> dict[str, Served]:
         """One GET of every record the responder holds, kept to ``zone``'s names."""
-        if self._session is None:
-            self._session = requests.Session()
-        try:
-            resp = self._session.get(f"{self.base}/v1/records", timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise ApplianceError(f"local DNS unreachable: {exc.__class__.__name__}") from exc
+        resp = self._call("GET", "/v1/records")
         if resp.status_code >= 400:
             raise ApplianceError(f"local DNS answered {resp.status_code} to a listing")
         return {name: _served(r) for name, r in resp.json().get("names", {}).items()

@@ -109,3 +109,72 @@ def test_stop_drops_kept_alive_connections(server, driver):
     with pytest.raises(ApplianceError):
         driver.set_answer(FQDN, ZONE, ["192.0.2.2"], 30)
     assert server.store.get(FQDN).a == ["192.0.2.1"]
+
+
+def test_many_answers_in_one_request_each_written_to_the_state_file_once(server, driver, tmp_path):
+    from kosmos.appliances.base import NameAnswer
+    from kosmos.errors import ApplianceRefused
+
+    writes = []
+    store = server.store
+    persist = store._changed
+    store._changed = lambda: (writes.append(1), persist())[1]
+    names = [f"n{i}.example.com." for i in range(1200)]
+    failed = driver.set_answers(ZONE, [NameAnswer(n, ["192.0.2.1", "2001:db8::1"], 60)
+                                       for n in names])
+    assert failed == {}
+    assert len(writes) == 3                       # 1,200 names in PATCHes of 500: three writes
+    assert addresses(ask(server, names[1100])) == ["192.0.2.1"]
+    assert driver.zone_answers(ZONE)[names[7]] == Served(["192.0.2.1", "2001:db8::1"], 60)
+    assert len(serve_again(tmp_path).store.names) == 1200   # what a restart serves
+
+    # The same answers again change nothing, so nothing is written.
+    assert driver.set_answers(ZONE, [NameAnswer(n, ["192.0.2.1", "2001:db8::1"], 60)
+                                     for n in names[:10]]) == {}
+    assert len(writes) == 3
+
+    # An answer the server refuses is named; the others of its request are served.
+    bad_route = {"policy": "WEIGHTED", "groups": "not a list"}
+    out = driver.set_answers(ZONE, [NameAnswer("a.example.com.", ["192.0.2.9"], 30),
+                                    NameAnswer("b.example.com.", ["192.0.2.9"], 30),
+                                    ("outside.example.org.", ["192.0.2.9"], 30)])
+    assert list(out) == ["outside.example.org."] and isinstance(out["outside.example.org."],
+                                                                 ApplianceRefused)
+    assert "not inside example.com." in out["outside.example.org."].message
+    assert addresses(ask(server, "b.example.com.")) == ["192.0.2.9"]
+    resp = driver._call("PATCH", "/v1/zones/example.com./records", {"records": [
+        {"fqdn": "c.example.com.", "addresses": ["192.0.2.9"], "ttl": 30, "route": bad_route},
+        {"fqdn": "d.example.com.", "addresses": ["192.0.2.9"], "ttl": "30"},
+        {"fqdn": "e.example.com.", "addresses": "192.0.2.9", "ttl": 30},
+        "not an object"]})
+    assert sorted(resp.json()["failed"]) == ["c.example.com.", "d.example.com.", "e.example.com.",
+                                             "records[3]"]
+    assert "ttl" in resp.json()["failed"]["d.example.com."]
+    assert store.get("c.example.com.") is None and store.get("d.example.com.") is None
+
+
+def test_a_patch_that_is_not_one_is_refused_whole(server, driver):
+    import requests
+    url = f"{server.control_url}/v1/zones/example.com./records"
+    assert requests.patch(url, data=b"[1, 2]", timeout=5).status_code == 400
+    assert requests.patch(url, json={"records": "x"}, timeout=5).status_code == 400
+    many = [{"fqdn": f"m{i}.example.com.", "addresses": ["192.0.2.1"]} for i in range(1001)]
+    resp = requests.patch(url, json={"records": many}, timeout=5)
+    assert resp.status_code == 400 and "at most 1000" in resp.json()["error"]
+    assert requests.patch(f"{server.control_url}/v1/zones/-bad-/records", json={"records": []},
+                          timeout=5).status_code == 400
+    assert server.store.names == {}
+
+    down = LocalAppliance(Settings(local_dns_url="http://127.0.0.1:9"))
+    from kosmos.appliances.base import NameAnswer
+    out = down.set_answers(ZONE, [NameAnswer("x.example.com.", ["192.0.2.1"], 30),
+                                  NameAnswer("y.example.com.", ["192.0.2.1"], 30)])
+    assert sorted(out) == ["x.example.com.", "y.example.com."]
+    assert "unreachable" in out["x.example.com."].message
+
+
+def serve_again(tmp_path):
+    """A second responder on the same state file (a restart), stopped at once."""
+    srv = serve("127.0.0.1", 0, 0, str(tmp_path / "dns.json"))
+    srv.stop()
+    return srv
