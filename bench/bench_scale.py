@@ -2,8 +2,8 @@
 
 Starts ``local/runner.py`` (its defaults: tick 1 s, reconcile every 300 s, checkers at
 nice 10) on a fresh PostgreSQL database with the ``powerdns`` appliance on a real
-``pdns_server``, and three TCP endpoints on 127.0.0.2-4 (each a process of its
-own). Then, per N:
+``pdns_server``, and three endpoints on 127.0.0.2-4 (nginx, one worker each; a
+Python process each when nginx is not installed). Then, per N:
 
 - creates N GSLBs through the API (8 clients), each with its own monitor (TCP,
   delay 10 s, fall 3), pool and 2-3 members on those endpoints, and times until
@@ -42,6 +42,7 @@ import argparse
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -59,6 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))   # the real PowerDNS server the tests start
 
 from bench_api import fresh_database  # noqa: E402
+from bench_checker import run_nginx  # noqa: E402
 from fixtures.powerdns import API_KEY, PowerDns  # noqa: E402
 
 from kosmos_local.harness import (ADDRESSES, Api, RunnerProcess,  # noqa: E402
@@ -185,6 +187,49 @@ class EndpointProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+class NginxEndpoint:
+    """The endpoint as nginx (one worker) serves it: what users put behind a GSLB, and
+    about a tenth of the CPU of ``EndpointProcess`` per check (which takes a thread per
+    connection: at 10,000 GSLBs the three took most of a core from the functions
+    measured). ``stop`` kills it, so it refuses connections."""
+
+    def __init__(self, proc: subprocess.Popen, address: str, port: int):
+        self.proc = proc
+        end = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection((address, port), timeout=1).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > end:
+                    raise RuntimeError(f"nginx on {address}:{port} did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """A fast shutdown (SIGTERM): the master stops its worker too (SIGKILL would
+        leave the worker serving)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+
+def start_endpoints(port: int, workdir: Path) -> dict:
+    """An endpoint on each of ``ADDRESSES``: nginx when installed, else ``EndpointProcess``."""
+    eps: dict = {}
+    for a in ADDRESSES:
+        folder = workdir / f"nginx-{a}"
+        folder.mkdir(exist_ok=True)
+        proc = run_nginx(folder, f'''  server {{
+    listen {a}:{port};
+    location / {{ return 200 "OK\\n"; }}
+  }}''')
+        eps[a] = NginxEndpoint(proc, a, port) if proc is not None else EndpointProcess(a, port)
+    print("endpoints: " + ("nginx" if proc is not None else
+                           "Python (nginx is not installed; they take CPU from the functions)"),
+          flush=True)
+    return eps
 
 
 def not_online(db: str) -> int:
@@ -482,7 +527,7 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
     pdns.start()
     pdns.create_zone(ZONE)
     port = earlier[1] if earlier else common_free_port(ADDRESSES)
-    eps = {a: EndpointProcess(a, port) for a in ADDRESSES}
+    eps = start_endpoints(port, tmp)
     runner = RunnerProcess(ROOT, tmp, db, regions=REGIONS,
                            extra=["--appliance", "powerdns", "--log-level", "WARNING"],
                            env={"KOSMOS_POWERDNS_API_URL": pdns.api_url,
