@@ -49,6 +49,7 @@ import tempfile
 import threading
 import time
 import uuid
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -226,7 +227,8 @@ def start_endpoints(port: int, workdir: Path) -> dict:
     location / {{ return 200 "OK\\n"; }}
   }}''')
         eps[a] = NginxEndpoint(proc, a, port) if proc is not None else EndpointProcess(a, port)
-    print("endpoints: " + ("nginx" if proc is not None else
+    nginx = all(isinstance(e, NginxEndpoint) for e in eps.values())
+    print("endpoints: " + ("nginx" if nginx else
                            "Python (nginx is not installed; they take CPU from the functions)"),
           flush=True)
     return eps
@@ -428,16 +430,21 @@ class Maintenance:
         self.engine.dispose()
 
 
-def reconcile_in_process(db: str, pdns: PowerDns) -> tuple[float, dict]:
+def _engine(db: str, pdns: PowerDns, **settings: Any) -> Any:
+    """An engine in this process on ``db`` and ``pdns`` (its conductor in process too)."""
     from kosmos import bootstrap
     from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
     from kosmos.conductor.app import build_handler
     from kosmos.config import Settings
 
     s = Settings(appliance="powerdns", powerdns_api_url=pdns.api_url, powerdns_api_key=API_KEY,
-                 regions=REGIONS, log_level="WARNING")
-    engine = bootstrap.engine_service(s, conductor=ConductorClient(InProcessTransport(
+                 regions=REGIONS, log_level="WARNING", **settings)
+    return bootstrap.engine_service(s, conductor=ConductorClient(InProcessTransport(
         build_handler(db, settings=s))))
+
+
+def reconcile_in_process(db: str, pdns: PowerDns) -> tuple[float, dict]:
+    engine = _engine(db, pdns)
     t0 = time.monotonic()
     out = engine.handle("kosmos.engine.reconcile", {"scope": "all"})
     return time.monotonic() - t0, out
@@ -447,16 +454,9 @@ def reconcile_as_shards(db: str, pdns: PowerDns, max_age: float, at: str) -> tup
     """Seconds to reconcile every name as the cron's run does (shards of
     ``reconcile_shard_size``), the shards one after another on one engine instance, and
     the zone listings they took: sharing them (``reconcile_listing_max_age``) or not (0)."""
-    from kosmos import bootstrap
-    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
     from kosmos.adapters.emitter import InMemoryEmitter
-    from kosmos.conductor.app import build_handler
-    from kosmos.config import Settings
 
-    s = Settings(appliance="powerdns", powerdns_api_url=pdns.api_url, powerdns_api_key=API_KEY,
-                 regions=REGIONS, log_level="WARNING", reconcile_listing_max_age=max_age)
-    engine = bootstrap.engine_service(s, conductor=ConductorClient(InProcessTransport(
-        build_handler(db, settings=s))))
+    engine = _engine(db, pdns, reconcile_listing_max_age=max_age)
     engine.deps.emitter = bus = InMemoryEmitter()
     t0 = time.monotonic()
     engine.handle("kosmos.engine.reconcile", {"scope": "all", "scheduled_at": at})
@@ -573,10 +573,10 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
         took, out = reconcile_in_process(db, pdns)
         print(f"N={n}: reconcile of every name {took:.2f}s ({len(out.get('drift', []))} drifted, "
               f"{out.get('zone_listings')} zone listings)", flush=True)
-        for i, (how, age) in enumerate((("sharing zone listings", 60.0), ("each listing the zone", 0.0),
-                                        ("sharing zone listings", 60.0), ("each listing the zone", 0.0))):
+        ways = (("sharing zone listings", 60.0), ("each listing the zone", 0.0))
+        for i, (way, age) in enumerate(ways * 2):
             took, listings = reconcile_as_shards(db, pdns, age, f"2026-01-01T00:0{i}:00Z")
-            print(f"N={n}: reconcile of every name in shards, {how}: {took:.2f}s "
+            print(f"N={n}: reconcile of every name in shards, {way}: {took:.2f}s "
                   f"({listings} zone listings)", flush=True)
 
         lags = lane_lags(runner.url, 30)

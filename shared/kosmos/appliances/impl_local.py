@@ -68,10 +68,10 @@ class LocalAppliance(Appliance):
                                 for a in chunk]}
             try:
                 resp = self._call("PATCH", f"/v1/zones/{quote(zone)}/records", body)
+                refused = _refused(resp)
             except ApplianceError as exc:
                 failed.update({a.fqdn: exc for a in items[i:]})
                 break
-            refused = resp.json().get("failed") or {}
             failed.update({a.fqdn: ApplianceRefused(f"local DNS refused {a.fqdn}: "
                                                     f"{str(refused[a.fqdn])[:200]}")
                            for a in chunk if a.fqdn in refused})
@@ -97,6 +97,17 @@ class LocalAppliance(Appliance):
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+
+def _refused(resp: requests.Response) -> dict[str, Any]:
+    """The answers a PATCH refused, by name, from its reply."""
+    try:
+        refused = resp.json().get("failed") or {}
+    except (ValueError, AttributeError):
+        raise ApplianceError("local DNS answered a PATCH with no list of failures") from None
+    if not isinstance(refused, dict):
+        raise ApplianceError("local DNS answered a PATCH with no list of failures")
+    return refused
 
 
 def _served(record: dict[str, Any]) -> Served:

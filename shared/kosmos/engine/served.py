@@ -12,9 +12,10 @@ pushed since (a failover between two shards), so it is trusted only where it
 shows the answer wanted: at its first difference the shard lists the zone
 again (``ServedReader.again``) and judges drift on a listing of its own, which
 it then shares. A shard therefore lists a zone at most once, as before, and a
-reconcile that finds nothing to repair lists it once per instance. What a
-borrowed listing can miss is a name changed from outside since it was taken
-to something else and back to what is wanted; the next reconcile sees it.
+reconcile that finds nothing to repair lists it once per instance. A borrowed
+listing misses drift from outside that came after it was taken (at most
+``reconcile_listing_max_age`` ago), as a shard's own listing misses drift that
+comes after it: the run is a snapshot a little older, and the next run finds it.
 """
 from __future__ import annotations
 
