@@ -62,10 +62,11 @@ sys.path.insert(0, str(ROOT / "tests"))   # the real PowerDNS server the tests s
 
 from bench_api import fresh_database  # noqa: E402
 from bench_checker import run_nginx  # noqa: E402
+from bench_reconcile import reconcile_in_shards  # noqa: E402
 from fixtures.powerdns import API_KEY, PowerDns  # noqa: E402
 
 from kosmos_local.harness import (ADDRESSES, Api, RunnerProcess,  # noqa: E402
-                                  common_free_port, dns_answers)
+                                  common_free_port, dns_answers, wait_for)
 
 ZONE = "example.com."
 REGIONS = ["RegionOne", "RegionTwo", "RegionThree"]
@@ -190,6 +191,14 @@ class EndpointProcess:
             self.proc.wait()
 
 
+def _accepts(address: str, port: int) -> bool:
+    try:
+        socket.create_connection((address, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 class NginxEndpoint:
     """The endpoint as nginx (one worker) serves it: what users put behind a GSLB. At
     10,000 GSLBs the three took 0.03-0.05 of a core, where three ``EndpointProcess``
@@ -198,15 +207,12 @@ class NginxEndpoint:
 
     def __init__(self, proc: subprocess.Popen, address: str, port: int):
         self.proc = proc
-        end = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection((address, port), timeout=1).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > end:
-                    raise RuntimeError(f"nginx on {address}:{port} did not start") from None
-                time.sleep(0.05)
+        try:
+            wait_for(lambda: proc.poll() is not None or _accepts(address, port), 10)
+        except TimeoutError:
+            pass
+        if proc.poll() is not None or not _accepts(address, port):
+            raise RuntimeError(f"nginx on {address}:{port} did not start")
 
     def stop(self) -> None:
         """A fast shutdown (SIGTERM): the master stops its worker too (SIGKILL would
@@ -451,18 +457,10 @@ def reconcile_in_process(db: str, pdns: PowerDns) -> tuple[float, dict]:
 
 
 def reconcile_as_shards(db: str, pdns: PowerDns, max_age: float, at: str) -> tuple[float, int]:
-    """Seconds to reconcile every name as the cron's run does (shards of
-    ``reconcile_shard_size``), the shards one after another on one engine instance, and
-    the zone listings they took: sharing them (``reconcile_listing_max_age``) or not (0)."""
-    from kosmos.adapters.emitter import InMemoryEmitter
-
-    engine = _engine(db, pdns, reconcile_listing_max_age=max_age)
-    engine.deps.emitter = bus = InMemoryEmitter()
-    t0 = time.monotonic()
-    engine.handle("kosmos.engine.reconcile", {"scope": "all", "scheduled_at": at})
-    listings = sum(engine.handle("kosmos.engine.reconcile", e.data)["zone_listings"]
-                   for e in bus.events)
-    return time.monotonic() - t0, listings
+    """Seconds to reconcile every name in shards (``bench_reconcile.reconcile_in_shards``)
+    and the zone listings they took: sharing them (``reconcile_listing_max_age``) or not (0)."""
+    took, outs = reconcile_in_shards(_engine(db, pdns, reconcile_listing_max_age=max_age), at)
+    return took, sum(o["zone_listings"] for o in outs)
 
 
 def rereads(url: str) -> int:

@@ -271,14 +271,17 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
         if _refused_before(g, d):
             report.errors.append(g.id)   # the same answer again cannot succeed
             return None
+        drift = False
         if read_back is not None:
             step.served = read_back(step.name, g.fqdn, g.zone_name)
-            if not _serves(step.served, d, g.ttl):   # judged on a listing of the shard's own
-                step.served = read_back.again(step.name, g.fqdn, g.zone_name, step.served)
+            drift = not step.served.matches(d.answers, g.ttl, d.route)
+            if drift or step.served.state != SERVED:   # judged on a listing of the shard's own
+                again = read_back.again(step.name, g.fqdn, g.zone_name, step.served)
+                if again is not step.served:
+                    step.served, drift = again, not again.matches(d.answers, g.ttl, d.route)
     except ApplianceError as exc:
         step.error = exc
         return step
-    drift = step.served is not None and not step.served.matches(d.answers, g.ttl, d.route)
     if drift:
         report.drift.append(g.id)
     if not (changed or status != PublishStatus.SYNCED.value or drift or reason != g.answer_reason):
@@ -286,11 +289,6 @@ def _prepare(appliances: Appliances, tree: GslbTree, d: AnswerDecision, report: 
     step.push = changed or drift or (step.served is None and status != PublishStatus.SYNCED.value
                                      and not _awaiting(step.driver, g))
     return step
-
-
-def _serves(served: Served, d: AnswerDecision, ttl: int) -> bool:
-    """Whether ``served`` is the decided answer, served (not pending or failed)."""
-    return served.state == SERVED and served.matches(d.answers, ttl, d.route)
 
 
 def _push(appliances: Appliances, steps: list[_Step], metrics: Any = None) -> dict[str, ApplianceError]:
