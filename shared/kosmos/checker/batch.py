@@ -10,6 +10,11 @@ bunch would hit endpoints in bursts. One exception: a check whose only slot
 of the window passed before the batch arrived (its delay is as long as the
 window) runs that slot at once, or it would never run at all.
 
+Checks of one probe (``identity``) share a grid: at each of its instants the
+batch runs the probe once and gives its outcome to every check of it that is
+due then, each as its own result (``shares`` says which checks may: a check
+plugin can decline).
+
 Completed results are emitted as ``kosmos.check.results`` every
 ``flush_interval`` (one second by default), so detection never waits for the
 window to end. ``checked_at`` is the slot instant, so a duplicated batch
@@ -24,9 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
+from kosmos.checker.identity import probe_identity
 from kosmos.checker.schedule import from_epoch, grid_offset, late_grace, slot_index, to_epoch
 from kosmos.probes.base import Target
-from kosmos.contracts.events import CheckBatch, CheckResult, EndpointUpdate
+from kosmos.contracts.events import CheckBatch, CheckResult, CheckSpec, EndpointUpdate
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -83,6 +89,7 @@ class _Slots:
 class BatchStats:
     batch_id: str
     probes: int = 0
+    shared: int = 0               # results given a probe run for another check of it
     dropped: int = 0
     events: int = 0
     emit_errors: int = 0
@@ -141,7 +148,8 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                     max_buffered: int = MAX_BUFFERED, wall: Callable[[], float] = time.time,
                     region_phase: float = 0.0,
                     streaks: dict[tuple[str, str], int] | None = None,
-                    start_probe: StartProbe | None = None) -> BatchStats:
+                    start_probe: StartProbe | None = None,
+                    shares: Callable[[CheckSpec], bool] | None = None) -> BatchStats:
     """Run every check of ``batch`` on its grid until ``batch.deadline``; return counts.
 
     A batch that arrives late runs the slots it missed at once (a catch-up), each check's
@@ -161,6 +169,10 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
 
     ``start_probe``, when given, runs the probes it can on the loop's callbacks (no task per
     probe; plain HTTP) and the rest are awaited through ``probe``.
+
+    ``shares``, when given, says whether a check may take the outcome of a probe run for
+    another check of the same probe at the same instant (its check plugin allows it);
+    without it every check probes for itself.
     """
     stats = BatchStats(batch.batch_id)
     start, end = to_epoch(batch.window_start), to_epoch(batch.deadline)
@@ -201,11 +213,14 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
         else:
             entries.append(entry)
     offsets: list[float] = []
+    # the probe identity of each target whose check may share its probe, else None
+    keys: list[str | None] = []
     arrived = wall()
     for i, t in enumerate(targets):
         delay = float(t.spec.monitor.delay)
-        off = (start % delay if batch.recheck else
-               grid_offset(t.spec.member_id, t.spec.monitor.id, delay, region_phase))
+        identity = probe_identity(t.spec)
+        keys.append(identity if shares is not None and shares(t.spec) else None)
+        off = start % delay if batch.recheck else grid_offset(t.spec, region_phase, identity)
         offsets.append(off)
         # A batch always arrives a little after its window opens: a slot in that gap is
         # still run if within its grace.
@@ -235,13 +250,24 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             stats.failed += not result.ok
             buffer.add(result, _news(streaks, target, result))
 
-    async def one(target: Target, slot: float) -> None:
+    def take(target: Target, result: CheckResult | None) -> None:
+        """``result``, a probe's for another check of the same probe, as ``target``'s."""
+        stats.shared += 1
+        if result is not None:
+            mine = _as_for(target, result)
+            buffer.add(mine, _news(streaks, target, mine))
+
+    async def one(target: Target, slot: float, probe_of: _Shared | None) -> None:
+        result = None
         try:
-            count(target, await probe(target, from_epoch(slot)))
+            result = await probe(target, from_epoch(slot))
+            count(target, result)
         finally:
             slots.release()
+            if probe_of is not None:
+                probe_of.settle(result)
 
-    def begin(target: Target, slot: float) -> bool:
+    def begin(target: Target, slot: float, probe_of: _Shared | None) -> bool:
         """Start the slot's probe on callbacks; False: it needs a task."""
         handle: list[Any] = []   # the probe's handle once start returned, else reported
 
@@ -249,6 +275,8 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             try:
                 count(target, result)
             finally:
+                if probe_of is not None:
+                    probe_of.settle(result)
                 slots.release()
                 if handle:
                     started.discard(handle[0])
@@ -274,21 +302,34 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                 continue
             heapq.heappop(spans)
             now = loop.time() + offset
+            # the span's probes by (identity, instant): checks of one probe due at the
+            # same instant fall in the same span
+            running_probes: dict[tuple[str, float], _Shared] = {}
             for slot, i, k, catch_up in filed.pop(span):
                 following = offsets[i] + (k + 1) * delays[i]
                 if following < end:
                     file((following, i, k + 1, False))
+                key = keys[i]
+                probe_of = None
+                if key is not None:
+                    probe_of = running_probes.get((key, slot))
+                    if probe_of is not None:
+                        probe_of.join(targets[i])
+                        continue
+                    probe_of = running_probes[(key, slot)] = _Shared(take)
                 if not slots.free:
                     await slots.freed(loop)
                     now = loop.time() + offset
                 if not catch_up and now - slot > graces[i]:
                     stats.dropped += 1
+                    if probe_of is not None:
+                        del running_probes[(key, slot)]   # the next check of it may still run
                     continue
                 slots.free -= 1
                 target = targets[i]
-                if start_probe is not None and begin(target, slot):
+                if start_probe is not None and begin(target, slot, probe_of):
                     continue
-                task = loop.create_task(one(target, slot))
+                task = loop.create_task(one(target, slot, probe_of))
                 running.add(task)
                 task.add_done_callback(running.discard)
         if running:
@@ -307,6 +348,38 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
         await asyncio.gather(flusher, return_exceptions=True)
         await buffer.flush()
     return stats
+
+
+class _Shared:
+    """One probe run for several checks of it at one instant: the checks that join while
+    it runs get its outcome when it settles, those joining later at once."""
+
+    __slots__ = ("_take", "_waiting", "_settled", "_result")
+
+    def __init__(self, take: Callable[[Target, CheckResult | None], None]):
+        self._take = take
+        self._waiting: list[Target] = []
+        self._settled = False
+        self._result: CheckResult | None = None
+
+    def join(self, target: Target) -> None:
+        if self._settled:
+            self._take(target, self._result)
+        else:
+            self._waiting.append(target)
+
+    def settle(self, result: CheckResult | None) -> None:
+        self._settled, self._result = True, result
+        waiting, self._waiting = self._waiting, []
+        for target in waiting:
+            self._take(target, result)
+
+
+def _as_for(target: Target, result: CheckResult) -> CheckResult:
+    """``result`` (a probe's outcome) as the result of ``target``'s check."""
+    spec = target.spec
+    return CheckResult.trusted(spec.member_id, spec.monitor.id, result.address, result.ok,
+                               result.latency_ms, result.reason, result.checked_at)
 
 
 #: an urgent flush waits this long for other results of the same moment, so flushes come

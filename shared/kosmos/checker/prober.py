@@ -50,6 +50,11 @@ class Prober:
             return claimed
         return self.checks.get(spec.monitor.type) or self.checks.get(spec.monitor.type.upper())
 
+    def shares(self, spec: CheckSpec) -> bool:
+        """Whether ``spec``'s check lets checks of the same probe share its outcomes."""
+        check = self.check_for(spec)
+        return check is not None and check.shares_probes
+
     async def aclose(self) -> None:
         """Let every check release what it holds on the current loop (end of a batch)."""
         results = await asyncio.gather(*(c.aclose() for c in self.checks.values()),

@@ -1,10 +1,12 @@
-"""Where each probe falls in time: a deterministic grid per (member, monitor).
+"""Where each probe falls in time: a deterministic grid per probe.
 
 A check with ``delay`` d runs at instants ``phase + k·d`` (seconds since the
-epoch, k an integer). The phase is a hash of (member, monitor), so probes of
-many checks with the same delay spread evenly over the delay instead of all
-firing at once, and every checker instance, retry or duplicate of a batch
-computes the same instants. The grid is anchored to the epoch, not the window,
+epoch, k an integer). The phase is a hash of the check's probe identity
+(``identity``: what it probes and how), so probes of many endpoints with the
+same delay spread evenly over the delay instead of all firing at once, checks
+of the same probe fall at the same instants (a batch runs that probe once for
+them all), and every checker instance, retry or duplicate of a batch computes
+the same instants. The grid is anchored to the epoch, not the window,
 so consecutive windows continue it without a gap or a double probe at the
 boundary. The slot instant is the result's ``checked_at``: a duplicated batch
 yields identical (member, monitor, region, checked_at) results, which the
@@ -17,19 +19,23 @@ import math
 from functools import lru_cache
 from datetime import datetime, timezone
 
+from kosmos.checker.identity import probe_identity
+from kosmos.contracts.events import CheckSpec
+
 
 @lru_cache(maxsize=65536)
-def phase(member_id: str, monitor_id: str, delay: float) -> float:
-    """Seconds in [0, delay): this check's offset on its grid (kept: every tick asks it of
-    each of a region's checks, and every batch of each of its own)."""
-    digest = hashlib.blake2b(f"{member_id}/{monitor_id}".encode(), digest_size=8).digest()
+def phase(key: str, delay: float) -> float:
+    """Seconds in [0, delay): the offset on its grid of the probe ``key`` names (kept:
+    every tick asks it of each of a region's checks, and every batch of each of its own)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2.0 ** 64 * delay
 
 
-def grid_offset(member_id: str, monitor_id: str, delay: float, region_phase: float) -> float:
+def grid_offset(spec: CheckSpec, region_phase: float, key: str | None = None) -> float:
     """Seconds in [0, delay): where a check's grid falls in the region ``region_phase``
-    (its share of every delay) probes from."""
-    return (phase(member_id, monitor_id, delay) + region_phase * delay) % delay
+    (its share of every delay) probes from; ``key``: its probe identity, if known."""
+    delay = float(spec.monitor.delay)
+    return (phase(key or probe_identity(spec), delay) + region_phase * delay) % delay
 
 
 def slot_index(start: float, delay: float, offset: float) -> int:

@@ -93,9 +93,9 @@ class CheckerService:
         # Routine batches are debug noise (one per region per tick); trouble is not.
         trouble = stats.inconclusive or stats.dropped or stats.emit_errors
         log.log(logging.INFO if trouble else logging.DEBUG,
-                "batch done: %d probes (%d without verdict), %d slots dropped, %d results "
-                 "events (%d failed to emit), %d endpoint updates", stats.probes,
-                 stats.inconclusive, stats.dropped, stats.events, stats.emit_errors,
+                "batch done: %d probes (%d without verdict), %d results of shared probes, "
+                "%d slots dropped, %d results events (%d failed to emit), %d endpoint updates",
+                 stats.probes, stats.inconclusive, stats.shared, stats.dropped, stats.events, stats.emit_errors,
                  stats.endpoint_updates, extra={"region": batch.region, "event_id": batch.batch_id})
         return stats
 
@@ -115,6 +115,7 @@ class CheckerService:
         if buffer is None:
             return
         buffer.add("kosmos_probes_total", stats.probes, region=region)
+        buffer.add("kosmos_probes_shared_total", stats.shared, region=region)
         buffer.add("kosmos_probes_failed_total", stats.failed, region=region)
         buffer.add("kosmos_slots_dropped_total", stats.dropped, region=region)
         buffer.set("kosmos_checker_loop_lag_seconds", stats.loop_lag_s, region=region)
@@ -143,6 +144,7 @@ class CheckerService:
                 flush_interval=flush_interval or self.settings.results_interval / 4,
                 region_phase=region_phase(batch.region, self.settings.regions),
                 streaks=self.streaks, start_probe=self.runner.starter(),
+                shares=self.runner.shares,
                 # Everything waiting goes in one hand-over; the outbox cuts events to its
                 # own size. Chunks of 1,000, each waiting for its send, capped a batch at
                 # 1,000 results per results_interval: a larger one fell further behind.

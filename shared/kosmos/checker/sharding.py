@@ -3,9 +3,11 @@
 A batch must finish within its window, so it is capped both in checks
 (``batch_size``) and in load (``batch_max_rate``: the sum of cost/delay, where
 each check plugin declares its ``cost`` in plain-probe equivalents, e.g. HTTPS
-about six for its TLS handshake). Checks are ordered by (member, monitor) before cutting, so the same
-due list always yields the same batches and the same ``batch_id``s
-(``<region>/<window start>/<shard>``), whoever builds them and however often.
+about six for its TLS handshake). Checks are ordered by (probe identity, member,
+monitor) before cutting, so the same due list always yields the same batches and
+the same ``batch_id``s (``<region>/<window start>/<shard>``), whoever builds them
+and however often; checks of one probe (``identity``) sit together, so a batch
+runs their probe once, and the load counts it once.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from datetime import datetime
 
 from functools import lru_cache
 
+from kosmos.checker.identity import probe_identity
 from kosmos.probes.registry import cost_of
 from kosmos.contracts.events import CheckSpec
 
@@ -26,18 +29,24 @@ def shard(checks: list[CheckSpec], batch_size: int, max_rate: float,
     With ``window`` (seconds), ``checks`` are those with a slot in a window that long:
     each probes at least once in it, so a check counts 1/min(delay, window) per second.
     """
-    ordered = sorted(checks, key=lambda c: (c.member_id, c.monitor.id))
+    ordered = sorted((((probe_identity(c), c.member_id, c.monitor.id), c) for c in checks),
+                     key=lambda pair: pair[0])
     batches: list[list[CheckSpec]] = []
     current: list[CheckSpec] = []
     rate = 0.0
-    for spec in ordered:
+    last = None   # the probe identity of the check added last
+    for (identity, _, _), spec in ordered:
         period = spec.monitor.delay if window is None else min(spec.monitor.delay, window)
-        r = _cost(spec.monitor.type) / max(period, 1)
+        # a check of the probe just counted rides on it: it adds no probe to the batch
+        r = 0.0 if identity == last else _cost(spec.monitor.type) / max(period, 1)
         if current and (len(current) >= batch_size or rate + r > max_rate):
             batches.append(current)
             current, rate = [], 0.0
+            if r == 0.0:   # the probe is counted again in the new batch
+                r = _cost(spec.monitor.type) / max(period, 1)
         current.append(spec)
         rate += r
+        last = identity
     if current:
         batches.append(current)
     return batches

@@ -72,8 +72,7 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
     listed = (due or DueChecks(conductor))(tick.region)
     specs = (indexes or GridIndexes()).select(
         tick.region, region_phase, listed, start, end,
-        offset=lambda s: grid_offset(s.member_id, s.monitor.id, float(s.monitor.delay),
-                                     region_phase),
+        offset=lambda s: grid_offset(s, region_phase),
         exact=lambda s: _slot_in(s, start, end, region_phase))
     ids = []
     for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate, window=tick.period)):
@@ -91,5 +90,4 @@ def _slot_in(spec: CheckSpec, start: float, end: float, region_phase: float) -> 
     """Whether the check has a slot in [start, end) on its grid in this region (as the
     batch computes it, ``kosmos.checker.batch``)."""
     delay = float(spec.monitor.delay)
-    return first_slot(start, delay, grid_offset(spec.member_id, spec.monitor.id, delay,
-                                                region_phase)) < end
+    return first_slot(start, delay, grid_offset(spec, region_phase)) < end

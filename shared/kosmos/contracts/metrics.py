@@ -30,6 +30,8 @@ SERIES: dict[str, tuple[str, str]] = {
     "kosmos_publish_seconds_count": ("counter", "Pushes to appliances (one per zone and cycle)"),
     "kosmos_probes_total": ("counter", "Probes completed, by region"),
     "kosmos_probes_failed_total": ("counter", "Probes that failed, by region"),
+    "kosmos_probes_shared_total": ("counter", "Results taken from a probe run for another "
+                                              "check of the same probe, by region"),
     "kosmos_slots_dropped_total": ("counter", "Probe slots dropped because a checker fell "
                                               "behind, by region"),
     "kosmos_checker_loop_lag_seconds": ("gauge", "Worst event-loop lag of a region's last "

@@ -7,6 +7,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +24,10 @@ def _response(status: int, body: bytes, extra: str = "") -> bytes:
     return head.encode() + body
 
 
+#: requests the endpoints served, by path (a test counts its own path's)
+REQUESTS: Counter[str] = Counter()
+
+
 async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -32,6 +37,7 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
                 length = int(line.split(b":", 1)[1])
         body = await reader.readexactly(length) if length else b""
         method, path = head.split(b" ", 2)[:2]
+        REQUESTS[path.decode()] += 1
         if path == b"/slow":
             await asyncio.sleep(5)
             out = _response(200, b"late")

@@ -19,6 +19,8 @@ from kosmos.probes.registry import load_checks
 from kosmos.config import Settings
 from kosmos.contracts.events import CHECK_BATCH, CHECK_RESULTS, CheckResults
 
+from .conftest import REQUESTS
+
 MAIN = Path(__file__).resolve().parents[3] / "functions" / "checker" / "main.py"
 
 
@@ -149,3 +151,34 @@ def test_with_a_signing_key_only_signed_events_are_acted_on(fake_conductor_trans
         assert holds(KEY, batch.type, batch.id, batch.source, batch.data, batch.signature)
     finally:
         module.INSTANCE.use(None)
+
+
+def test_names_on_one_endpoint_share_its_probes(fake_conductor_transport, http_server):
+    """Thirty members, each with a monitor of its own, on one endpoint with the same
+    settings: the endpoint is asked once per instant of their common grid, not thirty
+    times, and each member still gets a result of its own."""
+    path = "/shared-probe"
+    fake_conductor_transport.checks = [
+        {**due(f"m{i}", http_server.port, url_path=path), "project_id": "p"} for i in range(30)]
+    app = functions_framework.create_app("kosmos_checker", str(MAIN), "cloudevent")
+    module = sys.modules["main"]
+    bus = InMemoryEmitter()
+    settings = Settings(region="R1", allow_loopback=True, results_interval=0.5)
+    module.INSTANCE.use(CheckerService(settings, ConductorClient(fake_conductor_transport), bus,
+                                       load_checks(settings), checker_id="test-checker"))
+    try:
+        client = app.test_client()
+        start = datetime.now(timezone.utc)
+        before = REQUESTS[path]
+        assert post(client, "kosmos.check.tick", {"region": "R1", "scheduled_at": start.isoformat(),
+                                                  "period": 2.5}).status_code == 200
+        [batch] = bus.of_type(CHECK_BATCH)
+        assert post(client, CHECK_BATCH, batch.data, batch.id).status_code == 200
+    finally:
+        module.INSTANCE.use(None)
+    flat = [x for e in bus.of_type(CHECK_RESULTS) for x in CheckResults.model_validate(e.data).results]
+    instants = {x.checked_at for x in flat}
+    assert 2 <= len(instants) <= 3 and REQUESTS[path] - before == len(instants)
+    assert sorted((x.member_id, x.monitor_id, x.checked_at) for x in flat) == sorted(
+        (f"m{i}", f"mon-m{i}", when) for i in range(30) for when in instants)
+    assert all(x.ok and x.reason == "HTTP 200" for x in flat)

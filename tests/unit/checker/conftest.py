@@ -1,6 +1,7 @@
 """Fakes for the checker's ports: a conductor transport serving checks.due / endpoints.set."""
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import pytest
@@ -35,8 +36,12 @@ class FakeConductorTransport(InProcessTransport):
         return 400, {"error": {"code": 400, "type": "ValidationError", "message": f"unknown op {op}"}}
 
 
-def check(member: str, monitor: str = "mon-1", delay: int = 10, address: str = "192.0.2.10",
+def check(member: str, monitor: str = "mon-1", delay: int = 10, address: str | None = None,
           type_: str = "HTTP", **extra: Any) -> dict[str, Any]:
+    """A check of ``member``; without ``address``, one of the member's own, so members
+    are separate probes (``kosmos.checker.identity``) unless a test gives them one."""
+    if address is None:
+        address = f"2001:db8::{zlib.crc32(member.encode()):x}"
     return {"member_id": member, "pool_id": "pool-1", "project_id": "proj", "address": address,
             "port": 80, **extra,
             "monitor": {"id": monitor, "type": type_, "delay": delay, "timeout": min(5.0, delay / 2),

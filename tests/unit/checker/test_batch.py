@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from kosmos.checker.batch import run_batch
-from kosmos.checker.schedule import phase, to_epoch
+from kosmos.checker.schedule import grid_offset, to_epoch
 from kosmos.contracts.events import CheckBatch, CheckResult
 
 
@@ -58,8 +58,9 @@ def test_results_stream_at_least_every_second_on_the_grid(make_check):
     for r in rec.results:
         per_member.setdefault(r.member_id, []).append(to_epoch(r.checked_at))
     assert len(per_member) == 20 and all(2 <= len(v) <= 3 for v in per_member.values())
+    specs = {c.member_id: c for c in b.checks}
     for member, instants in per_member.items():
-        off = phase(member, "mon-1", 1)
+        off = grid_offset(specs[member], 0.0)
         assert all(abs(((t - off) % 1.0 + 0.5) % 1.0 - 0.5) < 1e-5 for t in instants)
         assert all(to_epoch(b.window_start) <= t < to_epoch(b.deadline) for t in instants)
     # The first results left within about a second, and never more than ~1 s apart.
@@ -98,7 +99,7 @@ def test_a_batch_arriving_late_still_runs_slots_within_their_grace(make_check):
     start = datetime.now(timezone.utc) - timedelta(seconds=0.3)
     b = batch_of(make_check, 40, delay=1, start=start, length=1.0)
     early = [c.member_id for c in b.checks
-             if (phase(c.member_id, "mon-1", 1) - to_epoch(start)) % 1.0 < 0.3]
+             if (grid_offset(c, 0.0) - to_epoch(start)) % 1.0 < 0.3]
     assert early, "the test needs some checks whose slot fell before the batch arrived"
     stats = run(b, rec)
     assert stats.dropped == 0
@@ -116,7 +117,7 @@ def test_a_batch_arriving_after_its_deadline_still_runs_each_checks_slot_once(ma
     b = batch_of(make_check, 60, delay=10, start=start, length=3.0)
     s0 = to_epoch(start)
     expected = {c.member_id: t for c in b.checks
-                for t in slots(s0, s0 + 3.0, 10.0, phase(c.member_id, "mon-1", 10.0))}
+                for t in slots(s0, s0 + 3.0, 10.0, grid_offset(c, 0.0))}
     assert 0 < len(expected) < 60, "the test needs checks with and without a slot in the window"
     began = time.time()
     stats = run(b, rec)
@@ -228,7 +229,7 @@ def test_checks_whose_only_slot_passed_before_arrival_still_run_once(make_check)
     s0, s1 = to_epoch(start), to_epoch(start) + 3.0
     expected = {}
     for c in b.checks:
-        for t in slots(s0, s1, 10.0, phase(c.member_id, "mon-1", 10.0)):
+        for t in slots(s0, s1, 10.0, grid_offset(c, 0.0)):
             expected[c.member_id] = t
     passed = [m for m, t in expected.items() if t < s0 + 1.5]
     assert passed and len(expected) < 60, "the test needs checks on both sides of arrival"
@@ -254,7 +255,7 @@ def test_regions_probe_a_member_out_of_phase(make_check):
     asyncio.run(all_regions())
     for i in range(4):
         member = f"m{i}"
-        grid = [phase(member, "mon-1", 3) + share * 3 for share in (0, 1 / 3, 2 / 3)]
+        grid = [grid_offset(b.checks[i], 0.0) + share * 3 for share in (0, 1 / 3, 2 / 3)]
         for r, want in zip(regions, grid):
             instants = [to_epoch(x.checked_at) for x in recs[r].results if x.member_id == member]
             assert instants, (r, member)

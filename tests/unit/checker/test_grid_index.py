@@ -15,7 +15,7 @@ def spec(i: int, delay: float) -> CheckSpec:
 
 
 def offset(s: CheckSpec, phase: float = 0.25) -> float:
-    return grid_offset(s.member_id, s.monitor.id, float(s.monitor.delay), phase)
+    return grid_offset(s, phase)
 
 
 def walk(specs, start, end, phase=0.25):

@@ -6,7 +6,7 @@ import pytest
 
 from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.checker.tick import handle_tick
-from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
+from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckSpec, CheckTick
 from kosmos.errors import Unavailable
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -96,6 +96,7 @@ def test_a_batch_carries_only_the_checks_with_a_slot_in_its_window(conductor, fa
             seen.setdefault(c.member_id, []).append(to_epoch(b.window_start))
     assert sorted(seen) == sorted(f"m{i}" for i in range(60))
     assert all(len(starts) == 1 for starts in seen.values())
+    specs = {c["member_id"]: CheckSpec.model_validate(c) for c in fake_transport.checks}
     for member, [start] in seen.items():
-        slot = grid_offset(member, "mon-1", 10.0, region_phase)
+        slot = grid_offset(specs[member], region_phase)
         assert (slot - start) % 10.0 < 1.0   # the window [start, start + 1) holds its slot

@@ -1,0 +1,167 @@
+"""Checks of one probe (same project, address, port and monitor settings) share its runs."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
+from kosmos.adapters.emitter import InMemoryEmitter
+from kosmos.checker.batch import run_batch
+from kosmos.checker.identity import probe_identity
+from kosmos.checker.schedule import grid_offset
+from kosmos.checker.service import CheckerService
+from kosmos.checker.sharding import shard
+from kosmos.config import Settings
+from kosmos.contracts.events import CHECK_RESULTS, CheckBatch, CheckResult, CheckSpec
+from kosmos.probes.base import Check, Outcome, Target
+
+ADDRESS = "192.0.2.7"
+
+
+def spec(member: str, make_check, **changes) -> CheckSpec:
+    """``member``'s check of the shared endpoint, its own monitor (id, thresholds)."""
+    data = make_check(member, monitor=f"mon-{member}", delay=1, address=ADDRESS)
+    data["monitor"]["max_retries_down"] = 1 + len(member) % 3
+    project = changes.pop("project_id", None)
+    if project:
+        data["project_id"] = project
+    data["monitor"].update(changes)
+    return CheckSpec.model_validate(data)
+
+
+def batch(checks: list[CheckSpec], length: float = 2.5) -> CheckBatch:
+    start = datetime.now(timezone.utc)
+    return CheckBatch(region="R", batch_id="R/w/0", window_start=start,
+                      deadline=start + timedelta(seconds=length), checks=checks)
+
+
+class Probes:
+    """A probe that counts its runs per target address and path, failing on request."""
+
+    def __init__(self, ok: bool | None = True):
+        self.runs: list[tuple[str, str, datetime]] = []
+        self.results: list[CheckResult] = []
+        self.ok = ok
+
+    async def probe(self, target: Target, checked_at: datetime) -> CheckResult | None:
+        self.runs.append((target.spec.project_id, target.spec.monitor.url_path, checked_at))
+        await asyncio.sleep(0.01)
+        if self.ok is None:
+            return None
+        return CheckResult(member_id=target.spec.member_id, monitor_id=target.spec.monitor.id,
+                           address=target.address, ok=self.ok, latency_ms=2.5,
+                           reason="HTTP 200" if self.ok else "HTTP 503 not in [200]",
+                           checked_at=checked_at)
+
+    async def sink(self, results, endpoints, urgent=False):
+        self.results.extend(results)
+
+
+def run(b: CheckBatch, probes: Probes, **kw):
+    return asyncio.run(run_batch(b, probes.probe, probes.sink, max_concurrency=100,
+                                 flush_interval=0.2, **kw))
+
+
+def test_the_identity_ignores_ids_and_thresholds_but_nothing_the_probe_sends(make_check):
+    one = spec("a", make_check)
+    assert probe_identity(one) == probe_identity(spec("bb", make_check))
+    for change in ({"url_path": "/other"}, {"timeout": 0.3}, {"headers": {"Host": "x"}},
+                   {"expected_codes": [200, 204]}, {"type": "TCP"}, {"project_id": "other"},
+                   {"delay": 2}):
+        assert probe_identity(spec("a", make_check, **change)) != probe_identity(one), change
+    assert grid_offset(one, 0.0) == grid_offset(spec("bb", make_check), 0.0)
+
+
+def test_checks_of_one_probe_share_its_runs_and_each_gets_its_own_result(make_check):
+    checks = [spec(f"m{i}", make_check) for i in range(30)]
+    probes = Probes()
+    stats = run(batch(checks), probes, shares=lambda s: True)
+    instants = {when for _, _, when in probes.runs}
+    # one probe per instant of the shared grid, not one per check
+    assert 2 <= len(instants) <= 3 and len(probes.runs) == len(instants) == stats.probes
+    assert len(probes.results) == 30 * len(instants) == stats.probes + stats.shared
+    got = {(r.member_id, r.monitor_id, r.checked_at) for r in probes.results}
+    assert got == {(c.member_id, c.monitor.id, when) for c in checks for when in instants}
+    assert all(r.ok and r.reason == "HTTP 200" and r.latency_ms == 2.5 and r.address == ADDRESS
+               for r in probes.results)
+
+
+def test_without_sharing_every_check_probes_for_itself(make_check):
+    checks = [spec(f"m{i}", make_check) for i in range(30)]
+    probes = Probes()
+    stats = run(batch(checks), probes)
+    instants = {when for _, _, when in probes.runs}
+    assert len(probes.runs) == 30 * len(instants) and stats.shared == 0
+
+
+def test_other_projects_and_other_settings_are_other_probes(make_check):
+    checks = ([spec(f"m{i}", make_check) for i in range(5)]
+              + [spec(f"p{i}", make_check, project_id="other") for i in range(5)]
+              + [spec(f"u{i}", make_check, url_path="/ready") for i in range(5)])
+    probes = Probes()
+    run(batch(checks), probes, shares=lambda s: True)
+    runs = {(project, path) for project, path, _ in probes.runs}
+    assert runs == {("proj", "/"), ("other", "/"), ("proj", "/ready")}
+    per_probe = {}
+    for project, path, when in probes.runs:
+        per_probe.setdefault((project, path), []).append(when)
+    # each probe once per instant of its own grid
+    assert all(len(w) == len(set(w)) for w in per_probe.values())
+    assert len(probes.results) == 5 * len(probes.runs)
+
+
+def test_a_failure_reaches_every_check_as_news_and_no_verdict_reaches_none(make_check):
+    checks = [spec(f"m{i}", make_check) for i in range(10)]
+    probes, streaks = Probes(ok=False), {}
+    run(batch(checks, length=1.0), probes, shares=lambda s: True, streaks=streaks)
+    assert len(probes.runs) == 1 and len(probes.results) == 10
+    assert all(not r.ok and r.reason == "HTTP 503 not in [200]" for r in probes.results)
+    assert streaks == {(c.member_id, c.monitor.id): 1 for c in checks}
+
+    silent = Probes(ok=None)
+    stats = run(batch(checks, length=1.0), silent, shares=lambda s: True)
+    assert len(silent.runs) == 1 and silent.results == [] and stats.inconclusive == 1
+
+
+def test_shards_keep_a_probes_checks_together_and_count_it_once(make_check):
+    shared = [spec(f"m{i:02}", make_check) for i in range(40)]
+    own = [CheckSpec.model_validate(make_check(f"o{i}", delay=1)) for i in range(6)]
+    batches = shard(own + shared, batch_size=100, max_rate=5.0, window=1.0)
+    # 6 probes of their own and one shared: two batches at five probes a second
+    assert len(batches) == 2 and sum(len(b) for b in batches) == 46
+    holding = [i for i, b in enumerate(batches) if any(c.member_id.startswith("m") for c in b)]
+    assert len(holding) == 1
+    # a cut by count gives each batch the shared probe once more
+    assert [len(b) for b in shard(shared, batch_size=15, max_rate=1.0, window=1.0)] == [15, 15, 10]
+
+
+class Counting(Check):
+    """An HTTP check that answers at once and counts its probes."""
+
+    name = "HTTP"
+    probes_address = False
+
+    def __init__(self, shares: bool):
+        super().__init__()
+        self.shares_probes = shares
+        self.probes = 0
+
+    async def probe(self, target: Target) -> Outcome:
+        self.probes += 1
+        return Outcome(True, "HTTP 200", 0.1)
+
+
+def test_a_check_plugin_that_declines_sharing_probes_every_check(make_check):
+    checks = [spec(f"m{i}", make_check) for i in range(20)]
+    for shares, most in ((True, 3), (False, 60)):
+        check = Counting(shares)
+        bus = InMemoryEmitter()
+        service = CheckerService(Settings(results_interval=0.2),
+                                 ConductorClient(InProcessTransport(lambda e: (200, {"result": {}}))),
+                                 bus, {"HTTP": check}, checker_id="test")
+        with asyncio.Runner() as runner:
+            stats = runner.run(service.run_batch(batch(checks, length=1.5)))
+        sent = [r for e in bus.of_type(CHECK_RESULTS) for r in e.data["results"]]
+        assert 1 <= check.probes <= most and len(sent) == stats.probes + stats.shared
+        assert {r["member_id"] for r in sent} == {c.member_id for c in checks}
+        assert (stats.shared > 0) is shares
