@@ -5,14 +5,19 @@ nice 10) on a fresh PostgreSQL database with the ``powerdns`` appliance on a rea
 ``pdns_server``, and three endpoints on 127.0.0.2-4 (nginx, one worker each; a
 Python process each when nginx is not installed). Then, per N:
 
-- creates N GSLBs through the API (8 clients), each with its own monitor (TCP,
+- creates N GSLBs through the API (8 clients), each with its own monitor (HTTP,
   delay 10 s, fall 3), pool and 2-3 members on those endpoints, and times until
   PowerDNS serves every name its members' addresses, then until every member is
   ONLINE (its checks applied: a member without a verdict is served meanwhile).
   ``--create conductor``
   makes the same rows through the conductor's operations in this process (same
   validation, same change notices, no HTTP): at 10,000 the API path alone takes
-  about a quarter of an hour on this machine;
+  about a quarter of an hour on this machine. ``--probes shared`` (the default) gives
+  every monitor the same settings (GET /), so the checks of one endpoint are one probe
+  (``kosmos.checker.identity``): one probe per endpoint and instant serves thousands of
+  names. ``--probes own`` gives each monitor a path of its own (GET /n<i>, which the
+  endpoints answer alike), so no two checks share a probe, as where every name has
+  endpoints of its own;
 - a reconcile of every name, run by an engine in this process on the same
   database and PowerDNS (one invocation, no shards); then as the cron's run does
   it, in shards one after another, twice each way: sharing the run's zone
@@ -34,7 +39,8 @@ A server running without autovacuum (CI's setting) gets what autovacuum would do
 ``VACUUM ANALYZE`` every minute while the benchmark runs (it says so).
 
     python bench/bench_scale.py [--n 1000] [--db postgresql+pg8000://postgres@127.0.0.1:5432/postgres]
-                                [--create api|conductor|reuse] [--keep DIR]
+                                [--create api|conductor|reuse] [--probes shared|own]
+                                [--keep DIR]
 """
 from __future__ import annotations
 
@@ -96,11 +102,16 @@ def _post(url: str, path: str, body: dict) -> dict:
     raise RuntimeError(f"POST {path}: no answer after 5 tries")
 
 
-def create(post, i: int, port: int) -> tuple[str, set[str], str]:
+def url_path(i: int, probes: str) -> str:
+    """What GSLB ``i``'s monitor asks its endpoints for (``--probes``)."""
+    return "/" if probes == "shared" else f"/n{i}"
+
+
+def create(post, i: int, port: int, probes: str) -> tuple[str, set[str], str]:
     """GSLB ``i`` with its own monitor, pool and members; ``post(path, body)`` makes one."""
-    mon = post("/v1/monitors", {"name": f"m{i}", "type": "TCP", "delay": DELAY,
-                                "timeout": TIMEOUT, "max_retries": RISE,
-                                "max_retries_down": FALL})["id"]
+    mon = post("/v1/monitors", {"name": f"m{i}", "type": "HTTP", "delay": DELAY,
+                                "url_path": url_path(i, probes), "timeout": TIMEOUT,
+                                "max_retries": RISE, "max_retries_down": FALL})["id"]
     pool = post("/v1/pools", {"name": f"p{i}", "monitor_ids": [mon]})["id"]
     addresses = addresses_of(i)
     for a in sorted(addresses):
@@ -143,9 +154,9 @@ def addresses_of(i: int) -> set[str]:
     return addresses
 
 
-def reused(db: str, n: int) -> tuple[list[tuple[str, set[str], str]], int] | None:
-    """The GSLBs an earlier run with the same N left in ``db`` and their endpoints' port;
-    None when it holds another number of them."""
+def reused(db: str, n: int, probes: str) -> tuple[list[tuple[str, set[str], str]], int] | None:
+    """The GSLBs an earlier run with the same N and ``--probes`` left in ``db`` and their
+    endpoints' port; None when it holds another number of them or other monitors."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(db)
@@ -153,11 +164,13 @@ def reused(db: str, n: int) -> tuple[list[tuple[str, set[str], str]], int] | Non
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT id, fqdn FROM gslbs")).all()
             port = conn.execute(text("SELECT port FROM pool_members LIMIT 1")).scalar()
+            monitor = conn.execute(text(
+                "SELECT type, url_path FROM monitors WHERE name = 'm1'")).first()
     except Exception:   # noqa: BLE001 - no such database or tables: make them
         return None
     finally:
         engine.dispose()
-    if len(rows) != n or port is None:
+    if len(rows) != n or port is None or tuple(monitor or ()) != ("HTTP", url_path(1, probes)):
         return None
     return [(fqdn, addresses_of(int(fqdn.split(".")[0][1:])), gid) for gid, fqdn in rows], port
 
@@ -294,7 +307,7 @@ class Load:
                                       headers=self.HEADERS)
             else:
                 method, want = "POST", 201
-                body = json.dumps({"name": f"load{n}", "type": "TCP", "delay": DELAY,
+                body = json.dumps({"name": f"load{n}", "type": "HTTP", "delay": DELAY,
                                    "timeout": TIMEOUT})
                 r = self.pool.request("POST", f"{self.url}/v1/monitors", body=body,
                                       headers=self.HEADERS)
@@ -511,11 +524,11 @@ def failover(n: int, names: dict[str, set[str]], dead: str, eps: dict, dns_port:
         names[f] = affected[f]
 
 
-def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
+def run(n: int, db_admin: str, tmp: Path, how: str, probes: str) -> None:
     earlier = None
     kept = urlunsplit(urlsplit(db_admin)._replace(path="/kosmos_bench_scale"))
     if how == "reuse":
-        earlier = reused(kept, n)
+        earlier = reused(kept, n, probes)
         if earlier is None:
             print(f"N={n}: no earlier run's {n} GSLBs to reuse; making them through the "
                   "conductor", flush=True)
@@ -541,7 +554,7 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
             post = DirectCreate(db)
             t0 = time.monotonic()
             with ThreadPoolExecutor(4) as pool:
-                made = list(pool.map(lambda i: create(post, i, port), range(n)))
+                made = list(pool.map(lambda i: create(post, i, port, probes), range(n)))
             created = time.monotonic() - t0
             post.handler.database.dispose()
             runner.start()
@@ -551,7 +564,8 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
             t0 = time.monotonic()
             with ThreadPoolExecutor(8) as pool:
                 made = list(pool.map(lambda i: create(
-                    lambda path, body: _post(runner.url, path, body), i, port), range(n)))
+                    lambda path, body: _post(runner.url, path, body), i, port, probes),
+                    range(n)))
             created = time.monotonic() - t0
             created_note = ""
         maintenance = Maintenance(db).start()
@@ -563,8 +577,9 @@ def run(n: int, db_admin: str, tmp: Path, how: str) -> None:
         served = time.monotonic() - t0
         made_how = ("" if earlier else f"created in {created:.1f}s through the {how} "
                     f"({n * 4.5 / created:.0f} writes/s); ")
-        print(f"N={n}: {made_how}{created_note}every name served after {served:.1f}s" + (f"; {len(left)} never served" if left else ""),
-              flush=True)
+        print(f"N={n}: monitors GET {url_path(1, probes).replace('1', '<i>')} (--probes {probes}); "
+              f"{made_how}{created_note}every name served after {served:.1f}s"
+              + (f"; {len(left)} never served" if left else ""), flush=True)
 
         print(f"N={n}: {wait_online(db, t0)} (its checks applied by the engine)", flush=True)
 
@@ -627,6 +642,9 @@ def main() -> int:
                     help="make the GSLBs through the API (default) or the conductor's "
                          "operations in this process (no HTTP; for 10,000), or reuse those "
                          "an earlier run with the same N left (as it left them)")
+    ap.add_argument("--probes", choices=("shared", "own"), default="shared",
+                    help="every monitor with the same settings, so an endpoint's checks are "
+                         "one probe (default), or each with a path of its own: no probe shared")
     ap.add_argument("--keep", type=Path, default=None,
                     help="a directory to keep the runner's log and PowerDNS files in (else a "
                          "temporary one, removed at the end)")
@@ -635,11 +653,11 @@ def main() -> int:
         if args.keep is not None:
             work = args.keep / f"n{n}"
             work.mkdir(parents=True, exist_ok=True)
-            run(n, args.db, work, args.create)
+            run(n, args.db, work, args.create, args.probes)
             print(f"N={n}: runner log kept in {work}", flush=True)
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            run(n, args.db, Path(tmp), args.create)
+            run(n, args.db, Path(tmp), args.create, args.probes)
     return 0
 
 
