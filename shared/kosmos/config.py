@@ -107,11 +107,13 @@ class Settings(BaseSettings):
         "the engine asks every region's checker to probe it at its monitor's recheck_delay "
         "until its verdict settles.")
     recheck_rate: float = Field(
-        200.0, gt=0, le=100000, description="Most rechecks (member x monitor x region) one "
-        "engine instance asks for per second; a suspect storm (a whole region failing) is cut "
-        "to this, and the normal schedule goes on regardless.")
+        200.0, gt=0, le=100000, description="Most rechecks (probe x region) one engine "
+        "instance asks for per second; a suspect storm (a whole region failing) is cut to "
+        "this, and the normal schedule goes on regardless. Checks of one probe (same "
+        "project, address, port and monitor settings) count once.")
     recheck_batch: int = Field(
-        100, ge=1, le=10000, description="Most suspects one results batch may recheck.")
+        100, ge=1, le=10000, description="Most probes one results batch may ask to recheck "
+        "(checks of one probe count once).")
     recheck_max_lag: float = Field(
         2.0, gt=0, le=3600, description="Seconds: a results batch that reaches the engine "
         "later than this after its newest check asks for no recheck. The engine is behind, "

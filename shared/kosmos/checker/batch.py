@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
-from kosmos.checker.identity import probe_identity
+from kosmos.probes.identity import probe_identity
 from kosmos.checker.schedule import from_epoch, grid_offset, late_grace, slot_index, to_epoch
 from kosmos.probes.base import Target
 from kosmos.contracts.events import CheckBatch, CheckResult, CheckSpec, EndpointUpdate

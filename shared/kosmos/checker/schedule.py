@@ -19,7 +19,7 @@ import math
 from functools import lru_cache
 from datetime import datetime, timezone
 
-from kosmos.checker.identity import probe_identity
+from kosmos.probes.identity import probe_identity
 from kosmos.contracts.events import CheckSpec
 
 

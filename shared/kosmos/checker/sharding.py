@@ -15,7 +15,7 @@ from datetime import datetime
 
 from functools import lru_cache
 
-from kosmos.checker.identity import probe_identity
+from kosmos.probes.identity import probe_identity
 from kosmos.probes.registry import cost_of
 from kosmos.contracts.events import CheckSpec
 

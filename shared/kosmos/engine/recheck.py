@@ -13,9 +13,13 @@ at the normal pace (rise counts at ``delay``) and a flapping endpoint does not
 bounce back fast.
 
 Bounded: a (member, monitor) is rechecked once per window per engine instance,
-at most ``settings.recheck_batch`` suspects per results batch and
-``settings.recheck_rate`` checks per second (a token bucket), so a suspect
-storm (a whole region failing) cannot flood the checkers; and none while the
+at most ``settings.recheck_batch`` probes per results batch and
+``settings.recheck_rate`` probes per region per second (a token bucket), so a
+suspect storm (a whole region failing) cannot flood the checkers. Checks of one
+probe (``kosmos.probes.identity``: one endpoint behind many names, each with its
+own monitor) fail together and a checker runs their rechecks as one probe, so
+they count once: an endpoint dying behind thousands of names has them all
+rechecked, not the first hundred. None are asked while the
 engine is behind (a batch applied more than ``settings.recheck_max_lag`` after
 its newest check): rechecks are a fast path for an engine with room to spare,
 and under a backlog their events only add to it. The normal schedule goes on
@@ -36,6 +40,7 @@ from kosmos.contracts.common import enum_text
 from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckResult, CheckSpec, MonitorSpec
 from kosmos.domain.failover import rechecks_pay
 from kosmos.engine.gateway import EngineContext
+from kosmos.probes.identity import probe_identity
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -73,10 +78,12 @@ class Rechecks:
         return bool(self.settings.recheck) and self._until.get((member_id, monitor_id), now) <= now
 
     def suspects(self, ctx: EngineContext, results: Iterable[CheckResult],
-                 statuses: dict[str, str], now: datetime) -> list[tuple[Key, datetime]]:
+                 statuses: dict[str, str], now: datetime) -> list[tuple[Key, datetime, CheckSpec, str]]:
         """Failed (member, monitor)s of members up (after this batch's moves), not being
-        rechecked already; each with the end of its recheck window."""
-        out: dict[Key, datetime] = {}
+        rechecked already, of at most ``recheck_batch`` probes; each with the end of its
+        recheck window, the check to ask for and its probe identity."""
+        out: dict[Key, tuple[datetime, CheckSpec, str]] = {}
+        probes: set[str] = set()
         for r in results:
             if r.ok:
                 continue
@@ -88,9 +95,15 @@ class Rechecks:
             if status != "ONLINE" or self._until.get(key, now) > now or not rechecks_pay(
                     monitor.delay, monitor.recheck_delay):
                 continue
+            spec = _spec(member, monitor)
+            identity = probe_identity(spec)
+            if identity not in probes:
+                if len(probes) >= self.settings.recheck_batch:
+                    continue
+                probes.add(identity)
             window = monitor.recheck_delay * (monitor.max_retries_down + 1) + monitor.timeout
-            out[key] = now + timedelta(seconds=window)
-        return list(out.items())[: self.settings.recheck_batch]
+            out[key] = (now + timedelta(seconds=window), spec, identity)
+        return [(key, *chosen) for key, chosen in out.items()]
 
     def after_results(self, ctx: EngineContext, results: Iterable[CheckResult],
                       statuses: dict[str, str], now: datetime) -> int:
@@ -109,15 +122,17 @@ class Rechecks:
             chosen = self.suspects(ctx, results, statuses, now)
             by_region: dict[str, list[CheckSpec]] = {}
             ends: dict[str, datetime] = {}
-            for key, until in chosen:
-                member, monitor = ctx.members[key[0]], ctx.monitors[key[1]]
+            paid: set[tuple[str, str]] = set()   # (probe, region) asked for in this call
+            for key, until, spec, identity in chosen:
+                member = ctx.members[key[0]]
                 pool = ctx.pools.get(member.pool_id)
                 regions = list(pool.regions) if pool is not None and pool.regions else \
                     list(self.settings.regions)
-                if not self._take(len(regions)):
-                    break   # the rest wait for the next failure; the schedule goes on
+                unpaid = [(identity, r) for r in regions if (identity, r) not in paid]
+                if unpaid and not self._take(len(unpaid)):
+                    continue   # the rest wait for the next failure; the schedule goes on
+                paid.update(unpaid)
                 self._until[key] = until
-                spec = _spec(member, monitor)
                 for region in regions:
                     by_region.setdefault(region, []).append(spec)
                     ends[region] = max(ends.get(region, until), until)

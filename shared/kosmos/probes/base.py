@@ -110,7 +110,7 @@ class Check(abc.ABC):
     #: Member types this check serves whatever the monitor's type (e.g. OCTAVIA asks the
     #: load-balancer API about every ``neutron_lbaas_v2`` member).
     member_types: ClassVar[tuple[str, ...]] = ()
-    #: Whether checks of the same probe (``kosmos.checker.identity``: project, address,
+    #: Whether checks of the same probe (``kosmos.probes.identity``: project, address,
     #: endpoints, port and monitor settings alike) may share one probe's outcome at an
     #: instant. False for a check whose probe reads anything else of its target (the
     #: member's or monitor's id, say): each of its checks then probes for itself.

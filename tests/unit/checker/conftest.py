@@ -39,7 +39,7 @@ class FakeConductorTransport(InProcessTransport):
 def check(member: str, monitor: str = "mon-1", delay: int = 10, address: str | None = None,
           type_: str = "HTTP", **extra: Any) -> dict[str, Any]:
     """A check of ``member``; without ``address``, one of the member's own, so members
-    are separate probes (``kosmos.checker.identity``) unless a test gives them one."""
+    are separate probes (``kosmos.probes.identity``) unless a test gives them one."""
     if address is None:
         address = f"2001:db8::{zlib.crc32(member.encode()):x}"
     return {"member_id": member, "pool_id": "pool-1", "project_id": "proj", "address": address,

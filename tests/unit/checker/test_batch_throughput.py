@@ -37,7 +37,7 @@ def test_three_thousand_results_a_second_are_not_handed_over_a_thousand_at_a_tim
         hand_over(region, batch_id, results, endpoints, urgent, timeout)
     service.outbox.hand_over = recorded
     start = datetime.now(timezone.utc) + timedelta(seconds=0.2)
-    # each on a port of its own: separate probes, none shared (kosmos.checker.identity)
+    # each on a port of its own: separate probes, none shared (kosmos.probes.identity)
     checks = [{"member_id": f"m{i}", "pool_id": "p", "project_id": "t", "address": "192.0.2.1",
                "port": 10_000 + i, "monitor": {"id": "mon", "type": "HTTP", "delay": 1, "timeout": 0.5,
                                        "max_retries": 1, "max_retries_down": 1}}

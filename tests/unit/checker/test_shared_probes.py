@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
 from kosmos.adapters.emitter import InMemoryEmitter
 from kosmos.checker.batch import run_batch
-from kosmos.checker.identity import probe_identity
+from kosmos.probes.identity import probe_identity
 from kosmos.checker.schedule import grid_offset
 from kosmos.checker.service import CheckerService
 from kosmos.checker.sharding import shard

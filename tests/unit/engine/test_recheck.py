@@ -111,6 +111,23 @@ def test_a_suspect_storm_is_cut_to_the_rate():
     assert asked == 6                          # two suspects x three regions: the bucket's worth
 
 
+def test_checks_of_one_probe_count_once_against_the_bounds():
+    """Twenty members on one endpoint, probed alike, fail together: a checker runs their
+    rechecks as one probe, so all are rechecked within a budget of one probe; a member on
+    another endpoint is a probe more than the batch may ask for."""
+    gw, clock, engine, app, bus = setup(recheck_rate=6, recheck_batch=1)
+    for i in range(20):
+        gw.add_member(f"s{i}", "A", "203.0.113.9", status="ONLINE")
+    gw.add_member("other", "A", "203.0.113.10", status="ONLINE")
+    clock.now = t(21)
+    engine.handle("kosmos.check.results", batch(
+        REGIONS[0], [(f"s{i}", False, t(20)) for i in range(20)] + [("other", False, t(20))]))
+    sent = rechecks(bus)
+    assert sorted(b.region for b in sent) == sorted(REGIONS)
+    for b in sent:
+        assert sorted(c.member_id for c in b.checks) == sorted(f"s{i}" for i in range(20))
+
+
 def test_a_pool_probed_from_some_regions_is_rechecked_only_there():
     gw, clock, engine, app, bus = setup()
     gw.add_pool("P", regions=[REGIONS[1]])

@@ -8,9 +8,10 @@ to run their batches on time. Two checks whose probe would be the same, byte
 for byte, are one probe: same project, member type, address, endpoints and
 port, and the same monitor settings apart from its id and its thresholds
 (``max_retries``, ``max_retries_down``: the engine applies those to the result,
-the probe does not see them). Such checks share one grid (``schedule``), so
+the probe does not see them). Such checks share one grid (``kosmos.checker.schedule``), so
 their slots fall at the same instants, and a batch runs one probe per instant
-and gives its outcome to each of them (``batch``), each as its own result.
+and gives its outcome to each of them (``kosmos.checker.batch``), each as its own
+result; the engine's rechecks count such checks as one probe.
 
 The project is part of the identity: a probe is never shared across projects,
 so what one project's monitor does never decides when another's probes go.
