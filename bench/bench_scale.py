@@ -14,7 +14,7 @@ Python process each when nginx is not installed). Then, per N:
   validation, same change notices, no HTTP): at 10,000 the API path alone takes
   about a quarter of an hour on this machine. ``--probes shared`` (the default) gives
   every monitor the same settings (GET /), so the checks of one endpoint are one probe
-  (``kosmos.checker.identity``): one probe per endpoint and instant serves thousands of
+  (``kosmos.probes.identity``): one probe per endpoint and instant serves thousands of
   names. ``--probes own`` gives each monitor a path of its own (GET /n<i>, which the
   endpoints answer alike), so no two checks share a probe, as where every name has
   endpoints of its own;
