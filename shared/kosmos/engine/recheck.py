@@ -120,7 +120,7 @@ class Rechecks:
             return 0
         with self._lock:
             chosen = self.suspects(ctx, results, statuses, now)
-            by_region: dict[str, list[CheckSpec]] = {}
+            by_region: dict[str, list[tuple[str, CheckSpec]]] = {}
             ends: dict[str, datetime] = {}
             paid: set[tuple[str, str]] = set()   # (probe, region) asked for in this call
             for key, until, spec, identity in chosen:
@@ -134,22 +134,27 @@ class Rechecks:
                 paid.update(unpaid)
                 self._until[key] = until
                 for region in regions:
-                    by_region.setdefault(region, []).append(spec)
+                    by_region.setdefault(region, []).append((identity, spec))
                     ends[region] = max(ends.get(region, until), until)
             self._forget(now)
         sent = 0
-        for region, specs in by_region.items():
-            batch = CheckBatch(region=region, batch_id=_batch_id(region, now, specs),
-                               window_start=now, deadline=ends[region], checks=specs,
-                               recheck=True)
+        size = self.settings.batch_size
+        for region, pairs in by_region.items():
             emitter = self.emitter_for(region)
             if emitter is None:
                 continue
-            try:
-                emitter.emit(CHECK_BATCH, batch, event_id=batch.batch_id, subject=region)
-                sent += len(specs)
-            except Exception as exc:   # noqa: BLE001 - a lost recheck leaves the normal schedule
-                log.warning("recheck not sent: %s", exc, extra={"region": region})
+            # Checks of one probe side by side, in batches of at most batch_size checks (a
+            # few thousand names behind one endpoint would make one event megabytes long).
+            specs = [spec for _, spec in sorted(pairs, key=lambda pair: pair[0])]
+            for part in (specs[i:i + size] for i in range(0, len(specs), size)):
+                batch = CheckBatch(region=region, batch_id=_batch_id(region, now, part),
+                                   window_start=now, deadline=ends[region], checks=part,
+                                   recheck=True)
+                try:
+                    emitter.emit(CHECK_BATCH, batch, event_id=batch.batch_id, subject=region)
+                    sent += len(part)
+                except Exception as exc:   # noqa: BLE001 - a lost recheck leaves the normal schedule
+                    log.warning("recheck not sent: %s", exc, extra={"region": region})
         if sent:
             log.info("recheck of %d suspect checks asked of %d regions", len(chosen),
                      len(by_region))

@@ -128,6 +128,21 @@ def test_checks_of_one_probe_count_once_against_the_bounds():
         assert sorted(c.member_id for c in b.checks) == sorted(f"s{i}" for i in range(20))
 
 
+def test_many_rechecks_go_in_batches_of_batch_size():
+    gw, clock, engine, app, bus = setup(batch_size=8)
+    for i in range(20):
+        gw.add_member(f"s{i}", "A", "203.0.113.9", status="ONLINE")
+    clock.now = t(21)
+    engine.handle("kosmos.check.results",
+                  batch(REGIONS[0], [(f"s{i}", False, t(20)) for i in range(20)]))
+    sent = rechecks(bus)
+    assert sorted(len(b.checks) for b in sent) == sorted([8, 8, 4] * len(REGIONS))
+    assert len({b.batch_id for b in sent}) == len(sent)
+    for region in REGIONS:
+        assert sorted(c.member_id for b in sent if b.region == region for c in b.checks) == \
+            sorted(f"s{i}" for i in range(20))
+
+
 def test_a_pool_probed_from_some_regions_is_rechecked_only_there():
     gw, clock, engine, app, bus = setup()
     gw.add_pool("P", regions=[REGIONS[1]])
