@@ -10,7 +10,7 @@ bunch would hit endpoints in bursts. One exception: a check whose only slot
 of the window passed before the batch arrived (its delay is as long as the
 window) runs that slot at once, or it would never run at all.
 
-Checks of one probe (``identity``) share a grid: at each of its instants the
+Checks of one probe (``kosmos.probes.identity``) share a grid: at each of its instants the
 batch runs the probe once and gives its outcome to every check of it that is
 due then, each as its own result (``shares`` says which checks may: a check
 plugin can decline).
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
-from kosmos.probes.identity import probe_identity
 from kosmos.checker.schedule import from_epoch, grid_offset, late_grace, slot_index, to_epoch
 from kosmos.probes.base import Target
+from kosmos.probes.identity import probe_identity
 from kosmos.contracts.events import CheckBatch, CheckResult, CheckSpec, EndpointUpdate
 from kosmos.logs import get_logger
 

@@ -2,7 +2,7 @@
 
 A check with ``delay`` d runs at instants ``phase + k·d`` (seconds since the
 epoch, k an integer). The phase is a hash of the check's probe identity
-(``identity``: what it probes and how), so probes of many endpoints with the
+(``kosmos.probes.identity``: what it probes and how), so probes of many endpoints with the
 same delay spread evenly over the delay instead of all firing at once, checks
 of the same probe fall at the same instants (a batch runs that probe once for
 them all), and every checker instance, retry or duplicate of a batch computes

@@ -6,7 +6,7 @@ each check plugin declares its ``cost`` in plain-probe equivalents, e.g. HTTPS
 about six for its TLS handshake). Checks are ordered by (probe identity, member,
 monitor) before cutting, so the same due list always yields the same batches and
 the same ``batch_id``s (``<region>/<window start>/<shard>``), whoever builds them
-and however often; checks of one probe (``identity``) sit together, so a batch
+and however often; checks of one probe (``kosmos.probes.identity``) sit together, so a batch
 runs their probe once, and the load counts it once.
 """
 from __future__ import annotations
@@ -37,13 +37,12 @@ def shard(checks: list[CheckSpec], batch_size: int, max_rate: float,
     last = None   # the probe identity of the check added last
     for (identity, _, _), spec in ordered:
         period = spec.monitor.delay if window is None else min(spec.monitor.delay, window)
+        probe = _cost(spec.monitor.type) / max(period, 1)
         # a check of the probe just counted rides on it: it adds no probe to the batch
-        r = 0.0 if identity == last else _cost(spec.monitor.type) / max(period, 1)
+        r = 0.0 if identity == last else probe
         if current and (len(current) >= batch_size or rate + r > max_rate):
             batches.append(current)
-            current, rate = [], 0.0
-            if r == 0.0:   # the probe is counted again in the new batch
-                r = _cost(spec.monitor.type) / max(period, 1)
+            current, rate, r = [], 0.0, probe   # a new batch runs the probe again
         current.append(spec)
         rate += r
         last = identity

@@ -14,7 +14,7 @@ bounce back fast.
 
 Bounded: a (member, monitor) is rechecked once per window per engine instance,
 at most ``settings.recheck_batch`` probes per results batch and
-``settings.recheck_rate`` probes per region per second (a token bucket), so a
+``settings.recheck_rate`` (probe, region) pairs per second (a token bucket), so a
 suspect storm (a whole region failing) cannot flood the checkers. Checks of one
 probe (``kosmos.probes.identity``: one endpoint behind many names, each with its
 own monitor) fail together and a checker runs their rechecks as one probe, so
