@@ -95,8 +95,9 @@ class CheckerService:
         log.log(logging.INFO if trouble else logging.DEBUG,
                 "batch done: %d probes (%d without verdict), %d results of shared probes, "
                 "%d slots dropped, %d results events (%d failed to emit), %d endpoint updates",
-                 stats.probes, stats.inconclusive, stats.shared, stats.dropped, stats.events, stats.emit_errors,
-                 stats.endpoint_updates, extra={"region": batch.region, "event_id": batch.batch_id})
+                stats.probes, stats.inconclusive, stats.shared, stats.dropped, stats.events,
+                stats.emit_errors, stats.endpoint_updates,
+                extra={"region": batch.region, "event_id": batch.batch_id})
         return stats
 
     def _own(self, event: _Regional) -> _Regional:
