@@ -104,7 +104,7 @@ def _refused(resp: requests.Response) -> dict[str, Any]:
     try:
         refused = resp.json().get("failed") or {}
     except (ValueError, AttributeError):
-        raise ApplianceError("local DNS answered a PATCH with no list of failures") from None
+        refused = None
     if not isinstance(refused, dict):
         raise ApplianceError("local DNS answered a PATCH with no list of failures")
     return refused

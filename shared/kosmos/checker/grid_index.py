@@ -1,7 +1,7 @@
 """Which of a region's checks have a slot in a window, without looking at each one.
 
 A tick asks it of every check of its region once a second; at 25,000 checks the
-check-by-check walk (``kosmos.checker.tick``'s ``_slot_in``) took a fifth of a
+check-by-check walk (each check's first slot in the window) took a fifth of a
 checker's interpreter. The list a tick gets is the same object while nothing
 changed (``kosmos.checker.due``), so its checks are indexed once: grouped by
 delay, sorted by where their grid falls in it. A window then selects a range
@@ -26,10 +26,13 @@ class GridIndex:
     """``specs`` by delay, each group sorted by grid offset in [0, delay)."""
 
     def __init__(self, specs: Sequence[CheckSpec], offset: Offset):
+        #: each check's offset, by its place in ``specs`` (computed once per list: it
+        #: hashes the check's probe identity)
+        self.offsets = [offset(spec) for spec in specs]
         groups: dict[float, list[tuple[float, int]]] = {}
         for i, spec in enumerate(specs):
             delay = float(spec.monitor.delay)
-            groups.setdefault(delay, []).append((offset(spec) % delay, i))
+            groups.setdefault(delay, []).append((self.offsets[i] % delay, i))
         self.groups: dict[float, tuple[list[float], list[int]]] = {}
         for delay, pairs in groups.items():
             pairs.sort()
@@ -63,8 +66,9 @@ class GridIndexes:
 
     def select(self, region: str, region_phase: float, specs: Sequence[CheckSpec],
                start: float, end: float, offset: Offset,
-               exact: Callable[[CheckSpec], bool]) -> list[CheckSpec]:
-        """The checks of ``specs`` with a slot in [start, end) (``exact`` decides)."""
+               exact: Callable[[CheckSpec, float], bool]) -> list[CheckSpec]:
+        """The checks of ``specs`` with a slot in [start, end) (``exact`` decides, given a
+        check and its offset)."""
         key = (region, region_phase)
         with self._lock:
             held = self._held.get(key)
@@ -73,4 +77,5 @@ class GridIndexes:
             with self._lock:
                 self._held[key] = held
         index = held[1]
-        return [specs[i] for i in index.candidates(start, end) if exact(specs[i])]
+        return [specs[i] for i in index.candidates(start, end)
+                if exact(specs[i], index.offsets[i])]

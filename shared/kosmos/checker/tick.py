@@ -34,7 +34,7 @@ from kosmos.checker.grid_index import GridIndexes
 from kosmos.checker.schedule import first_slot, grid_offset, to_epoch
 from kosmos.checker.sharding import batch_id, shard
 from kosmos.contracts.common import utcnow
-from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckSpec, CheckTick
+from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -73,7 +73,8 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
     specs = (indexes or GridIndexes()).select(
         tick.region, region_phase, listed, start, end,
         offset=lambda s: grid_offset(s, region_phase),
-        exact=lambda s: _slot_in(s, start, end, region_phase))
+        # a slot in [start, end) on the check's grid in this region, as the batch finds it
+        exact=lambda s, offset: first_slot(start, float(s.monitor.delay), offset) < end)
     ids = []
     for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate, window=tick.period)):
         batch = CheckBatch(region=tick.region, batch_id=batch_id(tick.region, window_start, index),
@@ -84,10 +85,3 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
     log.debug("tick emitted %d batches for %d checks", len(ids), len(specs),
              extra={"region": tick.region})
     return TickOutcome(tick.region, len(specs), ids)
-
-
-def _slot_in(spec: CheckSpec, start: float, end: float, region_phase: float) -> bool:
-    """Whether the check has a slot in [start, end) on its grid in this region (as the
-    batch computes it, ``kosmos.checker.batch``)."""
-    delay = float(spec.monitor.delay)
-    return first_slot(start, delay, grid_offset(spec, region_phase)) < end

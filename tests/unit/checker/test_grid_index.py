@@ -32,7 +32,7 @@ def test_the_index_selects_what_the_walk_selects_on_random_windows():
         start += rnd.choice([1.0, 0.5, 0.001, 7.3, 59.99])
         end = start + rnd.choice([1.0, 1.0, 0.5, 2.0, 60.0])
         got = indexes.select("R", 0.25, specs, start, end, offset,
-                             lambda s: first_slot(start, float(s.monitor.delay), offset(s)) < end)
+                             lambda s, off: first_slot(start, float(s.monitor.delay), off) < end)
         assert got == walk(specs, start, end)
 
 
@@ -42,7 +42,7 @@ def test_windows_that_end_or_start_on_a_slot_instant_agree_with_the_walk():
         at = 1_760_000_000.0 + offset(s)   # a slot instant of s exactly
         for start, end in ((at, at + 1), (at - 1, at), (at - 0.5, at + 0.5)):
             got = GridIndexes().select("R", 0.25, specs, start, end, offset,
-                                       lambda x: first_slot(start, 10.0, offset(x)) < end)
+                                       lambda x, off: first_slot(start, 10.0, off) < end)
             assert got == walk(specs, start, end)
             assert (s in got) == (start <= at < end)
 
@@ -57,9 +57,9 @@ def test_the_index_is_built_once_per_list_and_again_for_a_new_one():
 
     indexes = GridIndexes()
     for t in range(5):
-        indexes.select("R", 0.25, specs, 100.0 + t, 101.0 + t, counting, lambda s: True)
+        indexes.select("R", 0.25, specs, 100.0 + t, 101.0 + t, counting, lambda s, off: True)
     assert len(built) == 100
-    indexes.select("R", 0.25, list(specs), 200.0, 201.0, counting, lambda s: True)
+    indexes.select("R", 0.25, list(specs), 200.0, 201.0, counting, lambda s, off: True)
     assert len(built) == 200
 
 
