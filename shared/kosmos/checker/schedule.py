@@ -63,6 +63,15 @@ def late_grace(delay: float) -> float:
     return min(1.0, delay / 2.0)
 
 
+def catch_up_allowed(age: float, delay: float, window: float, late: float) -> bool:
+    """Whether a check's slot that passed ``age`` seconds before its batch arrived still
+    runs, once, at once; the batch came ``late`` seconds after its deadline and its window
+    is ``window`` seconds long. Up to one window's length late, always. Later, only a slot
+    that passed less than half the check's delay ago: its catch-up is never bunched with
+    the check's next slot."""
+    return late < window or age <= delay / 2.0
+
+
 def to_epoch(value: datetime) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
 

@@ -136,7 +136,38 @@ def test_a_recheck_batch_after_its_deadline_does_nothing(make_check):
     assert stats.probes == 0 and rec.flushes == []
 
 
-def test_batch_later_than_its_window_length_after_its_deadline_does_nothing(make_check):
+def test_a_batch_several_windows_late_still_runs_slots_half_a_delay_from_the_next(make_check):
+    # Window [now - 4 s, now - 3 s), delay 10: the batch came 3 s after its deadline, three
+    # windows of one second late (a checker starved of CPU). Each check with a slot in the
+    # window is probed once, at once, stamped with its grid instant: its next slot is
+    # still 6 s or more away. Skipped, each of them lost a whole delay of probing.
+    from kosmos.checker.schedule import slots
+
+    rec = Recorder()
+    start = datetime.now(timezone.utc) - timedelta(seconds=4)
+    b = batch_of(make_check, 80, delay=10, start=start, length=1.0)
+    s0 = to_epoch(start)
+    expected = {c.member_id: t for c in b.checks
+                for t in slots(s0, s0 + 1.0, 10.0, grid_offset(c, 0.0))}
+    assert expected, "the test needs checks with a slot in the window"
+    began = time.time()
+    stats = run(b, rec)
+    got = {r.member_id: to_epoch(r.checked_at) for r in rec.results}
+    assert len(rec.results) == len(got) == len(expected) and stats.dropped == 0
+    assert all(abs(got[m] - t) < 1e-5 for m, t in expected.items())
+    assert all(s[0] - began < 1.0 for s in rec.started.values())
+
+
+def test_a_late_catch_up_never_bunches_with_the_checks_next_slot(make_check):
+    # The same batch with a delay of 4 s: its slots passed 3-4 s ago, so each check's next
+    # slot is at most a second away; a catch-up now would probe twice in a second.
+    rec = Recorder()
+    start = datetime.now(timezone.utc) - timedelta(seconds=4)
+    stats = run(batch_of(make_check, 80, delay=4, start=start, length=1.0), rec)
+    assert stats.probes == 0 and rec.results == []
+
+
+def test_batch_later_than_max_late_after_its_deadline_does_nothing(make_check):
     rec = Recorder()
     past = datetime.now(timezone.utc) - timedelta(seconds=120)
     stats = run(batch_of(make_check, 5, start=past, length=60), rec)
