@@ -231,6 +231,61 @@ def _a_reply(wire: bytes) -> tuple[int, int, set[str]] | None:
     return qid, flags & 0xF, found
 
 
+def _read_name(wire: bytes, pos: int) -> tuple[str, int]:
+    """The name at ``pos`` (compression pointers followed) and the position after it."""
+    labels: list[str] = []
+    end = None
+    for _ in range(128):   # a loop of pointers is not a name
+        size = wire[pos]
+        if size & 0xC0 == 0xC0:
+            end = pos + 2 if end is None else end
+            pos = ((size & 0x3F) << 8) | wire[pos + 1]
+            continue
+        if not size:
+            return ".".join(labels).lower() + ".", (pos + 1 if end is None else end)
+        labels.append(wire[pos + 1:pos + 1 + size].decode("ascii", "replace"))
+        pos += size + 1
+    raise ValueError("a DNS name that does not end")
+
+
+def zone_addresses(zone: str, port: int, host: str = "127.0.0.1",
+                   timeout: float = 10.0) -> dict[str, set[str]]:
+    """Every name of ``zone`` with A records and their addresses, from one zone transfer
+    (AXFR over TCP), read without dnspython. Polling thousands of names several times a
+    second took a DNS query each: the server answering and the poller took half a core of
+    the two they measured. A name whose records the server computes when asked (a LUA
+    record) is not in it."""
+    qid = random.randrange(65536)
+    labels = b"".join(bytes([len(x)]) + x.encode() for x in zone.rstrip(".").split(".") if x)
+    query = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + labels + b"\0" + struct.pack("!HH", 252, 1)
+    out: dict[str, set[str]] = {}
+    soas = 0
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(struct.pack("!H", len(query)) + query)
+        reader = sock.makefile("rb")
+        while soas < 2:
+            head = reader.read(2)
+            if len(head) < 2:
+                raise ConnectionError(f"zone transfer of {zone} ended early")
+            wire = reader.read(struct.unpack("!H", head)[0])
+            rid, flags, questions, answers = struct.unpack_from("!HHHH", wire)
+            if rid != qid or flags & 0xF:
+                raise ConnectionError(f"zone transfer of {zone} refused (rcode {flags & 0xF})")
+            pos = 12
+            for _ in range(questions):
+                pos = _skip_name(wire, pos) + 4
+            for _ in range(answers):
+                name, pos = _read_name(wire, pos)
+                rtype, _klass, _ttl, size = struct.unpack_from("!HHIH", wire, pos)
+                pos += 10
+                if rtype == 1 and size == 4:
+                    out.setdefault(name, set()).add(socket.inet_ntoa(wire[pos:pos + 4]))
+                elif rtype == 6:
+                    soas += 1
+                pos += size
+    return out
+
+
 def wait_for(pred: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
     """Poll ``pred`` until truthy; return its value, or raise TimeoutError."""
     end = time.monotonic() + timeout

@@ -6,7 +6,7 @@ import dns.query
 import dns.rcode
 import pytest
 
-from kosmos.appliances.base import Served
+from kosmos.appliances.base import NameAnswer, Served
 from kosmos.appliances.registry import load
 from kosmos.config import Settings
 from kosmos.errors import ApplianceError, ApplianceRefused
@@ -123,3 +123,20 @@ def test_one_instance_changes_a_zone_one_patch_at_a_time(powerdns, driver):
     before = _server_errors(powerdns)
     _push_from_threads([driver])
     assert _server_errors(powerdns) == before
+
+
+def test_the_benchmarks_zone_transfer_reads_what_queries_are_answered(powerdns, driver):
+    # bench_scale reads what PowerDNS serves with one zone transfer per poll
+    # (``kosmos_local.harness.zone_addresses``): it must agree with a query per name, over
+    # enough names for the transfer to take several messages of compressed names.
+    from kosmos_local.harness import dns_answers, zone_addresses
+
+    answers = [NameAnswer(f"n{i}.scale.{ZONE}", [f"198.51.100.{i % 250 + 1}", "192.0.2.7"], 30)
+               for i in range(1500)]
+    answers.append(NameAnswer(f"v6.{ZONE}", ["2001:db8::9"], 30))
+    assert driver.set_answers(ZONE, answers) == {}
+    got = zone_addresses(ZONE, powerdns.dns_port)
+    names = [a.fqdn for a in answers[:-1]]
+    assert {n: got.get(n) for n in names} == dns_answers(names, powerdns.dns_port)
+    assert got[names[7]] == {"198.51.100.8", "192.0.2.7"}
+    assert f"v6.{ZONE}" not in got   # no A record
