@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
-from kosmos.checker.schedule import (catch_up_allowed, from_epoch, grid_offset, late_grace,
-                                     slot_index, to_epoch)
+from kosmos.checker.schedule import (MAX_LATE, catch_up_allowed, from_epoch, grid_offset,
+                                     late_grace, slot_index, to_epoch)
 from kosmos.probes.base import Target
 from kosmos.probes.identity import probe_identity
 from kosmos.contracts.events import CheckBatch, CheckResult, CheckSpec, EndpointUpdate
@@ -45,10 +45,6 @@ LEAD = 0.02
 SLACK = 0.001
 #: Most completed results a batch keeps waiting for its sink (the oldest go beyond).
 MAX_BUFFERED = 50_000
-#: seconds after its deadline a batch still runs its checks' missed slots: a probe a few
-#: seconds late is still news, one minutes late is not. Beyond one window's length, only
-#: slots that passed less than half their delay ago (``catch_up_allowed``)
-MAX_LATE = 5.0
 
 #: Sends one chunk of results/endpoint updates, and whether it holds a result that may
 #: move a verdict (urgent); the service hands it to its instance's outbox.

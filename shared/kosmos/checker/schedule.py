@@ -63,6 +63,13 @@ def late_grace(delay: float) -> float:
     return min(1.0, delay / 2.0)
 
 
+#: seconds after its deadline a batch still runs its checks' missed slots (and a tick
+#: still plans its window): a probe a few seconds late is still news, one minutes late is
+#: not. Beyond one window's length, only slots that passed less than half their delay ago
+#: (``catch_up_allowed``)
+MAX_LATE = 5.0
+
+
 def catch_up_allowed(age: float, delay: float, window: float, late: float) -> bool:
     """Whether a check's slot that passed ``age`` seconds before its batch arrived still
     runs, once, at once; the batch came ``late`` seconds after its deadline and its window

@@ -10,9 +10,11 @@ case in ten, losing its probes. With the lead it is usually waiting for its
 first slot instead, and a batch still late runs its missed slots at once
 (``kosmos.checker.batch``). The lead stays short whatever the period, so a
 change to a monitor reaches the probes as soon as before plus at most the
-lead. A tick that arrives after its window has ended emits nothing: the
-next tick covers the next window, and probing a past window would only
-produce stale results. A conductor that is down raises ``Unavailable`` so
+lead. A tick that arrives after its window has ended still emits its
+batches, up to ``MAX_LATE`` after it: they run the slots that are still
+half a delay from the check's next (``kosmos.checker.schedule.
+catch_up_allowed``), one probe late rather than a whole delay lost. Later, it
+emits nothing: the next tick covers the next window. A conductor that is down raises ``Unavailable`` so
 the platform retries the tick; the retry emits the same batch ids, so
 nothing runs twice for long (and duplicate results are ignored downstream
 anyway).
@@ -31,7 +33,7 @@ from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
 from kosmos.checker.due import DueChecks
 from kosmos.checker.grid_index import GridIndexes
-from kosmos.checker.schedule import first_slot, grid_offset, to_epoch
+from kosmos.checker.schedule import MAX_LATE, first_slot, grid_offset, to_epoch
 from kosmos.checker.sharding import batch_id, shard
 from kosmos.contracts.common import utcnow
 from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
@@ -65,8 +67,9 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
     now = now or utcnow()
     window_start = tick.scheduled_at + timedelta(seconds=min(tick.period, LEAD))
     deadline = window_start + timedelta(seconds=tick.period)
-    if now >= deadline:
-        log.warning("tick arrived after its window; skipped", extra={"region": tick.region})
+    if now >= deadline + timedelta(seconds=MAX_LATE):
+        log.warning("tick arrived %.1fs after its window; skipped", (now - deadline).total_seconds(),
+                    extra={"region": tick.region})
         return TickOutcome(tick.region, 0, [], "window already over")
     start, end = to_epoch(window_start), to_epoch(deadline)
     listed = (due or DueChecks(conductor))(tick.region)

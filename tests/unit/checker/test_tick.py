@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from kosmos.adapters.emitter import InMemoryEmitter
+from kosmos.checker.schedule import MAX_LATE
 from kosmos.checker.tick import handle_tick
 from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckSpec, CheckTick
 from kosmos.errors import Unavailable
@@ -42,12 +43,28 @@ def test_duplicate_tick_publishes_identical_batches(conductor, fake_transport, m
     assert [(e.id, e.data) for e in first] == [(e.id, e.data) for e in second]
 
 
-def test_late_tick_publishes_nothing(conductor, fake_transport, make_check):
+def test_a_tick_later_than_max_late_after_its_window_publishes_nothing(conductor, fake_transport,
+                                                                         make_check):
     fake_transport.checks = [make_check("m1")]
     pub = InMemoryEmitter()
     out = handle_tick(tick(), conductor, pub, batch_size=10, batch_max_rate=1e9,
-                      now=T0 + timedelta(seconds=61))   # its window [T0+1, T0+61) is over
+                      now=T0 + timedelta(seconds=61 + MAX_LATE))   # window [T0+1, T0+61)
     assert out.batch_ids == [] and pub.events == [] and fake_transport.calls == []
+
+
+def test_a_tick_seconds_after_its_window_still_publishes_its_batches(conductor, fake_transport,
+                                                                     make_check):
+    # One-second ticks on a busy machine: the tick of T0 (window [T0+1, T0+2)) is handled
+    # 3 s after that window. Its batches still go out; their checks' slots in the window
+    # run as catch-ups (``kosmos.checker.schedule.catch_up_allowed``) instead of a delay
+    # of probing lost.
+    fake_transport.checks = [make_check(f"m{i}", delay=10) for i in range(40)]
+    pub = InMemoryEmitter()
+    out = handle_tick(tick(period=1.0), conductor, pub, batch_size=100, batch_max_rate=1e9,
+                      now=T0 + timedelta(seconds=5))
+    batches = [CheckBatch.model_validate(e.data) for e in pub.of_type(CHECK_BATCH)]
+    assert out.batch_ids and 0 < out.checks < 40
+    assert [b.window_start for b in batches] == [T0 + timedelta(seconds=1)]
 
 
 def test_ticks_plan_at_most_a_period_ahead_and_their_windows_tile(conductor, fake_transport,
