@@ -42,7 +42,7 @@ A server running without autovacuum (CI's setting) gets what autovacuum would do
 
     python bench/bench_scale.py [--n 1000] [--db postgresql+pg8000://postgres@127.0.0.1:5432/postgres]
                                 [--create api|conductor|reuse] [--probes shared|own]
-                                [--keep DIR]
+                                [--keep DIR] [--checker-nice N]
 """
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ import argparse
 import json
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -507,6 +508,15 @@ def lane_lags(url: str, seconds: float) -> list[float]:
     return lags
 
 
+def skipped(log_path: Path) -> str:
+    """How often the checkers skipped a tick or a batch that came too late (the runner's
+    log): each loses its checks' probes for a whole delay."""
+    text = log_path.read_text(errors="replace")
+    batches = len(re.findall(r"batch arrived [\d.]+s after its deadline; skipped", text))
+    ticks = len(re.findall(r"tick arrived [\d.]+s after its window; skipped", text))
+    return f"checkers skipped {batches} late batches and {ticks} late ticks in the whole run"
+
+
 def failover(n: int, names: dict[str, set[str]], dead: str, eps: dict, dns_port: int,
              while_: str) -> None:
     """Kill ``dead`` and time until no name using it is answered with it."""
@@ -536,7 +546,8 @@ def failover(n: int, names: dict[str, set[str]], dead: str, eps: dict, dns_port:
         names[f] = affected[f]
 
 
-def run(n: int, db_admin: str, tmp: Path, how: str, probes: str) -> None:
+def run(n: int, db_admin: str, tmp: Path, how: str, probes: str,
+        runner_args: list[str]) -> None:
     earlier = None
     kept = urlunsplit(urlsplit(db_admin)._replace(path="/kosmos_bench_scale"))
     if how == "reuse":
@@ -552,7 +563,8 @@ def run(n: int, db_admin: str, tmp: Path, how: str, probes: str) -> None:
     port = earlier[1] if earlier else common_free_port(ADDRESSES)
     eps = start_endpoints(port, tmp)
     runner = RunnerProcess(ROOT, tmp, db, regions=REGIONS,
-                           extra=["--appliance", "powerdns", "--log-level", "WARNING"],
+                           extra=["--appliance", "powerdns", "--log-level", "WARNING",
+                                  *runner_args],
                            env={"KOSMOS_POWERDNS_API_URL": pdns.api_url,
                                 "KOSMOS_POWERDNS_API_KEY": API_KEY})
     maintenance: Maintenance | None = None
@@ -636,6 +648,7 @@ def run(n: int, db_admin: str, tmp: Path, how: str, probes: str) -> None:
         print(f"N={n}: engine reads again after a compare-and-set miss, in the second "
               f"failover: {rereads(runner.url) - r1}", flush=True)
         print(f"N={n}: RSS MiB by process: {rss_by_function(runner.proc.pid)}", flush=True)
+        print(f"N={n}: {skipped(runner.log_path)}", flush=True)
     finally:
         runner.stop()
         if maintenance is not None:
@@ -660,16 +673,19 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, default=None,
                     help="a directory to keep the runner's log and PowerDNS files in (else a "
                          "temporary one, removed at the end)")
+    ap.add_argument("--checker-nice", type=int, default=None,
+                    help="the runner's --checker-nice (else its default)")
     args = ap.parse_args()
+    runner_args = [] if args.checker_nice is None else ["--checker-nice", str(args.checker_nice)]
     for n in args.n:
         if args.keep is not None:
             work = args.keep / f"n{n}"
             work.mkdir(parents=True, exist_ok=True)
-            run(n, args.db, work, args.create, args.probes)
+            run(n, args.db, work, args.create, args.probes, runner_args)
             print(f"N={n}: runner log kept in {work}", flush=True)
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            run(n, args.db, Path(tmp), args.create, args.probes)
+            run(n, args.db, Path(tmp), args.create, args.probes, runner_args)
     return 0
 
 
