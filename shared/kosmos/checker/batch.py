@@ -185,8 +185,8 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     if late >= 0:
         # Within MAX_LATE of its deadline, a check's slot in the window still runs, once,
         # as a catch-up below: one probe late rather than a whole delay lost. With ticks of
-        # a second, a checker a few seconds behind (a busy machine) skipped two batches in
-        # five at 10,000 GSLBs, and a dead endpoint's third failure came a delay or two late.
+        # a second, checkers a few seconds behind (10,000 GSLBs on two cores) skipped over
+        # a thousand batches a run when only one window's lateness was allowed.
         log.info("batch arrived %.1fs after its deadline; its slots run late", late,
                  extra={"region": batch.region})
     loop = asyncio.get_running_loop()

@@ -64,7 +64,7 @@ def late_grace(delay: float) -> float:
 
 
 #: seconds after its deadline a batch still runs its checks' missed slots (and a tick
-#: still plans its window): a probe a few seconds late is still news, one minutes late is
+#: still plans its window): a probe a few seconds late is still news, one a minute late is
 #: not. Beyond one window's length, only slots that passed less than half their delay ago
 #: (``catch_up_allowed``)
 MAX_LATE = 5.0

@@ -13,11 +13,11 @@ change to a monitor reaches the probes as soon as before plus at most the
 lead. A tick that arrives after its window has ended still emits its
 batches, up to ``MAX_LATE`` after it: they run the slots that are still
 half a delay from the check's next (``kosmos.checker.schedule.
-catch_up_allowed``), one probe late rather than a whole delay lost. Later, it
-emits nothing: the next tick covers the next window. A conductor that is down raises ``Unavailable`` so
-the platform retries the tick; the retry emits the same batch ids, so
-nothing runs twice for long (and duplicate results are ignored downstream
-anyway).
+catch_up_allowed``), one probe late rather than a whole delay lost. Later,
+it emits nothing: the next tick covers the next window. A conductor that
+is down raises ``Unavailable`` so the platform retries the tick; the retry
+emits the same batch ids, so nothing runs twice for long (and duplicate
+results are ignored downstream anyway).
 
 A batch carries only the checks with a slot in its window: with delay 10 s and
 one-second ticks, a tenth of the region's checks. At 1,000 GSLBs every tick
