@@ -29,7 +29,7 @@ Python process each when nginx is not installed). Then, per N:
   PowerDNS stops serving it for every one of them, against the target
   delay x max_retries_down + 2 s. What PowerDNS serves is read with a zone transfer
   about twice a second (``kosmos_local.harness.zone_addresses``): a query per name, at
-  10,000 names, took PowerDNS and this process half of the two cores measured;
+  10,000 names, took PowerDNS and this process half a core of the two measured;
 - then API requests at 100 per second (GET a GSLB, POST a monitor), p50/p99 by
   method and by phase (nothing failing, then the failover below), and meanwhile the engine lane's lag again and a second endpoint's
   death (the names it leaves with a live member);

@@ -190,10 +190,10 @@ def dns_answers(names: list[str], port: int, host: str = "127.0.0.1",
     return out
 
 
-def _question(name: str) -> bytes:
-    """The question section asking ``name``'s A records (class IN)."""
+def _question(name: str, rtype: int = 1) -> bytes:
+    """The question section asking ``name``'s records of ``rtype`` (A; class IN)."""
     labels = b"".join(bytes([len(x)]) + x.encode() for x in name.rstrip(".").split(".") if x)
-    return labels + b"\0" + struct.pack("!HH", 1, 1)
+    return labels + b"\0" + struct.pack("!HH", rtype, 1)
 
 
 def _query_wire(name: str, qid: int) -> bytes:
@@ -231,6 +231,10 @@ def _a_reply(wire: bytes) -> tuple[int, int, set[str]] | None:
     return qid, flags & 0xF, found
 
 
+#: the query type asking for a whole zone (RFC 5936)
+AXFR = 252
+
+
 def _read_name(wire: bytes, pos: int) -> tuple[str, int]:
     """The name at ``pos`` (compression pointers followed) and the position after it."""
     labels: list[str] = []
@@ -256,13 +260,12 @@ def zone_addresses(zone: str, port: int, host: str = "127.0.0.1",
     the two they measured. A name whose records the server computes when asked (a LUA
     record) is not in it."""
     qid = random.randrange(65536)
-    labels = b"".join(bytes([len(x)]) + x.encode() for x in zone.rstrip(".").split(".") if x)
-    query = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + labels + b"\0" + struct.pack("!HH", 252, 1)
+    query = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + _question(zone, AXFR)
     out: dict[str, set[str]] = {}
     soas = 0
-    with socket.create_connection((host, port), timeout=timeout) as sock:
+    with socket.create_connection((host, port), timeout=timeout) as sock, \
+            sock.makefile("rb") as reader:
         sock.sendall(struct.pack("!H", len(query)) + query)
-        reader = sock.makefile("rb")
         while soas < 2:
             head = reader.read(2)
             if len(head) < 2:
