@@ -89,7 +89,7 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         old = ctx.states.get(key) or new_state(member_id, monitor_id, batch.region, member.project_id)
         new, changes = apply_results(old, results, monitor.max_retries, monitor.max_retries_down)
         stored = old
-        if needs_write(old, new, window):
+        if needs_write(old, new, window, now):
             plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
             stored = new.model_copy(update={"version": old.version + 1})
         # A row whose verdict just moved is not remembered: another instance may be

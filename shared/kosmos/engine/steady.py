@@ -109,11 +109,11 @@ class SteadyCache:
             if k is not None and checked is not None and (now - checked <= k.window or late):
                 if repeats_settled(k.state, rs, k.rise, k.fall):   # no row to build
                     newest = max(r.checked_at for r in rs)
-                    if newest <= checked or not heartbeat_due(checked, newest, k.window):
+                    if newest <= checked or not heartbeat_due(checked, newest, k.window, now):
                         out.quiet += [(r, k.window) for r in rs]
                         continue
                 new, changes = apply_results(k.state, rs, k.rise, k.fall)
-                if not changes and not needs_write(k.state, new, k.window):
+                if not changes and not needs_write(k.state, new, k.window, now):
                     out.quiet += [(r, k.window) for r in rs]
                     continue
                 if not changes and not is_material_change(k.state, new):

@@ -94,6 +94,14 @@ def test_heartbeat_due_uses_result_time():
     assert heartbeat_due(T0, T0 + timedelta(seconds=15), w)
 
 
+def test_heartbeat_due_by_the_clock_while_the_engine_runs_behind():
+    w, s = timedelta(seconds=30), lambda n: T0 + timedelta(seconds=n)
+    assert not heartbeat_due(T0, s(10), w, now=s(14))   # 4 s behind: by the result's time
+    assert heartbeat_due(T0, s(10), w, now=s(18))       # 8 s behind: 18 s since the stored check
+    assert not heartbeat_due(T0, s(10), w, now=s(41))   # the result itself is stale
+    assert not heartbeat_due(s(10), s(10), w, now=s(40))   # nothing newer than stored
+
+
 @settings(max_examples=400, deadline=None)
 @given(history=st.text("+-", max_size=8), rise=st.integers(0, 4), fall=st.integers(0, 4),
        now_rise=st.integers(0, 4), now_fall=st.integers(0, 4), batch=st.text("+-", max_size=4),

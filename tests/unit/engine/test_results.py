@@ -332,6 +332,26 @@ def test_a_backlog_of_results_older_than_their_freshness_skips_the_conductor(wor
     assert gw.states[("a1", "mon", "r1")].last_checked_at == t(199)
 
 
+def test_an_engine_running_behind_rewrites_settled_rows_instead_of_reading_them(world):
+    """Results every 10 s, freshness window 30 s, each applied 12 s after its check. By
+    the results' times alone a settled row is rewritten every other result (20 s), so
+    the next result found it 32 s old, stale, and took the full path: a read and a
+    decision for every member every 20 s, which put the engine further behind (10,000
+    GSLBs on two cores). Rewritten by the clock as well, no row ever looks stale."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    clock.now = t(26)       # the verdicts moved at 10 s: read again, rewritten, remembered
+    engine.handle("kosmos.check.results", batch("r1", [(m, True, t(25)) for m in ("a1", "a2", "b1")]))
+    reads = gw.calls.count("engine.context")
+    for second in range(35, 115, 10):
+        clock.now = t(second + 12)
+        out = engine.handle("kosmos.check.results",
+                            batch("r1", [(m, True, t(second)) for m in ("a1", "a2", "b1")]))
+        assert out["heartbeats"] == 3 and out["stale"] == 0
+    assert gw.calls.count("engine.context") == reads
+    assert gw.states[("a1", "mon", "r1")].last_checked_at == t(105)
+
+
 def test_each_gslb_history_names_the_member_moves_of_its_own_pools():
     """One cycle moving members behind many names: each GSLB's entry lists its own
     members' moves, not the whole cycle's (which grew with the square of its size)."""
