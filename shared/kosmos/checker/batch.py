@@ -229,8 +229,9 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             file((off + k * delay, i, k, False))
         elif start <= off + (k - 1) * delay < end and catch_up_allowed(
                 arrived - (off + (k - 1) * delay), delay, end - start, late):
-            # The check's only slot in this window passed before the batch arrived (a
-            # delay as long as the window): run it now rather than never.
+            # The check's slot in this window passed before the batch arrived (a delay as
+            # long as the window, or a batch that came late): run it now rather than never,
+            # unless that bunches it with the check's next slot (``catch_up_allowed``).
             file((off + (k - 1) * delay, i, k - 1, True))
 
     discovery = asyncio.ensure_future(_discover(discover, targets, buffer, stats)) if discover else None
