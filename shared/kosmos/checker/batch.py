@@ -13,7 +13,8 @@ window) runs that slot at once, or it would never run at all.
 Checks of one probe (``kosmos.probes.identity``) share a grid: at each of its instants the
 batch runs the probe once and gives its outcome to every check of it that is
 due then, each as its own result (``shares`` says which checks may: a check
-plugin can decline).
+plugin can decline). The checks folded into a spec (``CheckSpec.same_probe``)
+take the outcome of every probe the spec runs.
 
 Completed results are emitted as ``kosmos.check.results`` every
 ``flush_interval`` (one second by default), so detection never waits for the
@@ -250,14 +251,28 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             stats.inconclusive += 1
         else:
             stats.failed += not result.ok
-            buffer.add(result, _news(streaks, target, result))
+            buffer.add(result, _news(streaks, result, target.spec.monitor.max_retries_down))
+        to_riders(target, result)
 
     def take(target: Target, result: CheckResult | None) -> None:
         """``result``, a probe's for another check of the same probe, as ``target``'s."""
         stats.shared += 1
         if result is not None:
-            mine = _as_for(target, result)
-            buffer.add(mine, _news(streaks, target, mine))
+            spec = target.spec
+            mine = _as_for(spec.member_id, spec.monitor.id, result)
+            buffer.add(mine, _news(streaks, mine, spec.monitor.max_retries_down))
+        to_riders(target, result)
+
+    def to_riders(target: Target, result: CheckResult | None) -> None:
+        """``result`` as the result of each check folded into ``target``'s spec."""
+        riders = target.spec.same_probe
+        if not riders:
+            return
+        stats.shared += len(riders)
+        if result is not None:
+            for check in riders:
+                mine = _as_for(check.member_id, check.monitor_id, result)
+                buffer.add(mine, _news(streaks, mine, check.max_retries_down))
 
     async def one(target: Target, slot: float, probe_of: _Shared | None) -> None:
         result = None
@@ -323,7 +338,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
                     await slots.freed(loop)
                     now = loop.time() + offset
                 if not catch_up and now - slot > graces[i]:
-                    stats.dropped += 1
+                    stats.dropped += 1 + len(targets[i].spec.same_probe)
                     if probe_of is not None:
                         del running_probes[(key, slot)]   # the next check of it may still run
                     continue
@@ -377,10 +392,10 @@ class _Shared:
             self._take(target, result)
 
 
-def _as_for(target: Target, result: CheckResult) -> CheckResult:
-    """``result`` (a probe's outcome) as the result of ``target``'s check."""
-    spec = target.spec
-    return CheckResult.trusted(spec.member_id, spec.monitor.id, result.address, result.ok,
+def _as_for(member_id: str, monitor_id: str, result: CheckResult) -> CheckResult:
+    """``result`` (a probe's outcome) as the result of the check of ``member_id`` under
+    ``monitor_id``."""
+    return CheckResult.trusted(member_id, monitor_id, result.address, result.ok,
                                result.latency_ms, result.reason, result.checked_at)
 
 
@@ -409,7 +424,8 @@ async def _flush_every(buffer: ResultBuffer, interval: float) -> None:
         await buffer.flush()
 
 
-def _news(streaks: dict[tuple[str, str], int] | None, target: Target, result: CheckResult) -> bool:
+def _news(streaks: dict[tuple[str, str], int] | None, result: CheckResult,
+          max_retries_down: int) -> bool:
     """Whether a result can still move a verdict: a failure within the first
     ``max_retries_down`` of its streak (the streak reset by a success)."""
     if streaks is None:
@@ -419,7 +435,7 @@ def _news(streaks: dict[tuple[str, str], int] | None, target: Target, result: Ch
         streaks.pop(key, None)
         return False
     n = streaks[key] = streaks.get(key, 0) + 1
-    return n <= target.spec.monitor.max_retries_down
+    return n <= max_retries_down
 
 
 async def _discover(discover: Discover, targets: list[Target], buffer: ResultBuffer,

@@ -16,6 +16,7 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import ValidationError as PydanticError
 
+from kosmos.adapters.endpoint_lookup import NEUTRON_TYPES
 from kosmos.contracts.operations import ENDPOINTS_SET
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
@@ -32,7 +33,8 @@ from kosmos.probes.guard import Guard
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext
 from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CHECK_TICK, CheckBatch,
-                                     CheckResult, CheckResults, CheckTick, EndpointUpdate)
+                                     CheckResult, CheckResults, CheckSpec, CheckTick,
+                                     EndpointUpdate)
 from kosmos.errors import ValidationError, from_pydantic
 from kosmos.logs import get_logger
 
@@ -82,8 +84,14 @@ class CheckerService:
         return handle_tick(tick, self.conductor, self.emitter,
                            batch_size=self.settings.batch_size,
                            batch_max_rate=self.settings.batch_max_rate, due=self.due,
-                           indexes=self.indexes,
+                           indexes=self.indexes, folds=self.folds,
                            region_phase=region_phase(tick.region, self.settings.regions))
+
+    def folds(self, spec: CheckSpec) -> bool:
+        """Whether ``spec`` may travel folded into another check of its probe: its check
+        shares outcomes, and it is no neutron member (their addresses are looked up, and
+        reported to the engine, member by member)."""
+        return spec.member_type not in NEUTRON_TYPES and self.runner.shares(spec)
 
     def on_batch(self, data: dict[str, Any]) -> BatchStats:
         batch = self._own(_parse(CheckBatch, data))

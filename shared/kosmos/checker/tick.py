@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
@@ -36,7 +37,7 @@ from kosmos.checker.grid_index import GridIndexes
 from kosmos.checker.schedule import MAX_LATE, first_slot, grid_offset, to_epoch
 from kosmos.checker.sharding import batch_id, shard
 from kosmos.contracts.common import utcnow
-from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckTick
+from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckSpec, CheckTick
 from kosmos.logs import get_logger
 
 log = get_logger(__name__)
@@ -56,13 +57,16 @@ class TickOutcome:
 def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *,
                 batch_size: int, batch_max_rate: float,
                 now: datetime | None = None, due: DueChecks | None = None,
-                region_phase: float = 0.0, indexes: GridIndexes | None = None) -> TickOutcome:
+                region_phase: float = 0.0, indexes: GridIndexes | None = None,
+                folds: Callable[[CheckSpec], bool] | None = None) -> TickOutcome:
     """Emit one ``kosmos.check.batch`` per shard of the region's due checks that have a
     slot in the tick's window (``region_phase``: the region's share of every delay).
 
     ``due`` (a warm instance's) reuses the last list while the conductor says it is
     unchanged; without it every tick reads the list in full. ``indexes`` (a warm
-    instance's) keeps that list indexed by grid while it is the same.
+    instance's) keeps that list indexed by grid while it is the same. ``folds`` says
+    which checks may travel folded into another check of their probe (``kosmos.checker.
+    sharding.fold``); without it every check travels in full.
     """
     now = now or utcnow()
     window_start = tick.scheduled_at + timedelta(seconds=min(tick.period, LEAD))
@@ -79,7 +83,8 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
         # a slot in [start, end) on the check's grid in this region, as the batch finds it
         exact=lambda s, offset: first_slot(start, float(s.monitor.delay), offset) < end)
     ids = []
-    for index, chunk in enumerate(shard(specs, batch_size, batch_max_rate, window=tick.period)):
+    chunks = shard(specs, batch_size, batch_max_rate, window=tick.period, folds=folds)
+    for index, chunk in enumerate(chunks):
         batch = CheckBatch(region=tick.region, batch_id=batch_id(tick.region, window_start, index),
                            window_start=window_start, deadline=deadline, checks=chunk)
         # The batch id doubles as the event id so a broker can drop a re-emitted duplicate.

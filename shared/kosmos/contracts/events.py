@@ -57,6 +57,18 @@ class MonitorSpec(StrictModel):
                                     description="The check plugin's own options, as it validated them")
 
 
+class SharedCheck(StrictModel):
+    """Another check of a ``CheckSpec``'s probe (``kosmos.probes.identity``): it is the
+    spec in all but these fields, so it runs no probe of its own and takes the outcome of
+    the spec's probe at each instant as its own result."""
+
+    member_id: str
+    pool_id: str
+    monitor_id: str
+    max_retries: int
+    max_retries_down: int
+
+
 class CheckSpec(StrictModel):
     """One thing to probe: a member under a monitor, from the batch's region."""
 
@@ -70,6 +82,9 @@ class CheckSpec(StrictModel):
     member_region: str | None = None
     neutron_id: str | None = None
     monitor: MonitorSpec
+    same_probe: list[SharedCheck] = Field(
+        default_factory=list, description="Other checks of this check's probe, sent once "
+                                          "with it rather than each in full")
 
 
 class CheckBatch(EventData):

@@ -4,15 +4,19 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+import pydantic_core
+
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
-from kosmos.adapters.emitter import InMemoryEmitter
+from kosmos.adapters.emitter import InMemoryEmitter, encode
 from kosmos.checker.batch import run_batch
 from kosmos.probes.identity import probe_identity
 from kosmos.checker.schedule import grid_offset
 from kosmos.checker.service import CheckerService
 from kosmos.checker.sharding import shard
 from kosmos.config import Settings
-from kosmos.contracts.events import CHECK_RESULTS, CheckBatch, CheckResult, CheckSpec
+from kosmos.contracts.common import utcnow
+from kosmos.contracts.events import (CHECK_BATCH, CHECK_RESULTS, CheckBatch, CheckResult, CheckSpec,
+                                     CheckTick)
 from kosmos.probes.base import Check, Outcome, Target
 
 ADDRESS = "192.0.2.7"
@@ -165,3 +169,90 @@ def test_a_check_plugin_that_declines_sharing_probes_every_check(make_check):
         assert 1 <= check.probes <= most and len(sent) == stats.probes + stats.shared
         assert {r["member_id"] for r in sent} == {c.member_id for c in checks}
         assert (stats.shared > 0) is shares
+
+
+def test_a_batch_carries_a_probes_checks_as_one_spec_each_with_its_ids_and_thresholds(make_check):
+    shared = [spec(f"m{i:02}", make_check) for i in range(40)]
+    own = [CheckSpec.model_validate(make_check(f"o{i}", delay=1)) for i in range(3)]
+    # the checks folds declines (m30-m39) travel in full
+    [one] = shard(own + shared, batch_size=100, max_rate=1e9, window=1.0,
+                  folds=lambda s: not s.member_id.startswith("m3"))
+    heads = [c for c in one if c.member_id.startswith("m")]
+    assert [c.member_id for c in heads] == ["m00"] + [f"m{i}" for i in range(30, 40)]
+    assert heads[0].monitor == shared[0].monitor
+    assert [(r.member_id, r.pool_id, r.monitor_id, r.max_retries, r.max_retries_down)
+            for r in heads[0].same_probe] == [
+        (c.member_id, c.pool_id, c.monitor.id, c.monitor.max_retries, c.monitor.max_retries_down)
+        for c in shared[1:30]]
+    assert all(not c.same_probe for c in one if c is not heads[0])
+    assert sum(1 + len(c.same_probe) for c in one) == 43
+    # folded checks still count one by one against batch_size
+    cut = shard(shared, batch_size=15, max_rate=1e9, window=1.0, folds=lambda s: True)
+    assert [[len(c.same_probe) for c in b] for b in cut] == [[14], [14], [9]]
+    # and the batch on the wire is smaller than the one with every check in full (these
+    # specs are short: the benchmark's are four times the size of a folded check)
+    full = encode(CHECK_BATCH, batch(shared))
+    folded = encode(CHECK_BATCH, batch(shard(shared, 100, 1e9, window=1.0, folds=lambda s: True)[0]))
+    assert len(pydantic_core.to_json(folded)) < 0.6 * len(pydantic_core.to_json(full))
+
+
+def test_a_folded_batch_gives_every_check_what_the_same_checks_in_full_get(make_check):
+    checks = [spec(f"m{i}", make_check) for i in range(30)]
+    [folded] = shard(checks, 100, 1e9, window=1.0, folds=lambda s: True)
+    assert len(folded) == 1
+    full, compact = Probes(ok=False), Probes(ok=False)
+    full_streaks, compact_streaks = {}, {}
+    full_stats = run(batch(checks, length=1.0), full, shares=lambda s: True, streaks=full_streaks)
+    compact_stats = run(batch(folded, length=1.0), compact, shares=lambda s: True,
+                        streaks=compact_streaks)
+    assert len(full.runs) == len(compact.runs) == 1
+    assert compact_stats.probes == 1 and compact_stats.shared == full_stats.shared == 29
+
+    def outcomes(probes):
+        return sorted((r.member_id, r.monitor_id, r.ok, r.reason, r.address, r.latency_ms)
+                      for r in probes.results)
+    assert outcomes(compact) == outcomes(full) and len(compact.results) == 30
+    assert compact_streaks == full_streaks == {(c.member_id, c.monitor.id): 1 for c in checks}
+    # a failure is news by each folded check's own max_retries_down, not by its head's
+    head, rider = spec("a", make_check, max_retries_down=1), spec("b", make_check, max_retries_down=3)
+    [pair] = shard([head, rider], 100, 1e9, window=1.0, folds=lambda s: True)
+    assert [r.member_id for r in pair[0].same_probe] == ["b"]
+    urgent: list[bool] = []
+
+    async def sink(results, endpoints, is_urgent=False):
+        urgent.append(is_urgent)
+    streaks = {("a", "mon-a"): 5, ("b", "mon-b"): 1}
+    asyncio.run(run_batch(batch(pair, length=1.0), Probes(ok=False).probe, sink,
+                          max_concurrency=10, flush_interval=0.2, shares=lambda s: True,
+                          streaks=streaks))
+    assert streaks == {("a", "mon-a"): 6, ("b", "mon-b"): 2} and any(urgent)
+
+
+def test_neutron_members_and_checks_that_decline_sharing_travel_in_full(make_check):
+    def service(shares: bool) -> CheckerService:
+        return CheckerService(Settings(), ConductorClient(InProcessTransport(
+            lambda e: (200, {"result": {}}))), InMemoryEmitter(), {"HTTP": Counting(shares)},
+            checker_id="test")
+    plain = spec("a", make_check)
+    neutron = plain.model_copy(update={"member_type": "neutron_port", "neutron_id": "port-1"})
+    assert service(True).folds(plain) and not service(False).folds(plain)
+    assert not service(True).folds(neutron)
+
+
+def test_a_tick_folds_a_probes_checks_and_its_batch_gives_each_a_result(fake_transport, make_check):
+    fake_transport.checks = [make_check(f"m{i:02}", monitor=f"mon-{i}", delay=1, address=ADDRESS)
+                             for i in range(50)]
+    check, bus = Counting(True), InMemoryEmitter()
+    service = CheckerService(Settings(region="R", regions=["R"], results_interval=0.2,
+                                      batch_size=20), ConductorClient(fake_transport), bus,
+                             {"HTTP": check}, checker_id="test")
+    out = service.on_tick(CheckTick(region="R", scheduled_at=utcnow(), period=1.0).model_dump())
+    batches = bus.of_type(CHECK_BATCH)
+    assert out.checks == 50 and len(batches) == 3    # 20 + 20 + 10 checks
+    assert [[len(c["same_probe"]) for c in b.data["checks"]] for b in batches] == [[19], [19], [9]]
+    for event in batches:
+        service.on_batch(event.data)
+    sent = [r for e in bus.of_type(CHECK_RESULTS) for r in e.data["results"]]
+    assert check.probes == 3                           # once per batch
+    assert sorted(r["member_id"] for r in sent) == [f"m{i:02}" for i in range(50)]
+    assert {r["monitor_id"] for r in sent} == {f"mon-{i}" for i in range(50)}
