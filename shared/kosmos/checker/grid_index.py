@@ -15,6 +15,7 @@ from bisect import bisect_left
 from typing import Callable, Sequence
 
 from kosmos.contracts.events import CheckSpec
+from kosmos.probes.identity import probe_identity
 
 #: seconds added on each side of a window before the exact test (float rounding)
 SLACK = 1e-3
@@ -29,6 +30,9 @@ class GridIndex:
         #: each check's offset, by its place in ``specs`` (computed once per list: it
         #: hashes the check's probe identity)
         self.offsets = [offset(spec) for spec in specs]
+        #: each check's probe identity, by its place in ``specs`` (the tick's sharding
+        #: orders by it: 2.8 us a check, every tick)
+        self.identities = [probe_identity(spec) for spec in specs]
         groups: dict[float, list[tuple[float, int]]] = {}
         for i, spec in enumerate(specs):
             delay = float(spec.monitor.delay)
@@ -69,6 +73,13 @@ class GridIndexes:
                exact: Callable[[CheckSpec, float], bool]) -> list[CheckSpec]:
         """The checks of ``specs`` with a slot in [start, end) (``exact`` decides, given a
         check and its offset)."""
+        return [spec for _, spec in self.select_probes(region, region_phase, specs, start,
+                                                       end, offset, exact)]
+
+    def select_probes(self, region: str, region_phase: float, specs: Sequence[CheckSpec],
+                      start: float, end: float, offset: Offset,
+                      exact: Callable[[CheckSpec, float], bool]) -> list[tuple[str, CheckSpec]]:
+        """``select``'s checks, each with its probe identity (``kosmos.probes.identity``)."""
         key = (region, region_phase)
         with self._lock:
             held = self._held.get(key)
@@ -77,5 +88,5 @@ class GridIndexes:
             with self._lock:
                 self._held[key] = held
         index = held[1]
-        return [specs[i] for i in index.candidates(start, end)
+        return [(index.identities[i], specs[i]) for i in index.candidates(start, end)
                 if exact(specs[i], index.offsets[i])]

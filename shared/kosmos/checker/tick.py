@@ -77,13 +77,15 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
         return TickOutcome(tick.region, 0, [], "window already over")
     start, end = to_epoch(window_start), to_epoch(deadline)
     listed = (due or DueChecks(conductor))(tick.region)
-    specs = (indexes or GridIndexes()).select(
+    probes = (indexes or GridIndexes()).select_probes(
         tick.region, region_phase, listed, start, end,
         offset=lambda s: grid_offset(s, region_phase),
         # a slot in [start, end) on the check's grid in this region, as the batch finds it
         exact=lambda s, offset: first_slot(start, float(s.monitor.delay), offset) < end)
     ids = []
-    chunks = shard(specs, batch_size, batch_max_rate, window=tick.period, folds=folds)
+    specs = [spec for _, spec in probes]
+    chunks = shard(specs, batch_size, batch_max_rate, window=tick.period, folds=folds,
+                   identities=[identity for identity, _ in probes])
     for index, chunk in enumerate(chunks):
         batch = CheckBatch(region=tick.region, batch_id=batch_id(tick.region, window_start, index),
                            window_start=window_start, deadline=deadline, checks=chunk)

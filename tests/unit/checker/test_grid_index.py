@@ -6,6 +6,7 @@ import random
 from kosmos.checker.grid_index import GridIndex, GridIndexes
 from kosmos.checker.schedule import first_slot, grid_offset
 from kosmos.contracts.events import CheckSpec, MonitorSpec
+from kosmos.probes.identity import probe_identity
 
 
 def spec(i: int, delay: float) -> CheckSpec:
@@ -31,9 +32,11 @@ def test_the_index_selects_what_the_walk_selects_on_random_windows():
     for _ in range(300):
         start += rnd.choice([1.0, 0.5, 0.001, 7.3, 59.99])
         end = start + rnd.choice([1.0, 1.0, 0.5, 2.0, 60.0])
-        got = indexes.select("R", 0.25, specs, start, end, offset,
-                             lambda s, off: first_slot(start, float(s.monitor.delay), off) < end)
-        assert got == walk(specs, start, end)
+        got = indexes.select_probes("R", 0.25, specs, start, end, offset,
+                                    lambda s, off: first_slot(start, float(s.monitor.delay), off) < end)
+        assert [s for _, s in got] == walk(specs, start, end)
+        # each with its probe identity, kept from when the list was indexed
+        assert all(identity == probe_identity(s) for identity, s in got)
 
 
 def test_windows_that_end_or_start_on_a_slot_instant_agree_with_the_walk():
