@@ -14,7 +14,8 @@ Checks of one probe (``kosmos.probes.identity``) share a grid: at each of its in
 batch runs the probe once and gives its outcome to every check of it that is
 due then, each as its own result (``shares`` says which checks may: a check
 plugin can decline). The checks folded into a spec (``CheckSpec.same_probe``)
-take the outcome of every probe the spec runs.
+take the outcome of every probe the spec runs; where the check plugin declines
+sharing, they are unfolded and each probes for itself.
 
 Completed results are emitted as ``kosmos.check.results`` every
 ``flush_interval`` (one second by default), so detection never waits for the
@@ -33,6 +34,7 @@ from typing import Any, Awaitable, Callable
 from kosmos.checker.schedule import (MAX_LATE, catch_up_allowed, from_epoch, grid_offset,
                                      late_grace, slot_index, to_epoch)
 from kosmos.probes.base import Target
+from kosmos.probes.folding import unfold
 from kosmos.probes.identity import probe_identity
 from kosmos.contracts.events import CheckBatch, CheckResult, CheckSpec, EndpointUpdate
 from kosmos.logs import get_logger
@@ -195,7 +197,7 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
     # monotonic clock, offset once so a wall-clock step cannot stall the batch.
     offset = wall() - loop.time()
     targets = [Target(spec.address or (spec.endpoints[0] if spec.endpoints else None),
-                      spec.monitor.port or spec.port, spec) for spec in batch.checks]
+                      spec.monitor.port or spec.port, spec) for spec in _own(batch.checks, shares)]
     buffer = ResultBuffer(sink, stats, max_per_event, max_buffered)
     # Entries: (slot instant, target index, grid index k, catch-up), filed by the LEAD-wide
     # span their instant falls in; ``spans`` is a heap of the spans that hold entries. A
@@ -365,6 +367,15 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
         await asyncio.gather(flusher, return_exceptions=True)
         await buffer.flush()
     return stats
+
+
+def _own(checks: list[CheckSpec], shares: Callable[[CheckSpec], bool] | None) -> list[CheckSpec]:
+    """``checks``, those folded into a spec whose check here declines sharing (or with no
+    ``shares`` at all) unfolded: each probes for itself, whoever folded them."""
+    if not any(spec.same_probe for spec in checks):
+        return checks
+    return [one for spec in checks for one in (
+        unfold(spec) if spec.same_probe and (shares is None or not shares(spec)) else (spec,))]
 
 
 class _Shared:

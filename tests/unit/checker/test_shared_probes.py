@@ -256,3 +256,19 @@ def test_a_tick_folds_a_probes_checks_and_its_batch_gives_each_a_result(fake_tra
     assert check.probes == 3                           # once per batch
     assert sorted(r["member_id"] for r in sent) == [f"m{i:02}" for i in range(50)]
     assert {r["monitor_id"] for r in sent} == {f"mon-{i}" for i in range(50)}
+
+
+def test_checks_folded_for_a_check_plugin_that_declines_sharing_each_probe_for_themselves(make_check):
+    checks = [spec(f"m{i}", make_check) for i in range(20)]
+    [folded] = shard(checks, 100, 1e9, window=1.0, folds=lambda s: True)
+    probes = Probes()
+    stats = run(batch(folded, length=1.0), probes)   # no sharing here
+    assert stats.shared == 0 and stats.probes == len(probes.runs) == 20
+    assert sorted((r.member_id, r.monitor_id) for r in probes.results) == sorted(
+        (c.member_id, c.monitor.id) for c in checks)
+    check = Counting(False)
+    service = CheckerService(Settings(results_interval=0.2), ConductorClient(InProcessTransport(
+        lambda e: (200, {"result": {}}))), InMemoryEmitter(), {"HTTP": check}, checker_id="test")
+    with asyncio.Runner() as runner:
+        stats = runner.run(service.run_batch(batch(folded, length=1.0)))
+    assert check.probes == stats.probes == 20 and stats.shared == 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kosmos.adapters.emitter import InMemoryEmitter
-from kosmos.contracts.events import CHECK_BATCH, CheckBatch
+from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckSpec
+from kosmos.probes.folding import unfold
 
 from .conftest import REGIONS
 from .fakes import T0, Clock, FakeGateway, batch, make_engine
@@ -36,6 +37,11 @@ def setup(**settings):
 
 def rechecks(bus) -> list[CheckBatch]:
     return [CheckBatch.model_validate(e.data) for e in bus.of_type(CHECK_BATCH)]
+
+
+def checks(b: CheckBatch) -> list[CheckSpec]:
+    """Every check ``b`` asks for, those folded into a spec of their probe included."""
+    return [one for spec in b.checks for one in unfold(spec)]
 
 
 def test_a_failed_probe_asks_every_region_to_recheck_at_recheck_delay():
@@ -107,7 +113,7 @@ def test_a_suspect_storm_is_cut_to_the_rate():
     clock.now = t(21)
     engine.handle("kosmos.check.results",
                   batch(REGIONS[0], [(f"x{i}", False, t(20)) for i in range(20)]))
-    asked = sum(len(b.checks) for b in rechecks(bus))
+    asked = sum(len(checks(b)) for b in rechecks(bus))
     assert asked == 6                          # two suspects x three regions: the bucket's worth
 
 
@@ -125,7 +131,8 @@ def test_checks_of_one_probe_count_once_against_the_bounds():
     sent = rechecks(bus)
     assert sorted(b.region for b in sent) == sorted(REGIONS)
     for b in sent:
-        assert sorted(c.member_id for c in b.checks) == sorted(f"s{i}" for i in range(20))
+        assert sorted(c.member_id for c in checks(b)) == sorted(f"s{i}" for i in range(20))
+        assert len(b.checks) == 1   # one probe: one spec, the others folded into it
 
 
 def test_many_rechecks_go_in_batches_of_batch_size():
@@ -136,10 +143,10 @@ def test_many_rechecks_go_in_batches_of_batch_size():
     engine.handle("kosmos.check.results",
                   batch(REGIONS[0], [(f"s{i}", False, t(20)) for i in range(20)]))
     sent = rechecks(bus)
-    assert sorted(len(b.checks) for b in sent) == sorted([8, 8, 4] * len(REGIONS))
+    assert sorted(len(checks(b)) for b in sent) == sorted([8, 8, 4] * len(REGIONS))
     assert len({b.batch_id for b in sent}) == len(sent)
     for region in REGIONS:
-        assert sorted(c.member_id for b in sent if b.region == region for c in b.checks) == \
+        assert sorted(c.member_id for b in sent if b.region == region for c in checks(b)) == \
             sorted(f"s{i}" for i in range(20))
 
 
