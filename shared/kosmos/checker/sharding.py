@@ -32,8 +32,8 @@ def shard(checks: list[CheckSpec], batch_size: int, max_rate: float,
     With ``window`` (seconds), ``checks`` are those with a slot in a window that long:
     each probes at least once in it, so a check counts 1/min(delay, window) per second.
     With ``folds``, the checks of one probe in a batch for which it says yes travel as one
-    spec (``kosmos.probes.folding.fold``); they still count one by one against ``batch_size``. ``identities``:
-    each check's probe identity, when known.
+    spec (``kosmos.probes.folding.fold``); they still count one by one against
+    ``batch_size``. ``identities``: each check's probe identity, when known.
     """
     if identities is None:
         identities = [probe_identity(c) for c in checks]

@@ -65,8 +65,8 @@ def handle_tick(tick: CheckTick, conductor: ConductorClient, emitter: Emitter, *
     ``due`` (a warm instance's) reuses the last list while the conductor says it is
     unchanged; without it every tick reads the list in full. ``indexes`` (a warm
     instance's) keeps that list indexed by grid while it is the same. ``folds`` says
-    which checks may travel folded into another check of their probe (``kosmos.checker.
-    sharding.fold``); without it every check travels in full.
+    which checks may travel folded into another check of their probe (``kosmos.probes.
+    folding``); without it every check travels in full.
     """
     now = now or utcnow()
     window_start = tick.scheduled_at + timedelta(seconds=min(tick.period, LEAD))
