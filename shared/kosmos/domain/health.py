@@ -113,30 +113,25 @@ def heartbeat_due(stored_checked_at: datetime | None, newest_checked_at: datetim
     """True when the stored row is old enough that it must be refreshed to stay fresh.
 
     By the newest result's time: half the window after the stored check. And, given
-    the time the results are applied (``now``), when the stored check would be older
-    than the window by the time the next result is, if it comes as long after these as
-    these came after the stored check. Results every delay D, the first rule alone
-    rewrites a row every 2D when the window is 3D; an engine running more than the
-    window less 2D behind (10 s at a delay of 10 s) then found rows it had not rewritten
-    already stale on their next result, and took each through a full read and decision,
-    which put it further behind (10,000 GSLBs on two cores). With ``now`` the row is
-    rewritten with each result while the engine is that far behind, and looks stale
-    only when it is more than the window less D behind. An earlier version rewrote it
-    with each result from half the window since the stored check (5 s behind at a delay
-    of 10 s): twice the heartbeats from there, which put a busy engine further behind.
-    Results already older than the window cannot keep a row fresh and add no heartbeat
-    by the clock. A redelivered batch (results at or before the stored check) writes
-    nothing either way.
+    the time the results are applied (``now``), as soon as the stored check is half
+    the window old by then. Results every delay D, the first rule alone rewrites a row
+    every 2D when the window is 3D; an engine running more than the window less 2D
+    behind (10 s at a delay of 10 s) then found rows it had not rewritten already stale
+    on their next result, and took each through a full read and decision, which put it
+    further behind (10,000 GSLBs on two cores). With ``now`` the row is rewritten with
+    each result while the engine is behind, and looks stale only when it is more than
+    the window less D behind. Results already older than the window cannot keep a row
+    fresh and add no heartbeat by the clock. A redelivered batch (results at or before
+    the stored check) writes nothing either way.
     """
     if newest_checked_at is None:
         return False
     if stored_checked_at is None:
         return True
-    gap = newest_checked_at - stored_checked_at
-    if gap >= stale_window / 2:
+    if newest_checked_at - stored_checked_at >= stale_window / 2:
         return True
-    return (now is not None and gap > timedelta(0)
-            and now - stored_checked_at + gap >= stale_window
+    return (now is not None and newest_checked_at > stored_checked_at
+            and now - stored_checked_at >= stale_window / 2
             and now - newest_checked_at <= stale_window)
 
 
