@@ -256,25 +256,24 @@ async def run_batch(batch: CheckBatch, probe: Callable[[Target, object], Awaitab
             buffer.add(result, _news(streaks, result, target.spec.monitor.max_retries_down))
         to_riders(target, result)
 
-    def take(target: Target, result: CheckResult | None) -> None:
-        """``result``, a probe's for another check of the same probe, as ``target``'s."""
+    def give(member_id: str, monitor_id: str, max_retries_down: int,
+             result: CheckResult | None) -> None:
+        """``result``, a probe's run for another check of it, as this check's."""
         stats.shared += 1
         if result is not None:
-            spec = target.spec
-            mine = _as_for(spec.member_id, spec.monitor.id, result)
-            buffer.add(mine, _news(streaks, mine, spec.monitor.max_retries_down))
+            mine = _as_for(member_id, monitor_id, result)
+            buffer.add(mine, _news(streaks, mine, max_retries_down))
+
+    def take(target: Target, result: CheckResult | None) -> None:
+        """``result``, a probe's for another check of the same probe, as ``target``'s."""
+        spec = target.spec
+        give(spec.member_id, spec.monitor.id, spec.monitor.max_retries_down, result)
         to_riders(target, result)
 
     def to_riders(target: Target, result: CheckResult | None) -> None:
         """``result`` as the result of each check folded into ``target``'s spec."""
-        riders = target.spec.same_probe
-        if not riders:
-            return
-        stats.shared += len(riders)
-        if result is not None:
-            for check in riders:
-                mine = _as_for(check.member_id, check.monitor_id, result)
-                buffer.add(mine, _news(streaks, mine, check.max_retries_down))
+        for check in target.spec.same_probe:
+            give(check.member_id, check.monitor_id, check.max_retries_down, result)
 
     async def one(target: Target, slot: float, probe_of: _Shared | None) -> None:
         result = None

@@ -16,7 +16,6 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import ValidationError as PydanticError
 
-from kosmos.adapters.endpoint_lookup import NEUTRON_TYPES
 from kosmos.contracts.operations import ENDPOINTS_SET
 from kosmos.adapters.conductor_client import ConductorClient
 from kosmos.adapters.emitter import Emitter
@@ -29,6 +28,7 @@ from kosmos.checker.due import DueChecks
 from kosmos.checker.grid_index import GridIndexes
 from kosmos.checker.tick import TickOutcome, handle_tick
 from kosmos.probes.base import Check
+from kosmos.probes.folding import foldable
 from kosmos.probes.guard import Guard
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext
@@ -88,10 +88,9 @@ class CheckerService:
                            region_phase=region_phase(tick.region, self.settings.regions))
 
     def folds(self, spec: CheckSpec) -> bool:
-        """Whether ``spec`` may travel folded into another check of its probe: its check
-        shares outcomes, and it is no neutron member (their addresses are looked up, and
-        reported to the engine, member by member)."""
-        return spec.member_type not in NEUTRON_TYPES and self.runner.shares(spec)
+        """Whether ``spec`` may travel folded into another check of its probe: it may at
+        all (``foldable``) and its check shares outcomes."""
+        return foldable(spec) and self.runner.shares(spec)
 
     def on_batch(self, data: dict[str, Any]) -> BatchStats:
         batch = self._own(_parse(CheckBatch, data))

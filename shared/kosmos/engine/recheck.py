@@ -36,12 +36,11 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from kosmos.adapters.endpoint_lookup import NEUTRON_TYPES
 from kosmos.contracts.common import enum_text
 from kosmos.contracts.events import CHECK_BATCH, CheckBatch, CheckResult, CheckSpec, MonitorSpec
 from kosmos.domain.failover import rechecks_pay
 from kosmos.engine.gateway import EngineContext
-from kosmos.probes.folding import fold
+from kosmos.probes.folding import fold, foldable
 from kosmos.probes.identity import probe_identity
 from kosmos.logs import get_logger
 
@@ -147,13 +146,14 @@ class Rechecks:
                 continue
             # Checks of one probe side by side, in batches of at most batch_size checks (a
             # few thousand names behind one endpoint would make one event megabytes long),
-            # each run of them folded into one spec.
+            # each run of them folded into one spec (the checker unfolds it where its check
+            # plugin declines sharing).
             pairs.sort(key=lambda pair: pair[0])
             for part in (pairs[i:i + size] for i in range(0, len(pairs), size)):
                 batch = CheckBatch(region=region,
                                    batch_id=_batch_id(region, now, [spec for _, spec in part]),
                                    window_start=now, deadline=ends[region],
-                                   checks=fold(part, _folds), recheck=True)
+                                   checks=fold(part, foldable), recheck=True)
                 try:
                     emitter.emit(CHECK_BATCH, batch, event_id=batch.batch_id, subject=region)
                     sent += len(part)
@@ -178,13 +178,6 @@ def _spec(member: Any, monitor: Any) -> CheckSpec:
                      address=member.address or (member.endpoints[0] if member.endpoints else None),
                      endpoints=list(member.endpoints), port=member.port,
                      member_region=member.region, neutron_id=member.neutron_id, monitor=spec)
-
-
-def _folds(spec: CheckSpec) -> bool:
-    """Whether ``spec`` may travel folded (the checker unfolds it where its check plugin
-    declines sharing); neutron members travel in full, their addresses being looked up
-    member by member."""
-    return spec.member_type not in NEUTRON_TYPES
 
 
 def _batch_id(region: str, now: datetime, specs: list[CheckSpec]) -> str:

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import Callable
 
+from kosmos.adapters.endpoint_lookup import NEUTRON_TYPES
 from kosmos.contracts.events import CheckSpec, SharedCheck
+
+
+def foldable(spec: CheckSpec) -> bool:
+    """Whether ``spec`` may travel folded at all: neutron members travel in full, their
+    addresses being looked up, and reported to the engine, member by member."""
+    return spec.member_type not in NEUTRON_TYPES
 
 
 def fold(checks: list[tuple[str, CheckSpec]], folds: Callable[[CheckSpec], bool]) -> list[CheckSpec]:
