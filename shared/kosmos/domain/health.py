@@ -103,6 +103,15 @@ def repeats_settled(state: HealthState, results: Iterable[CheckResult], rise: in
     return False
 
 
+def refreshed(state: HealthState, newest: CheckResult) -> HealthState:
+    """The row after results that repeat it settled (``repeats_settled``), ``newest``
+    the first of the newest among them and newer than the row: only its freshness
+    fields move. What ``apply_results`` returns for them, without applying each."""
+    return state.model_copy(update={"last_reason": newest.reason,
+                                    "last_latency_ms": newest.latency_ms,
+                                    "last_checked_at": newest.checked_at})
+
+
 def is_material_change(old: HealthState, new: HealthState) -> bool:
     """True when a field that decisions depend on differs (not just times/latency)."""
     return any(getattr(old, f) != getattr(new, f) for f in MATERIAL_FIELDS)

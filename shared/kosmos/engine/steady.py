@@ -32,9 +32,13 @@ from typing import Callable
 from kosmos.contracts.events import CheckResult
 from kosmos.contracts.health import HealthState
 from kosmos.domain.health import (apply_results, heartbeat_due, is_material_change, needs_write,
-                                  repeats_settled)
+                                  refreshed, repeats_settled)
 
 Key = tuple[str, str, str]   # (member_id, monitor_id, region)
+
+
+def _checked_at(result: CheckResult) -> datetime:
+    return result.checked_at
 
 
 @dataclass(frozen=True)
@@ -105,13 +109,19 @@ class SteadyCache:
         for key, rs in grouped.items():
             k = known[key]
             checked = k.state.last_checked_at if k is not None else None
-            late = k is not None and all(now - r.checked_at > k.window for r in rs)
-            if k is not None and checked is not None and (now - checked <= k.window or late):
-                if repeats_settled(k.state, rs, k.rise, k.fall):   # no row to build
-                    newest = max(r.checked_at for r in rs)
-                    if newest <= checked or not heartbeat_due(checked, newest, k.window, now):
+            if k is None or checked is None:
+                out.full += rs
+                continue
+            newest = max(rs, key=_checked_at)   # the first of the newest, as applied
+            late = now - newest.checked_at > k.window
+            if now - checked <= k.window or late:
+                if repeats_settled(k.state, rs, k.rise, k.fall):   # no counts to move
+                    if newest.checked_at <= checked or not heartbeat_due(
+                            checked, newest.checked_at, k.window, now):
                         out.quiet += [(r, k.window) for r in rs]
-                        continue
+                    else:   # what apply_results makes of settled repeats, in a tenth of its time
+                        out.beats.append(Rewrite(key, k, refreshed(k.state, newest), rs))
+                    continue
                 new, changes = apply_results(k.state, rs, k.rise, k.fall)
                 if not changes and not needs_write(k.state, new, k.window, now):
                     out.quiet += [(r, k.window) for r in rs]

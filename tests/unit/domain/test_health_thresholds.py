@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from kosmos.contracts.events import CheckResult
 from kosmos.contracts.health import Verdict
 from kosmos.domain.health import (apply_results, heartbeat_due, is_material_change, needs_write,
-                                  new_state, repeats_settled)
+                                  new_state, refreshed, repeats_settled)
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -117,6 +117,19 @@ def test_repeats_settled_only_when_applying_would_change_no_decision(
     if repeats_settled(row, batch_results, now_rise, now_fall):
         new, changes = apply_results(row, batch_results, now_rise, now_fall)
         assert changes == [] and not is_material_change(row, new)
+        newest = max(batch_results, key=lambda r: r.checked_at, default=None)
+        if newest is not None and row.last_checked_at < newest.checked_at:
+            assert refreshed(row, newest) == new   # the steady path's heartbeat row
+
+
+def test_refreshed_takes_the_first_of_the_newest_results_as_applying_does():
+    row, _ = apply_results(new_state("m", "mon", "r1", "p"), results("+++"), 3, 3)
+    at = T0 + timedelta(seconds=10)
+    twins = [CheckResult(member_id="m", monitor_id="mon", ok=True, reason=reason, latency_ms=ms,
+                         checked_at=at) for reason, ms in (("first", 1.0), ("second", 2.0))]
+    new, _ = apply_results(row, twins, 3, 3)
+    assert refreshed(row, max(twins, key=lambda r: r.checked_at)) == new
+    assert (new.last_reason, new.last_latency_ms, new.last_checked_at) == ("first", 1.0, at)
 
 
 def test_repeats_settled_says_no_for_unsettled_rows():
