@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     batch_max_rate: float = Field(
         4000.0, gt=0, description="Most probes per second one batch is given (sum of 1/delay; "
                                   "an HTTPS probe counts as 6).")
+    fold_checks: bool = Field(
+        True, description="Send the checks of one probe in a batch as one spec carrying the "
+                          "others' ids and thresholds (same_probe). Turn it off on the engines "
+                          "and checkers while checkers from before same_probe still run: they "
+                          "refuse such batches (a rolling upgrade).")
     results_interval: float = Field(
         1.0, gt=0, le=10, description="Seconds between kosmos.check.results events of a batch.")
     allow_loopback: bool = Field(False, description="Let probes target loopback addresses.")

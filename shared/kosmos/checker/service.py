@@ -89,8 +89,9 @@ class CheckerService:
 
     def folds(self, spec: CheckSpec) -> bool:
         """Whether ``spec`` may travel folded into another check of its probe: it may at
-        all (``foldable``) and its check shares outcomes."""
-        return foldable(spec) and self.runner.shares(spec)
+        all (``foldable``), its check shares outcomes, and folding is on
+        (``fold_checks``)."""
+        return self.settings.fold_checks and foldable(spec) and self.runner.shares(spec)
 
     def on_batch(self, data: dict[str, Any]) -> BatchStats:
         batch = self._own(_parse(CheckBatch, data))

@@ -147,13 +147,14 @@ class Rechecks:
             # Checks of one probe side by side, in batches of at most batch_size checks (a
             # few thousand names behind one endpoint would make one event megabytes long),
             # each run of them folded into one spec (the checker unfolds it where its check
-            # plugin declines sharing).
+            # plugin declines sharing), unless folding is off (``fold_checks``).
+            folds = foldable if self.settings.fold_checks else _never
             pairs.sort(key=lambda pair: pair[0])
             for part in (pairs[i:i + size] for i in range(0, len(pairs), size)):
                 batch = CheckBatch(region=region,
                                    batch_id=_batch_id(region, now, [spec for _, spec in part]),
                                    window_start=now, deadline=ends[region],
-                                   checks=fold(part, foldable), recheck=True)
+                                   checks=fold(part, folds), recheck=True)
                 try:
                     emitter.emit(CHECK_BATCH, batch, event_id=batch.batch_id, subject=region)
                     sent += len(part)
@@ -184,3 +185,8 @@ def _batch_id(region: str, now: datetime, specs: list[CheckSpec]) -> str:
     digest = hashlib.blake2b("|".join(f"{s.member_id}/{s.monitor.id}" for s in specs).encode(),
                              digest_size=6).hexdigest()
     return f"{region}/recheck/{now.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}/{digest}"
+
+
+def _never(_spec: CheckSpec) -> bool:
+    """Folding off: every check travels in full."""
+    return False

@@ -258,6 +258,26 @@ def test_a_tick_folds_a_probes_checks_and_its_batch_gives_each_a_result(fake_tra
     assert {r["monitor_id"] for r in sent} == {f"mon-{i}" for i in range(50)}
 
 
+def test_with_folding_off_a_tick_sends_every_check_in_full(fake_transport, make_check):
+    """``fold_checks`` off (a rolling upgrade: checkers from before ``same_probe`` refuse
+    it): the batches carry no ``same_probe`` at all, and the probe is still shared."""
+    fake_transport.checks = [make_check(f"m{i:02}", monitor=f"mon-{i}", delay=1, address=ADDRESS)
+                             for i in range(50)]
+    check, bus = Counting(True), InMemoryEmitter()
+    service = CheckerService(Settings(region="R", regions=["R"], results_interval=0.2,
+                                      batch_size=20, fold_checks=False),
+                             ConductorClient(fake_transport), bus, {"HTTP": check},
+                             checker_id="test")
+    service.on_tick(CheckTick(region="R", scheduled_at=utcnow(), period=1.0).model_dump())
+    batches = bus.of_type(CHECK_BATCH)
+    assert [len(b.data["checks"]) for b in batches] == [20, 20, 10]
+    assert not any("same_probe" in c for b in batches for c in b.data["checks"])
+    for event in batches:
+        service.on_batch(event.data)
+    sent = [r for e in bus.of_type(CHECK_RESULTS) for r in e.data["results"]]
+    assert check.probes == 3 and len(sent) == 50
+
+
 def test_checks_folded_for_a_check_plugin_that_declines_sharing_each_probe_for_themselves(make_check):
     checks = [spec(f"m{i}", make_check) for i in range(20)]
     [folded] = shard(checks, 100, 1e9, window=1.0, folds=lambda s: True)

@@ -135,6 +135,20 @@ def test_checks_of_one_probe_count_once_against_the_bounds():
         assert len(b.checks) == 1   # one probe: one spec, the others folded into it
 
 
+def test_with_folding_off_rechecks_travel_in_full():
+    """``fold_checks`` off (checkers from before ``same_probe`` still run): one spec per
+    check, and nothing on the wire names ``same_probe``."""
+    gw, clock, engine, app, bus = setup(fold_checks=False)
+    for i in range(20):
+        gw.add_member(f"s{i}", "A", "203.0.113.9", status="ONLINE")
+    clock.now = t(21)
+    engine.handle("kosmos.check.results",
+                  batch(REGIONS[0], [(f"s{i}", False, t(20)) for i in range(20)]))
+    events = bus.of_type(CHECK_BATCH)
+    assert events and all(len(e.data["checks"]) == 20 for e in events)
+    assert not any("same_probe" in c for e in events for c in e.data["checks"])
+
+
 def test_many_rechecks_go_in_batches_of_batch_size():
     gw, clock, engine, app, bus = setup(batch_size=8)
     for i in range(20):

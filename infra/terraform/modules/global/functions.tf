@@ -71,6 +71,7 @@ module "engine" {
     KOSMOS_REGIONS         = jsonencode(var.regions)
     KOSMOS_QUORUM          = tostring(var.quorum)
     KOSMOS_STALE_INTERVALS = tostring(var.stale_intervals)
+    KOSMOS_FOLD_CHECKS     = tostring(var.fold_checks)
     KOSMOS_APPLIANCE       = var.appliance
     KOSMOS_CLOUD           = local.cloud_name
     KOSMOS_LOG_LEVEL       = var.log_level

@@ -265,6 +265,12 @@ variable "quorum" {
   }
 }
 
+variable "fold_checks" {
+  type        = bool
+  description = "Send the checks of one probe in a batch as one spec (KOSMOS_FOLD_CHECKS). Set false on the engine and every region while checkers from before same_probe still run; true again once all are new."
+  default     = true
+}
+
 variable "stale_intervals" {
   type        = number
   description = "A region's verdict expires after this many monitor delays (KOSMOS_STALE_INTERVALS)."

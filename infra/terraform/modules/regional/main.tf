@@ -52,6 +52,7 @@ module "checker" {
     KOSMOS_BROKER_URL      = var.region.broker_url
     KOSMOS_BATCH_SIZE      = tostring(var.batch_size)
     KOSMOS_MAX_CONCURRENCY = tostring(var.max_concurrency)
+    KOSMOS_FOLD_CHECKS     = tostring(var.fold_checks)
     KOSMOS_DENY_CIDRS      = jsonencode(var.deny_cidrs)
     KOSMOS_ALLOW_CIDRS     = jsonencode(var.allow_cidrs)
     KOSMOS_CLOUD           = var.cloud_name

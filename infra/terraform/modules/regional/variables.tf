@@ -129,6 +129,12 @@ variable "batch_size" {
   }
 }
 
+variable "fold_checks" {
+  type        = bool
+  description = "Send the checks of one probe in a batch as one spec (KOSMOS_FOLD_CHECKS). Set false on the engine and every region while checkers from before same_probe still run; true again once all are new."
+  default     = true
+}
+
 variable "max_concurrency" {
   type        = number
   description = "Most probes in flight at once per batch (KOSMOS_MAX_CONCURRENCY)."
