@@ -1,4 +1,4 @@
-"""The warm engine's and checker's garbage-collector settings."""
+"""The garbage-collector settings of every function's warm instance."""
 from __future__ import annotations
 
 import gc
@@ -46,4 +46,26 @@ def test_the_warm_checker_tunes_once_it_is_built(restore_gc):
     gc.set_threshold(700, 10, 10)
     settings = Settings(region="R1", broker_url="http://127.0.0.1:9")   # nothing is sent
     assert isinstance(LazyChecker().build(settings), CheckerService)
+    assert gc.get_threshold()[0] == gc_tuning.YOUNG_THRESHOLD
+
+
+def test_the_warm_conductor_tunes_once_it_is_built(restore_gc, tmp_path):
+    from kosmos.conductor import http
+    from kosmos.config import Settings
+
+    gc.set_threshold(700, 10, 10)
+    handler = http._build(Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}"))
+    assert callable(handler)
+    assert gc.get_threshold()[0] == gc_tuning.YOUNG_THRESHOLD
+    handler.database.dispose()
+
+
+def test_the_warm_api_tunes_once_it_is_built(restore_gc):
+    from kosmos.api import entry
+    from kosmos.api.app import ApiApp
+    from kosmos.config import Settings
+
+    gc.set_threshold(700, 10, 10)
+    settings = Settings(auth_strategy="noauth", conductor_url="http://127.0.0.1:9")
+    assert isinstance(entry._build(settings), ApiApp)   # connects to nothing yet
     assert gc.get_threshold()[0] == gc_tuning.YOUNG_THRESHOLD

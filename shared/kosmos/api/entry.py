@@ -19,8 +19,10 @@ from kosmos.errors import KosmosError, NotFound, ValidationError
 
 
 def _build(settings: Settings) -> ApiApp:
-    from kosmos import bootstrap
-    return bootstrap.api_app(settings)
+    from kosmos import bootstrap, gc_tuning
+    app = bootstrap.api_app(settings)
+    gc_tuning.tune()   # once per warm instance: see kosmos.gc_tuning
+    return app
 
 
 class LazyApi(WarmInstance[ApiApp]):

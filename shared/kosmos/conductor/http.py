@@ -23,8 +23,11 @@ from kosmos.errors import KosmosError, NotAuthenticated, NotFound, UnsupportedMe
 TOKEN_HEADER = "X-Kosmos-Conductor-Token"
 
 def _build(settings: Settings) -> Handler:
+    from kosmos import gc_tuning
     from kosmos.conductor.app import build_handler
-    return build_handler(settings=settings)
+    handler = build_handler(settings=settings)
+    gc_tuning.tune()   # once per warm instance: see kosmos.gc_tuning
+    return handler
 
 
 #: This warm instance's handler, built on the first call.
