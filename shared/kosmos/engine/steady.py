@@ -7,7 +7,9 @@ compare-and-set on the remembered version; a miss sends the results down the
 full path): this warm instance remembers, per (member,
 monitor, region), the row as it last read or wrote it with the monitor's
 thresholds and freshness window, and runs the same pure rules
-(``apply_results``, ``needs_write``) on it. Results that only move a row's
+(``apply_results``, ``needs_write``; for results that repeat a settled row,
+``repeats_settled`` and ``refreshed``, which say the same without applying each
+result) on it. Results that only move a row's
 counts (a first success after failures, a second failure of three) move no
 verdict, so no member and no answer: the new row is written the same way
 (``counts``), except a failure that may start a recheck (``kosmos.engine.
