@@ -1,6 +1,6 @@
 """The engine's reads at 1,000 and 10,000 GSLBs: their cost must not grow with the tables.
 
-    python bench/bench_engine_reads.py [--n 1000 10000] [--batch 60 300]
+    python bench/bench_engine_reads.py [--n 1000 10000] [--batch 60 300 2000]
                                        [--db postgresql+pg8000://postgres@127.0.0.1:5432/postgres]
 
 Builds a fresh database (``kosmos_bench_engine_reads``) next to the one given: four
@@ -9,7 +9,10 @@ rows), copied in SQL up to each N (``tests/fixtures/trees.py``), then ANALYZEd. 
 each N it times, through the conductor's handler in this process (median of 20 calls,
 after one to warm up), what the engine asks for:
 
-- ``engine.context`` for a results batch of ``--batch`` members;
+- ``engine.context`` for a results batch of ``--batch`` members, and the engine's read
+  of that answer (pydantic, as the conductor client reads it) with CPython's collector
+  thresholds and with ``kosmos.gc_tuning``'s, beside 300,000 live records (a warm
+  engine's memory of health rows at 10,000 GSLBs is of that order);
 - ``gslb.trees`` for one GSLB, as the engine asks after a user's change;
 - ``breaker.view`` summary, at every cycle that moves members.
 
@@ -22,11 +25,13 @@ run are what counts; the machine is shared and noisy.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import statistics
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,13 +42,17 @@ sys.path.insert(0, str(ROOT / "tests"))
 from bench_api import fresh_database  # noqa: E402
 from fixtures.conductor import SYSTEM, Builder  # noqa: E402
 from fixtures.trees import grow_to, read_in_full, seed  # noqa: E402
+import pydantic_core  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport  # noqa: E402
 from kosmos.conductor.app import build_handler  # noqa: E402
 from kosmos.conductor.db.context_read import _PG_CONTEXT  # noqa: E402
 from kosmos.conductor.db.trees_read import _PG_TREES  # noqa: E402
+from kosmos import gc_tuning  # noqa: E402
 from kosmos.conductor.migrate import _run  # noqa: E402
+from kosmos.contracts.health import HealthState  # noqa: E402
+from kosmos.contracts.operations import ENGINE_CONTEXT  # noqa: E402
 from kosmos.engine.gateway import EngineGateway  # noqa: E402
 
 
@@ -58,6 +67,34 @@ def timed(call: Callable[[], Any], n: int = 20) -> float:
     return statistics.median(took)
 
 
+def warm_memory(n: int = 300_000) -> list[HealthState]:
+    """Records alive for the whole run, as a warm engine holds its memory of health rows."""
+    now = datetime.now(timezone.utc)
+    return [HealthState(member_id=f"m{i}", monitor_id="mon", region="r", project_id="p",
+                        last_checked_at=now) for i in range(n)]
+
+
+def answer_read(answer: Any) -> list[tuple[float, float]]:
+    """Median and largest milliseconds of the engine's read of an ``engine.context``
+    answer with CPython's default collector thresholds, then with
+    ``kosmos.gc_tuning.YOUNG_THRESHOLD`` (20 reads each, the last three kept alive)."""
+    body = pydantic_core.to_json({"result": answer})
+    before = gc.get_threshold()
+    out = []
+    try:
+        for young in (700, gc_tuning.YOUNG_THRESHOLD):
+            gc.set_threshold(young, before[1], before[2])
+            took, held = [], []
+            for _ in range(21):
+                t0 = time.perf_counter()
+                held = [*held[-2:], ENGINE_CONTEXT.parse_body(body)]
+                took.append((time.perf_counter() - t0) * 1000)
+            out.append((statistics.median(took[1:]), max(took[1:])))
+    finally:
+        gc.set_threshold(*before)
+    return out
+
+
 def scanned_in_full(conn: Any, statement: Any, params: dict[str, Any]) -> list[str]:
     plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) {statement.text}"), params).scalar_one()
     plan = plan if isinstance(plan, list) else json.loads(plan)
@@ -67,7 +104,7 @@ def scanned_in_full(conn: Any, statement: Any, params: dict[str, Any]) -> list[s
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[1000, 10000])
-    ap.add_argument("--batch", type=int, nargs="+", default=[60, 300])
+    ap.add_argument("--batch", type=int, nargs="+", default=[60, 300, 2000])
     ap.add_argument("--db", default="postgresql+pg8000://postgres@127.0.0.1:5432/postgres")
     a = ap.parse_args()
     url = fresh_database(a.db, "kosmos_bench_engine_reads")
@@ -77,6 +114,7 @@ def main() -> int:
     build = Builder(ConductorClient(InProcessTransport(handler)))
     engine = create_engine(url)
     rng = random.Random(7)
+    memory = warm_memory()
     try:
         for n in sorted(a.n):
             t0 = time.monotonic()
@@ -93,6 +131,11 @@ def main() -> int:
                                                               "project": None})
                     print(f"N={n}: engine.context, {b} members: {ms:.1f} ms; "
                           f"tables read in full: {', '.join(full) or 'none'}", flush=True)
+                    answer = build.call("engine.context", {"member_ids": ids}, SYSTEM)
+                    (default, worst), (tuned, tuned_worst) = answer_read(answer)
+                    print(f"N={n}: the engine's read of that answer: {default:.1f} ms "
+                          f"(largest {worst:.1f}) with the default collector, {tuned:.1f} ms "
+                          f"(largest {tuned_worst:.1f}) tuned", flush=True)
                 one = [seeded.gslb_id]
                 ms = timed(lambda one=one: build.call("gslb.trees", {"gslb_ids": one,
                                                              "limit": EngineGateway.page_size},
@@ -108,6 +151,7 @@ def main() -> int:
     finally:
         engine.dispose()
         handler.database.dispose()
+        del memory
     return 0
 
 
