@@ -11,8 +11,8 @@ engine writes nothing. Because unchanged rows are not written, their
 ``last_checked_at`` would age although the region keeps reporting; freshness
 across regions (``kosmos.domain.quorum``) depends on it, so a row is also
 rewritten as a heartbeat once its stored ``last_checked_at`` is older than
-half the stale window, by the newest result or, when the engine runs behind, by
-the clock (``heartbeat_due``). Between heartbeats the stored
+half the stale window, by the newest result or by the time freshness is judged
+at (``heartbeat_due``). Between heartbeats the stored
 ``last_checked_at`` lags the newest result applied by at most that much; a
 late result falling into the gap is applied as if new, which can move a count
 by one but never flips a verdict on its own.
@@ -122,16 +122,17 @@ def heartbeat_due(stored_checked_at: datetime | None, newest_checked_at: datetim
     """True when the stored row is old enough that it must be refreshed to stay fresh.
 
     By the newest result's time: half the window after the stored check. And, given
-    the time the results are applied (``now``), as soon as the stored check is half
-    the window old by then. Results every delay D, the first rule alone rewrites a row
-    every 2D when the window is 3D; an engine running more than the window less 2D
-    behind (10 s at a delay of 10 s) then found rows it had not rewritten already stale
-    on their next result, and took each through a full read and decision, which put it
-    further behind (10,000 GSLBs on two cores). With ``now`` the row is rewritten with
-    each result while the engine is behind, and looks stale only when it is more than
-    the window less D behind. Results already older than the window cannot keep a row
-    fresh and add no heartbeat by the clock. A redelivered batch (results at or before
-    the stored check) writes nothing either way.
+    the time freshness is judged at (``now``: ``kosmos.domain.quorum.judged_at``), as
+    soon as the stored check is half the window old by then. Results every delay D
+    and a window of 3D, the first rule rewrites a row every 2D. Judged by the clock, an
+    engine running more than the window less 2D behind found rows already stale on
+    their next result and took each through a full read and decision (10,000 GSLBs on
+    two cores); the second rule then rewrote a row with each result. The engine now
+    judges at its watermark, where a row rewritten every 2D stays fresh at any lag
+    below the window, and the second rule only matters for a region behind the
+    others. Results already older than the window cannot keep a row fresh and add no
+    heartbeat by it. A redelivered batch (results at or before the stored check)
+    writes nothing either way.
     """
     if newest_checked_at is None:
         return False

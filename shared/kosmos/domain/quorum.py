@@ -1,12 +1,13 @@
 """Across regions and monitors: a member's operating status.
 
 Per monitor, only *fresh* regional verdicts count: a row whose
-``last_checked_at`` is within ``stale_intervals × monitor.delay`` of now and
-whose verdict is UP or DOWN. The monitor says DOWN when more than ``quorum``
-(a share, default 0.5: a strict majority) of those fresh verdicts are DOWN,
-else UP. One region cut off from the endpoints is therefore outvoted, and a
-region cut off from the engine simply stops being fresh; neither removes an
-endpoint on its own (with a single region there is nobody to outvote it).
+``last_checked_at`` is within ``stale_intervals × monitor.delay`` of the time
+freshness is judged at (``judged_at``: now, or the engine's watermark while it
+runs behind) and whose verdict is UP or DOWN. The monitor says DOWN when more
+than ``quorum`` (a share, default 0.5: a strict majority) of those fresh
+verdicts are DOWN, else UP. One region cut off from the endpoints is
+therefore outvoted, and a region cut off from the engine simply stops being
+fresh; neither removes an endpoint on its own (with a single region there is nobody to outvote it).
 
 A member with several monitors is ONLINE only if every monitor says UP and
 OFFLINE as soon as one says DOWN. A monitor with no fresh verdict at all keeps
@@ -52,6 +53,24 @@ def fresh_at(last_checked_at: datetime | None, now: datetime, window: timedelta)
     return last_checked_at is not None and now - last_checked_at <= window
 
 
+def judged_at(now: datetime, watermark: datetime | None, window: timedelta) -> datetime:
+    """The time freshness is judged at: the engine's watermark (the newest check time
+    it has applied results of) while that is within ``window`` of ``now``, else ``now``.
+
+    An engine running L seconds behind applies every region's results L seconds late.
+    Judged by the clock, each row then looked L seconds older than the region's
+    reporting made it, and past ``window`` less one delay a region still reporting
+    looked silent: with the other regions' rows stale, one region's failures were a
+    quorum of one. Judged at the watermark, the engine sees the regions as they were
+    when its newest results were checked. A region cut off still goes stale against
+    the others' results. An engine more than a window behind judges by the clock, where
+    every result it applies is stale: results that waited that long are no news.
+    """
+    if watermark is None or now - watermark > window:
+        return now
+    return min(watermark, now)
+
+
 def is_fresh(state: HealthState, now: datetime, window: timedelta) -> bool:
     return fresh_at(state.last_checked_at, now, window)
 
@@ -63,13 +82,15 @@ def _region_evidence(state: HealthState, fresh: bool) -> dict[str, Any]:
 
 
 def monitor_verdict(states: Iterable[HealthState], monitor: MonitorRule, now: datetime,
-                    quorum: float, stale_intervals: float,
-                    explain: bool = True) -> tuple[Verdict | None, str, list[dict]]:
-    """The cross-region verdict of one monitor: UP, DOWN, or None (no fresh verdict)."""
+                    quorum: float, stale_intervals: float, explain: bool = True,
+                    watermark: datetime | None = None) -> tuple[Verdict | None, str, list[dict]]:
+    """The cross-region verdict of one monitor: UP, DOWN, or None (no fresh verdict).
+    Freshness is judged at ``judged_at(now, watermark, window)``."""
     window = stale_window(monitor.delay, stale_intervals)
+    at = judged_at(now, watermark, window)
     evidence, up, down = [], [], []
     for st in sorted(states, key=lambda s: s.region):
-        fresh = is_fresh(st, now, window)
+        fresh = is_fresh(st, at, window)
         if explain:
             evidence.append(_region_evidence(st, fresh))
         if fresh and st.verdict == Verdict.UP:
@@ -90,12 +111,14 @@ def monitor_verdict(states: Iterable[HealthState], monitor: MonitorRule, now: da
 
 def decide_member(previous: str, states: Sequence[HealthState], monitors: Sequence[MonitorRule],
                   now: datetime, quorum: float = 0.5, stale_intervals: float = 3.0,
-                  regions: Sequence[str] | None = None, explain: bool = True) -> MemberDecision:
+                  regions: Sequence[str] | None = None, explain: bool = True,
+                  watermark: datetime | None = None) -> MemberDecision:
     """The member's operating status from every regional row of every monitor.
 
     ``regions`` (the pool's probing regions, None = all) drops rows of regions
     that no longer probe the pool. ``previous`` is the stored operating status.
     ``explain=False`` skips building the evidence (the hot path of steady state).
+    ``watermark``: the newest check time the engine has applied (``judged_at``).
     """
     if not monitors:
         return MemberDecision(NO_MONITOR, "pool has no monitor")
@@ -103,13 +126,18 @@ def decide_member(previous: str, states: Sequence[HealthState], monitors: Sequen
     reasons: dict[str, str] = {}
     evidence: dict[str, Any] = {"quorum": quorum, "stale_intervals": stale_intervals,
                                 "now": now.isoformat(), "monitors": {}}
+    if watermark is not None:
+        evidence["watermark"] = watermark.isoformat()
     for mon in monitors:
         rows = [s for s in states if s.monitor_id == mon.id
                 and (regions is None or s.region in regions)]
-        verdict, reason, ev = monitor_verdict(rows, mon, now, quorum, stale_intervals, explain)
+        verdict, reason, ev = monitor_verdict(rows, mon, now, quorum, stale_intervals, explain,
+                                              watermark)
         verdicts[mon.id] = verdict
         reasons[mon.id] = reason
-        evidence["monitors"][mon.id] = {"verdict": verdict.value if verdict else None, "regions": ev}
+        at = judged_at(now, watermark, stale_window(mon.delay, stale_intervals))
+        evidence["monitors"][mon.id] = {"verdict": verdict.value if verdict else None,
+                                        "judged_at": at.isoformat(), "regions": ev}
     down = [m for m, v in verdicts.items() if v == Verdict.DOWN]
     if down:
         return MemberDecision(OFFLINE, "; ".join(reasons[m] for m in down), evidence)

@@ -11,6 +11,11 @@ Decisions the code makes, in one place (rules in ``kosmos.domain``):
   is older than half the stale window (``stale_intervals × delay / 2``) is
   rewritten, because freshness across regions is judged from that time. With
   the defaults (3 intervals) that is one write per row every second result.
+- Freshness is judged at the engine's watermark, the newest check time the
+  instance has applied (``kosmos.engine.watermark``), while it is within a
+  window of the clock: an engine running behind neither reads every row again
+  nor lets one region outvote the others it has not caught up with. Results
+  older than their window by the clock are no news.
 - Members without a verdict yet (NO_MONITOR) are served: unknown is healthy
   until proven otherwise, which fits the fail-open ``all_down`` default.
 - Circuit breaker (``kosmos.domain.breaker``): while most distinct endpoints

@@ -43,7 +43,7 @@ def handle_decide(req: EngineDecide, deps: EngineDeps) -> dict[str, Any]:
         removed = remove_deleted_names(deps, {t.gslb.fqdn for t in trees})
         now = deps.clock()
         ctx = gw.context(member_ids) if member_ids else EngineContext()
-        plan = redecide_members(ctx, now, settings, trigger)
+        plan = redecide_members(ctx, now, settings, trigger, deps.watermark.at)
         cause = Cause(ENGINE_DECIDE, f"change:{req.cause.request_id or ''}:{req.cause.at.isoformat()}",
                       now, {"change": change, "member_moves": [
                           {"member_id": m.member_id, "from": m.from_status, "to": m.to_status}

@@ -14,6 +14,7 @@ from kosmos.engine.row_locks import RowLocks
 from kosmos.engine.served import ZoneListings
 from kosmos.engine.steady import SteadyCache
 from kosmos.engine.wakeups import Wakeups
+from kosmos.engine.watermark import Watermark
 
 
 @dataclass
@@ -32,6 +33,7 @@ class EngineDeps:
     rechecks: Any = None
     wakeups: Wakeups = field(default_factory=Wakeups)
     row_locks: RowLocks = field(default_factory=RowLocks)
+    watermark: Watermark = field(default_factory=Watermark)
     # Zone listings a reconcile's shards share on this instance (built from the settings)
     listings: ZoneListings | None = None
 

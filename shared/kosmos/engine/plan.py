@@ -19,7 +19,8 @@ from kosmos.contracts.events import CheckResult, CheckResults
 from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate, SubjectType
 from kosmos.domain.health import apply_results, needs_write, new_state
-from kosmos.domain.quorum import NO_MONITOR, MemberDecision, MonitorRule, decide_member, stale_window
+from kosmos.domain.quorum import (NO_MONITOR, MemberDecision, MonitorRule, decide_member, judged_at,
+                                  stale_window)
 from kosmos.engine.gateway import EngineContext
 from kosmos.engine.steady import Known
 
@@ -67,8 +68,10 @@ def _stale_note(reason: str | None) -> bool:
     return bool(reason) and reason.startswith(_KEEP_PREFIXES)   # type: ignore[union-attr]
 
 
-def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings: Settings) -> HealthPlan:
-    """Apply ``batch`` (one region's results) to the stored states; decide members."""
+def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings: Settings,
+                watermark: datetime | None = None) -> HealthPlan:
+    """Apply ``batch`` (one region's results) to the stored states; decide members, with
+    freshness judged at ``judged_at(now, watermark, window)`` (``kosmos.domain.quorum``)."""
     plan = HealthPlan()
     grouped: dict[tuple[str, str], list[CheckResult]] = defaultdict(list)
     for r in batch.results:
@@ -89,7 +92,7 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         old = ctx.states.get(key) or new_state(member_id, monitor_id, batch.region, member.project_id)
         new, changes = apply_results(old, results, monitor.max_retries, monitor.max_retries_down)
         stored = old
-        if needs_write(old, new, window, now):
+        if needs_write(old, new, window, judged_at(now, watermark, window)):
             plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
             stored = new.model_copy(update={"version": old.version + 1})
         # A row whose verdict just moved is not remembered: another instance may be
@@ -119,13 +122,13 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
     trigger = {"region": batch.region, "checker_id": batch.checker_id, "batch_id": batch.batch_id}
     for member_id, results in sorted(touched.items()):
         ordered = sorted(results, key=lambda r: r.checked_at)
-        _decide(ctx, plan, member_id, list(by_member[member_id].values()), now, settings,
-                ordered[-1].checked_at, trigger, [_result_ev(r) for r in ordered][-20:])
+        _decide(ctx, plan, member_id, list(by_member[member_id].values()), now, watermark,
+                settings, ordered[-1].checked_at, trigger, [_result_ev(r) for r in ordered][-20:])
     return plan
 
 
 def redecide_members(ctx: EngineContext, now: datetime, settings: Settings,
-                     trigger: dict[str, Any]) -> HealthPlan:
+                     trigger: dict[str, Any], watermark: datetime | None = None) -> HealthPlan:
     """Decide every member of ``ctx`` again from its stored health rows alone.
 
     For members whose configuration changed (pool, monitors, a new GSLB over
@@ -137,23 +140,23 @@ def redecide_members(ctx: EngineContext, now: datetime, settings: Settings,
     for member_id in sorted(ctx.members):
         if ctx.members[member_id].pool_id in ctx.pools:
             _decide(ctx, plan, member_id, list(by_member.get(member_id, {}).values()), now,
-                    settings, now, trigger, [])
+                    watermark, settings, now, trigger, [])
     return plan
 
 
 def _decide(ctx: EngineContext, plan: HealthPlan, member_id: str, states: list[HealthState],
-            now: datetime, settings: Settings, when: datetime, trigger: dict[str, Any],
-            results_ev: list[dict[str, Any]]) -> None:
+            now: datetime, watermark: datetime | None, settings: Settings, when: datetime,
+            trigger: dict[str, Any], results_ev: list[dict[str, Any]]) -> None:
     member = ctx.members[member_id]
     pool = ctx.pools[member.pool_id]
     monitors = [MonitorRule(m, ctx.monitors[m].delay) for m in pool.monitor_ids if m in ctx.monitors]
     previous = enum_text(member.operating_status)
     args = (previous, states, monitors, now, settings.quorum, settings.stale_intervals, pool.regions)
-    decision = decide_member(*args, explain=False)
+    decision = decide_member(*args, explain=False, watermark=watermark)
     moved = decision.status != previous
     if not moved and _stale_note(decision.reason) == _stale_note(member.status_reason):
         return   # same status, same kind of reason: nothing worth a write
-    decision = decide_member(*args, explain=True)
+    decision = decide_member(*args, explain=True, watermark=watermark)
     plan.members.append(MemberStatusChange(member_id=member_id, operating_status=decision.status,
                                            status_reason=decision.reason[:1024],
                                            expected_version=member.status_version))

@@ -54,9 +54,11 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     if batch.endpoints:
         gw.set_endpoints(batch.endpoints)
     now = deps.clock()
+    watermark = deps.watermark.advance(batch.results, now)
     asks = None if deps.rechecks is None else (
         lambda member, monitor: deps.rechecks.may_ask(member, monitor, now))
-    split = deps.steady.split(batch.region, batch.results, now, asks) if deps.steady is not None else None
+    split = deps.steady.split(batch.region, batch.results, now, asks,
+                              watermark) if deps.steady is not None else None
     results, quiet = (split.full, split.quiet) if split is not None else (batch.results, [])
     beats = _heartbeats(deps, split.beats) if split is not None else 0
     counted = _counts(deps, split.counts) if split is not None else 0
@@ -88,7 +90,8 @@ def _full(total: CheckResults, deps: EngineDeps, results: list, member_ids: set[
     if len(results) != len(total.results):   # some set aside or already written
         batch = total.model_copy(update={"results": results})
     plan, report, gslbs, written, read = _apply(
-        deps, batch, member_ids, reported, lambda ctx: plan_health(ctx, batch, deps.clock(), settings))
+        deps, batch, member_ids, reported,
+        lambda ctx: plan_health(ctx, batch, deps.clock(), settings, deps.watermark.at))
     # Another instance may have applied another region's results for the same members
     # at the same time, each deciding from the rows before the other's write: a quorum
     # both completed would be seen by neither. Once ours are written, members whose
@@ -101,7 +104,8 @@ def _full(total: CheckResults, deps: EngineDeps, results: list, member_ids: set[
     if waiting and _rows_move_a_member(deps, read, waiting, trigger):
         again, again_report, again_gslbs, again_written, _ = _apply(
             deps, batch, set(waiting), [],
-            lambda ctx: _moves_only(redecide_members(ctx, deps.clock(), settings, trigger)),
+            lambda ctx: _moves_only(redecide_members(ctx, deps.clock(), settings, trigger,
+                                                     deps.watermark.at)),
             recheck=False)
         if again.moves:
             plan.moves.extend(again.moves)
@@ -154,7 +158,8 @@ def _rows_move_a_member(deps: EngineDeps, read: EngineContext, member_ids: list[
         return True
     rows = EngineContext(members=now.members, pools=read.pools, monitors=read.monitors,
                          states=now.states, gslbs=read.gslbs)
-    return bool(redecide_members(rows, deps.clock(), deps.settings, trigger).moves)
+    return bool(redecide_members(rows, deps.clock(), deps.settings, trigger,
+                                 deps.watermark.at).moves)
 
 
 def _moves_only(plan: HealthPlan) -> HealthPlan:

@@ -35,6 +35,7 @@ from kosmos.contracts.events import CheckResult
 from kosmos.contracts.health import HealthState
 from kosmos.domain.health import (apply_results, heartbeat_due, is_material_change, needs_write,
                                   refreshed, repeats_settled)
+from kosmos.domain.quorum import judged_at
 
 Key = tuple[str, str, str]   # (member_id, monitor_id, region)
 
@@ -84,14 +85,16 @@ class SteadyCache:
         self._lock = threading.Lock()
 
     def split(self, region: str, results: list[CheckResult], now: datetime,
-              asks_recheck: Callable[[str, str], bool] | None = None) -> Split:
+              asks_recheck: Callable[[str, str], bool] | None = None,
+              watermark: datetime | None = None) -> Split:
         """The results that need the full path, those that change nothing (with their
         window), the heartbeats (rows whose only write is the freshness rewrite) and
         the counts (rows whose counts move, not their verdict). ``asks_recheck(member,
         monitor)``: whether a failure may start a recheck (None: never), which only
-        the full path can do.
+        the full path can do. ``watermark``: the engine's (``kosmos.engine.watermark``).
 
-        A row gone stale takes the full path even when its counts are capped: a new
+        A row gone stale (judged at ``judged_at(now, watermark, window)``, like the
+        decisions) takes the full path even when its counts are capped: a new
         result makes it fresh again, which can change the member's decision. Results
         that are themselves older than the window (they waited in a queue) cannot: the
         row stays stale with them, so they are judged as on a fresh row, and even a
@@ -116,16 +119,17 @@ class SteadyCache:
                 continue
             newest = max(rs, key=_checked_at)   # the first of the newest, as applied
             late = now - newest.checked_at > k.window
-            if now - checked <= k.window or late:
+            at = judged_at(now, watermark, k.window)
+            if at - checked <= k.window or late:
                 if repeats_settled(k.state, rs, k.rise, k.fall):   # no counts to move
                     if newest.checked_at <= checked or not heartbeat_due(
-                            checked, newest.checked_at, k.window, now):
+                            checked, newest.checked_at, k.window, at):
                         out.quiet += [(r, k.window) for r in rs]
                     else:   # what apply_results makes of settled repeats, in a tenth of its time
                         out.beats.append(Rewrite(key, k, refreshed(k.state, newest), rs))
                     continue
                 new, changes = apply_results(k.state, rs, k.rise, k.fall)
-                if not changes and not needs_write(k.state, new, k.window, now):
+                if not changes and not needs_write(k.state, new, k.window, at):
                     out.quiet += [(r, k.window) for r in rs]
                     continue
                 if not changes and not is_material_change(k.state, new):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from kosmos.contracts.health import HealthState, Verdict
-from kosmos.domain.quorum import MonitorRule, decide_member
+from kosmos.domain.quorum import MonitorRule, decide_member, judged_at
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 U, D, N = Verdict.UP, Verdict.DOWN, Verdict.UNKNOWN
@@ -81,3 +81,28 @@ def test_regions_filter_and_no_monitor():
 def test_down_reason_names_regions():
     d = decide_member("ONLINE", [row("east", D), row("west", D), row("north", U)], MON, NOW)
     assert "east" in d.reason and "west" in d.reason and "2 of 3" in d.reason
+
+
+def test_freshness_is_judged_at_the_watermark_while_it_is_within_a_window_of_now():
+    window = timedelta(seconds=30)
+    behind = NOW - timedelta(seconds=25)
+    assert judged_at(NOW, None, window) == NOW                      # a cold engine: the clock
+    assert judged_at(NOW, behind, window) == behind
+    assert judged_at(NOW, NOW - timedelta(seconds=31), window) == NOW   # too late to be news
+    assert judged_at(NOW, NOW + timedelta(seconds=5), window) == NOW    # never ahead of the clock
+
+
+def test_an_engine_running_behind_counts_the_regions_still_reporting():
+    """Rows checked 35 s ago (window 30 s) by an engine whose newest result is 25 s old:
+    every region reported within the window of it, so all three vote and r1 alone does
+    not pull the member. By the clock r1's newer row would be the only fresh one."""
+    states = [row("r1", D, age=25), row("r2", U, age=35), row("r3", U, age=35)]
+    behind = NOW - timedelta(seconds=25)
+    assert decide_member("ONLINE", states, MON, NOW).status == "OFFLINE"
+    d = decide_member("ONLINE", states, MON, NOW, watermark=behind)
+    assert d.status == "ONLINE"
+    assert d.evidence["monitors"]["mon"]["judged_at"] == behind.isoformat()
+    # a region cut off still goes stale against the others' results (35 s before them)
+    states = [row("r1", D, age=25), row("r2", U, age=60)]
+    d = decide_member("ONLINE", states, MON, NOW, watermark=behind)
+    assert d.status == "OFFLINE" and "DOWN in 1 of 1 fresh regions" in d.reason

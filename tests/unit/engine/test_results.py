@@ -332,24 +332,77 @@ def test_a_backlog_of_results_older_than_their_freshness_skips_the_conductor(wor
     assert gw.states[("a1", "mon", "r1")].last_checked_at == t(199)
 
 
-def test_an_engine_running_behind_rewrites_settled_rows_instead_of_reading_them(world):
-    """Results every 10 s, freshness window 30 s, each applied 12 s after its check. By
-    the results' times alone a settled row is rewritten every other result (20 s), so
-    the next result found it 32 s old, stale, and took the full path: a read and a
-    decision for every member every 20 s, which put the engine further behind (10,000
-    GSLBs on two cores). Rewritten by the clock as well, no row ever looks stale."""
+def test_an_engine_running_behind_judges_freshness_at_its_watermark_and_reads_nothing(world):
+    """Results every 10 s, freshness window 30 s, each applied 25 s after its check. By
+    the clock a settled row rewritten with the result before was 35 s old when the next
+    one came: stale, so every result took the full path (a read and a decision each),
+    which put the engine further behind (10,000 GSLBs on two cores). Judged at the
+    newest check applied, the rows are as fresh as the regions keep them: no read, and
+    a heartbeat every other result, as for an engine in time."""
     gw, clock, engine, app = world
     bring_online(engine, clock)
     clock.now = t(26)       # the verdicts moved at 10 s: read again, rewritten, remembered
     engine.handle("kosmos.check.results", batch("r1", [(m, True, t(25)) for m in ("a1", "a2", "b1")]))
     reads = gw.calls.count("engine.context")
-    for second in range(35, 115, 10):
-        clock.now = t(second + 12)
+    beats = []
+    for second in range(35, 155, 10):
+        clock.now = t(second + 25)
         out = engine.handle("kosmos.check.results",
                             batch("r1", [(m, True, t(second)) for m in ("a1", "a2", "b1")]))
-        assert out["heartbeats"] == 3 and out["stale"] == 0
+        assert out["stale"] == 0 and out["steady"] + out["heartbeats"] == 3
+        beats.append(out["heartbeats"])
     assert gw.calls.count("engine.context") == reads
-    assert gw.states[("a1", "mon", "r1")].last_checked_at == t(105)
+    assert beats == [0, 3] * 6
+    assert gw.states[("a1", "mon", "r1")].last_checked_at == t(145)
+
+
+def test_one_region_cannot_pull_a_member_from_an_engine_running_behind(world):
+    """Every region's results are applied 25 s after their checks (window 30 s, one
+    delay 10 s). By the clock, r2's and r3's rows were stale whenever r1's batch came,
+    and r1's two failures made a quorum of one: a1 went OFFLINE on one region's word.
+    At the watermark the other regions still count, and outvote r1."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    for second in range(20, 80, 10):
+        clock.now = t(second + 25)
+        for r in REGIONS:
+            ok = r != "r1" or second < 50
+            engine.handle("kosmos.check.results",
+                          batch(r, [("a1", ok, t(second)), ("a2", True, t(second))]))
+    assert gw.states[("a1", "mon", "r1")].verdict.value == "DOWN"
+    assert gw.members["a1"].operating_status.value == "ONLINE"
+    assert not [e for e in gw.entries("member") if e.to_state == "OFFLINE"]   # not even once
+    assert served(app) == [A1, A2]
+    # a majority still can, and the history says what it judged at
+    for second in (80, 90):
+        clock.now = t(second + 25)
+        for r in REGIONS:
+            engine.handle("kosmos.check.results",
+                          batch(r, [("a1", r == "r3", t(second)), ("a2", True, t(second))]))
+    assert gw.members["a1"].operating_status.value == "OFFLINE" and served(app) == [A2]
+    moved = [e for e in gw.entries("member") if e.to_state == "OFFLINE"]
+    assert len(moved) == 1
+    assert moved[0].evidence["monitors"]["mon"]["judged_at"] == t(90).isoformat()
+    assert moved[0].evidence["now"] == t(115).isoformat()
+
+
+def test_a_region_further_behind_than_the_others_is_read_again(world):
+    """r2 and r3 arrive in time, r1's results 16 s late: at the watermark (the newest
+    check applied, from r2 and r3) r1's rows are older than the window, as by the
+    clock, and its results take the full path: the regions' decisions meanwhile were
+    made without r1, and its results may change them."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    members = ("a1", "a2", "b1")
+    for second in range(20, 60, 10):
+        clock.now = t(second + 1)
+        for r in ("r1", "r2", "r3") if second == 20 else ("r2", "r3"):
+            engine.handle("kosmos.check.results", batch(r, [(m, True, t(second)) for m in members]))
+    reads = gw.calls.count("engine.context")
+    # 25 s after r1's stored check (10 s) by r1's own results, 40 s by the watermark
+    out = engine.handle("kosmos.check.results", batch("r1", [(m, True, t(35)) for m in members]))
+    assert out["steady"] == 0 and out["stale"] == 0
+    assert gw.calls.count("engine.context") == reads + 1
 
 
 def test_each_gslb_history_names_the_member_moves_of_its_own_pools():
