@@ -7,7 +7,8 @@ runs behind) and whose verdict is UP or DOWN. The monitor says DOWN when more
 than ``quorum`` (a share, default 0.5: a strict majority) of those fresh
 verdicts are DOWN, else UP. One region cut off from the endpoints is
 therefore outvoted, and a region cut off from the engine simply stops being
-fresh; neither removes an endpoint on its own (with a single region there is nobody to outvote it).
+fresh; neither removes an endpoint on its own (with a single region there is
+nobody to outvote it).
 
 A member with several monitors is ONLINE only if every monitor says UP and
 OFFLINE as soon as one says DOWN. A monitor with no fresh verdict at all keeps

@@ -49,6 +49,32 @@ def test_status_tree_per_region_with_freshness(build):
     assert [x["pool_id"] for x in g_tree["pools"]] == [p["id"]]
 
 
+def test_status_judges_freshness_where_the_engine_does_while_it_runs_behind(build):
+    """The engine recorded a lag of 25 s: it judges at its watermark, 25 s ago, where a
+    row checked 31 s ago is fresh (6 s old) and one checked 60 s ago is not. A record
+    older than the window says nothing of the engine now: then the clock."""
+    m = build.monitor(delay=10)
+    p = build.pool([m])
+    up = build.member(p)
+    build.call("health.write", {"states": [
+        {"state": state(up, m["id"], "r1", last_checked_at=_ago(31))},
+        {"state": state(up, m["id"], "r2", last_checked_at=_ago(60))}]}, SYSTEM)
+
+    def fresh() -> dict[str, bool]:
+        return {r["region"]: r["fresh"] for r in build.call("member.status", {"id": up["id"]})["regions"]}
+
+    assert fresh() == {"r1": False, "r2": False}
+    build.call("engine.lag", {"region": "r1", "lag_s": 25.0, "stale_results": 0,
+                              "observed_at": _ago(40)}, SYSTEM)
+    assert fresh() == {"r1": False, "r2": False}          # recorded 40 s ago: not now
+    build.call("engine.lag", {"region": "r1", "lag_s": 25.0, "stale_results": 0,
+                              "observed_at": _ago(1)}, SYSTEM)
+    assert fresh() == {"r1": True, "r2": False}
+    build.call("engine.lag", {"region": "r2", "lag_s": 40.0, "stale_results": 3,
+                              "observed_at": _ago(0)}, SYSTEM)
+    assert fresh() == {"r1": True, "r2": False}           # the smallest lag is the engine's
+
+
 def test_pool_without_monitors_is_no_monitor(build):
     p = build.pool([])
     build.member(p)

@@ -1,7 +1,9 @@
 """Status trees: member → per-region verdicts, pool → members, GSLB → pools.
 
 A region's verdict is *fresh* while its ``last_checked_at`` is within
-``stale_intervals`` × the monitor's delay; the engine ignores stale ones, and
+``stale_intervals`` × the monitor's delay of the time the engine judges at (its
+watermark as its lag records tell it, while that is within the window; else
+now: ``kosmos.domain.quorum.judged_at``); the engine ignores stale ones, and
 the tree says which they are so an operator sees why.
 """
 from __future__ import annotations
@@ -17,8 +19,8 @@ from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, HealthStateRow, Me
                                         MonitorRow, PoolMonitorRow, PoolRow)
 from kosmos.conductor.ops.failover import with_failover
 from kosmos.conductor.ops.common import OpContext, get_row, op, record, store_statuses
-from kosmos.conductor.ops.lag import lag_rows
-from kosmos.domain.quorum import fresh_at, stale_window
+from kosmos.conductor.ops.lag import lag_records, lag_rows, watermark_at
+from kosmos.domain.quorum import fresh_at, judged_at, stale_window
 from kosmos.domain import rollup
 
 def refresh_pools(ctx: OpContext, pool_ids: set[str]) -> None:
@@ -89,6 +91,7 @@ class TreeBuilder:
         for m in member_rows:
             self.members[m.pool_id].append(m)
         member_ids = [m.id for ms in self.members.values() for m in ms]
+        self.lags = lag_records(ctx)   # the engine's, to judge freshness as it does
         self.states: dict[str, list[HealthStateRow]] = defaultdict(list)
         for i in range(0, len(member_ids), 500):
             for s in ctx.session.scalars(select(HealthStateRow).where(
@@ -98,7 +101,9 @@ class TreeBuilder:
 
     def region(self, state: HealthStateRow) -> dict[str, Any]:
         window = stale_window(self.delays.get(state.monitor_id, 0), self.ctx.stale_intervals)
-        fresh = fresh_at(state.last_checked_at, self.ctx.now, window)
+        now = self.ctx.now
+        at = judged_at(now, watermark_at(self.lags, now, window), window)
+        fresh = fresh_at(state.last_checked_at, at, window)
         return {"region": state.region, "monitor_id": state.monitor_id,
                 "verdict": state.verdict, "fresh": fresh, "last_ok": state.last_ok,
                 "last_reason": state.last_reason, "last_latency_ms": state.last_latency_ms,
@@ -152,4 +157,5 @@ def gslb_status(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
     return {"gslb": rec, "failover_time": rec["failover_time"],
             "operating_status": rollup.gslb_status([p["operating_status"] for p in out]),
             "answers": list(gslb.answers), "answers_changed_at": iso(gslb.answers_changed_at),
-            "publish_status": gslb.publish_status, "pools": out, "engine_lag": lag_rows(ctx)}
+            "publish_status": gslb.publish_status, "pools": out,
+            "engine_lag": lag_rows(builder.lags)}
