@@ -82,13 +82,11 @@ def _region_evidence(state: HealthState, fresh: bool) -> dict[str, Any]:
             "last_checked_at": state.last_checked_at.isoformat() if state.last_checked_at else None}
 
 
-def monitor_verdict(states: Iterable[HealthState], monitor: MonitorRule, now: datetime,
-                    quorum: float, stale_intervals: float, explain: bool = True,
-                    watermark: datetime | None = None) -> tuple[Verdict | None, str, list[dict]]:
-    """The cross-region verdict of one monitor: UP, DOWN, or None (no fresh verdict).
-    Freshness is judged at ``judged_at(now, watermark, window)``."""
-    window = stale_window(monitor.delay, stale_intervals)
-    at = judged_at(now, watermark, window)
+def monitor_verdict(states: Iterable[HealthState], monitor: MonitorRule, at: datetime,
+                    window: timedelta, quorum: float,
+                    explain: bool = True) -> tuple[Verdict | None, str, list[dict]]:
+    """The cross-region verdict of one monitor: UP, DOWN, or None (no fresh verdict), its
+    rows fresh within ``window`` of ``at`` (``judged_at``)."""
     evidence, up, down = [], [], []
     for st in sorted(states, key=lambda s: s.region):
         fresh = is_fresh(st, at, window)
@@ -132,11 +130,11 @@ def decide_member(previous: str, states: Sequence[HealthState], monitors: Sequen
     for mon in monitors:
         rows = [s for s in states if s.monitor_id == mon.id
                 and (regions is None or s.region in regions)]
-        verdict, reason, ev = monitor_verdict(rows, mon, now, quorum, stale_intervals, explain,
-                                              watermark)
+        window = stale_window(mon.delay, stale_intervals)
+        at = judged_at(now, watermark, window)
+        verdict, reason, ev = monitor_verdict(rows, mon, at, window, quorum, explain)
         verdicts[mon.id] = verdict
         reasons[mon.id] = reason
-        at = judged_at(now, watermark, stale_window(mon.delay, stale_intervals))
         evidence["monitors"][mon.id] = {"verdict": verdict.value if verdict else None,
                                         "judged_at": at.isoformat(), "regions": ev}
     down = [m for m, v in verdicts.items() if v == Verdict.DOWN]
