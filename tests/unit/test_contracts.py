@@ -1,8 +1,12 @@
+import json
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from pydantic import ValidationError as PydanticError
 
 from kosmos.contracts.resources import (GslbCreate, MemberCreate, MonitorCreate,
                                         expand_codes)
+from kosmos.contracts.common import RecordModel, UtcDatetime
 from kosmos.errors import ValidationError, from_pydantic, from_wire, StaleVersion
 
 
@@ -71,3 +75,38 @@ def test_a_trusted_check_result_is_the_constructed_one():
     assert trusted.model_fields_set == set(values)
     event = CheckResults(region="r", checker_id="c", results=[trusted])
     assert CheckResults.model_validate_json(event.model_dump_json()).results == [trusted]
+
+
+class _Times(RecordModel):
+    at: UtcDatetime
+    maybe: UtcDatetime | None = None
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("2026-01-02T03:04:05Z", datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)),
+    ("2026-01-02T03:04:05", datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)),
+    ("2026-01-02T05:04:05+02:00", datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)),
+])
+def test_times_without_an_offset_are_utc_and_offsets_are_kept(given, expected):
+    for parsed in (_Times.model_validate_json(json.dumps({"at": given})).at,
+                   _Times.model_validate({"at": given}).at):
+        assert parsed == expected and parsed.utcoffset() is not None
+    naive = _Times.model_validate({"at": datetime(2026, 1, 2, 3, 4, 5)}).at
+    assert naive == expected and naive.tzinfo is timezone.utc
+    offset = _Times.model_validate_json('{"at": "2026-01-02T05:04:05+02:00"}').at
+    assert offset.utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize("bad", ["garbage", "2026-13-01T00:00:00Z", True, None])
+def test_a_bad_time_is_one_error_naming_its_field(bad):
+    with pytest.raises(PydanticError) as info:
+        _Times.model_validate_json(json.dumps({"at": bad}))
+    err = from_pydantic(info.value)
+    assert err.field == "at" and len(err.details) == 1, err.details
+    assert "date and time" in str(err) or bad is None
+
+
+def test_a_time_is_a_date_time_string_in_the_schema():
+    schema = _Times.model_json_schema()["properties"]
+    assert schema["at"]["type"] == "string" and schema["at"]["format"] == "date-time"
+    assert {"type": "string", "format": "date-time"} in schema["maybe"]["anyOf"]
