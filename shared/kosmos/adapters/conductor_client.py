@@ -22,6 +22,7 @@ from typing import Any, Callable, Protocol
 import pydantic_core
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
+from pydantic_core import PydanticSerializationError
 
 from kosmos.adapters.http_client import TRANSPORT_ERRORS, Client, client_for
 from kosmos.contracts.conductor import CONDUCTOR_PATH, CallContext
@@ -88,7 +89,10 @@ def _checked(operation: Operation, args: BaseModel | dict[str, Any] | None) -> d
             args = operation.args.model_validate(args or {})
         except PydanticError as exc:
             raise from_pydantic(exc) from None
-    return args.model_dump(mode="json", exclude_unset=True)
+    try:   # a value of the wrong type in a model built in code is refused, not sent
+        return args.model_dump(mode="json", exclude_unset=True, warnings="error")
+    except PydanticSerializationError as exc:
+        raise ValidationError(f"{operation.name}: {exc}", field="args") from None
 
 
 class ConductorClient:
