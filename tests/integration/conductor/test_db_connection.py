@@ -146,6 +146,44 @@ def test_a_statement_with_values_is_one_round_trip_and_answers_as_before(_pg_ses
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_a_transactions_begin_goes_out_with_its_first_statement(_pg_session_db):
+    """BEGIN is not a round trip of its own: a write transaction of one statement is two
+    flushes (statement, commit), not three; and the transaction is one all the same."""
+    from pg8000.dbapi import IntegrityError
+
+    engine = make_engine(_pg_session_db)
+    try:
+        raw = engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            counting = conn._sock = _CountingSocket(conn._sock)
+            cur = conn.cursor()
+            cur.execute("CREATE TEMP TABLE tx (id integer PRIMARY KEY)")
+            conn.commit()
+            before = counting.flushes
+            cur.execute("INSERT INTO tx VALUES (%s)", (1,))
+            assert conn._in_transaction
+            conn.commit()
+            assert counting.flushes - before == 2
+            cur.execute("INSERT INTO tx VALUES (%s)", (2,))   # undone: BEGIN went first
+            conn.rollback()
+            cur.execute("SELECT id FROM tx ORDER BY id")       # a statement without values
+            assert [r[0] for r in cur.fetchall()] == [1]
+            conn.commit()
+            with pytest.raises(IntegrityError):                # the first statement fails
+                cur.execute("INSERT INTO tx VALUES (%s)", (1,))
+            conn.rollback()
+            assert not conn._in_transaction
+            cur.execute("SELECT count(*) FROM tx")
+            assert cur.fetchone()[0] == 1
+            conn.rollback()
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
+
+
 def _kill_backends(engine) -> None:
     """The server ends every connection the engine's pool holds (as a restart would)."""
     from sqlalchemy import create_engine, text

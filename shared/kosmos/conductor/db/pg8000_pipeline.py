@@ -13,6 +13,11 @@ reads the answers once. The server answers them in order: the row description
 comes before the rows, so they are decoded as before; an error in any step
 makes the server skip to the Sync and report it, which is raised as before.
 A ``COPY`` (a statement given a stream) keeps pg8000's own way.
+
+The ``BEGIN`` pg8000 sends before the first statement of a transaction is
+not sent alone either: it waits in the send buffer and goes out with that
+statement, and its answer is read before the statement's. A write
+transaction of three statements took five round trips; it takes four.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ from typing import Any
 
 #: the portal's Describe message (``D``, then ``P`` and the unnamed portal's empty name)
 _DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
+#: what pg8000 runs to open a transaction
+_BEGIN = "begin transaction"
 
 
 def register(dbapi_conn: Any) -> bool:
@@ -30,18 +37,40 @@ def register(dbapi_conn: Any) -> bool:
         from pg8000 import core
     except ImportError:
         return False
-    needed = ("send_PARSE", "send_BIND", "send_EXECUTE", "handle_messages", "_sock")
+    needed = ("send_PARSE", "send_BIND", "send_EXECUTE", "send_QUERY", "handle_messages",
+              "execute_simple", "_sock", "_transaction_status")
     if not all(hasattr(dbapi_conn, name) for name in needed) or not all(
             hasattr(core, name) for name in ("Context", "make_params", "_write", "_flush",
-                                             "SYNC_MSG", "NULL_BYTE")):
+                                             "SYNC_MSG", "NULL_BYTE", "IN_TRANSACTION")):
         return False
     if getattr(dbapi_conn.execute_unnamed, "kosmos_pipelined", False):
         return True
     original = dbapi_conn.execute_unnamed
+    original_simple = dbapi_conn.execute_simple
+    #: the BEGIN written but not yet sent, whose answer is read after the next send
+    waiting: list[Any] = []
+
+    def send_and_read(self: Any, context: Any) -> None:
+        core._flush(self._sock)
+        if waiting:
+            began = waiting.pop()
+            try:
+                self.handle_messages(began)
+            except BaseException:
+                self.handle_messages(context)   # read the statement's answer all the same
+                raise
+        self.handle_messages(context)
+
+    def send_waiting(self: Any) -> None:
+        """Send the BEGIN still waiting and read its answer (a round trip, as before)."""
+        if waiting:
+            core._flush(self._sock)
+            self.handle_messages(waiting.pop())
 
     def execute_unnamed(self: Any, statement: str, vals: Any = (), oids: Any = (),
                         stream: Any = None) -> Any:
         if stream is not None:
+            send_waiting(self)
             return original(statement, vals=vals, oids=oids, stream=stream)
         context = core.Context(statement)
         params = core.make_params(self.py_types, vals)
@@ -50,10 +79,23 @@ def register(dbapi_conn: Any) -> bool:
         core._write(self._sock, _DESCRIBE_PORTAL)
         self.send_EXECUTE()
         core._write(self._sock, core.SYNC_MSG)
-        core._flush(self._sock)
-        self.handle_messages(context)
+        send_and_read(self, context)
         return context
+
+    def execute_simple(self: Any, statement: str) -> Any:
+        if statement == _BEGIN and not waiting:
+            # pg8000 runs this before a transaction's first statement, and only then:
+            # it goes out with that statement. The transaction counts as begun now, as it
+            # will be by the time anything else reaches the server.
+            context = core.Context(statement)
+            self.send_QUERY(statement)
+            self._transaction_status = core.IN_TRANSACTION
+            waiting.append(context)
+            return context
+        send_waiting(self)
+        return original_simple(statement)
 
     execute_unnamed.kosmos_pipelined = True   # type: ignore[attr-defined]
     dbapi_conn.execute_unnamed = types.MethodType(execute_unnamed, dbapi_conn)
+    dbapi_conn.execute_simple = types.MethodType(execute_simple, dbapi_conn)
     return True
