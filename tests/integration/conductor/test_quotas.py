@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 from fixtures.conductor import P1, Builder
 
 from kosmos.contracts.conductor import CallContext
-from kosmos.errors import Forbidden, KosmosError, QuotaExceeded
+from kosmos.errors import Conflict, Forbidden, KosmosError, QuotaExceeded
 
 ADMIN = CallContext(project_id="admin-project", roles=["admin"], is_admin=True)
 
@@ -36,6 +37,20 @@ def test_a_create_over_quota_is_refused_and_writes_nothing(build):
     other.pool([other.monitor()])
     build.call("quota.set", {"project_id": P1.project_id, "values": {"pools": None}}, ADMIN)
     build.pool([mon], name="third")
+
+
+def test_a_retried_create_that_took_the_last_place_returns_its_row(build):
+    """The retry of a create that succeeded is its replay, not one more: at the limit it
+    answers the stored row; only a new id is refused."""
+    build.call("quota.set", {"project_id": P1.project_id, "values": {"monitors": 1}}, ADMIN)
+    args = {"id": str(uuid.uuid4()), "values": {"type": "TCP", "delay": 5}}
+    first = build.call("monitor.create", args)
+    assert build.call("monitor.create", args) == first
+    with pytest.raises(QuotaExceeded):
+        build.monitor()
+    with pytest.raises(Conflict):   # the same id with other values is not a replay
+        build.call("monitor.create", {**args, "values": {"type": "TCP", "delay": 6}})
+    assert build.call("quota.get")["in_use"]["monitors"] == 1
 
 
 def test_only_an_admin_changes_or_reads_another_projects_quota(build):

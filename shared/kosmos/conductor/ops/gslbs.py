@@ -17,10 +17,9 @@ from kosmos.appliances.registry import unservable
 from kosmos.conductor.db.models import GslbPoolRow, GslbRow, PoolRow, TombstoneRow
 from kosmos.conductor.ops.changes import note_change
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
-from kosmos.conductor.ops.quotas import check_quota
+from kosmos.conductor.ops.quotas import check_create
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
-                                         merged_update, new_id, op, parse, record, records,
-                                         replayed_create)
+                                         merged_update, new_id, op, parse, record, records)
 from kosmos.conductor.ops.status import refresh_gslbs
 from kosmos.conductor.ops.failover import with_failover
 from kosmos.config import get_settings
@@ -100,13 +99,12 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     data = parse(GslbCreate, a.values).model_dump(mode="json")
     data["pools"] = _ordered(data["pools"])
     row_id = new_id(a.id)
-    replay = replayed_create(ctx, GslbRow, row_id, KIND, data)
+    replay = check_create(ctx, GslbRow, row_id, KIND, data)
     if replay is not None:
         # A retried create may follow one whose notice was lost: notice it again.
         note_change(ctx, KIND, row_id, [row_id])
         return with_failover(ctx, [replay])[0]
     project = ctx.owner()
-    check_quota(ctx, "gslb", project)
     _check_servable(data)
     _check_pools(ctx, project, data["pools"])
     _check_fqdn(ctx, data["fqdn"], row_id)

@@ -13,10 +13,9 @@ from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, MEMBER_
 from kosmos.domain.rollup import DEGRADED, NO_MONITOR
 from kosmos.conductor.db.models import HealthStateRow, MemberRow, PoolRow
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
-from kosmos.conductor.ops.quotas import check_quota
+from kosmos.conductor.ops.quotas import check_create
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
-                                         merged_update, new_id, op, parse, record, records,
-                                         replayed_create)
+                                         merged_update, new_id, op, parse, record, records)
 from kosmos.conductor.ops.changes import gslbs_using_pools, note_change
 from kosmos.conductor.ops.pools import monitors_of
 from kosmos.conductor.ops.status import refresh_pools
@@ -51,12 +50,11 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
         raise ValidationError("pool_id is required", field="pool_id")
     data = parse(MemberCreate, values).model_dump(mode="json")
     row_id = new_id(a.id)
-    replay = replayed_create(ctx, MemberRow, row_id, KIND, {**data, "pool_id": pool_id})
+    replay = check_create(ctx, MemberRow, row_id, KIND, {**data, "pool_id": pool_id})
     if replay is not None:
         note_change(ctx, KIND, row_id, gslbs_using_pools(ctx, [pool_id]))
         return replay
     project = ctx.owner()
-    check_quota(ctx, "member", project)
     pool_status = ctx.session.scalar(select(PoolRow.operating_status).where(
         PoolRow.id == pool_id, PoolRow.project_id == project))
     if pool_status is None:

@@ -8,10 +8,9 @@ from sqlalchemy import delete, exists, select
 from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, ListArgs, crud)
 from kosmos.conductor.db.models import HealthStateRow, MonitorRow, PoolMonitorRow
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
-from kosmos.conductor.ops.quotas import check_quota
+from kosmos.conductor.ops.quotas import check_create
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
-                                         merged_update, new_id, op, parse, record, records,
-                                         replayed_create)
+                                         merged_update, new_id, op, parse, record, records)
 from kosmos.probes.registry import validate_options
 from kosmos.conductor.ops.changes import gslbs_using_monitor, note_change
 from kosmos.contracts.resources import MonitorCreate, MonitorUpdate
@@ -33,10 +32,9 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     data = parse(MonitorCreate, a.values).model_dump(mode="json")
     data["options"] = validate_options(data["type"], data["options"])
     row_id = new_id(a.id)
-    replay = replayed_create(ctx, MonitorRow, row_id, KIND, data)
+    replay = check_create(ctx, MonitorRow, row_id, KIND, data)
     if replay is not None:
         return replay
-    check_quota(ctx, "monitor", ctx.owner())
     row = MonitorRow(id=row_id, project_id=ctx.owner(), created_at=ctx.now, updated_at=ctx.now,
                      operating_status="ONLINE", **data)
     ctx.session.add(row)

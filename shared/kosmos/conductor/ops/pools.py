@@ -9,10 +9,9 @@ from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, ListArg
 from kosmos.conductor.db.models import (GslbPoolRow, HealthStateRow, MemberRow, MonitorRow,
                                         PoolMonitorRow, PoolRow)
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
-from kosmos.conductor.ops.quotas import check_quota
+from kosmos.conductor.ops.quotas import check_create
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
-                                         merged_update, new_id, op, parse, record, records,
-                                         replayed_create)
+                                         merged_update, new_id, op, parse, record, records)
 from kosmos.conductor.ops.changes import gslbs_using_pools, note_change
 from kosmos.conductor.ops.status import refresh_pools
 from kosmos.contracts.resources import PoolCreate, PoolUpdate
@@ -69,11 +68,10 @@ def _create_values(row: PoolRow) -> dict[str, Any]:
 def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     data = parse(PoolCreate, a.values).model_dump(mode="json")
     row_id = new_id(a.id)
-    replay = replayed_create(ctx, PoolRow, row_id, KIND, data)
+    replay = check_create(ctx, PoolRow, row_id, KIND, data)
     if replay is not None:
         return replay
     project = ctx.owner()
-    check_quota(ctx, "pool", project)
     check_monitors(ctx, project, data["monitor_ids"])
     row = PoolRow(id=row_id, project_id=project, created_at=ctx.now, updated_at=ctx.now,
                   name=data["name"], description=data["description"], regions=data["regions"],

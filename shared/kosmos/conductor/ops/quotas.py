@@ -1,4 +1,4 @@
-"""quota.* operations, and the check every create makes (``check_quota``).
+"""quota.* operations, and the check every create makes (``check_create``).
 
 A project's limits are its stored row's numbers, else the deployment's
 defaults (``quota_*`` settings); -1 is unlimited. A create that would go over
@@ -9,14 +9,15 @@ second waits for the first to commit and counts its row.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import (GslbRow, MemberRow, MonitorRow, PoolRow, QuotaRow,
                                         WebhookRow)
-from kosmos.conductor.ops.common import OpContext, op
+from kosmos.conductor.ops.common import OpContext, op, replayed_create
 from kosmos.config import get_settings
 from kosmos.contracts.operations import (QUOTA_DELETE, QUOTA_GET, QUOTA_SET, ProjectArgs,
                                          QuotaGetArgs, QuotaSetArgs)
@@ -57,10 +58,37 @@ def _lock(ctx: OpContext, project_id: str) -> None:
                         .values(updated_at=ctx.now))
 
 
-def check_quota(ctx: OpContext, kind: str, project_id: str) -> None:
-    """Raise QuotaExceeded when one more ``kind`` would take the project over its limit."""
+def check_create(ctx: OpContext, row_cls: Any, row_id: str, kind: str,
+                 data: dict[str, Any]) -> dict[str, Any] | None:
+    """What a create checks before it writes: the stored record when it is a retry of
+    one that succeeded (``replayed_create``), else None once the quota admits one more
+    ``kind`` (else QuotaExceeded).
+
+    Both are read in one statement, whether the id is taken and the project's stored
+    limit, so a create under no limit makes one round trip before its insert, not two.
+    """
     field = FIELD_OF[kind]
-    limit = limits(ctx, project_id)[field]
+    project_id = ctx.owner()
+    taken, stored = ctx.session.execute(_gate(row_cls, field),
+                                        {"row_id": row_id, "project_id": project_id}).one()
+    if taken:
+        return replayed_create(ctx, row_cls, row_id, kind, data)
+    _check_limit(ctx, kind, project_id, _defaults()[field] if stored is None else int(stored))
+    return None
+
+
+@lru_cache(maxsize=None)
+def _gate(row_cls: Any, field: str) -> Select[Any]:
+    """Whether ``row_id`` is taken, and the project's stored limit of ``field`` (NULL when
+    none is stored), built once per kind."""
+    return select(exists().where(row_cls.id == bindparam("row_id")),
+                  select(getattr(QuotaRow, field))
+                  .where(QuotaRow.project_id == bindparam("project_id")).scalar_subquery())
+
+
+def _check_limit(ctx: OpContext, kind: str, project_id: str, limit: int) -> None:
+    """Raise QuotaExceeded when one more ``kind`` would take the project over ``limit``."""
+    field = FIELD_OF[kind]
     if limit < 0:
         return
     _lock(ctx, project_id)

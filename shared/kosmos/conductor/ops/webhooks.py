@@ -22,10 +22,9 @@ from kosmos.probes.guard import Guard
 from kosmos.conductor.db.bulk import insert_for
 from kosmos.conductor.db.models import WebhookDeliveryRow, WebhookRow
 from kosmos.conductor.listing import COMMON_SORTS, page
-from kosmos.conductor.ops.quotas import check_quota
+from kosmos.conductor.ops.quotas import check_create
 from kosmos.conductor.ops.common import (OpContext, apply, get_row,
-                                         merged_update, new_id, op, parse, record, records,
-                                         replayed_create)
+                                         merged_update, new_id, op, parse, record, records)
 from kosmos.config import get_settings
 from kosmos.contracts.webhooks import (DeliveryStatus, WebhookCreate,
                                        WebhookDelivery, WebhookEvent, WebhookUpdate, cloud_event,
@@ -59,11 +58,10 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     data = parse(WebhookCreate, a.values).model_dump(mode="json")
     _check_guard(data["url"])
     row_id = new_id(a.id)
-    replay = replayed_create(ctx, WebhookRow, row_id, KIND,
-                             {k: v for k, v in data.items() if k != "secret"})
+    replay = check_create(ctx, WebhookRow, row_id, KIND,
+                          {k: v for k, v in data.items() if k != "secret"})
     if replay is not None:
         return replay
-    check_quota(ctx, "webhook", ctx.owner())
     row = WebhookRow(id=row_id, project_id=ctx.owner(), created_at=ctx.now, updated_at=ctx.now,
                      provisioning_status="ACTIVE", operating_status="ONLINE", **data)
     ctx.session.add(row)
