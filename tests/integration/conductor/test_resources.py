@@ -208,15 +208,19 @@ def test_create_needs_a_project(build):
     assert err.value.field == "context.project_id"
 
 
-def test_a_gslb_get_reads_it_with_its_pool_links_in_one_statement(build, conductor_handler):
-    """The API's most frequent read: the GSLB and its ordered pool links in one statement,
-    its monitors' timings (``failover_time``) in a second; the same record as stored."""
+def test_a_gslb_get_reads_it_with_its_links_and_timings_in_one_statement(build, conductor_handler):
+    """The API's most frequent read: the GSLB, its ordered pool links and its monitors'
+    timings (``failover_time``) in one statement; the same record as stored and as a
+    list reads it, whatever number of monitors its pools have (none, one or two)."""
     from sqlalchemy import event
 
-    second, first = build.pool(), build.pool()
-    g = build.gslb([first, second])
+    slow = build.monitor(delay=30, max_retries_down=5)
+    second, first = build.pool([build.monitor(), slow]), build.pool()
+    bare = build.pool([])
+    g = build.gslb([first, second, bare])
     build.call("gslb.update", {"id": g["id"], "values": {"pools": [
-        {"pool_id": second["id"], "priority": 1}, {"pool_id": first["id"], "priority": 2}]}})
+        {"pool_id": second["id"], "priority": 1}, {"pool_id": bare["id"], "priority": 2},
+        {"pool_id": first["id"], "priority": 2}]}})
     seen: list[str] = []
 
     def statement(_conn, _cursor, text, *_args) -> None:
@@ -227,7 +231,12 @@ def test_a_gslb_get_reads_it_with_its_pool_links_in_one_statement(build, conduct
         got = build.call("gslb.get", {"id": g["id"]})
     finally:
         event.remove(engine, "before_cursor_execute", statement)
-    assert [p["pool_id"] for p in got["pools"]] == [second["id"], first["id"]]
+    assert [p["pool_id"] for p in got["pools"]] == [second["id"], bare["id"], first["id"]]
     assert got["failover_time"] is not None and got["version"] == 2
-    assert got == build.call("gslb.list", {})["items"][0]
-    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 2
+    assert got == build.call("gslb.list", {})["items"][0]   # timings read apart there
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
+    # each monitor's timing counts: with the slow one alone the stated failover is later
+    build.call("pool.update", {"id": second["id"], "values": {"monitor_ids": [slow["id"]]}})
+    later = build.call("gslb.get", {"id": g["id"]})["failover_time"]
+    assert later["detect_s"] > got["failover_time"]["detect_s"]
+    assert later == build.call("gslb.list", {})["items"][0]["failover_time"]

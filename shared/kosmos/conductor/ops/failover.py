@@ -1,6 +1,7 @@
 """A GSLB's stated ``failover_time`` (``kosmos.domain.failover``), added to its records."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -13,12 +14,16 @@ from kosmos.config import get_settings
 from kosmos.domain.failover import MonitorTiming, failover_time
 
 
+#: the timings ``add_failover`` takes, in its order
+TIMING_COLUMNS = (GslbPoolRow.gslb_id, GslbPoolRow.pool_id, PoolRow.regions, MonitorRow.delay,
+                  MonitorRow.timeout, MonitorRow.max_retries_down, MonitorRow.recheck_delay)
+
+
 @lru_cache(maxsize=1)
 def _timings() -> Select[Any]:
     """The monitors' timings of the GSLBs ``gslb_ids`` through their pools, built once
     (building it on every call took half of a GSLB get's CPU in the conductor)."""
-    return (select(GslbPoolRow.gslb_id, GslbPoolRow.pool_id, PoolRow.regions, MonitorRow.delay,
-                   MonitorRow.timeout, MonitorRow.max_retries_down, MonitorRow.recheck_delay)
+    return (select(*TIMING_COLUMNS)
             .join(PoolRow, PoolRow.id == GslbPoolRow.pool_id)
             .join(PoolMonitorRow, PoolMonitorRow.pool_id == GslbPoolRow.pool_id)
             .join(MonitorRow, MonitorRow.id == PoolMonitorRow.monitor_id)
@@ -30,9 +35,15 @@ def with_failover(ctx: OpContext, items: list[dict[str, Any]]) -> list[dict[str,
     query of their pools' monitors."""
     if not items:
         return items
-    s = get_settings()
     ids = [g["id"] for g in items]
-    rows = ctx.session.execute(_timings(), {"gslb_ids": ids}).all()
+    return add_failover(items, ctx.session.execute(_timings(), {"gslb_ids": ids}).all())
+
+
+def add_failover(items: list[dict[str, Any]], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """GSLB records with their ``failover_time``, from ``rows`` of their pools' monitors'
+    timings as ``_timings`` reads them (gslb id, pool id, regions, delay, timeout,
+    max_retries_down, recheck_delay)."""
+    s = get_settings()
     pools: dict[str, dict[str, tuple[list[MonitorTiming], int]]] = {}
     for gslb_id, pool_id, regions, delay, timeout, fall, recheck in rows:
         n = len(regions) if regions else len(s.regions)
