@@ -105,6 +105,26 @@ def test_pool_links_monitors_in_order_and_validates_them(build):
     build.call("monitor.delete", {"id": m2["id"]})
 
 
+def test_a_pool_get_reads_it_with_its_monitor_links_in_one_statement(build, conductor_handler):
+    """A pool and its ordered monitor links in one statement (a member create reads its
+    pool first); the same record as the create answered."""
+    from sqlalchemy import event
+
+    p = build.pool([build.monitor(name="one"), build.monitor(name="two")])
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, text, *_args) -> None:
+        seen.append(text)
+    engine = conductor_handler.database.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        got = build.call("pool.get", {"id": p["id"]})
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert got == p
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
 def test_monitor_in_use_cannot_be_deleted(build):
     m = build.monitor()
     build.pool([m])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import joinedload
 
 from kosmos.contracts.operations import (UpdateArgs, CreateArgs, IdArgs, ListArgs, POOL_MONITORS, crud)
 from kosmos.conductor.db.models import (GslbPoolRow, HealthStateRow, MemberRow, MonitorRow,
@@ -83,9 +84,13 @@ def create(ctx: OpContext, a: CreateArgs) -> dict[str, Any]:
     return record(KIND, row)
 
 
+#: a pool's monitor links read in the same statement as it (their own load is a second one)
+WITH_LINKS = joinedload(PoolRow.monitor_links)
+
+
 @op(crud("pool", "get"))
 def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
-    return record(KIND, get_row(ctx, PoolRow, args.id, KIND))
+    return record(KIND, get_row(ctx, PoolRow, args.id, KIND, WITH_LINKS))
 
 
 @op(crud("pool", "list"))
