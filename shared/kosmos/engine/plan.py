@@ -19,8 +19,8 @@ from kosmos.contracts.events import CheckResult, CheckResults
 from kosmos.contracts.health import HealthState, HealthWrite, MemberStatusChange
 from kosmos.contracts.history import HistoryEntryCreate, SubjectType
 from kosmos.domain.health import apply_results, needs_write, new_state
-from kosmos.domain.quorum import (NO_MONITOR, MemberDecision, MonitorRule, decide_member, judged_at,
-                                  stale_window)
+from kosmos.domain.quorum import (NO_MONITOR, MemberDecision, MonitorRule, decide_member, fresh_at,
+                                  judged_at, stale_window)
 from kosmos.engine.gateway import EngineContext
 from kosmos.engine.steady import Known
 
@@ -98,8 +98,12 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         # A row whose verdict just moved is not remembered: another instance may be
         # deciding the member from the other regions' rows right now without this one,
         # so the next result for it takes the full path and decides again.
+        # A row stale when its member is decided is owed a decision once results come
+        # in time (``Known.owed``).
         if stored.version and not changes:
-            plan.known[key] = Known(stored, monitor.max_retries, monitor.max_retries_down, window)
+            plan.known[key] = Known(stored, monitor.max_retries, monitor.max_retries_down, window,
+                                    owed=not fresh_at(stored.last_checked_at,
+                                                      judged_at(now, watermark, window), window))
         new_states[key] = new
         if changes:
             plan.verdicts_moved.add(member_id)

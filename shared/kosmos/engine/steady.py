@@ -50,6 +50,10 @@ class Known:
     rise: int
     fall: int
     window: timedelta      # the monitor's freshness window
+    #: no decision has counted the row as it is: results too late to be news moved its
+    #: verdict, or it was stale when its member was decided. Its next result in time
+    #: takes the full path, however fresh the row looks by then.
+    owed: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,12 @@ class Rewrite:
     known: Known
     new: HealthState
     results: list[CheckResult]
+    owed: bool = False     # ``Known.owed`` once written
 
     def stored(self) -> Known:
         """What this instance knows once the write went through."""
         state = self.new.model_copy(update={"version": self.known.state.version + 1})
-        return Known(state, self.known.rise, self.known.fall, self.known.window)
+        return Known(state, self.known.rise, self.known.fall, self.known.window, self.owed)
 
 
 @dataclass
@@ -104,6 +109,13 @@ class SteadyCache:
         batch dearer than the one before: at 1,000 GSLBs the engine fell minutes
         behind, and at 10,000 it spent its time deciding nothing (every result already
         stale) while every member waited for its first status.
+
+        Such a row is owed a decision (``Known.owed``), and so is one a full path
+        decided while stale: its next result in time takes the full path. Its staleness
+        alone does not say so: late heartbeats keep its check time recent, and once
+        the engine caught up the row looked fresh and settled, so a member whose every
+        region had gone DOWN while the engine was behind stayed ONLINE for good (at
+        10,000 GSLBs, every member of one endpoint stayed NO_MONITOR).
         """
         grouped: dict[Key, list[CheckResult]] = {}
         for r in results:
@@ -119,6 +131,9 @@ class SteadyCache:
                 continue
             newest = max(rs, key=_checked_at)   # the first of the newest, as applied
             late = now - newest.checked_at > k.window
+            if k.owed and not late:
+                out.full += rs
+                continue
             at = judged_at(now, watermark, k.window)
             if at - checked <= k.window or late:
                 if repeats_settled(k.state, rs, k.rise, k.fall):   # no counts to move
@@ -126,18 +141,19 @@ class SteadyCache:
                             checked, newest.checked_at, k.window, at):
                         out.quiet += [(r, k.window) for r in rs]
                     else:   # what apply_results makes of settled repeats, in a tenth of its time
-                        out.beats.append(Rewrite(key, k, refreshed(k.state, newest), rs))
+                        out.beats.append(Rewrite(key, k, refreshed(k.state, newest), rs,
+                                                 k.owed))
                     continue
                 new, changes = apply_results(k.state, rs, k.rise, k.fall)
                 if not changes and not needs_write(k.state, new, k.window, at):
                     out.quiet += [(r, k.window) for r in rs]
                     continue
                 if not changes and not is_material_change(k.state, new):
-                    out.beats.append(Rewrite(key, k, new, rs))
+                    out.beats.append(Rewrite(key, k, new, rs, k.owed))
                     continue
                 if late or (not changes and (asks_recheck is None or all(r.ok for r in rs)
                                              or not asks_recheck(key[0], key[1]))):
-                    out.counts.append(Rewrite(key, k, new, rs))
+                    out.counts.append(Rewrite(key, k, new, rs, k.owed or bool(changes)))
                     continue
             out.full += rs
         return out

@@ -508,6 +508,35 @@ def test_results_too_late_to_be_news_are_stored_without_a_read_even_when_a_verdi
     assert out["counts"] == 0 and gw.calls.count("engine.context") > reads
 
 
+def test_a_verdict_moved_by_results_too_late_is_decided_once_results_come_in_time():
+    """Behind a backlog, late results move every region's verdict to DOWN (no decision
+    can count them) and late heartbeats then keep the rows' check times recent. Once
+    the engine has caught up, its first result in time must take the full path and
+    decide: the rows are fresh again by then, and a fast path that only asked whether
+    a row had gone stale left the member ONLINE (and its dead endpoint served) for
+    good."""
+    gw, clock, engine = _fall3()
+    clock.now = t(100)   # window 30 s: these waited 38-40 s, and move the verdicts
+    for r in REGIONS:
+        engine.handle("kosmos.check.results", batch(r, [("a1", False, t(s)) for s in (60, 61, 62)]))
+    assert {s.verdict.value for k, s in gw.states.items() if k[0] == "a1"} == {"DOWN"}
+    clock.now = t(121)   # still 31 s behind: a heartbeat keeps the rows' check times recent
+    for r in REGIONS:
+        out = engine.handle("kosmos.check.results", batch(r, [("a1", False, t(90))]))
+        assert out["heartbeats"] == 1
+    assert gw.members["a1"].operating_status.value == "ONLINE"
+    reads = gw.calls.count("engine.context")
+    clock.now = t(126)   # caught up: results 6 s old, rows checked 10 s before them
+    engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(100))]))
+    assert gw.calls.count("engine.context") > reads
+    assert gw.members["a1"].operating_status.value == "OFFLINE"
+    # decided: the next results in time take the fast path again
+    reads = gw.calls.count("engine.context")
+    clock.now = t(136)
+    out = engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(110))]))
+    assert out["steady"] + out["heartbeats"] == 1 and gw.calls.count("engine.context") == reads
+
+
 def test_a_regions_batches_for_one_member_are_applied_in_turn(world):
     """During a failover a member's rechecks put it in a region's consecutive batches. One
     instance applying two of them side by side would read one health row twice and
