@@ -105,12 +105,10 @@ def test_pool_links_monitors_in_order_and_validates_them(build):
     build.call("monitor.delete", {"id": m2["id"]})
 
 
-def test_a_pool_get_reads_it_with_its_monitor_links_in_one_statement(build, conductor_handler):
-    """A pool and its ordered monitor links in one statement (a member create reads its
-    pool first); the same record as the create answered."""
+def _selects(conductor_handler, call):  # noqa: ANN001, ANN202
+    """``call()``'s answer and the number of SELECT statements the conductor ran for it."""
     from sqlalchemy import event
 
-    p = build.pool([build.monitor(name="one"), build.monitor(name="two")])
     seen: list[str] = []
 
     def statement(_conn, _cursor, text, *_args) -> None:
@@ -118,11 +116,18 @@ def test_a_pool_get_reads_it_with_its_monitor_links_in_one_statement(build, cond
     engine = conductor_handler.database.engine
     event.listen(engine, "before_cursor_execute", statement)
     try:
-        got = build.call("pool.get", {"id": p["id"]})
+        got = call()
     finally:
         event.remove(engine, "before_cursor_execute", statement)
-    assert got == p
-    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
+    return got, len([s for s in seen if s.lstrip().upper().startswith("SELECT")])
+
+
+def test_a_pool_get_reads_it_with_its_monitor_links_in_one_statement(build, conductor_handler):
+    """A pool and its ordered monitor links in one statement (a member create reads its
+    pool first); the same record as the create answered."""
+    p = build.pool([build.monitor(name="one"), build.monitor(name="two")])
+    got, selects = _selects(conductor_handler, lambda: build.call("pool.get", {"id": p["id"]}))
+    assert got == p and selects == 1
 
 
 def test_monitor_in_use_cannot_be_deleted(build):
@@ -232,8 +237,6 @@ def test_a_gslb_get_reads_it_with_its_links_and_timings_in_one_statement(build, 
     """The API's most frequent read: the GSLB, its ordered pool links and its monitors'
     timings (``failover_time``) in one statement; the same record as stored and as a
     list reads it, whatever number of monitors its pools have (none, one or two)."""
-    from sqlalchemy import event
-
     slow = build.monitor(delay=30, max_retries_down=5)
     second, first = build.pool([build.monitor(), slow]), build.pool()
     bare = build.pool([])
@@ -241,20 +244,11 @@ def test_a_gslb_get_reads_it_with_its_links_and_timings_in_one_statement(build, 
     build.call("gslb.update", {"id": g["id"], "values": {"pools": [
         {"pool_id": second["id"], "priority": 1}, {"pool_id": bare["id"], "priority": 2},
         {"pool_id": first["id"], "priority": 2}]}})
-    seen: list[str] = []
-
-    def statement(_conn, _cursor, text, *_args) -> None:
-        seen.append(text)
-    engine = conductor_handler.database.engine
-    event.listen(engine, "before_cursor_execute", statement)
-    try:
-        got = build.call("gslb.get", {"id": g["id"]})
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
+    got, selects = _selects(conductor_handler, lambda: build.call("gslb.get", {"id": g["id"]}))
+    assert selects == 1
     assert [p["pool_id"] for p in got["pools"]] == [second["id"], bare["id"], first["id"]]
     assert got["failover_time"] is not None and got["version"] == 2
     assert got == build.call("gslb.list", {})["items"][0]   # timings read apart there
-    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
     # each monitor's timing counts: with the slow one alone the stated failover is later
     build.call("pool.update", {"id": second["id"], "values": {"monitor_ids": [slow["id"]]}})
     later = build.call("gslb.get", {"id": g["id"]})["failover_time"]
