@@ -91,8 +91,8 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         plan.stale += sum(1 for r in results if now - r.checked_at > window)
         old = ctx.states.get(key) or new_state(member_id, monitor_id, batch.region, member.project_id)
         new, changes = apply_results(old, results, monitor.max_retries, monitor.max_retries_down)
-        stored = old
-        if needs_write(old, new, window, judged_at(now, watermark, window)):
+        stored, at = old, judged_at(now, watermark, window)
+        if needs_write(old, new, window, at):
             plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
             stored = new.model_copy(update={"version": old.version + 1})
         # A row whose verdict just moved is not remembered: another instance may be
@@ -102,8 +102,7 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         # in time (``Known.owed``).
         if stored.version and not changes:
             plan.known[key] = Known(stored, monitor.max_retries, monitor.max_retries_down, window,
-                                    owed=not fresh_at(stored.last_checked_at,
-                                                      judged_at(now, watermark, window), window))
+                                    owed=not fresh_at(stored.last_checked_at, at, window))
         new_states[key] = new
         if changes:
             plan.verdicts_moved.add(member_id)

@@ -131,13 +131,21 @@ def _by_id(row_cls: Any, options: tuple[Any, ...], scoped: bool) -> Select[Any]:
     return stmt.where(row_cls.project_id == bindparam("project_id")) if scoped else stmt
 
 
+def by_id_params(ctx: OpContext, row_id: str) -> tuple[dict[str, Any], bool]:
+    """The values of a select of one row by id in the caller's scope (``row_id``, and
+    ``project_id`` unless the caller sees every project), and whether it is scoped."""
+    project = ctx.scope()
+    if project is None:
+        return {"row_id": row_id}, False
+    return {"row_id": row_id, "project_id": project}, True
+
+
 def get_row(ctx: OpContext, row_cls: Any, row_id: str, kind: str, *options: Any) -> Any:
     """The row ``row_id`` in the caller's scope, else NotFound; ``options`` are loader
     options (a ``joinedload`` reads a collection in the same statement; pass the same
     objects every time, as the statement is kept by them)."""
-    project = ctx.scope()
-    params = {"row_id": row_id} if project is None else {"row_id": row_id, "project_id": project}
-    row = ctx.session.scalars(_by_id(row_cls, options, project is not None), params).unique().first()
+    params, scoped = by_id_params(ctx, row_id)
+    row = ctx.session.scalars(_by_id(row_cls, options, scoped), params).unique().first()
     if row is None:
         raise NotFound(f"{kind} {row_id} not found")
     return row

@@ -19,15 +19,23 @@ TIMING_COLUMNS = (GslbPoolRow.gslb_id, GslbPoolRow.pool_id, PoolRow.regions, Mon
                   MonitorRow.timeout, MonitorRow.max_retries_down, MonitorRow.recheck_delay)
 
 
+def joined_to_timings(stmt: Select[Any], *, outer: bool = False) -> Select[Any]:
+    """``stmt`` (which selects from ``gslb_pools``) joined to each linked pool and its
+    monitors, whose ``TIMING_COLUMNS`` it can then select; ``outer`` keeps a link whose
+    pool has no monitor."""
+    for target, on in ((PoolRow, PoolRow.id == GslbPoolRow.pool_id),
+                       (PoolMonitorRow, PoolMonitorRow.pool_id == GslbPoolRow.pool_id),
+                       (MonitorRow, MonitorRow.id == PoolMonitorRow.monitor_id)):
+        stmt = stmt.join(target, on, isouter=outer)
+    return stmt
+
+
 @lru_cache(maxsize=1)
 def _timings() -> Select[Any]:
     """The monitors' timings of the GSLBs ``gslb_ids`` through their pools, built once
     (building it on every call took half of a GSLB get's CPU in the conductor)."""
-    return (select(*TIMING_COLUMNS)
-            .join(PoolRow, PoolRow.id == GslbPoolRow.pool_id)
-            .join(PoolMonitorRow, PoolMonitorRow.pool_id == GslbPoolRow.pool_id)
-            .join(MonitorRow, MonitorRow.id == PoolMonitorRow.monitor_id)
-            .where(GslbPoolRow.gslb_id.in_(bindparam("gslb_ids", expanding=True))))
+    return joined_to_timings(select(*TIMING_COLUMNS)).where(
+        GslbPoolRow.gslb_id.in_(bindparam("gslb_ids", expanding=True)))
 
 
 def with_failover(ctx: OpContext, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

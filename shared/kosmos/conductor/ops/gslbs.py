@@ -16,15 +16,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from kosmos.contracts.operations import (UpdateArgs, CreateArgs, GSLB_POOLS, IdArgs, ListArgs, crud)
 from kosmos.appliances.registry import unservable
-from kosmos.conductor.db.models import (GslbPoolRow, GslbRow, MonitorRow, PoolMonitorRow,
-                                        PoolRow, TombstoneRow)
+from kosmos.conductor.db.models import GslbPoolRow, GslbRow, PoolMonitorRow, PoolRow, TombstoneRow
 from kosmos.conductor.ops.changes import note_change
 from kosmos.conductor.listing import COMMON_FIELDS, COMMON_SORTS, page
 from kosmos.conductor.ops.quotas import check_create
-from kosmos.conductor.ops.common import (OpContext, apply, get_row,
+from kosmos.conductor.ops.common import (OpContext, apply, by_id_params, get_row,
                                          merged_update, new_id, op, parse, record, records)
 from kosmos.conductor.ops.status import refresh_gslbs
-from kosmos.conductor.ops.failover import TIMING_COLUMNS, add_failover, with_failover
+from kosmos.conductor.ops.failover import (TIMING_COLUMNS, add_failover, joined_to_timings,
+                                           with_failover)
 from kosmos.config import get_settings
 from kosmos.contracts.resources import GslbCreate, GslbUpdate
 from kosmos.errors import Conflict, NotFound, ValidationError
@@ -127,11 +127,9 @@ def _with_timings(scoped: bool) -> Select[Any]:
     """A GSLB, its pool links and its monitors' timings (``TIMING_COLUMNS``) in one
     statement, a row per link and monitor, links in their order: a GSLB get is one round
     trip, not two. Built once (and once scoped to the caller's project)."""
-    stmt = (select(GslbRow, GslbPoolRow, *TIMING_COLUMNS[2:])
-            .outerjoin(GslbPoolRow, GslbPoolRow.gslb_id == GslbRow.id)
-            .outerjoin(PoolRow, PoolRow.id == GslbPoolRow.pool_id)
-            .outerjoin(PoolMonitorRow, PoolMonitorRow.pool_id == GslbPoolRow.pool_id)
-            .outerjoin(MonitorRow, MonitorRow.id == PoolMonitorRow.monitor_id)
+    stmt = (joined_to_timings(select(GslbRow, GslbPoolRow, *TIMING_COLUMNS[2:])
+                              .outerjoin(GslbPoolRow, GslbPoolRow.gslb_id == GslbRow.id),
+                              outer=True)
             .where(GslbRow.id == bindparam("row_id"))
             .order_by(GslbPoolRow.priority, GslbPoolRow.position, PoolMonitorRow.position)
             .options(lazyload(GslbRow.pool_links)))   # set from these rows (``get``)
@@ -140,9 +138,8 @@ def _with_timings(scoped: bool) -> Select[Any]:
 
 @op(crud("gslb", "get"))
 def get(ctx: OpContext, args: IdArgs) -> dict[str, Any]:
-    project = ctx.scope()
-    params = {"row_id": args.id} if project is None else {"row_id": args.id, "project_id": project}
-    rows = ctx.session.execute(_with_timings(project is not None), params).all()
+    params, scoped = by_id_params(ctx, args.id)
+    rows = ctx.session.execute(_with_timings(scoped), params).all()
     if not rows:
         raise NotFound(f"{KIND} {args.id} not found")
     row = rows[0][0]

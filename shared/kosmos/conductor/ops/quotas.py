@@ -73,7 +73,7 @@ def check_create(ctx: OpContext, row_cls: Any, row_id: str, kind: str,
                                         {"row_id": row_id, "project_id": project_id}).one()
     if taken:
         return replayed_create(ctx, row_cls, row_id, kind, data)
-    _check_limit(ctx, kind, project_id, _defaults()[field] if stored is None else int(stored))
+    _check_limit(ctx, field, project_id, _defaults()[field] if stored is None else int(stored))
     return None
 
 
@@ -86,9 +86,8 @@ def _gate(row_cls: Any, field: str) -> Select[Any]:
                   .where(QuotaRow.project_id == bindparam("project_id")).scalar_subquery())
 
 
-def _check_limit(ctx: OpContext, kind: str, project_id: str, limit: int) -> None:
-    """Raise QuotaExceeded when one more ``kind`` would take the project over ``limit``."""
-    field = FIELD_OF[kind]
+def _check_limit(ctx: OpContext, field: str, project_id: str, limit: int) -> None:
+    """Raise QuotaExceeded when one more of ``field`` would take the project over ``limit``."""
     if limit < 0:
         return
     _lock(ctx, project_id)
