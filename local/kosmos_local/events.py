@@ -88,14 +88,16 @@ class Envelope:
                         time=self.time, subject=self.subject, extensions=dict(self.extensions))
 
     def signed(self, key: str | None) -> "Envelope":
-        """This event signed with ``key`` as Kosmos's functions sign theirs (no key: as is)."""
+        """This event signed with ``key`` as Kosmos's functions sign theirs (no key: as
+        is): its body the canonical JSON of its data, which the signature covers."""
         if not key:
             return self
-        from kosmos.adapters.event_signature import EXTENSION, signature
+        from kosmos.adapters.event_signature import EXTENSION, body_signature, canonical_body
+        body = canonical_body(self.data)
         return Envelope(type=self.type, data=self.data, source=self.source, id=self.id,
-                        time=self.time, subject=self.subject, extensions={
+                        time=self.time, subject=self.subject, raw=body, extensions={
                             **self.extensions,
-                            EXTENSION: signature(key, self.type, self.id, self.source, self.data)})
+                            EXTENSION: body_signature(key, self.type, self.id, self.source, body)})
 
 
 def to_binary(env: Envelope) -> tuple[dict[str, str], bytes]:

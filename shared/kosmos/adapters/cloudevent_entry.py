@@ -59,13 +59,22 @@ def _signing_key(service: Any) -> str | None:
     return settings.event_signing_key
 
 
-def authentic(event: Any, key: str | None) -> bool:
-    """Whether to act on ``event``: no key configured, a platform ping, or signed with ``key``."""
+def authentic(event: Any, key: str | None, body: bytes | None = None) -> bool:
+    """Whether to act on ``event``: no key configured, a platform ping, or signed with
+    ``key``. ``body``: the bytes its data came in, when known (``event_signature.holds``)."""
     if not key or event["type"] == PING_TYPE:
         return True
     data = event.data
     return holds(key, event["type"], event["id"], event["source"],
-                 dict(data) if isinstance(data, dict) else data, event.get(EXTENSION))
+                 dict(data) if isinstance(data, dict) else data, event.get(EXTENSION), body)
+
+
+def request_body() -> bytes | None:
+    """The body of the HTTP request being served, if any: a binary-mode event's data as
+    its sender wrote them (functions-framework has read and kept them)."""
+    from flask import has_request_context, request
+
+    return request.get_data(cache=True) if has_request_context() else None
 
 
 class LazyHandler(WarmInstance[S]):
@@ -83,7 +92,7 @@ class LazyHandler(WarmInstance[S]):
     def handle(self, event: Any) -> Any:
         """Dispatch a functions-framework CloudEvent on its (Kosmos) type."""
         service = self.service()
-        if not authentic(event, _signing_key(service)):
+        if not authentic(event, _signing_key(service), request_body()):
             log.warning("dropped an event without a valid signature",
                         extra={"event_id": event["id"], "event_type": event["type"],
                                "source": event["source"]})

@@ -26,7 +26,7 @@ from typing import Any
 import pydantic_core
 from pydantic import BaseModel
 
-from kosmos.adapters.event_signature import EXTENSION, signature
+from kosmos.adapters.event_signature import EXTENSION, body_signature, canonical_body
 from kosmos.adapters.http_client import TRANSPORT_ERRORS, Client, client_for
 from kosmos.contracts.common import utcnow
 from kosmos.contracts.events import DATA_MODELS, LEAN_TYPES
@@ -47,6 +47,8 @@ class Event:
     subject: str | None = None
     datacontenttype: str = "application/json"
     signature: str | None = None   # kosmossignature (``event_signature``), when signing
+    #: the data as sent when signed: its canonical JSON, which the signature covers
+    body: bytes | None = None
 
     def headers(self) -> dict[str, str]:
         """The binary-mode HTTP headers (``ce-*``) of this event."""
@@ -72,10 +74,12 @@ class Emitter(abc.ABC):
         """Validate ``data`` for ``event_type`` and deliver it; returns the event sent."""
         event_id = event_id or str(uuid.uuid4())
         payload = encode(event_type, data)
-        signed = (signature(self.signing_key, event_type, event_id, self.source, payload)
-                  if self.signing_key else None)
+        body = signed = None
+        if self.signing_key:
+            body = canonical_body(payload)
+            signed = body_signature(self.signing_key, event_type, event_id, self.source, body)
         event = Event(id=event_id, type=event_type, source=self.source, time=utcnow(),
-                      data=payload, subject=subject, signature=signed)
+                      data=payload, subject=subject, signature=signed, body=body)
         self.deliver(event)
         return event
 
@@ -85,9 +89,10 @@ class Emitter(abc.ABC):
 
 
 def body_of(event: Event) -> bytes:
-    """The event's data as the HTTP body: compact UTF-8 JSON, written by pydantic-core
-    (a quarter of the time ``json.dumps`` takes over a checker's results)."""
-    return pydantic_core.to_json(event.data)
+    """The event's data as the HTTP body: the canonical JSON its signature covers when
+    signed, else compact UTF-8 JSON written by pydantic-core (a quarter of the time
+    ``json.dumps`` takes over a checker's results)."""
+    return event.body if event.body is not None else pydantic_core.to_json(event.data)
 
 
 def encode(event_type: str, data: BaseModel | dict[str, Any]) -> dict[str, Any]:
