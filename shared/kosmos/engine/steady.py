@@ -70,7 +70,7 @@ class Rewrite:
 
     def stored(self) -> Known:
         """What this instance knows once the write went through."""
-        state = self.new.model_copy(update={"version": self.known.state.version + 1})
+        state = self.new.replaced(version=self.known.state.version + 1)
         return Known(state, self.known.rise, self.known.fall, self.known.window, self.owed)
 
 
@@ -121,6 +121,7 @@ class SteadyCache:
         for r in results:
             grouped.setdefault((r.member_id, r.monitor_id, region), []).append(r)
         out = Split()
+        judged: dict[timedelta, datetime] = {}   # window → judged_at: few windows, many rows
         with self._lock:
             known = {k: self._known.get(k[0], {}).get(k[1:]) for k in grouped}
         for key, rs in grouped.items():
@@ -134,7 +135,8 @@ class SteadyCache:
             if k.owed and not late:
                 out.full += rs
                 continue
-            at = judged_at(now, watermark, k.window)
+            at = judged.get(k.window) or judged.setdefault(
+                k.window, judged_at(now, watermark, k.window))
             if at - checked <= k.window or late:
                 if repeats_settled(k.state, rs, k.rise, k.fall):   # no counts to move
                     if newest.checked_at <= checked or not heartbeat_due(
