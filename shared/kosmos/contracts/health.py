@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from pydantic import Field
 
@@ -36,6 +37,20 @@ class HealthState(RecordModel):
     last_checked_at: UtcDatetime | None = None
     verdict_changed_at: UtcDatetime | None = None
     version: int = 1
+
+    def replaced(self, **changes: Any) -> "HealthState":
+        """A copy with ``changes`` (values of the fields' types), unvalidated as
+        ``model_copy`` leaves them, in half its time: the engine copies a row for each
+        result it applies, thousands a second."""
+        copy = _new(type(self))
+        _set(copy, "__dict__", {**self.__dict__, **changes})
+        _set(copy, "__pydantic_fields_set__", self.__pydantic_fields_set__ | changes.keys())
+        _set(copy, "__pydantic_extra__", None)
+        _set(copy, "__pydantic_private__", None)
+        return copy
+
+
+_new, _set = object.__new__, object.__setattr__
 
 
 class HealthWrite(StrictModel):

@@ -58,7 +58,7 @@ def apply_results(state: HealthState, results: Iterable[CheckResult], rise: int,
     is not modified.
     """
     rise, fall = max(1, rise), max(1, fall)
-    cur = state.model_copy()
+    cur = state.replaced()
     # Thresholds may have been lowered since the counts were written.
     cur.consecutive_ok = min(cur.consecutive_ok, rise)
     cur.consecutive_fail = min(cur.consecutive_fail, fall)
@@ -107,9 +107,8 @@ def refreshed(state: HealthState, newest: CheckResult) -> HealthState:
     """The row after results that repeat it settled (``repeats_settled``), ``newest``
     the first of the newest among them and newer than the row: only its freshness
     fields move. What ``apply_results`` returns for them, without applying each."""
-    return state.model_copy(update={"last_reason": newest.reason,
-                                    "last_latency_ms": newest.latency_ms,
-                                    "last_checked_at": newest.checked_at})
+    return state.replaced(last_reason=newest.reason, last_latency_ms=newest.latency_ms,
+                          last_checked_at=newest.checked_at)
 
 
 def is_material_change(old: HealthState, new: HealthState) -> bool:

@@ -94,7 +94,7 @@ def plan_health(ctx: EngineContext, batch: CheckResults, now: datetime, settings
         stored, at = old, judged_at(now, watermark, window)
         if needs_write(old, new, window, at):
             plan.writes.append(HealthWrite(state=new, expected_version=old.version or None))
-            stored = new.model_copy(update={"version": old.version + 1})
+            stored = new.replaced(version=old.version + 1)
         # A row whose verdict just moved is not remembered: another instance may be
         # deciding the member from the other regions' rows right now without this one,
         # so the next result for it takes the full path and decides again.

@@ -142,3 +142,14 @@ def test_repeats_settled_says_no_for_unsettled_rows():
     down, _ = apply_results(new_state("m", "mon", "r1", "p"), results("---"), 3, 3)
     assert repeats_settled(down, results("--", 10), 3, 3)
     assert not repeats_settled(down, results("-+", 10), 3, 3)
+
+
+def test_a_replaced_row_is_what_model_copy_makes_and_leaves_the_row_as_it_was():
+    row, _ = apply_results(new_state("m", "mon", "r1", "p"), results("+++"), 3, 3)
+    changes = {"version": 7, "last_reason": "HTTP 200", "last_checked_at": T0}
+    copy = row.replaced(**changes)
+    want = row.model_copy(update=changes)
+    assert copy == want and copy.model_fields_set == want.model_fields_set
+    assert copy.model_dump() == want.model_dump() and type(copy) is type(row)
+    copy.consecutive_ok = 0
+    assert row.consecutive_ok == 3 and row.version != 7 and row.replaced() == row
