@@ -110,3 +110,20 @@ def test_a_time_is_a_date_time_string_in_the_schema():
     schema = _Times.model_json_schema()["properties"]
     assert schema["at"]["type"] == "string" and schema["at"]["format"] == "date-time"
     assert {"type": "string", "format": "date-time"} in schema["maybe"]["anyOf"]
+
+
+def test_trusted_models_are_what_model_construct_makes():
+    from datetime import datetime, timezone
+
+    from kosmos.contracts.events import CheckResult, SharedCheck
+
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for cls, values in ((SharedCheck, {"member_id": "m", "pool_id": "p", "monitor_id": "mon",
+                                       "max_retries": 2, "max_retries_down": 3}),
+                        (CheckResult, {"member_id": "m", "monitor_id": "mon", "address": None,
+                                       "ok": True, "latency_ms": 1.5, "reason": "HTTP 200",
+                                       "checked_at": at})):
+        made, want = cls.trusted(**values), cls.model_construct(**values)
+        assert made == want and made.model_fields_set == want.model_fields_set
+        assert made.model_dump(mode="json") == want.model_dump(mode="json")
+        assert cls.model_validate(made.model_dump()) == made
