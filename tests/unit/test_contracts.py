@@ -127,3 +127,5 @@ def test_trusted_models_are_what_model_construct_makes():
         assert made == want and made.model_fields_set == want.model_fields_set
         assert made.model_dump(mode="json") == want.model_dump(mode="json")
         assert cls.model_validate(made.model_dump()) == made
+        made.member_id = "other"   # assignable, as a validated model is
+        assert made.member_id == "other" and "member_id" in made.model_fields_set

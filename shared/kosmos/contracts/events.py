@@ -72,7 +72,8 @@ class SharedCheck(StrictModel):
     def trusted(cls, member_id: str, pool_id: str, monitor_id: str, max_retries: int,
                 max_retries_down: int) -> "SharedCheck":
         """From fields of a validated ``CheckSpec``, unvalidated (``unvalidated``): the tick
-        folds thousands a second, and ``model_construct`` took two thirds of its sharding."""
+        folds thousands a second (sharding 2,500 checks took 29 ms of CPU with
+        ``model_construct``, 25 ms with this)."""
         return unvalidated(cls, {"member_id": member_id, "pool_id": pool_id,
                                  "monitor_id": monitor_id, "max_retries": max_retries,
                                  "max_retries_down": max_retries_down}, _SHARED_FIELDS)
