@@ -78,12 +78,7 @@ def test_with_a_signing_key_forged_results_move_nothing_and_pings_still_work(set
     from kosmos.adapters.event_signature import EXTENSION, signature
 
     client, gw, app, clock = setup
-    key = "s" * 40
-    service = EngineService(EngineDeps(gw, app_registry(app), Settings(
-        appliance="flaky", regions=["r1"], event_signing_key=key), clock))
-    main = next(m for m in sys.modules.values()
-                if getattr(m, "__file__", None) == str(MAIN) and hasattr(m, "INSTANCE"))
-    main.INSTANCE.use(service)
+    key = signing_engine(gw, app, clock)
     clock.advance(5)
     up = batch("r1", [("a1", True, clock.now)])
     sig = signature(key, "kosmos.check.results", "e1", "//test", up)
@@ -108,6 +103,17 @@ def app_registry(app):
     return Appliances(app.settings, {"flaky": app})
 
 
+def signing_engine(gw, app, clock) -> str:
+    """The function's engine, now with a signing key; returns the key."""
+    key = "s" * 40
+    service = EngineService(EngineDeps(gw, app_registry(app), Settings(
+        appliance="flaky", regions=["r1"], event_signing_key=key), clock))
+    main = next(m for m in sys.modules.values()
+                if getattr(m, "__file__", None) == str(MAIN) and hasattr(m, "INSTANCE"))
+    main.INSTANCE.use(service)
+    return key
+
+
 def test_a_signed_batch_is_checked_on_the_body_it_came_in(setup, monkeypatch):
     """The function checks the signature on the bytes it got: the batch's data is not
     written again in canonical form (which took a tenth of the engine's CPU)."""
@@ -115,12 +121,7 @@ def test_a_signed_batch_is_checked_on_the_body_it_came_in(setup, monkeypatch):
     from kosmos.adapters.emitter import InMemoryEmitter, body_of
 
     client, gw, app, clock = setup
-    key = "s" * 40
-    service = EngineService(EngineDeps(gw, app_registry(app), Settings(
-        appliance="flaky", regions=["r1"], event_signing_key=key), clock))
-    main = next(m for m in sys.modules.values()
-                if getattr(m, "__file__", None) == str(MAIN) and hasattr(m, "INSTANCE"))
-    main.INSTANCE.use(service)
+    key = signing_engine(gw, app, clock)
     clock.advance(5)
     ev = InMemoryEmitter(source="//test", signing_key=key).emit(
         "kosmos.check.results", batch("r1", [("a1", True, clock.now)]), event_id="e1")
