@@ -6,9 +6,9 @@ function emits carries ``kosmossignature``, an HMAC-SHA256 of its type, id,
 source and data in canonical JSON, and the checker and the engine act only on
 events whose signature holds. A signed event's body is its data in that canonical
 form (``canonical_body``), so a receiver checks the signature on the bytes it got
-and writes the data again only when a broker rewrote them. A forged ``kosmos.check.results`` (every member of
-a region "down") or ``kosmos.check.batch`` (probes aimed anywhere) is logged
-and dropped.
+and writes the data again only when a broker rewrote them. A forged
+``kosmos.check.results`` (every member of a region "down") or ``kosmos.check.batch``
+(probes aimed anywhere) is logged and dropped.
 
 The platform's own pings (``dev.knative.sources.ping``: ticks and the reconcile
 cron) cannot be signed; they carry nothing but their schedule, so a forged one
