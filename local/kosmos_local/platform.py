@@ -171,11 +171,9 @@ class Platform:
             self.functions[checker_name(region)] = self._function(
                 checker_name(region), "checker", {**env, "KOSMOS_REGION": region},
                 instances=opts.checkers, extra=["--nice", str(opts.checker_nice)])
-        for fn in self.functions.values():
-            fn.start()
-        for fn in self.functions.values():
-            fn.wait_ready()
-
+        # Every lane exists before any function starts: the api serves (and the conductor
+        # emits) while the others are still starting, and a broker takes events from the
+        # first. They wait in their lanes until the queue starts delivering.
         # Results are applied ENGINE_WORKERS at a time, as by several engine instances.
         self.queue.subscribe(ENGINE, http_delivery(self.functions[ENGINE].url, 60),
                              workers=ENGINE_WORKERS)
@@ -193,6 +191,11 @@ class Platform:
                                  workers=CHECKER_WORKERS)
             self.queue.subscribe(tick_lane(region), http_delivery(fn.url, opts.tick + 60),
                                  workers=2)
+        for fn in self.functions.values():
+            fn.start()
+        for fn in self.functions.values():
+            fn.wait_ready()
+
         self.queue.start()
 
         # Production's ticks and reconciles are the platform's pings, taken unsigned; the
