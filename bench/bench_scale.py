@@ -57,7 +57,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from concurrent.futures import ThreadPoolExecutor
@@ -86,24 +85,6 @@ DELAY, TIMEOUT, RISE, FALL = 10, 2, 2, 3
 def p(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
-
-
-def _post(url: str, path: str, body: dict) -> dict:
-    """POST with an Idempotency-Key, retried on a timeout or 503: a slow create is not a lost one."""
-    headers = {"X-Project-Id": "e2e-project", "X-Roles": "member",
-               "Idempotency-Key": str(uuid.uuid4())}
-    for attempt in range(5):
-        try:
-            r = requests.post(url + path, json=body, headers=headers, timeout=30)
-        except requests.RequestException:
-            time.sleep(1 + attempt)
-            continue
-        if r.status_code == 201:
-            return r.json()
-        if r.status_code != 503:
-            raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:300]}")
-        time.sleep(1 + attempt)
-    raise RuntimeError(f"POST {path}: no answer after 5 tries")
 
 
 def url_path(i: int, probes: str) -> str:
@@ -587,9 +568,8 @@ def run(n: int, db_admin: str, tmp: Path, how: str, probes: str,
             runner.start()
             t0 = time.monotonic()
             with ThreadPoolExecutor(8) as pool:
-                made = list(pool.map(lambda i: create(
-                    lambda path, body: _post(runner.url, path, body), i, port, probes),
-                    range(n)))
+                made = list(pool.map(lambda i: create(Api(runner.url).post, i, port, probes),
+                                     range(n)))
             created = time.monotonic() - t0
             created_note = ""
         maintenance = Maintenance(db).start()

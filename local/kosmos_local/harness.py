@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -309,14 +310,36 @@ class Api:
         self.headers = {"X-Project-Id": project, "X-Roles": "member"}
         self.session = requests.Session()
 
-    def call(self, method: str, path: str, body: dict | None = None, expect: int | None = None) -> Any:
-        r = self.session.request(method, self.base + path, json=body, headers=self.headers, timeout=10)
+    #: seconds to wait for an answer: the api bounds each conductor call at 10 s, and a
+    #: busy machine adds its own delay on top of that
+    TIMEOUT = 30
+    #: tries of a create that timed out or got a 503 (a retryable answer)
+    CREATE_TRIES = 5
+
+    def call(self, method: str, path: str, body: dict | None = None, expect: int | None = None,
+             headers: dict[str, str] | None = None) -> Any:
+        r = self.session.request(method, self.base + path, json=body,
+                                 headers={**self.headers, **(headers or {})}, timeout=self.TIMEOUT)
         if expect is not None and r.status_code != expect:
             raise AssertionError(f"{method} {path}: HTTP {r.status_code} {r.text[:500]}")
         return r.json() if r.content else None
 
     def post(self, path: str, body: dict) -> Any:
-        return self.call("POST", path, body, expect=201)
+        """Create, as a careful client does: with an Idempotency-Key, tried again after a
+        timeout or a 503, so a slow create is neither lost nor made twice."""
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        for attempt in range(self.CREATE_TRIES):
+            try:
+                r = self.session.post(self.base + path, json=body, headers={**self.headers, **key},
+                                      timeout=self.TIMEOUT)
+            except requests.RequestException:
+                r = None
+            if r is not None and r.status_code != 503:
+                if r.status_code != 201:
+                    raise AssertionError(f"POST {path}: HTTP {r.status_code} {r.text[:500]}")
+                return r.json()
+            time.sleep(1 + attempt)
+        raise AssertionError(f"POST {path}: no answer but 503s or timeouts in {self.CREATE_TRIES} tries")
 
     def get(self, path: str) -> Any:
         return self.call("GET", path, expect=200)
