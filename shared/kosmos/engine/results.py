@@ -9,7 +9,7 @@ Steps for one batch (one region's results):
    late to be news move (one ``health.write``);
 1. endpoint updates (neutron members) go to ``endpoints.set``;
 2. once no other batch of this instance is applying full-path results of the same
-   (member, region) (``kosmos.engine.row_locks``), ``engine.context`` reads the
+   member, of any region (``kosmos.engine.row_locks``), ``engine.context`` reads the
    members, their pools, monitors and every regional state row; ``plan_health``
    applies the results;
 3. GSLBs whose members moved (or whose endpoints were reported) are decided
@@ -47,7 +47,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
 
     Results the steady path sets aside or rewrites need no order. Those that take the
     full path (a read, then a compare-and-set write) are applied after any batch of
-    this instance with full-path results of the same (member, region)
+    this instance with full-path results of the same member, whatever their region
     (``kosmos.engine.row_locks``)."""
     gw = deps.gateway
     reported = [u.member_id for u in batch.endpoints]
@@ -72,7 +72,7 @@ def handle_results(batch: CheckResults, deps: EngineDeps) -> dict[str, Any]:
     if not member_ids:   # steady state: nothing to read or decide
         return _summary(batch, len(quiet), stale_unread, _note_lag(deps, batch, stale_unread),
                         heartbeats=beats, counts=counted)
-    with deps.row_locks.holding({(m, batch.region) for m in member_ids}) as held:
+    with deps.row_locks.holding(member_ids) as held:
         if not held:
             log.warning("results of %s applied beside another batch of theirs, which held "
                         "them longer than %.0fs", batch.region, deps.row_locks.wait,

@@ -561,7 +561,7 @@ def test_a_regions_batches_for_one_member_are_applied_in_turn(world):
 
 def test_results_that_need_no_read_are_not_held_back_by_another_batch(world, caplog):
     """Only the full path (a read, then a compare-and-set write) waits for another batch
-    of the same (member, region): results that change nothing, heartbeats and counts are
+    of the same member: results that change nothing, heartbeats and counts are
     applied at once, so large steady batches do not queue behind a slow one."""
     gw, clock, engine, app = world
     bring_online(engine, clock)
@@ -569,7 +569,7 @@ def test_results_that_need_no_read_are_not_held_back_by_another_batch(world, cap
     engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(20))]))
     engine.deps.row_locks = RowLocks(wait=2.0)
     reads = gw.calls.count("engine.context")
-    with engine.deps.row_locks.holding({("a1", "r1")}):   # a batch that never ends
+    with engine.deps.row_locks.holding({"a1"}):   # a batch that never ends
         for second in (30, 40):   # a heartbeat due, then nothing to do
             clock.now = t(second + 1)
             out = engine.handle("kosmos.check.results", batch("r1", [("a1", True, t(second))]))
@@ -583,7 +583,46 @@ def test_a_batch_held_back_too_long_is_applied_regardless_and_says_so(world, cap
     bring_online(engine, clock)
     engine.deps.row_locks = RowLocks(wait=0.05)
     clock.now = t(21)
-    with engine.deps.row_locks.holding({("a1", "r1")}):   # a batch that never ends
+    with engine.deps.row_locks.holding({"a1"}):   # a batch that never ends
         engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(20))]))
     assert gw.states[("a1", "mon", "r1")].consecutive_fail == 1
     assert "applied beside another batch of theirs" in caplog.text
+
+
+def test_two_regions_completing_a_quorum_at_once_publish_the_answer_once(world):
+    """A dead endpoint's results reach one instance from two regions at once, each the
+    one that completes the quorum as its own rows stand. Applied side by side, both read
+    the rows before either wrote, both moved the member and both pushed the same answer
+    (every name of a failover twice, at 1,000 GSLBs). The second waits for the first and
+    finds the member already moved."""
+    gw, clock, engine, app = world
+    bring_online(engine, clock)
+    for s in (20, 30):   # r1 sees a1 fail twice (fall 2): one region in three says DOWN
+        clock.now = t(s + 1)
+        engine.handle("kosmos.check.results", batch("r1", [("a1", False, t(s))]))
+    clock.now = t(31)
+    for r in ("r2", "r3"):   # one failure each so far
+        engine.handle("kosmos.check.results", batch(r, [("a1", False, t(30))]))
+    assert gw.members["a1"].operating_status.value == "ONLINE" and A1 in served(app)
+
+    clock.now = t(41)
+    read, both, calls = gw.trees, threading.Barrier(2), []
+
+    def trees_side_by_side(gslb_ids=None):
+        out = read(gslb_ids)
+        calls.append(gslb_ids)
+        if len(calls) <= 2:
+            try:   # were it not held, the other region's batch reads them meanwhile
+                both.wait(timeout=0.5)
+            except threading.BrokenBarrierError:
+                pass
+        return out
+    gw.trees = trees_side_by_side
+    published = gw.calls.count("gslb.set_answers")
+    second = threading.Thread(target=engine.handle, args=(
+        "kosmos.check.results", batch("r3", [("a1", False, t(40))])))
+    second.start()
+    engine.handle("kosmos.check.results", batch("r2", [("a1", False, t(40))]))
+    second.join(10)
+    assert gw.members["a1"].operating_status.value == "OFFLINE" and A1 not in served(app)
+    assert gw.calls.count("gslb.set_answers") - published == 1
