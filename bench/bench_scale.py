@@ -30,9 +30,11 @@ Python process each when nginx is not installed). Then, per N:
   delay x max_retries_down + 2 s. What PowerDNS serves is read with a zone transfer
   about twice a second (``kosmos_local.harness.zone_addresses``): a query per name, at
   10,000 names, took PowerDNS and this process half a core of the two measured;
-- then API requests at 100 per second (GET a GSLB, POST a monitor), p50/p99 by
-  method and by phase (nothing failing, then the failover below), and meanwhile the engine lane's lag again and a second endpoint's
-  death (the names it leaves with a live member);
+- once every region has confirmed that death (delay x max_retries_down + 5 s after
+  it), API requests at 100 per second (GET a GSLB, POST a monitor), p50/p99 by
+  method and by phase (nothing failing, then the failover below), and meanwhile the
+  engine lane's lag again and a second endpoint's death (the names it leaves with a
+  live member);
 - how often the engine read the state again after a compare-and-set miss in each
   failover (``kosmos_engine_rereads_total``: engine instances racing on the same rows);
 - the RSS of each function process.
@@ -499,8 +501,9 @@ def skipped(log_path: Path) -> str:
 
 
 def failover(n: int, names: dict[str, set[str]], dead: str, eps: dict, dns_port: int,
-             while_: str) -> None:
-    """Kill ``dead`` and time until no name using it is answered with it."""
+             while_: str) -> float:
+    """Kill ``dead`` and time until no name using it is answered with it; returns when
+    it died (``time.monotonic``)."""
     # names left with no other live member fail open (all_down ALL): not a failover to time
     affected = {f: want - {dead} for f, want in names.items() if dead in want and want - {dead}}
     died = time.monotonic()
@@ -525,6 +528,7 @@ def failover(n: int, names: dict[str, set[str]], dead: str, eps: dict, dns_port:
           f"API load if any) used {measuring:.2f} of a core", flush=True)
     for f in affected:   # the names now serve without it
         names[f] = affected[f]
+    return died
 
 
 def run(n: int, db_admin: str, tmp: Path, how: str, probes: str,
@@ -601,9 +605,12 @@ def run(n: int, db_admin: str, tmp: Path, how: str, probes: str,
         print(f"N={n}: steady state engine lane lag p50 {p(lags, 0.5):.2f}s p99 {p(lags, 0.99):.2f}s; "
               f"recorded by the engine: {({r['region']: r['lag_s'] for r in recorded})}", flush=True)
         c0, t0, r0 = cpu_by_function(runner.proc.pid), time.monotonic(), rereads(runner.url)
-        failover(n, names, ADDRESSES[0], eps, pdns.dns_port, "no API load")
+        died = failover(n, names, ADDRESSES[0], eps, pdns.dns_port, "no API load")
         print(f"N={n}: CPU (cores) during that failover: "
               f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
+        # "Nothing failing" starts once every region has confirmed the death (fall probes
+        # after it) and the engine has applied that: the answers change sooner.
+        time.sleep(max(0.0, died + DELAY * FALL + 5 - time.monotonic()))
 
         load = Load(runner.url, [g for _, _, g in made])
         load.thread.start()
