@@ -35,8 +35,10 @@ Python process each when nginx is not installed). Then, per N:
   method and by phase (nothing failing, then the failover below), and meanwhile the
   engine lane's lag again and a second endpoint's death (the names it leaves with a
   live member);
-- how often the engine read the state again after a compare-and-set miss in each
-  failover (``kosmos_engine_rereads_total``: engine instances racing on the same rows);
+- in each failover, how often the engine read the state again after a compare-and-set
+  miss (``kosmos_engine_rereads_total``: engine instances racing on the same rows), and
+  its pushes to the appliance and their time (``kosmos_publish_seconds``: one per zone
+  and cycle, so a failover's answers pushed twice show as twice the pushes);
 - the RSS of each function process.
 
 A server running without autovacuum (CI's setting) gets what autovacuum would do:
@@ -472,12 +474,27 @@ def reconcile_as_shards(db: str, pdns: PowerDns, max_age: float, at: str) -> tup
     return took, sum(o["zone_listings"] for o in outs)
 
 
-def rereads(url: str) -> int:
-    """The engine's compare-and-set misses so far (``kosmos_engine_rereads_total``, every
-    event kind), as the runner's ``/metrics`` says. Engines add theirs every 10 s."""
+def counters(url: str) -> dict[str, float]:
+    """What the runner's ``/metrics`` says so far, every label summed: the engine's
+    compare-and-set misses (``rereads``, every event kind) and its pushes to the
+    appliance (``pushes``, one per zone and cycle, and their ``push_s``). Engines add
+    theirs every 10 s."""
     text = requests.get(url + "/metrics", timeout=10).text
-    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                   if line.startswith("kosmos_engine_rereads_total")))
+    names = {"kosmos_engine_rereads_total": "rereads", "kosmos_publish_seconds_count": "pushes",
+             "kosmos_publish_seconds_sum": "push_s"}
+    out = dict.fromkeys(names.values(), 0.0)
+    for line in text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in names:
+            out[names[name]] += float(line.rsplit(" ", 1)[1])
+    return out
+
+
+def engine_work(before: dict[str, float], after: dict[str, float]) -> str:
+    """The engine's rereads and pushes between two ``counters``."""
+    d = {k: after[k] - before[k] for k in after}
+    return (f"{d['rereads']:.0f} reads again after a compare-and-set miss, "
+            f"{d['pushes']:.0f} pushes to the appliance taking {d['push_s']:.1f}s")
 
 
 def lane_lags(url: str, seconds: float) -> list[float]:
@@ -604,7 +621,7 @@ def run(n: int, db_admin: str, tmp: Path, how: str, probes: str,
         recorded = Api(runner.url).get(f"/v1/gslbs/{made[0][2]}/status")["engine_lag"]
         print(f"N={n}: steady state engine lane lag p50 {p(lags, 0.5):.2f}s p99 {p(lags, 0.99):.2f}s; "
               f"recorded by the engine: {({r['region']: r['lag_s'] for r in recorded})}", flush=True)
-        c0, t0, r0 = cpu_by_function(runner.proc.pid), time.monotonic(), rereads(runner.url)
+        c0, t0, r0 = cpu_by_function(runner.proc.pid), time.monotonic(), counters(runner.url)
         died = failover(n, names, ADDRESSES[0], eps, pdns.dns_port, "no API load")
         print(f"N={n}: CPU (cores) during that failover: "
               f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
@@ -620,9 +637,9 @@ def run(n: int, db_admin: str, tmp: Path, how: str, probes: str,
               f"{cpu_report(c0, cpu_by_function(runner.proc.pid), time.monotonic() - t0)}", flush=True)
         print(f"N={n}: with the API at 100 req/s: engine lane lag p50 {p(lags, 0.5):.2f}s "
               f"p99 {p(lags, 0.99):.2f}s", flush=True)
-        r1 = rereads(runner.url)
-        print(f"N={n}: engine reads again after a compare-and-set miss, in the first failover "
-              f"and the 30 s after: {r1 - r0}", flush=True)
+        r1 = counters(runner.url)
+        print(f"N={n}: engine, in the first failover and the time after: "
+              f"{engine_work(r0, r1)}", flush=True)
         c0, t0 = cpu_by_function(runner.proc.pid), time.monotonic()
         load.mark("during the failover")
         failover(n, names, ADDRESSES[1], eps, pdns.dns_port, "API at 100 req/s")
@@ -632,8 +649,8 @@ def run(n: int, db_admin: str, tmp: Path, how: str, probes: str,
         load.thread.join(30)
         print(f"N={n}: API at 100 req/s meanwhile: {load.report()}", flush=True)
         time.sleep(11)   # until the engine has added its counts of the failover
-        print(f"N={n}: engine reads again after a compare-and-set miss, in the second "
-              f"failover: {rereads(runner.url) - r1}", flush=True)
+        print(f"N={n}: engine, in the second failover: "
+              f"{engine_work(r1, counters(runner.url))}", flush=True)
         print(f"N={n}: RSS MiB by process: {rss_by_function(runner.proc.pid)}", flush=True)
         print(f"N={n}: {skipped(runner.log_path)}", flush=True)
     finally:
