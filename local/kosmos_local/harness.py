@@ -316,10 +316,9 @@ class Api:
     #: tries of a create that timed out or got a 503 (a retryable answer)
     CREATE_TRIES = 5
 
-    def call(self, method: str, path: str, body: dict | None = None, expect: int | None = None,
-             headers: dict[str, str] | None = None) -> Any:
-        r = self.session.request(method, self.base + path, json=body,
-                                 headers={**self.headers, **(headers or {})}, timeout=self.TIMEOUT)
+    def call(self, method: str, path: str, body: dict | None = None, expect: int | None = None) -> Any:
+        r = self.session.request(method, self.base + path, json=body, headers=self.headers,
+                                 timeout=self.TIMEOUT)
         if expect is not None and r.status_code != expect:
             raise AssertionError(f"{method} {path}: HTTP {r.status_code} {r.text[:500]}")
         return r.json() if r.content else None
