@@ -92,12 +92,11 @@ class Envelope:
         is): its body the canonical JSON of its data, which the signature covers."""
         if not key:
             return self
-        from kosmos.adapters.event_signature import EXTENSION, body_signature, canonical_body
-        body = canonical_body(self.data)
+        from kosmos.adapters.event_signature import EXTENSION, signed_body
+        body, signed = signed_body(key, self.type, self.id, self.source, self.data)
         return Envelope(type=self.type, data=self.data, source=self.source, id=self.id,
-                        time=self.time, subject=self.subject, raw=body, extensions={
-                            **self.extensions,
-                            EXTENSION: body_signature(key, self.type, self.id, self.source, body)})
+                        time=self.time, subject=self.subject, raw=body,
+                        extensions={**self.extensions, EXTENSION: signed})
 
 
 def to_binary(env: Envelope) -> tuple[dict[str, str], bytes]:

@@ -26,7 +26,7 @@ from typing import Any
 import pydantic_core
 from pydantic import BaseModel
 
-from kosmos.adapters.event_signature import EXTENSION, body_signature, canonical_body
+from kosmos.adapters.event_signature import EXTENSION, signed_body
 from kosmos.adapters.http_client import TRANSPORT_ERRORS, Client, client_for
 from kosmos.contracts.common import utcnow
 from kosmos.contracts.events import DATA_MODELS, LEAN_TYPES
@@ -74,10 +74,8 @@ class Emitter(abc.ABC):
         """Validate ``data`` for ``event_type`` and deliver it; returns the event sent."""
         event_id = event_id or str(uuid.uuid4())
         payload = encode(event_type, data)
-        body = signed = None
-        if self.signing_key:
-            body = canonical_body(payload)
-            signed = body_signature(self.signing_key, event_type, event_id, self.source, body)
+        body, signed = (signed_body(self.signing_key, event_type, event_id, self.source, payload)
+                        if self.signing_key else (None, None))
         event = Event(id=event_id, type=event_type, source=self.source, time=utcnow(),
                       data=payload, subject=subject, signature=signed, body=body)
         self.deliver(event)

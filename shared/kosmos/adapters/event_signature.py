@@ -33,7 +33,14 @@ def canonical_body(data: Any) -> bytes:
 
 def signature(key: str, event_type: str, event_id: str, source: str, data: Any) -> str:
     """The hex HMAC-SHA256 of the event's type, id, source and data (canonical JSON)."""
-    return body_signature(key, event_type, event_id, source, canonical_body(data))
+    return signed_body(key, event_type, event_id, source, data)[1]
+
+
+def signed_body(key: str, event_type: str, event_id: str, source: str,
+                data: Any) -> tuple[bytes, str]:
+    """What a signed event carries: its body (``canonical_body``) and its signature."""
+    body = canonical_body(data)
+    return body, body_signature(key, event_type, event_id, source, body)
 
 
 def body_signature(key: str, event_type: str, event_id: str, source: str, body: bytes) -> str:

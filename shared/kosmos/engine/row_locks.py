@@ -26,7 +26,6 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-
 #: seconds a batch waits for another one's keys before it goes on regardless
 WAIT = 10.0
 

@@ -135,8 +135,9 @@ class SteadyCache:
             if k.owed and not late:
                 out.full += rs
                 continue
-            at = judged.get(k.window) or judged.setdefault(
-                k.window, judged_at(now, watermark, k.window))
+            at = judged.get(k.window)
+            if at is None:
+                at = judged[k.window] = judged_at(now, watermark, k.window)
             if at - checked <= k.window or late:
                 if repeats_settled(k.state, rs, k.rise, k.fall):   # no counts to move
                     if newest.checked_at <= checked or not heartbeat_due(
