@@ -1,7 +1,9 @@
 """Builds the conductor's handler from settings (its composition root).
 
 Nothing connects here: the engine is created and the schema upgraded (when
-``database_auto_migrate``) on the first call, then reused while warm.
+``database_auto_migrate``) on the first call, then reused while warm. A deployed
+instance (``open_early``) then opens the rest of its connection pool in the
+background, before a burst of calls would wait for the connections.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ log = get_logger(__name__)
 
 def build_handler(database_url: str | None = None, settings: Settings | None = None,
                   *, auto_migrate: bool | None = None,
-                  emitter: Emitter | None = None) -> Handler:
+                  emitter: Emitter | None = None, open_early: bool = False) -> Handler:
     """The handler ``(envelope) -> (status, body)`` on ``database_url`` (default: settings).
 
     Writes that may change answers are announced to the engine through
@@ -25,7 +27,8 @@ def build_handler(database_url: str | None = None, settings: Settings | None = N
     s = settings or get_settings()
     database = Database(
         database_url or s.database_url, pool_size=s.database_pool_size,
-        auto_migrate=s.database_auto_migrate if auto_migrate is None else auto_migrate)
+        auto_migrate=s.database_auto_migrate if auto_migrate is None else auto_migrate,
+        open_early=open_early)
     return make_handler(database, stale_intervals=s.stale_intervals,
                         notify=engine_notifier(s, emitter))
 

@@ -25,7 +25,7 @@ TOKEN_HEADER = "X-Kosmos-Conductor-Token"
 def _build(settings: Settings) -> Handler:
     from kosmos import gc_tuning
     from kosmos.conductor.app import build_handler
-    handler = build_handler(settings=settings)
+    handler = build_handler(settings=settings, open_early=True)
     gc_tuning.tune()   # once per warm instance: see kosmos.gc_tuning
     return handler
 

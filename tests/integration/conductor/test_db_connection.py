@@ -68,6 +68,58 @@ def test_a_burst_of_calls_reuses_the_pooled_connections(_pg_session_db):
 
 
 @pytest.mark.postgres
+def test_an_opened_pool_serves_a_burst_without_opening_a_connection(engines):
+    """``open_pool`` opens every place of the pool and hands them all back; a burst of
+    calls as many as the pool holds then opens none (before, each one opened its own)."""
+    import threading
+
+    from sqlalchemy import event, text
+
+    from kosmos.conductor.db.engine import open_pool
+
+    engine = engines(pool_size=4)
+    opened = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    assert open_pool(engine) == 4
+    assert (len(opened), engine.pool.checkedin()) == (4, 4)
+    assert open_pool(engine) == 0
+    start = threading.Barrier(4)
+
+    def call() -> None:
+        with engine.connect() as conn:
+            start.wait(10)
+            conn.execute(text("SELECT 1"))
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(opened) == 4
+
+
+@pytest.mark.postgres
+def test_a_deployed_conductor_opens_its_pool_once_the_schema_is_checked(_pg_session_db):
+    """A database built with ``open_early`` (the deployed function's) opens the rest of
+    its pool in the background after its first call's schema check; without, it holds
+    the one connection that call used."""
+    from kosmos.conductor.db.session import Database
+
+    databases = [Database(_pg_session_db, pool_size=3, open_early=early)
+                 for early in (True, False)]
+    try:
+        for database in databases:
+            with database.transaction() as session:
+                session.connection()
+        early, lazy = (d.engine.pool for d in databases)
+        wait_for(lambda: early.checkedin() == 3, timeout=10)
+        assert lazy.checkedin() == 1
+    finally:
+        for database in databases:
+            database.dispose()
+
+
+@pytest.mark.postgres
 def test_remembered_statement_conversion_is_pg8000s_own(_pg_session_db):
     """The conversion to $n placeholders is remembered per text and equals pg8000's."""
     from pg8000 import legacy

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from kosmos.conductor.db.engine import READS_ONLY, ReadOnlyViolation, make_engine, translated_errors
+from kosmos.conductor.db.engine import (READS_ONLY, ReadOnlyViolation, make_engine, open_pool,
+                                        translated_errors)
 from kosmos.conductor.migrate import current_revision, head_revision, upgrade_connection
 from kosmos.errors import Unavailable
 
@@ -27,10 +28,12 @@ _MIGRATION_LOCK_KEY = 0x6B6F736D  # "kosm"
 class Database:
     """One warm conductor's database: a lazily built engine and transactions on it."""
 
-    def __init__(self, url: str, *, pool_size: int = 5, auto_migrate: bool = True):
+    def __init__(self, url: str, *, pool_size: int = 5, auto_migrate: bool = True,
+                 open_early: bool = False):
         self.url = url
         self.pool_size = pool_size
         self.auto_migrate = auto_migrate
+        self.open_early = open_early   # open the whole pool once the schema is known good
         self._engine: Engine | None = None
         self._schema_ready = False
         self._lock = threading.RLock()
@@ -67,6 +70,9 @@ class Database:
                         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
                     upgrade_connection(conn)
             self._schema_ready = True
+        if self.open_early:
+            threading.Thread(target=open_pool, args=(self.engine,), name="kosmos-open-pool",
+                             daemon=True).start()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
