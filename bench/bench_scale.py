@@ -405,11 +405,22 @@ def rss_by_function(root_pid: int) -> dict[str, int]:
     return out
 
 
+def _setting(value: str) -> str:
+    """A duration setting as the server showed it (``2ms``), checked before it is sent back."""
+    if not re.fullmatch(r"-?\d+(\.\d+)?(us|ms|s|min)?", value):
+        raise ValueError(f"unexpected autovacuum_vacuum_cost_delay {value!r}")
+    return value
+
+
 class Maintenance:
     """What a production PostgreSQL's autovacuum does, when this server runs without it
     (CI's servers turn it off): ``VACUUM ANALYZE`` of the database every ``every``
     seconds (autovacuum's own pace), so dead rows of the health table, rewritten
-    hundreds of times a second, do not pile up and the planner has statistics."""
+    hundreds of times a second, do not pile up and the planner has statistics.
+
+    At autovacuum's cost limits, too (``autovacuum_vacuum_cost_delay``, 2 ms by
+    default): a manual VACUUM runs unthrottled, and its bursts of reads and writes
+    every minute slowed the API's calls running beside it, as autovacuum does not."""
 
     def __init__(self, db: str, every: float = 60.0):
         from sqlalchemy import create_engine, text
@@ -431,6 +442,14 @@ class Maintenance:
 
     def vacuum(self) -> None:
         with self.engine.connect() as cx:
+            delay, limit = cx.execute(self.text(
+                "SELECT current_setting('autovacuum_vacuum_cost_delay'), "
+                "current_setting('autovacuum_vacuum_cost_limit')")).one()
+            # -1: the plain vacuum_cost_* setting, which a manual VACUUM uses already
+            if not delay.startswith("-"):
+                cx.execute(self.text(f"SET vacuum_cost_delay = '{_setting(delay)}'"))
+            if int(limit) > 0:
+                cx.execute(self.text(f"SET vacuum_cost_limit = {int(limit)}"))
             cx.execute(self.text("VACUUM ANALYZE"))
 
     def _run(self) -> None:
