@@ -7,7 +7,9 @@ client and turns anything but a 2xx into ``DeliveryFailed`` (the queue retries).
 """
 from __future__ import annotations
 
+import html
 import json
+import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -17,6 +19,19 @@ SOURCE = "//kosmos/local-runner"
 
 class DeliveryFailed(Exception):
     """The function did not acknowledge the event (non-2xx or crash)."""
+
+
+_HTML_MESSAGE = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+def answer_text(body: str, limit: int = 300) -> str:
+    """A function's refusal as one line for the log and the dead letter: an HTML error
+    page (werkzeug's, as a function's 503 is) by its message, whitespace runs and
+    unprintable characters made one space, cut at ``limit``. The page as it was split
+    every retry warning of the runner's queue over six lines."""
+    found = _HTML_MESSAGE.search(body) if "<html" in body[:200].lower() else None
+    text = html.unescape(found.group(1)) if found else body
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:limit]
 
 
 def json_object(raw: bytes) -> dict[str, Any] | None:
@@ -124,6 +139,6 @@ def post(client: Any, env: Envelope) -> int:
     except Exception as exc:  # the function crashed outside Flask's handler
         raise DeliveryFailed(f"{env.type} crashed the function: {exc!r}") from exc
     if not 200 <= resp.status_code < 300:
-        text = resp.get_data(as_text=True)[:300]
+        text = answer_text(resp.get_data(as_text=True))
         raise DeliveryFailed(f"{env.type} answered HTTP {resp.status_code}: {text}")
     return resp.status_code

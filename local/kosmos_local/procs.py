@@ -33,7 +33,7 @@ from werkzeug.wrappers import Request, Response
 
 from kosmos.adapters.http_client import TRANSPORT_ERRORS, client_for
 from kosmos.contracts.events import CHECK_BATCH
-from kosmos_local.events import DeliveryFailed, Envelope, json_object, to_binary
+from kosmos_local.events import DeliveryFailed, Envelope, answer_text, json_object, to_binary
 from kosmos.logs import get_logger
 
 log = get_logger("kosmos.local.runner")
@@ -190,7 +190,7 @@ def http_delivery(url: str, timeout: float) -> Callable[[Envelope], int]:
         except TRANSPORT_ERRORS as exc:
             raise DeliveryFailed(f"{env.type} not delivered: {exc.__class__.__name__}") from exc
         if not 200 <= resp.status < 300:
-            raise DeliveryFailed(f"{env.type} answered HTTP {resp.status}: {resp.text[:300]}")
+            raise DeliveryFailed(f"{env.type} answered HTTP {resp.status}: {answer_text(resp.text)}")
         return resp.status
 
     return deliver
@@ -212,7 +212,7 @@ def dead_letter_sink(conductor_url: str, timeout: float = 10.0) -> Callable[[Any
         resp = requests.post(url, data=body, headers=headers, timeout=timeout)
         if resp.status_code != 200:
             raise DeliveryFailed(f"dead-letter sink answered HTTP {resp.status_code}: "
-                                 f"{resp.text[:300]}")
+                                 f"{answer_text(resp.text)}")
 
     return send
 

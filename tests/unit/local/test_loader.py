@@ -116,3 +116,22 @@ def test_failing_event_function_is_a_delivery_failure(tmp_path, loaded):
     fn = loaded("t-bad", src, "t_bad", "cloudevent")
     with pytest.raises(DeliveryFailed, match="500"):
         post(fn.test_client(), Envelope(type="x", data={}))
+
+
+def test_a_refusing_event_function_is_one_line_naming_its_reason(tmp_path, loaded):
+    """A Kosmos function answers a dependency that is down with werkzeug's 503 page;
+    the runner's queue logs and dead-letters its message, on one line."""
+    from kosmos_local.events import DeliveryFailed, answer_text
+    src = write_main(tmp_path, "busy", "import functions_framework\n"
+                     "from werkzeug.exceptions import ServiceUnavailable\n"
+                     "@functions_framework.cloud_event\ndef t_busy(event):\n"
+                     "    raise ServiceUnavailable('checks.due of R1 is being read; "
+                     "retry <the> tick', retry_after=1)\n")
+    fn = loaded("t-busy", src, "t_busy", "cloudevent")
+    with pytest.raises(DeliveryFailed) as failed:
+        post(fn.test_client(), Envelope(type="x", data={}))
+    assert str(failed.value) == ("x answered HTTP 503: checks.due of R1 is being read; "
+                                 "retry <the> tick")
+    # what is not a page is kept, on one line and without control characters
+    assert answer_text('{"error": {"message":\n "down"}}\x1b[31m') == '{"error": {"message": "down"}} [31m'
+    assert len(answer_text("x" * 1000)) == 300
