@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
+from sqlalchemy import event, text
 
+from kosmos.conductor.db.engine import open_pool
 from kosmos.conductor.db.session import make_engine
 from kosmos_local.harness import wait_for
 
@@ -37,17 +40,28 @@ def test_postgres_connections_send_without_nagle_delay(_pg_session_db):
         engine.dispose()
 
 
+def _opened(engine) -> list:
+    """A list that grows by one for each connection ``engine`` opens."""
+    opened: list = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    return opened
+
+
+def _at_once(callers: int, call) -> None:
+    """``call`` on ``callers`` threads started together; returns once all are done."""
+    threads = [threading.Thread(target=call) for _ in range(callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 @pytest.mark.postgres
-def test_a_burst_of_calls_reuses_the_pooled_connections(_pg_session_db):
+def test_a_burst_of_calls_reuses_the_pooled_connections(engines):
     """Twenty callers at once on a pool of three: three connections are ever opened;
     the others wait for one rather than opening (and closing) a connection each."""
-    import threading
-
-    from sqlalchemy import event, text
-
-    engine = make_engine(_pg_session_db, pool_size=3)
-    opened = []
-    event.listen(engine, "connect", lambda *_: opened.append(1))
+    engine = engines(pool_size=3)
+    opened = _opened(engine)
     start = threading.Barrier(20)
 
     def call() -> None:
@@ -55,31 +69,17 @@ def test_a_burst_of_calls_reuses_the_pooled_connections(_pg_session_db):
         with engine.connect() as conn:
             conn.execute(text("SELECT pg_sleep(0.05)"))
 
-    try:
-        threads = [threading.Thread(target=call) for _ in range(20)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert len(opened) == 3
-        assert engine.pool.checkedin() == 3
-    finally:
-        engine.dispose()
+    _at_once(20, call)
+    assert len(opened) == 3
+    assert engine.pool.checkedin() == 3
 
 
 @pytest.mark.postgres
 def test_an_opened_pool_serves_a_burst_without_opening_a_connection(engines):
     """``open_pool`` opens every place of the pool and hands them all back; a burst of
     calls as many as the pool holds then opens none (before, each one opened its own)."""
-    import threading
-
-    from sqlalchemy import event, text
-
-    from kosmos.conductor.db.engine import open_pool
-
     engine = engines(pool_size=4)
-    opened = []
-    event.listen(engine, "connect", lambda *_: opened.append(1))
+    opened = _opened(engine)
     assert open_pool(engine) == 4
     assert (len(opened), engine.pool.checkedin()) == (4, 4)
     assert open_pool(engine) == 0
@@ -90,11 +90,7 @@ def test_an_opened_pool_serves_a_burst_without_opening_a_connection(engines):
             start.wait(10)
             conn.execute(text("SELECT 1"))
 
-    threads = [threading.Thread(target=call) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _at_once(4, call)
     assert len(opened) == 4
 
 
