@@ -27,8 +27,8 @@ _HTML_MESSAGE = re.compile(r"<p>(.*?)</p>", re.S)
 def answer_text(body: str, limit: int = 300) -> str:
     """A function's refusal as one line for the log and the dead letter: an HTML error
     page (werkzeug's, as a function's 503 is) by its message, whitespace runs and
-    unprintable characters made one space, cut at ``limit``. The page as it was split
-    every retry warning of the runner's queue over six lines."""
+    unprintable characters made one space, cut at ``limit``. Passed on as it was, the
+    page spread every retry warning of the runner's queue over six lines of the log."""
     found = _HTML_MESSAGE.search(body) if "<html" in body[:200].lower() else None
     text = html.unescape(found.group(1)) if found else body
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:limit]
