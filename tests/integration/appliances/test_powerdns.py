@@ -1,6 +1,8 @@
 """The powerdns driver against a real pdns_server, answers resolved with dnspython."""
 from __future__ import annotations
 
+import json
+
 import dns.message
 import dns.query
 import dns.rcode
@@ -66,17 +68,45 @@ def test_errors_are_appliance_errors(powerdns, driver):
         down.set_answer("www.example.com.", ZONE, ["192.0.2.1"], 30)
 
 
+def _patches(driver) -> list[bytes]:
+    """The bodies of the PATCHes ``driver`` sends from now on (sent as they were)."""
+    sent: list[bytes] = []
+    real = driver._patch_body
+    driver._patch_body = lambda zone, body: (sent.append(body), real(zone, body))[1]
+    return sent
+
+
 def test_many_answers_of_a_zone_go_in_one_request(powerdns, driver):
     answers = [(f"n{i}.example.com.", [f"192.0.2.{i % 250 + 1}"], 30) for i in range(120)]
     driver.batch_names = 50
-    sent = []
-    real = driver._patch
-    driver._patch = lambda zone, rrsets: (sent.append(len(rrsets)), real(zone, rrsets))[1]
+    sent = _patches(driver)
     assert driver.set_answers(ZONE, answers) == {}
-    assert sent == [150, 150, 60]                        # A, AAAA and LUA per name, 50 names a PATCH
+    # A, AAAA and LUA per name, 50 names a PATCH
+    assert [len(json.loads(b)["rrsets"]) for b in sent] == [150, 150, 60]
     served = driver.zone_answers(ZONE)
     assert all(served[f] == Served(a, 30) for f, a, _ in answers)
     assert resolve(powerdns, "n7.example.com.")[1] == ["192.0.2.8"]
+
+
+def test_a_patch_stays_under_the_servers_body_limit(powerdns, driver):
+    """Answers are cut into PATCHes of at most ``max_body`` bytes whatever their count
+    (a body over PowerDNS's limit is refused with a 400, which failed the whole push);
+    one answer larger than the limit goes alone, and PowerDNS still takes it."""
+    many = [f"192.0.2.{k}" for k in range(1, 41)]   # about 1,000 bytes of A records
+    answers = [(f"big{i}.example.com.", many, 30) for i in range(12)]
+    driver.max_body = 4000
+    sent = _patches(driver)
+    assert driver.set_answers(ZONE, answers) == {}
+    assert len(sent) > 3 and all(len(b) <= 4000 for b in sent)
+    assert sum(len(json.loads(b)["rrsets"]) for b in sent) == 3 * 12
+    served = driver.zone_answers(ZONE)
+    assert all(sorted(served[f].addresses) == sorted(a) for f, a, _ in answers)
+    driver.max_body = 500
+    sent.clear()
+    assert driver.set_answers(ZONE, answers[:2]) == {}
+    assert len(sent) == 2 and all(len(b) > 500 for b in sent)
+
+
 
 
 def test_a_refused_answer_in_a_batch_fails_alone(powerdns, driver):
@@ -89,6 +119,20 @@ def test_a_refused_answer_in_a_batch_fails_alone(powerdns, driver):
     down = load("powerdns", Settings(powerdns_api_url="http://127.0.0.1:9", powerdns_api_key=API_KEY))
     assert set(down.set_answers(ZONE, answers)) == {"a.example.com.", "b.elsewhere.test.", "c.example.com."}
     assert set(driver.set_answers("missing.test.", answers[:1])) == {"a.example.com."}
+
+
+def test_a_refused_batch_is_halved_down_to_its_refused_answer(powerdns, driver):
+    """One answer PowerDNS refuses among 64: the batch is sent again in halves, so the
+    63 others land in a dozen PATCHes (name by name, it took 64 more)."""
+    answers = [(f"h{i}.example.com.", [f"192.0.2.{i + 1}"], 30) for i in range(64)]
+    answers[37] = ("h37.elsewhere.test.", ["192.0.2.38"], 30)
+    sent = _patches(driver)
+    failed = driver.set_answers(ZONE, answers)
+    assert list(failed) == ["h37.elsewhere.test."]
+    assert isinstance(failed["h37.elsewhere.test."], ApplianceRefused)
+    assert len(sent) == 1 + 2 * 6   # the batch, then both halves at each of six levels
+    served = driver.zone_answers(ZONE)
+    assert all(served[f] == Served(a, 30) for f, a, _ in answers if f != "h37.elsewhere.test.")
 
 
 def _server_errors(powerdns) -> int:
