@@ -405,13 +405,6 @@ def rss_by_function(root_pid: int) -> dict[str, int]:
     return out
 
 
-def _setting(value: str) -> str:
-    """A duration setting as the server showed it (``2ms``), checked before it is sent back."""
-    if not re.fullmatch(r"-?\d+(\.\d+)?(us|ms|s|min)?", value):
-        raise ValueError(f"unexpected autovacuum_vacuum_cost_delay {value!r}")
-    return value
-
-
 class Maintenance:
     """What a production PostgreSQL's autovacuum does, when this server runs without it
     (CI's servers turn it off): ``VACUUM ANALYZE`` of the database every ``every``
@@ -442,14 +435,12 @@ class Maintenance:
 
     def vacuum(self) -> None:
         with self.engine.connect() as cx:
-            delay, limit = cx.execute(self.text(
-                "SELECT current_setting('autovacuum_vacuum_cost_delay'), "
-                "current_setting('autovacuum_vacuum_cost_limit')")).one()
-            # -1: the plain vacuum_cost_* setting, which a manual VACUUM uses already
-            if not delay.startswith("-"):
-                cx.execute(self.text(f"SET vacuum_cost_delay = '{_setting(delay)}'"))
-            if int(limit) > 0:
-                cx.execute(self.text(f"SET vacuum_cost_limit = {int(limit)}"))
+            # The server copies its own settings: -1 means the plain vacuum_cost_* one,
+            # which a manual VACUUM uses already.
+            cx.execute(self.text(
+                "SELECT set_config(replace(name, 'autovacuum_', ''), setting, false) FROM pg_settings "
+                "WHERE name IN ('autovacuum_vacuum_cost_delay', 'autovacuum_vacuum_cost_limit') "
+                "AND setting NOT LIKE '-%'"))
             cx.execute(self.text("VACUUM ANALYZE"))
 
     def _run(self) -> None:

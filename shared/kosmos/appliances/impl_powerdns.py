@@ -47,8 +47,8 @@ class PowerDnsAppliance(Appliance):
         self._session = session
         self.timeout = 10.0
         # A PATCH costs PowerDNS about 0.06 s whatever its size, then about 0.1 ms a name:
-        # the 8,334 names of a failover took 1.2 s in PATCHes of 500 names and 0.84 s in
-        # PATCHes of 1,000 (bench/bench_powerdns_push.py).
+        # the 8,334 names of a failover took 1.2-1.8 s in PATCHes of 500 names and
+        # 0.84-1.2 s in PATCHes of 1,000 (bench/bench_powerdns_push.py, five runs).
         self.batch_names = 1000
         # The server refuses a body over webserver-max-bodysize (2 MB by default) with a
         # 400, which fails the push; a LUA answer of a large pool is kilobytes.
@@ -115,41 +115,42 @@ class PowerDnsAppliance(Appliance):
         thousand); an unreachable server fails them all at once."""
         failed: dict[str, ApplianceError] = {}
         items = [NameAnswer(*a) for a in answers]
-        for start, chunk, body in self._bodies(items):
+        for start, chunk, parts in self._batches(items):
             try:
-                self._send_halving(zone, chunk, body, failed)
+                self._send_halving(zone, chunk, parts, failed)
             except ApplianceError as exc:     # down, or no such zone: all of them
                 failed.update({a.fqdn: exc for a in items[start:]})
                 break
         return failed
 
-    def _send_halving(self, zone: str, chunk: list[NameAnswer], body: bytes,
+    def _send_halving(self, zone: str, chunk: list[NameAnswer], parts: list[str],
                       failed: dict[str, ApplianceError]) -> None:
+        """PATCH ``chunk`` (its answers' rrsets written as ``parts``); refused, each half."""
         try:
-            self._patch_body(zone, body)
+            self._patch_body(zone, _body(parts))
         except ApplianceRefused as exc:
             if len(chunk) == 1:
                 failed[chunk[0].fqdn] = exc
                 return
             half = len(chunk) // 2
-            for part in (chunk[:half], chunk[half:]):
-                self._send_halving(zone, part, _body([_rrsets_json(a) for a in part]), failed)
+            self._send_halving(zone, chunk[:half], parts[:half], failed)
+            self._send_halving(zone, chunk[half:], parts[half:], failed)
 
-    def _bodies(self, items: list[NameAnswer]) -> Iterator[tuple[int, list[NameAnswer], bytes]]:
-        """(index of the first, the answers, the PATCH body) of up to ``batch_names``
-        answers and ``max_body`` bytes each. Each answer's rrsets are written once; one
-        answer larger than ``max_body`` goes alone, and PowerDNS says whether it takes it."""
+    def _batches(self, items: list[NameAnswer]) -> Iterator[tuple[int, list[NameAnswer], list[str]]]:
+        """(index of the first, the answers, their rrsets as JSON) of up to ``batch_names``
+        answers and ``max_body`` bytes of body each. Each answer's rrsets are written once;
+        one answer larger than ``max_body`` goes alone, and PowerDNS says whether it takes it."""
         start, parts, size = 0, [], 0
         for i, answer in enumerate(items):
             part = _rrsets_json(answer)   # ASCII: as many bytes as characters
             if parts and (len(parts) == self.batch_names
                           or size + len(part) + len(_BODY_FRAME) > self.max_body):
-                yield start, items[start:i], _body(parts)
+                yield start, items[start:i], parts
                 start, parts, size = i, [], 0
             parts.append(part)
             size += len(part) + 2   # and the ", " before the next
         if parts:
-            yield start, items[start:], _body(parts)
+            yield start, items[start:], parts
 
     def get_answer(self, fqdn: str, zone: str) -> Served:
         resp = self._request("GET", zone, params={"rrsets": "true", "rrset_name": fqdn})
