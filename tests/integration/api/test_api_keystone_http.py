@@ -48,8 +48,9 @@ def api_url(service_cloud, monkeypatch, sqlite_conductor, function_app, serve):
     return make
 
 
-def _go(url: str, method: str, path: str, token: str | None = None, **kw) -> requests.Response:
-    headers = {"X-Auth-Token": token} if token else {}
+def _go(url: str, method: str, path: str, token: str | None = None, headers: dict | None = None,
+        **kw) -> requests.Response:
+    headers = {**(headers or {}), **({"X-Auth-Token": token} if token else {})}
     return requests.request(method, url + path, headers=headers, timeout=30, **kw)
 
 
@@ -76,6 +77,24 @@ def test_reader_cannot_write(keystone, api_url):
     token = keystone.token(reader)
     assert _go(url, "GET", "/v1/monitors", token).status_code == 200
     assert _go(url, "POST", "/v1/monitors", token, json={"type": "TCP", "delay": 5}).status_code == 403
+
+
+def test_admins_see_every_project_only_when_they_ask(keystone, api_url):
+    url = api_url()
+    owner = keystone.user(keystone.project())
+    other = keystone.user(keystone.project())
+    admin = keystone.user(keystone.project(), roles=("admin", "member", "reader"))
+    to, tx, ta = keystone.token(owner), keystone.token(other), keystone.token(admin)
+    mid = _go(url, "POST", "/v1/monitors", to, json={"type": "TCP", "delay": 5}).json()["id"]
+    assert _go(url, "DELETE", f"/v1/monitors/{mid}", tx).status_code == 404
+    # X-Project-Id is ignored under keystone: the token's project rules
+    r = _go(url, "GET", "/v1/monitors", tx, headers={"X-Project-Id": owner.project_id})
+    assert r.json()["monitors"] == []
+    assert _go(url, "GET", f"/v1/monitors/{mid}", ta).status_code == 200
+    assert _go(url, "GET", "/v1/monitors", ta).json()["monitors"] == []   # its own project
+    every = _go(url, "GET", "/v1/monitors?all_projects=true", ta).json()["monitors"]
+    assert mid in [m["id"] for m in every]
+    assert _go(url, "GET", "/v1/monitors?all_projects=true", to).status_code == 403
 
 
 @pytest.mark.parametrize("how", ["revoked token", "removed role", "disabled user"])
@@ -118,6 +137,7 @@ def test_public_routes_need_no_keystone_even_with_a_bad_cloud(sqlite_conductor, 
     s = Settings(auth_strategy="keystone", cloud="no-such-cloud")
     url = serve(function_app(bootstrap.api_app(s, conductor=sqlite_conductor)))
     assert _go(url, "GET", "/").status_code == 200
+    assert _go(url, "GET", "/v1/openapi.json").status_code == 200
     r = _go(url, "GET", "/v1/monitors", "some-token")
     assert r.status_code == 503 and "no-such-cloud" in r.json()["error"]["message"]
     assert r.headers.get("Retry-After")
