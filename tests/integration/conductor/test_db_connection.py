@@ -195,6 +195,59 @@ def test_a_statement_with_values_is_one_round_trip_and_answers_as_before(_pg_ses
 
 
 @pytest.mark.postgres
+def test_executemany_sends_its_sets_a_group_per_round_trip_and_answers_as_before(_pg_session_db):
+    """pg8000 sends one statement per set of values; ours ``MANY`` sets per flush, with the
+    same row counts, rows, errors and transaction."""
+    from pg8000.dbapi import IntegrityError
+    from sqlalchemy import bindparam, column, table, update
+
+    from kosmos.conductor.db.pg8000_pipeline import MANY
+
+    engine = make_engine(_pg_session_db)
+    try:
+        raw = engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            counting = conn._sock = _CountingSocket(conn._sock)
+            cur = conn.cursor()
+            cur.execute("CREATE TEMP TABLE many (id integer PRIMARY KEY, v text, n integer)")
+            sets = [(i, f"v{i}") for i in range(MANY * 2 + 50)]
+            before = counting.flushes
+            cur.executemany("INSERT INTO many (id, v) VALUES (%s, %s)", sets)
+            assert counting.flushes - before == 3 and cur.rowcount == len(sets)
+            # sets matching no row count nothing; every other set counts its rows
+            before = counting.flushes
+            cur.executemany("UPDATE many SET n = %s WHERE id = %s",
+                            [(i * 2, i) for i in range(-10, MANY + 10)])
+            assert counting.flushes - before == 2 and cur.rowcount == MANY + 10
+            cur.execute("SELECT count(*), sum(n) FROM many WHERE n IS NOT NULL")
+            assert tuple(cur.fetchone()) == (MANY + 10, sum(i * 2 for i in range(MANY + 10)))
+            cur.executemany("UPDATE many SET n = n + 1 WHERE id = %s RETURNING id, n",
+                            [(1,), (2,), (999_999,)])
+            assert [tuple(r) for r in cur.fetchall()] == [(1, 3), (2, 5)]
+            conn.commit()
+            with pytest.raises(IntegrityError):   # the third set of the second group is refused
+                cur.executemany("INSERT INTO many (id, v) VALUES (%s, %s)",
+                                [(10_000 + i, "new") for i in range(MANY + 2)] + [(1, "dup")])
+            conn.rollback()
+            cur.execute("SELECT count(*) FROM many")   # nothing of it stayed
+            assert cur.fetchone()[0] == len(sets)
+            conn.rollback()
+        finally:
+            raw.close()
+        many = table("many_orm", column("id"), column("v"))   # through SQLAlchemy, as ops use it
+        with engine.begin() as c:
+            c.execute(text("CREATE TEMP TABLE many_orm (id integer PRIMARY KEY, v text)"))
+            c.execute(text("INSERT INTO many_orm SELECT g, 'a' FROM generate_series(1, 300) g"))
+            stmt = update(many).where(many.c.id == bindparam("b_id")).values(v=bindparam("b_v"))
+            done = c.execute(stmt, [{"b_id": i, "b_v": f"x{i}"} for i in range(250, 350)])
+            assert done.rowcount == 51
+            assert c.execute(text("SELECT v FROM many_orm WHERE id = 300")).scalar() == "x300"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
 def test_a_transactions_begin_goes_out_with_its_first_statement(_pg_session_db):
     """BEGIN is not a round trip of its own: a write transaction of one statement is two
     flushes (statement, commit), not three; and the transaction is one all the same."""
