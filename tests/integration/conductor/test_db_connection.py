@@ -198,7 +198,7 @@ def test_a_statement_with_values_is_one_round_trip_and_answers_as_before(_pg_ses
 def test_executemany_sends_its_sets_a_group_per_round_trip_and_answers_as_before(_pg_session_db):
     """pg8000 sends one statement per set of values; ours ``MANY`` sets per flush, with the
     same row counts, rows, errors and transaction."""
-    from pg8000.dbapi import IntegrityError
+    from pg8000.dbapi import IntegrityError, ProgrammingError
     from sqlalchemy import bindparam, column, table, update
 
     from kosmos.conductor.db.pg8000_pipeline import MANY
@@ -220,6 +220,8 @@ def test_executemany_sends_its_sets_a_group_per_round_trip_and_answers_as_before
             cur.executemany("UPDATE many SET n = %s WHERE id = %s",
                             [(i * 2, i) for i in range(-10, MANY + 10)])
             assert counting.flushes - before == 2 and cur.rowcount == MANY + 10
+            with pytest.raises(ProgrammingError):   # no rows to fetch, as pg8000 says
+                cur.fetchall()
             cur.execute("SELECT count(*), sum(n) FROM many WHERE n IS NOT NULL")
             assert tuple(cur.fetchone()) == (MANY + 10, sum(i * 2 for i in range(MANY + 10)))
             cur.executemany("UPDATE many SET n = n + 1 WHERE id = %s RETURNING id, n",

@@ -164,7 +164,9 @@ def _executemany(cursor: Any, operation: str, param_sets: Any) -> Any:
         raise kind(msg) from exc
     finally:
         cursor._input_oids = ()
-    context.row_count, context.rows = total, rows
+    context.row_count = total
+    if context.rows is not None:   # a statement without rows has none to fetch, as before
+        context.rows = rows
     cursor._context, cursor._row_iter = context, iter(rows)
     cursor.input_types = []
     return cursor
