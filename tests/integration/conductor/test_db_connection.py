@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, text
@@ -152,6 +153,23 @@ class _CountingSocket:
         return getattr(self.inner, name)
 
 
+@contextmanager
+def _counted(url: str):
+    """``(engine, conn, cursor, socket)``: a pg8000 connection of ``make_engine(url)``
+    whose socket counts its flushes."""
+    engine = make_engine(url)
+    try:
+        raw = engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            counting = conn._sock = _CountingSocket(conn._sock)
+            yield engine, conn, conn.cursor(), counting
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.postgres
 def test_a_statement_with_values_is_one_round_trip_and_answers_as_before(_pg_session_db):
     """Parse, bind, describe and execute go out together: one flush per statement (pg8000's
@@ -159,39 +177,29 @@ def test_a_statement_with_values_is_one_round_trip_and_answers_as_before(_pg_ses
     from pg8000.dbapi import IntegrityError, ProgrammingError
     from sqlalchemy import text
 
-    engine = make_engine(_pg_session_db)
-    try:
-        raw = engine.raw_connection()
-        try:
-            conn = raw.driver_connection
-            assert conn.execute_unnamed.kosmos_pipelined
-            counting = conn._sock = _CountingSocket(conn._sock)
-            cur = conn.cursor()
-            cur.execute("CREATE TEMP TABLE pipe (id integer PRIMARY KEY, v text)")
-            before = counting.flushes
-            cur.execute("INSERT INTO pipe VALUES (%s, %s), (%s, %s)", (1, "a", 2, None))
-            assert counting.flushes - before == 1 and cur.rowcount == 2
-            before = counting.flushes
-            cur.execute("SELECT id, v FROM pipe WHERE id >= %s ORDER BY id", (1,))
-            assert counting.flushes - before == 1
-            assert [tuple(r) for r in cur.fetchall()] == [(1, "a"), (2, None)]
-            assert [d[0] for d in cur.description] == ["id", "v"]
-            cur.execute("SELECT id FROM pipe WHERE id = %s", (99,))
-            assert not cur.fetchall()
-            with pytest.raises(IntegrityError):
-                cur.execute("INSERT INTO pipe VALUES (%s, %s)", (1, "dup"))
-            conn.rollback()
-            with pytest.raises(ProgrammingError):   # a syntax error, reported at parse
-                cur.execute("SELEC %s", (1,))
-            conn.rollback()
-            cur.execute("SELECT %s::int + 1", (41,))   # the connection is still good
-            assert cur.fetchone()[0] == 42
-        finally:
-            raw.close()
+    with _counted(_pg_session_db) as (engine, conn, cur, counting):
+        assert conn.execute_unnamed.kosmos_pipelined
+        cur.execute("CREATE TEMP TABLE pipe (id integer PRIMARY KEY, v text)")
+        before = counting.flushes
+        cur.execute("INSERT INTO pipe VALUES (%s, %s), (%s, %s)", (1, "a", 2, None))
+        assert counting.flushes - before == 1 and cur.rowcount == 2
+        before = counting.flushes
+        cur.execute("SELECT id, v FROM pipe WHERE id >= %s ORDER BY id", (1,))
+        assert counting.flushes - before == 1
+        assert [tuple(r) for r in cur.fetchall()] == [(1, "a"), (2, None)]
+        assert [d[0] for d in cur.description] == ["id", "v"]
+        cur.execute("SELECT id FROM pipe WHERE id = %s", (99,))
+        assert not cur.fetchall()
+        with pytest.raises(IntegrityError):
+            cur.execute("INSERT INTO pipe VALUES (%s, %s)", (1, "dup"))
+        conn.rollback()
+        with pytest.raises(ProgrammingError):   # a syntax error, reported at parse
+            cur.execute("SELEC %s", (1,))
+        conn.rollback()
+        cur.execute("SELECT %s::int + 1", (41,))   # the connection is still good
+        assert cur.fetchone()[0] == 42
         with engine.connect() as c:   # and through SQLAlchemy
             assert c.execute(text("SELECT :x || 'b' AS v"), {"x": "a"}).scalar() == "ab"
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.postgres
@@ -203,40 +211,32 @@ def test_executemany_sends_its_sets_a_group_per_round_trip_and_answers_as_before
 
     from kosmos.conductor.db.pg8000_pipeline import MANY
 
-    engine = make_engine(_pg_session_db)
-    try:
-        raw = engine.raw_connection()
-        try:
-            conn = raw.driver_connection
-            counting = conn._sock = _CountingSocket(conn._sock)
-            cur = conn.cursor()
-            cur.execute("CREATE TEMP TABLE many (id integer PRIMARY KEY, v text, n integer)")
-            sets = [(i, f"v{i}") for i in range(MANY * 2 + 50)]
-            before = counting.flushes
-            cur.executemany("INSERT INTO many (id, v) VALUES (%s, %s)", sets)
-            assert counting.flushes - before == 3 and cur.rowcount == len(sets)
-            # sets matching no row count nothing; every other set counts its rows
-            before = counting.flushes
-            cur.executemany("UPDATE many SET n = %s WHERE id = %s",
-                            [(i * 2, i) for i in range(-10, MANY + 10)])
-            assert counting.flushes - before == 2 and cur.rowcount == MANY + 10
-            with pytest.raises(ProgrammingError):   # no rows to fetch, as pg8000 says
-                cur.fetchall()
-            cur.execute("SELECT count(*), sum(n) FROM many WHERE n IS NOT NULL")
-            assert tuple(cur.fetchone()) == (MANY + 10, sum(i * 2 for i in range(MANY + 10)))
-            cur.executemany("UPDATE many SET n = n + 1 WHERE id = %s RETURNING id, n",
-                            [(1,), (2,), (999_999,)])
-            assert [tuple(r) for r in cur.fetchall()] == [(1, 3), (2, 5)]
-            conn.commit()
-            with pytest.raises(IntegrityError):   # the third set of the second group is refused
-                cur.executemany("INSERT INTO many (id, v) VALUES (%s, %s)",
-                                [(10_000 + i, "new") for i in range(MANY + 2)] + [(1, "dup")])
-            conn.rollback()
-            cur.execute("SELECT count(*) FROM many")   # nothing of it stayed
-            assert cur.fetchone()[0] == len(sets)
-            conn.rollback()
-        finally:
-            raw.close()
+    with _counted(_pg_session_db) as (engine, conn, cur, counting):
+        cur.execute("CREATE TEMP TABLE many (id integer PRIMARY KEY, v text, n integer)")
+        sets = [(i, f"v{i}") for i in range(MANY * 2 + 50)]
+        before = counting.flushes
+        cur.executemany("INSERT INTO many (id, v) VALUES (%s, %s)", sets)
+        assert counting.flushes - before == 3 and cur.rowcount == len(sets)
+        # sets matching no row count nothing; every other set counts its rows
+        before = counting.flushes
+        cur.executemany("UPDATE many SET n = %s WHERE id = %s",
+                        [(i * 2, i) for i in range(-10, MANY + 10)])
+        assert counting.flushes - before == 2 and cur.rowcount == MANY + 10
+        with pytest.raises(ProgrammingError):   # no rows to fetch, as pg8000 says
+            cur.fetchall()
+        cur.execute("SELECT count(*), sum(n) FROM many WHERE n IS NOT NULL")
+        assert tuple(cur.fetchone()) == (MANY + 10, sum(i * 2 for i in range(MANY + 10)))
+        cur.executemany("UPDATE many SET n = n + 1 WHERE id = %s RETURNING id, n",
+                        [(1,), (2,), (999_999,)])
+        assert [tuple(r) for r in cur.fetchall()] == [(1, 3), (2, 5)]
+        conn.commit()
+        with pytest.raises(IntegrityError):   # the third set of the second group is refused
+            cur.executemany("INSERT INTO many (id, v) VALUES (%s, %s)",
+                            [(10_000 + i, "new") for i in range(MANY + 2)] + [(1, "dup")])
+        conn.rollback()
+        cur.execute("SELECT count(*) FROM many")   # nothing of it stayed
+        assert cur.fetchone()[0] == len(sets)
+        conn.rollback()
         many = table("many_orm", column("id"), column("v"))   # through SQLAlchemy, as ops use it
         with engine.begin() as c:
             c.execute(text("CREATE TEMP TABLE many_orm (id integer PRIMARY KEY, v text)"))
@@ -245,8 +245,6 @@ def test_executemany_sends_its_sets_a_group_per_round_trip_and_answers_as_before
             done = c.execute(stmt, [{"b_id": i, "b_v": f"x{i}"} for i in range(250, 350)])
             assert done.rowcount == 51
             assert c.execute(text("SELECT v FROM many_orm WHERE id = 300")).scalar() == "x300"
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.postgres
@@ -255,36 +253,26 @@ def test_a_transactions_begin_goes_out_with_its_first_statement(_pg_session_db):
     flushes (statement, commit), not three; and the transaction is one all the same."""
     from pg8000.dbapi import IntegrityError
 
-    engine = make_engine(_pg_session_db)
-    try:
-        raw = engine.raw_connection()
-        try:
-            conn = raw.driver_connection
-            counting = conn._sock = _CountingSocket(conn._sock)
-            cur = conn.cursor()
-            cur.execute("CREATE TEMP TABLE tx (id integer PRIMARY KEY)")
-            conn.commit()
-            before = counting.flushes
+    with _counted(_pg_session_db) as (_engine, conn, cur, counting):
+        cur.execute("CREATE TEMP TABLE tx (id integer PRIMARY KEY)")
+        conn.commit()
+        before = counting.flushes
+        cur.execute("INSERT INTO tx VALUES (%s)", (1,))
+        assert conn._in_transaction
+        conn.commit()
+        assert counting.flushes - before == 2
+        cur.execute("INSERT INTO tx VALUES (%s)", (2,))   # undone: BEGIN went first
+        conn.rollback()
+        cur.execute("SELECT id FROM tx ORDER BY id")       # a statement without values
+        assert [r[0] for r in cur.fetchall()] == [1]
+        conn.commit()
+        with pytest.raises(IntegrityError):                # the first statement fails
             cur.execute("INSERT INTO tx VALUES (%s)", (1,))
-            assert conn._in_transaction
-            conn.commit()
-            assert counting.flushes - before == 2
-            cur.execute("INSERT INTO tx VALUES (%s)", (2,))   # undone: BEGIN went first
-            conn.rollback()
-            cur.execute("SELECT id FROM tx ORDER BY id")       # a statement without values
-            assert [r[0] for r in cur.fetchall()] == [1]
-            conn.commit()
-            with pytest.raises(IntegrityError):                # the first statement fails
-                cur.execute("INSERT INTO tx VALUES (%s)", (1,))
-            conn.rollback()
-            assert not conn._in_transaction
-            cur.execute("SELECT count(*) FROM tx")
-            assert cur.fetchone()[0] == 1
-            conn.rollback()
-        finally:
-            raw.close()
-    finally:
-        engine.dispose()
+        conn.rollback()
+        assert not conn._in_transaction
+        cur.execute("SELECT count(*) FROM tx")
+        assert cur.fetchone()[0] == 1
+        conn.rollback()
 
 
 def _kill_backends(engine) -> None:
