@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -96,7 +97,9 @@ def _run(request: ConductorRequest, database: Database,
     while True:
         try:
             operation, handler = OPS[request.op]
-            with (database.reading() if operation.reads_only else database.transaction()) as session:
+            platform = request.context.project_id is None   # CallContext.system()
+            with (database.platform_call() if platform else nullcontext()), \
+                    (database.reading() if operation.reads_only else database.transaction()) as session:
                 ctx = OpContext(session=session, call=request.context, now=utcnow(),
                                 dialect=session.get_bind().dialect.name,
                                 stale_intervals=stale_intervals)
