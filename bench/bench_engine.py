@@ -43,7 +43,6 @@ from kosmos.appliances.impl_local import LocalAppliance
 from kosmos_local.dns import serve
 from kosmos.appliances.registry import Appliances
 from kosmos.conductor.app import build_handler
-from kosmos.conductor.db.session import users_reserve
 from kosmos.config import Settings
 from kosmos.contracts.conductor import CallContext
 from kosmos.contracts.events import CheckResult, CheckResults
@@ -129,16 +128,9 @@ def main() -> int:
     ap.add_argument("--database-url", default="postgresql+pg8000://postgres@127.0.0.1:5432/postgres")
     a = ap.parse_args()
 
-    def platform_pool(calls: int) -> int:
-        """The smallest pool (5 at least) whose platform share serves ``calls`` at once."""
-        size = 5
-        while size - users_reserve(size) < calls:
-            size += 1
-        return size
-
     url = fresh_database(a.database_url) if a.database_url.startswith("postgresql") else a.database_url
     settings = Settings(database_url=url, appliance="local", regions=REGIONS, log_level="WARNING",
-                        database_pool_size=platform_pool(a.workers + 1))
+                        database_pool_size=max(5, a.workers + 1))
     client = ConductorClient(InProcessTransport(build_handler(url, settings)))
     dns_server = serve("127.0.0.1", 0, 0, None, zones=["bench.example."])
     settings = settings.model_copy(update={"local_dns_url": dns_server.control_url})

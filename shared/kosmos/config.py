@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite:///kosmos.sqlite3",
         description="SQLAlchemy URL; postgresql+pg8000://user:pw@host/db in production.")
-    database_pool_size: int = Field(5, ge=1, le=100, description="Connections per warm conductor: opened once its first call has checked the schema, kept open, and the most it opens (calls beyond wait for one). The checkers' and the engine's calls hold at most three fifths of them: the rest (at least one) is kept for the api's.")
+    database_pool_size: int = Field(5, ge=1, le=100, description="Connections per warm conductor: opened once its first call has checked the schema, kept open, and the most it opens (calls beyond wait for one).")
     database_auto_migrate: bool = Field(
         True, description="Upgrade the schema on the conductor's first call; production sets false and "
         "runs `python -m kosmos.conductor.migrate upgrade` as a Job before rolling the conductor.")

@@ -277,21 +277,17 @@ def test_a_transactions_begin_goes_out_with_its_first_statement(_pg_session_db):
 
 
 @pytest.mark.postgres
-def test_the_platforms_calls_leave_connections_to_users_calls(_pg_session_db, monkeypatch):
+def test_the_platforms_calls_leave_connections_to_users_calls(_pg_session_db):
     """Engine calls stuck on a lock hold at most pool size less the users' reserve: a
-    user's call is served meanwhile, not queued for a connection behind them, and an
-    engine call that waits too long for its share is told to retry, as the pool would."""
+    user's call is served meanwhile, not queued for a connection behind them."""
     from concurrent.futures import ThreadPoolExecutor
 
     from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
     from kosmos.conductor.app import build_handler
-    from kosmos.conductor.db import session
     from kosmos.conductor.db.session import users_reserve
     from kosmos.config import Settings
     from kosmos.contracts.conductor import CallContext
-    from kosmos.errors import Unavailable
 
-    monkeypatch.setattr(session, "POOL_WAIT_S", 3.0)
     assert users_reserve(3) == 1 and users_reserve(5) == 2 and users_reserve(1) == 0
     handler = build_handler(_pg_session_db, settings=Settings(database_pool_size=3))
     client = ConductorClient(InProcessTransport(handler))
@@ -315,11 +311,9 @@ def test_the_platforms_calls_leave_connections_to_users_calls(_pg_session_db, mo
             got = client.call("member.get", {"id": member["id"]}, user)
             assert got["operating_status"] != "OFFLINE"
             assert time.monotonic() - started < 5    # the pool waits 10 s before giving up
-            wait_for(lambda: sum(m.done() for m in moves) == 1, timeout=10)
-            late = next(m for m in moves if m.done())
-            assert isinstance(late.exception(), Unavailable)   # waited 3 s for its share
+            assert not any(m.done() for m in moves)
             held.rollback()
-        assert sorted(m.result(timeout=30)["written"] for m in moves if m is not late) == [0, 1]
+        assert [m.result(timeout=30)["written"] for m in moves].count(1) == 1
         assert client.call("member.get", {"id": member["id"]}, user)["operating_status"] == "OFFLINE"
     finally:
         workers.shutdown(wait=True)

@@ -154,7 +154,7 @@ variable "db_user" {
 
 variable "db_pool_size" {
   type        = number
-  description = "Connections per warm conductor instance, opened after its first call, kept open and never exceeded (KOSMOS_DATABASE_POOL_SIZE); the checkers' and the engine's calls hold at most three fifths, the rest is kept for the api's; mind max_scale x pool size against the server's max_connections."
+  description = "Connections per warm conductor instance, opened after its first call, kept open and never exceeded (KOSMOS_DATABASE_POOL_SIZE); mind max_scale x pool size against the server's max_connections."
   default     = 5
 
   validation {

@@ -40,10 +40,6 @@ _REFUSING = ("08", "28", "3D000", "53", "57P")
 PING_AFTER_IDLE_S = 5.0
 
 
-#: seconds a call waits for a pooled connection before it is told to retry
-POOL_WAIT_S = 10.0
-
-
 def make_engine(url: str, pool_size: int = 5, ping_after_idle: float = PING_AFTER_IDLE_S) -> Engine:
     """An engine for ``url`` with the settings each database needs."""
     try:
@@ -67,7 +63,7 @@ def make_engine(url: str, pool_size: int = 5, ping_after_idle: float = PING_AFTE
     # (a server process forked, pg8000's TLS attempt): that doubled the conductor's CPU
     # per API request at 16 concurrent callers.
     engine = create_engine(parsed, pool_size=pool_size, max_overflow=0,
-                           pool_timeout=POOL_WAIT_S, connect_args=connect_args)
+                           pool_timeout=10, connect_args=connect_args)
     _ping_when_idle(engine, ping_after_idle)
     if parsed.get_driver_name() == "pg8000":
         from kosmos.conductor.db import pg8000_pipeline, pg8000_timestamps

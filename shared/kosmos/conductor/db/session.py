@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from kosmos.conductor.db.engine import (POOL_WAIT_S, READS_ONLY, ReadOnlyViolation, make_engine,
-                                        open_pool, translated_errors)
+from kosmos.conductor.db.engine import (READS_ONLY, ReadOnlyViolation, make_engine, open_pool,
+                                        translated_errors)
 from kosmos.conductor.migrate import current_revision, head_revision, upgrade_connection
 from kosmos.errors import Unavailable
 
@@ -51,13 +51,8 @@ class Database:
         ``pool_size - users_reserve`` of them hold connections at once, the others wait
         here, so the api's calls never wait for a connection behind them (a failover's
         engine calls read and write thousands of rows each)."""
-        if not self._platform_slots.acquire(timeout=POOL_WAIT_S):   # as the pool would
-            raise Unavailable("the database is busy with the checkers' and the engine's "
-                              "calls; retry later", retry_after=1.0)
-        try:
+        with self._platform_slots:
             yield
-        finally:
-            self._platform_slots.release()
 
     @property
     def engine(self) -> Engine:
