@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -97,9 +96,7 @@ def _run(request: ConductorRequest, database: Database,
     while True:
         try:
             operation, handler = OPS[request.op]
-            platform = request.context.project_id is None   # CallContext.system()
-            with (database.platform_call() if platform else nullcontext()), \
-                    (database.reading() if operation.reads_only else database.transaction()) as session:
+            with (database.reading() if operation.reads_only else database.transaction()) as session:
                 ctx = OpContext(session=session, call=request.context, now=utcnow(),
                                 dialect=session.get_bind().dialect.name,
                                 stale_intervals=stale_intervals)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from contextlib import contextmanager
 
 import pytest
@@ -274,51 +273,6 @@ def test_a_transactions_begin_goes_out_with_its_first_statement(_pg_session_db):
         cur.execute("SELECT count(*) FROM tx")
         assert cur.fetchone()[0] == 1
         conn.rollback()
-
-
-@pytest.mark.postgres
-def test_the_platforms_calls_leave_connections_to_users_calls(_pg_session_db):
-    """Engine calls stuck on a lock hold at most pool size less the users' reserve: a
-    user's call is served meanwhile, not queued for a connection behind them."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from kosmos.adapters.conductor_client import ConductorClient, InProcessTransport
-    from kosmos.conductor.app import build_handler
-    from kosmos.conductor.db.session import users_reserve
-    from kosmos.config import Settings
-    from kosmos.contracts.conductor import CallContext
-
-    assert users_reserve(3) == 1 and users_reserve(5) == 2 and users_reserve(1) == 0
-    handler = build_handler(_pg_session_db, settings=Settings(database_pool_size=3))
-    client = ConductorClient(InProcessTransport(handler))
-    user = CallContext(project_id="p-reserve")
-    monitor = client.call("monitor.create", {"values": {"type": "TCP", "delay": 5}}, user)
-    pool = client.call("pool.create", {"values": {"monitor_ids": [monitor["id"]]}}, user)
-    member = client.call("member.create", {"values": {"pool_id": pool["id"],
-                                                      "address": "192.0.2.7"}}, user)
-    locker = make_engine(_pg_session_db)
-    workers = ThreadPoolExecutor(3)
-    try:
-        with locker.connect() as held:   # the member's row locked, as a long writer would
-            held.execute(text("SELECT 1 FROM pool_members WHERE id = :id FOR UPDATE"),
-                         {"id": member["id"]})
-            moves = [workers.submit(client.call, "health.write", {"states": [], "members": [{
-                "member_id": member["id"], "operating_status": "OFFLINE",
-                "status_reason": "test", "expected_version": 1}]}, CallContext.system())
-                for _ in range(3)]
-            wait_for(lambda: handler.database.engine.pool.checkedout() == 2, timeout=10)
-            started = time.monotonic()
-            got = client.call("member.get", {"id": member["id"]}, user)
-            assert got["operating_status"] != "OFFLINE"
-            assert time.monotonic() - started < 5    # the pool waits 10 s before giving up
-            assert not any(m.done() for m in moves)
-            held.rollback()
-        assert [m.result(timeout=30)["written"] for m in moves].count(1) == 1
-        assert client.call("member.get", {"id": member["id"]}, user)["operating_status"] == "OFFLINE"
-    finally:
-        workers.shutdown(wait=True)
-        locker.dispose()
-        handler.database.dispose()
 
 
 def _kill_backends(engine) -> None:

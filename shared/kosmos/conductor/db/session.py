@@ -25,12 +25,6 @@ __all__ = ["Database", "make_engine", "translated_errors"]
 # Serialises concurrent auto-migrations of several conductors on one PostgreSQL.
 _MIGRATION_LOCK_KEY = 0x6B6F736D  # "kosm"
 
-
-def users_reserve(pool_size: int) -> int:
-    """Connections of a pool of ``pool_size`` the platform's own calls leave to users'
-    calls: two fifths, at least one, and never the whole pool."""
-    return min(max(1, pool_size * 2 // 5), pool_size - 1)
-
 class Database:
     """One warm conductor's database: a lazily built engine and transactions on it."""
 
@@ -43,16 +37,6 @@ class Database:
         self._engine: Engine | None = None
         self._schema_ready = False
         self._lock = threading.RLock()
-        self._platform_slots = threading.BoundedSemaphore(pool_size - users_reserve(pool_size))
-
-    @contextmanager
-    def platform_call(self) -> Iterator[None]:
-        """Around a call of the checkers or the engine (the system's identity): at most
-        ``pool_size - users_reserve`` of them hold connections at once, the others wait
-        here, so the api's calls never wait for a connection behind them (a failover's
-        engine calls read and write thousands of rows each)."""
-        with self._platform_slots:
-            yield
 
     @property
     def engine(self) -> Engine:
